@@ -1,0 +1,1 @@
+console.log('azl-notifier: CLI under construction');

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { InputError } from './errors.js';
+
+/**
+ * Every setting the product reads from the environment, validated in one place so a
+ * typo fails at start-up with a clear message instead of at 3 a.m. in a timer.
+ * Nothing else in src/ reads process.env: the infra consistency test relies on that.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1');
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+const DEFAULT_TEAMS_HOSTS = [
+  '*.webhook.office.com',
+  '*.logic.azure.com',
+  '*.environment.api.powerplatform.com',
+  '*.powerautomate.com',
+];
+
+const EnvSchema = z.object({
+  // GitHub release source
+  GITHUB_API_URL: z.url().default('https://api.github.com'),
+  GITHUB_TOKEN: z.string().optional(),
+  AZL_REPO: z
+    .string()
+    .regex(/^[\w.-]+\/[\w.-]+$/, 'must look like owner/name')
+    .default('microsoft/azurelinux'),
+  AZL_OVAL_URL: z.url().optional(),
+  /** Release lines the detector watches, e.g. `3.0` or `3.0,2.0`. */
+  AZL_LINES: csv.transform((v) => (v.length ? v : ['3.0'])),
+  INCLUDE_PRERELEASES: bool,
+
+  // Detection and fan-out
+  DETECT_SCHEDULE: z.string().default('0 */15 * * * *'),
+  DIGEST_SCHEDULE: z.string().default('0 5 * * * *'),
+  NOTIFY_ON_FIRST_RUN: bool,
+  SHARD_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  EVENTGRID_TOPIC_ENDPOINT: z.url().optional(),
+  EVENTGRID_TOPIC_KEY: z.string().optional(),
+
+  // State
+  STORAGE_ACCOUNT_URL: z.url().optional(),
+  AzureWebJobsStorage: z.string().optional(),
+
+  // Local runtime
+  DATA_DIR: z.string().default('.azl-notifier'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(7071),
+  ADMIN_KEY: z.string().optional(),
+
+  // Notifications
+  PUBLIC_BASE_URL: z.url().default('http://localhost:7071'),
+  SMTP_URL: z.string().optional(),
+  EMAIL_FROM: z.string().default('azl-notifier <azl-notifier@localhost>'),
+  ACS_EMAIL_ENDPOINT: z.url().optional(),
+  ACS_CONNECTION_STRING: z.string().optional(),
+  TEAMS_WEBHOOK_ALLOWED_HOSTS: csv.transform((v) => (v.length ? v : DEFAULT_TEAMS_HOSTS)),
+  ALLOW_INSECURE_WEBHOOKS: bool,
+  /** HMAC key for unsubscribe and confirmation links. */
+  SIGNING_KEY: z.string().optional(),
+  /** Client id of the user-assigned managed identity in Azure. */
+  AZURE_CLIENT_ID: z.string().optional(),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
+});
+
+export type Config = z.output<typeof EnvSchema>;
+
+/** Reads and validates settings; throws one readable InputError naming every bad setting. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((i) => ({
+      path: i.path.join('.'),
+      message: i.message,
+    }));
+    throw new InputError(
+      `invalid settings: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+      { details },
+    );
+  }
+  return parsed.data;
+}

@@ -1,0 +1,85 @@
+/**
+ * A small typed error hierarchy. Every error a user can cause or meet carries an HTTP
+ * status and a one-line message that is safe to show (never a secret, never a stack).
+ * HTTP handlers map it to RFC 9457 problem+json; the CLI prints `message` and exits
+ * with `exitCode`; non-HTTP triggers log it and rethrow so the platform retries.
+ */
+export class AppError extends Error {
+  readonly status: number;
+  /** Stable machine-readable slug, used as the problem `type` suffix. */
+  readonly code: string;
+  readonly exitCode: number;
+  /** Field-level details for problem+json (`errors: [{path, message}]`). */
+  readonly details: { path: string; message: string }[];
+
+  constructor(
+    message: string,
+    opts: {
+      status: number;
+      code: string;
+      exitCode?: number;
+      details?: { path: string; message: string }[];
+      cause?: unknown;
+    },
+  ) {
+    super(message, { cause: opts.cause });
+    this.name = new.target.name;
+    this.status = opts.status;
+    this.code = opts.code;
+    this.exitCode = opts.exitCode ?? 1;
+    this.details = opts.details ?? [];
+  }
+}
+
+/** Malformed user input: a bad inventory line, an unparsable version, a bad flag. */
+export class InputError extends AppError {
+  /** 1-based line number in the user's input, when the input is line-oriented. */
+  readonly line: number | undefined;
+  constructor(
+    message: string,
+    opts: { line?: number; details?: { path: string; message: string }[]; status?: number } = {},
+  ) {
+    super(opts.line === undefined ? message : `line ${opts.line}: ${message}`, {
+      status: opts.status ?? 400,
+      code: 'invalid-input',
+      exitCode: 2,
+      details: opts.details ?? [],
+    });
+    this.line = opts.line;
+  }
+}
+
+/** Input that is well-formed but too large to accept (413). */
+export class TooLargeError extends AppError {
+  constructor(message: string) {
+    super(message, { status: 413, code: 'too-large', exitCode: 2 });
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super(message, { status: 404, code: 'not-found', exitCode: 4 });
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super(message, { status: 409, code: 'conflict', exitCode: 1 });
+  }
+}
+
+/** GitHub (or another upstream) could not be reached or answered with an error. */
+export class UpstreamError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { status: 502, code: 'upstream-unavailable', exitCode: 5, cause });
+  }
+}
+
+/** The upstream's rate limit is spent until `resetAt`. */
+export class RateLimitedError extends AppError {
+  readonly resetAt: Date | undefined;
+  constructor(message: string, resetAt?: Date) {
+    super(message, { status: 503, code: 'rate-limited', exitCode: 5 });
+    this.resetAt = resetAt;
+  }
+}
