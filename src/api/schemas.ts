@@ -1,0 +1,284 @@
+import { z } from 'zod';
+import { SEVERITIES } from '../domain/types.js';
+
+/**
+ * The API's contract, once: these schemas validate requests in the handlers and are the
+ * source the OpenAPI document is generated from (`.meta({ id })` names a component).
+ * Every object is strict, so a misspelt field is an error instead of a silently ignored
+ * setting (a dropped `exclude` would quietly page people about packages they excluded).
+ */
+
+export const MAX_INVENTORY_BYTES = 10 * 1024 * 1024;
+export const MAX_INVENTORY_PACKAGES = 20_000;
+export const MAX_INVENTORIES = 20;
+export const MAX_CHANNELS = 20;
+
+// eslint-disable-next-line no-control-regex
+const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
+
+export const SubscriptionId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a subscription id')
+  .meta({ description: 'Subscription id, as returned on creation.' });
+
+export const ChannelId = z
+  .string()
+  .regex(/^(teams|email)-[0-9]{1,6}$/, 'must be a channel id such as teams-1 or email-2');
+
+export const InventoryName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9._-]{0,62}$/i,
+    'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  )
+  .meta({ description: 'One inventory per node pool or image, e.g. nodepool-system.' });
+
+const ReleaseLine = z.string().regex(/^\d+\.\d+$/, 'must be a release line such as 3.0');
+
+const PackageGlob = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9._+*?[\]{}!,-]+$/, 'must be a package-name glob such as openssl* or kernel-*');
+
+/** Flags repeated keys; items whose key is undefined (e.g. new channels without an id) are skipped. */
+const unique =
+  <T>(key: (item: T) => string | undefined, what: string) =>
+  (items: T[], ctx: z.RefinementCtx) => {
+    const seen = new Set<string>();
+    items.forEach((item, index) => {
+      const k = key(item);
+      if (k === undefined) return;
+      if (seen.has(k))
+        ctx.addIssue({ code: 'custom', message: `duplicate ${what}`, path: [index] });
+      seen.add(k);
+    });
+  };
+
+export const Filters = z
+  .strictObject({
+    minSeverity: z.enum(SEVERITIES).optional(),
+    include: z.array(PackageGlob).max(100).optional(),
+    exclude: z.array(PackageGlob).max(100).optional(),
+    onlyWithCves: z.boolean().optional(),
+  })
+  .meta({
+    id: 'Filters',
+    description:
+      'Which changes count: minimum CVE severity, package include/exclude globs (binary or source name), and whether a fixed CVE is required.',
+  });
+
+const WebhookUrl = z.string().min(1).max(2048).meta({
+  description:
+    'Teams Workflows (or legacy connector) webhook URL. https only, allow-listed hosts only; stored as a secret and masked in every response.',
+});
+
+const EmailAddress = z.email().max(254);
+const Frequency = z.enum(['instant', 'daily', 'weekly']);
+const HourUtc = z.number().int().min(0).max(23);
+const Weekday = z.number().int().min(0).max(6).meta({ description: '0 = Sunday' });
+
+/** Digest settings only mean something for the frequencies that use them. */
+function checkDigestFields(
+  ch: { frequency?: string; hourUtc?: number; weekday?: number; heartbeat?: boolean },
+  ctx: z.RefinementCtx,
+): void {
+  if (ch.frequency === 'instant' && ch.hourUtc !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'only daily and weekly digests take an hour',
+      path: ['hourUtc'],
+    });
+  }
+  if (ch.frequency !== undefined && ch.frequency !== 'weekly') {
+    for (const field of ['weekday', 'heartbeat'] as const) {
+      if (ch[field] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `only weekly digests take ${field}`,
+          path: [field],
+        });
+      }
+    }
+  }
+}
+
+export const TeamsChannelInput = z
+  .strictObject({ type: z.literal('teams'), webhookUrl: WebhookUrl })
+  .meta({ id: 'TeamsChannelInput' });
+
+export const EmailChannelInput = z
+  .strictObject({
+    type: z.literal('email'),
+    address: EmailAddress,
+    frequency: Frequency.default('instant'),
+    hourUtc: HourUtc.optional(),
+    weekday: Weekday.optional(),
+    heartbeat: z.boolean().optional(),
+  })
+  .superRefine(checkDigestFields)
+  .meta({
+    id: 'EmailChannelInput',
+    description:
+      'A new address receives one confirmation mail and nothing else until the link in it is followed.',
+  });
+
+export const ChannelInput = z.discriminatedUnion('type', [TeamsChannelInput, EmailChannelInput]);
+
+const channelKey = (c: { type: string; webhookUrl?: string; address?: string }): string =>
+  c.type === 'teams' ? `teams:${c.webhookUrl}` : `email:${(c.address ?? '').toLowerCase()}`;
+
+export const InventoryInput = z
+  .strictObject({
+    name: InventoryName,
+    content: z.string().max(MAX_INVENTORY_BYTES).meta({
+      description:
+        'rpm -qa output, the rich rpm --qf format, AKS release-notes text, or CycloneDX/SPDX JSON as a string.',
+    }),
+  })
+  .meta({ id: 'InventoryInput' });
+
+const SubscriptionName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(NO_CONTROL_CHARS, 'must not contain control characters');
+const Lines = z
+  .array(ReleaseLine)
+  .min(1)
+  .max(10)
+  .superRefine(unique((l) => l, 'release line'));
+
+/** The issue-3 creation shape, plus filters; later fields are optional so that shape stays valid. */
+export const CreateSubscriptionRequest = z
+  .strictObject({
+    name: SubscriptionName,
+    lines: Lines,
+    channels: z
+      .array(ChannelInput)
+      .min(1)
+      .max(MAX_CHANNELS)
+      .superRefine(unique(channelKey, 'channel')),
+    inventories: z
+      .array(InventoryInput)
+      .max(MAX_INVENTORIES)
+      .superRefine(unique((i) => i.name.toLowerCase(), 'inventory name'))
+      .default([]),
+    filters: Filters.default({}),
+  })
+  .meta({ id: 'CreateSubscriptionRequest' });
+export type CreateSubscriptionRequest = z.output<typeof CreateSubscriptionRequest>;
+
+/**
+ * A channel in a PATCH. With `id` it edits that existing channel and unspecified fields
+ * keep their values (so a masked webhook URL need not be sent back); without `id` it is a
+ * new channel and needs every required field (checked by the handler, with field paths).
+ */
+export const TeamsChannelPatch = z
+  .strictObject({
+    id: ChannelId.optional(),
+    type: z.literal('teams'),
+    webhookUrl: WebhookUrl.optional(),
+  })
+  .meta({ id: 'TeamsChannelPatch' });
+
+export const EmailChannelPatch = z
+  .strictObject({
+    id: ChannelId.optional(),
+    type: z.literal('email'),
+    address: EmailAddress.optional(),
+    frequency: Frequency.optional(),
+    hourUtc: HourUtc.optional(),
+    weekday: Weekday.optional(),
+    heartbeat: z.boolean().optional(),
+  })
+  .superRefine(checkDigestFields)
+  .meta({ id: 'EmailChannelPatch' });
+
+export const PatchSubscriptionRequest = z
+  .strictObject({
+    name: SubscriptionName.optional(),
+    lines: Lines.optional(),
+    channels: z
+      .array(z.discriminatedUnion('type', [TeamsChannelPatch, EmailChannelPatch]))
+      .min(1)
+      .max(MAX_CHANNELS)
+      .superRefine(unique((c) => c.id, 'channel id'))
+      .optional()
+      .meta({ description: 'Replaces the channel list; channels left out are removed.' }),
+    filters: Filters.optional().meta({ description: 'Replaces the filters as a whole.' }),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'must change at least one field')
+  .meta({ id: 'PatchSubscriptionRequest' });
+export type PatchSubscriptionRequest = z.output<typeof PatchSubscriptionRequest>;
+
+// ---- Responses ----
+
+const Unhealthy = z.object({ since: z.string(), reason: z.string() }).meta({
+  description: 'Set when the channel failed for good; nothing is sent to it until it is edited.',
+});
+
+export const TeamsChannelView = z
+  .strictObject({
+    id: ChannelId,
+    type: z.literal('teams'),
+    webhookUrl: z.string().meta({ example: 'https://contoso.webhook.office.com/…(masked)' }),
+    unhealthy: Unhealthy.optional(),
+  })
+  .meta({ id: 'TeamsChannel' });
+
+export const EmailChannelView = z
+  .strictObject({
+    id: ChannelId,
+    type: z.literal('email'),
+    address: z.string(),
+    frequency: Frequency,
+    hourUtc: HourUtc.optional(),
+    weekday: Weekday.optional(),
+    heartbeat: z.boolean().optional(),
+    status: z.enum(['pending-confirmation', 'confirmed', 'unsubscribed']),
+    unhealthy: Unhealthy.optional(),
+  })
+  .meta({ id: 'EmailChannel' });
+
+export const SubscriptionView = z
+  .strictObject({
+    id: SubscriptionId,
+    name: z.string(),
+    lines: z.array(z.string()),
+    channels: z.array(z.discriminatedUnion('type', [TeamsChannelView, EmailChannelView])),
+    filters: Filters,
+    inventories: z.array(z.string()),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Subscription' });
+export type SubscriptionView = z.output<typeof SubscriptionView>;
+
+export const CreatedSubscriptionView = SubscriptionView.extend({
+  token: z.string().meta({
+    description: 'Bearer token for this subscription. Shown only once; only its hash is stored.',
+  }),
+}).meta({ id: 'CreatedSubscription' });
+export type CreatedSubscriptionView = z.output<typeof CreatedSubscriptionView>;
+
+export const InventoryView = z
+  .strictObject({
+    name: InventoryName,
+    format: z.enum(['rpm-qa', 'rpm-qf', 'aks-release-notes', 'cyclonedx', 'spdx']),
+    packages: z.number().int(),
+  })
+  .meta({ id: 'Inventory' });
+
+export const ProblemView = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    correlationId: z.string().optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json).' });

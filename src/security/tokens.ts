@@ -1,0 +1,156 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../errors.js';
+
+/**
+ * Two kinds of secret the API hands out:
+ *
+ * 1. Subscription bearer tokens: 32 random bytes, base64url, prefixed `azln_` so secret
+ *    scanners (and people) recognise a leaked one. Only a SHA-256 hash is stored. A slow
+ *    password hash (scrypt, argon2) exists to make guessing low-entropy passwords
+ *    expensive; a 256-bit random token cannot be guessed however fast the hash is, so a
+ *    fast hash loses nothing and keeps every authenticated request cheap.
+ *
+ * 2. Signed links for email confirmation and one-click unsubscribe: HMAC-SHA256 over
+ *    {purpose, subscriptionId, channelId, exp} with SIGNING_KEY. They need no login and
+ *    no server-side state, expire, and cannot be turned into each other's purpose.
+ */
+
+export const TOKEN_PREFIX = 'azln_';
+const TOKEN_BYTES = 32;
+const HASH_PREFIX = 'sha256:';
+const TOKEN_SHAPE = /^azln_[A-Za-z0-9_-]{43}$/;
+
+export interface IssuedToken {
+  /** Shown to the caller exactly once. */
+  token: string;
+  /** What the store keeps. */
+  hash: string;
+}
+
+export function issueToken(): IssuedToken {
+  const token = TOKEN_PREFIX + randomBytes(TOKEN_BYTES).toString('base64url');
+  return { token, hash: hashToken(token) };
+}
+
+export function hashToken(token: string): string {
+  return HASH_PREFIX + createHash('sha256').update(token, 'utf8').digest('base64url');
+}
+
+/** Constant-time check of a presented token against a stored hash; false for any malformed input. */
+export function verifyToken(presented: string, storedHash: string): boolean {
+  if (!TOKEN_SHAPE.test(presented) || !storedHash.startsWith(HASH_PREFIX)) return false;
+  const a = Buffer.from(hashToken(presented), 'utf8');
+  const b = Buffer.from(storedHash, 'utf8');
+  // Both are fixed-length digests, so the length check leaks nothing about the token.
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export type LinkPurpose = 'confirm-email' | 'unsubscribe';
+
+export interface LinkClaims {
+  purpose: LinkPurpose;
+  subscriptionId: string;
+  channelId: string;
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+}
+
+/** Confirmation links are short-lived; unsubscribe links must keep working from old mail. */
+export const LINK_TTL_SECONDS: Record<LinkPurpose, number> = {
+  'confirm-email': 7 * 24 * 3600,
+  unsubscribe: 365 * 24 * 3600,
+};
+
+/** A signed link was tampered with, expired, or is meant for something else (400). */
+export class InvalidLinkError extends AppError {
+  constructor(message: string) {
+    super(message, { status: 400, code: 'invalid-link', exitCode: 2 });
+  }
+}
+
+const MIN_KEY_LENGTH = 16;
+
+function requireKey(signingKey: string | undefined): string {
+  if (!signingKey || signingKey.length < MIN_KEY_LENGTH) {
+    throw new AppError(`SIGNING_KEY must be set to at least ${MIN_KEY_LENGTH} characters`, {
+      status: 500,
+      code: 'invalid-settings',
+    });
+  }
+  return signingKey;
+}
+
+function mac(payload: string, signingKey: string): Buffer {
+  return createHmac('sha256', signingKey).update(payload, 'utf8').digest();
+}
+
+/** Builds the token for a signed link: base64url(JSON claims) "." base64url(HMAC). */
+export function signLink(
+  claims: Omit<LinkClaims, 'exp'> & { exp?: number },
+  signingKey: string | undefined,
+  now: Date = new Date(),
+): string {
+  const key = requireKey(signingKey);
+  const full: LinkClaims = {
+    purpose: claims.purpose,
+    subscriptionId: claims.subscriptionId,
+    channelId: claims.channelId,
+    exp: claims.exp ?? Math.floor(now.getTime() / 1000) + LINK_TTL_SECONDS[claims.purpose],
+  };
+  const payload = Buffer.from(JSON.stringify(full), 'utf8').toString('base64url');
+  return `${payload}.${mac(payload, key).toString('base64url')}`;
+}
+
+/** Checks signature, purpose and expiry; returns the claims or throws InvalidLinkError. */
+export function verifyLink(
+  token: string,
+  purpose: LinkPurpose,
+  signingKey: string | undefined,
+  now: Date = new Date(),
+): LinkClaims {
+  const key = requireKey(signingKey);
+  const parts = typeof token === 'string' ? token.split('.') : [];
+  const [payload, signature] = parts;
+  if (parts.length !== 2 || !payload || !signature || signature.length > 64) {
+    throw new InvalidLinkError('link is malformed');
+  }
+  const expected = mac(payload, key);
+  const presented = Buffer.from(signature, 'base64url');
+  // Node decodes base64url leniently; insisting on the canonical spelling means an edited
+  // signature is always a rejected signature.
+  const canonical = presented.toString('base64url') === signature;
+  if (!canonical || presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
+    throw new InvalidLinkError('link signature is invalid');
+  }
+  const claims = parseClaims(payload);
+  if (claims.purpose !== purpose) throw new InvalidLinkError('link is not meant for this action');
+  if (claims.exp * 1000 <= now.getTime()) throw new InvalidLinkError('link has expired');
+  return claims;
+}
+
+function parseClaims(payload: string): LinkClaims {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidLinkError('link is malformed');
+  }
+  const c = value as Partial<LinkClaims> | null;
+  if (
+    !c ||
+    typeof c !== 'object' ||
+    (c.purpose !== 'confirm-email' && c.purpose !== 'unsubscribe') ||
+    typeof c.subscriptionId !== 'string' ||
+    typeof c.channelId !== 'string' ||
+    typeof c.exp !== 'number' ||
+    !Number.isFinite(c.exp)
+  ) {
+    throw new InvalidLinkError('link is malformed');
+  }
+  return {
+    purpose: c.purpose,
+    subscriptionId: c.subscriptionId,
+    channelId: c.channelId,
+    exp: c.exp,
+  };
+}
