@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_INVENTORY_BYTES } from '../domain/inventory/index.js';
 import { SEVERITIES } from '../domain/types.js';
 
 /**
@@ -8,8 +9,7 @@ import { SEVERITIES } from '../domain/types.js';
  * setting (a dropped `exclude` would quietly page people about packages they excluded).
  */
 
-export const MAX_INVENTORY_BYTES = 10 * 1024 * 1024;
-export const MAX_INVENTORY_PACKAGES = 20_000;
+export { MAX_INVENTORY_BYTES, MAX_INVENTORY_PACKAGES } from '../domain/inventory/index.js';
 export const MAX_INVENTORIES = 20;
 export const MAX_CHANNELS = 20;
 
@@ -34,6 +34,12 @@ export const InventoryName = z
   .meta({ description: 'One inventory per node pool or image, e.g. nodepool-system.' });
 
 const ReleaseLine = z.string().regex(/^\d+\.\d+$/, 'must be a release line such as 3.0');
+
+export const ReleaseTag = z
+  .string()
+  .max(64)
+  .regex(/^\d[0-9A-Za-z.]*-\d+\.\d+$/, 'must be a release tag such as 3.0.20260429-3.0')
+  .meta({ description: 'An Azure Linux release tag, e.g. 3.0.20260429-3.0.' });
 
 const PackageGlob = z
   .string()
@@ -282,3 +288,121 @@ export const ProblemView = z
     correlationId: z.string().optional(),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json).' });
+
+const CveRef = z.object({ id: z.string(), severity: z.enum(SEVERITIES) });
+
+export const MatchResultView = z
+  .object({
+    release: z.object({
+      tag: z.string(),
+      line: z.string(),
+      publishedAt: z.string(),
+      url: z.string(),
+      previousTag: z.string().nullable(),
+      compareUrl: z.string().nullable(),
+    }),
+    affected: z.array(
+      z.object({
+        package: z.string(),
+        installed: z.string(),
+        fixed: z.string(),
+        sourcePackage: z.string(),
+        cves: z.array(CveRef),
+        severity: z.enum(SEVERITIES),
+      }),
+    ),
+    untracked: z.array(z.string()),
+    summary: z.object({
+      affected: z.number().int(),
+      cves: z.number().int(),
+      bySeverity: z.record(z.enum(SEVERITIES), z.number().int()),
+    }),
+  })
+  .meta({
+    id: 'MatchResult',
+    description: 'The same shape as `azl-notifier check --format json`.',
+  });
+
+export const MatchesView = z
+  .object({
+    releases: z.array(
+      z.object({
+        tag: z.string(),
+        line: z.string(),
+        publishedAt: z.string(),
+        inventories: z.array(z.object({ name: z.string(), result: MatchResultView })),
+      }),
+    ),
+  })
+  .meta({ id: 'Matches' });
+
+export const ReleaseSummaryView = z
+  .object({
+    tag: z.string(),
+    line: z.string(),
+    publishedAt: z.string(),
+    url: z.string(),
+    previousTag: z.string().nullable(),
+    status: z.enum(['baseline', 'empty', 'published']),
+    changes: z.number().int().meta({ description: 'Number of source packages changed.' }),
+    detectedAt: z.string(),
+  })
+  .meta({ id: 'ReleaseSummary' });
+
+export const ReleaseListView = z
+  .object({ releases: z.array(ReleaseSummaryView) })
+  .meta({ id: 'ReleaseList' });
+
+const SourceChangeView = z.object({
+  sourcePackage: z.string(),
+  kind: z.enum(['added', 'updated', 'removed']),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  specPath: z.string(),
+  binaries: z.array(z.object({ name: z.string(), evr: z.string() })),
+  cves: z.array(CveRef),
+  severity: z.enum(SEVERITIES),
+});
+
+const ReleaseInfoView = z.object({
+  tag: z.string(),
+  line: z.string(),
+  publishedAt: z.string(),
+  url: z.string(),
+  draft: z.boolean(),
+  prerelease: z.boolean(),
+});
+
+export const ReleaseRecordView = z
+  .object({
+    release: ReleaseInfoView,
+    previousTag: z.string().nullable(),
+    status: z.enum(['baseline', 'empty', 'published']),
+    changeSet: z
+      .object({
+        release: ReleaseInfoView,
+        previousTag: z.string().nullable(),
+        dist: z.string(),
+        compareUrl: z.string().nullable(),
+        changes: z.array(SourceChangeView),
+      })
+      .nullable(),
+    detectedAt: z.string(),
+  })
+  .meta({ id: 'Release' });
+
+export const TestResultsView = z
+  .object({
+    results: z.array(
+      z.object({
+        channelId: z.string(),
+        type: z.enum(['teams', 'email']),
+        sent: z.boolean(),
+        ok: z.boolean().optional(),
+        status: z.number().int().optional(),
+        reason: z.string().optional(),
+        skipped: z.string().optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'TestResults' });

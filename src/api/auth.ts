@@ -1,0 +1,70 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { HttpRequest } from '@azure/functions';
+import type { Subscription } from '../domain/subscription.js';
+import { NotFoundError } from '../errors.js';
+import { verifyToken } from '../security/tokens.js';
+import type { ApiDeps } from './deps.js';
+import { UnauthorizedError } from './http.js';
+import { SubscriptionId } from './schemas.js';
+import type { Versioned } from './store.js';
+
+/**
+ * Who is calling. Admins hold the function key (`x-functions-key`, equal to ADMIN_KEY
+ * locally); subscribers hold one subscription's bearer token. A token that does not
+ * belong to the addressed subscription gets the same 404 as an id that does not exist,
+ * so ids cannot be probed; only a request with no credentials at all gets 401.
+ */
+export type Principal = { kind: 'admin' } | { kind: 'subscriber'; token: string };
+
+export interface AuthOptions {
+  /**
+   * The route is `authLevel: 'function'`, so in Azure the host has already checked the
+   * key before the handler runs. Locally (and whenever ADMIN_KEY is set) we check too.
+   */
+  hostCheckedKey?: boolean;
+}
+
+export function authenticate(req: HttpRequest, deps: ApiDeps, opts: AuthOptions = {}): Principal {
+  const key = req.headers.get('x-functions-key');
+  if (key !== null && isAdminKey(key, deps.settings.adminKey, opts)) return { kind: 'admin' };
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.get('authorization') ?? '');
+  if (bearer?.[1]) return { kind: 'subscriber', token: bearer[1] };
+  if (key !== null) throw new UnauthorizedError('the function key is not valid');
+  throw new UnauthorizedError('send the subscription token as "Authorization: Bearer <token>"');
+}
+
+export function requireAdmin(req: HttpRequest, deps: ApiDeps, opts: AuthOptions = {}): void {
+  const key = req.headers.get('x-functions-key');
+  if (key === null || !isAdminKey(key, deps.settings.adminKey, opts)) {
+    throw new UnauthorizedError('this operation needs the function key (x-functions-key)');
+  }
+}
+
+function isAdminKey(presented: string, adminKey: string | undefined, opts: AuthOptions): boolean {
+  if (adminKey) return constantTimeEqual(presented, adminKey);
+  return opts.hostCheckedKey === true;
+}
+
+/** Compares fixed-length digests so neither content nor length leaks through timing. */
+function constantTimeEqual(a: string, b: string): boolean {
+  const da = createHash('sha256').update(a).digest();
+  const db = createHash('sha256').update(b).digest();
+  return timingSafeEqual(da, db);
+}
+
+/** Loads the subscription the principal may act on, or throws the same 404 for every refusal. */
+export async function loadOwnedSubscription(
+  deps: ApiDeps,
+  principal: Principal,
+  rawId: string | undefined,
+): Promise<Versioned<Subscription>> {
+  const notFound = () => new NotFoundError('subscription not found');
+  const id = SubscriptionId.safeParse(rawId);
+  if (!id.success) throw notFound();
+  const found = await deps.store.getSubscription(id.data);
+  if (!found) throw notFound();
+  if (principal.kind === 'subscriber' && !verifyToken(principal.token, found.value.tokenHash)) {
+    throw notFound();
+  }
+  return found;
+}

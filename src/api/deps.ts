@@ -1,0 +1,58 @@
+import type { Channel, Subscription, SubscriptionFilters } from '../domain/subscription.js';
+import type { ChangeSet, MatchResult } from '../domain/types.js';
+import type { WebhookPolicy } from '../security/ssrf.js';
+import type { ApiStore } from './store.js';
+
+/**
+ * Everything the handlers need from outside, passed in rather than imported, so tests
+ * run the same handlers on Azurite with a capturing mail server and loopback sinks.
+ * The composition root (src/api/compose.ts) builds it from settings.
+ */
+export interface ApiSettings {
+  /** ADMIN_KEY: admin access on routes that also accept subscriber tokens. */
+  adminKey: string | undefined;
+  /** SIGNING_KEY: HMAC key of confirmation and unsubscribe links. */
+  signingKey: string | undefined;
+  /** PUBLIC_BASE_URL: where links in mail point. */
+  publicBaseUrl: string;
+  webhookPolicy: WebhookPolicy;
+}
+
+/** The one mail the API itself sends: the double opt-in confirmation. */
+export interface ConfirmationMail {
+  to: string;
+  subscriptionName: string;
+  confirmUrl: string;
+}
+
+export interface ApiMailer {
+  sendConfirmation(mail: ConfirmationMail): Promise<void>;
+}
+
+export interface TestOutcome {
+  ok: boolean;
+  status?: number;
+  reason?: string;
+}
+
+/** Sends a short "this channel works" message; email only ever to confirmed addresses. */
+export interface TestNotifier {
+  sendTest(subscription: Subscription, channel: Channel): Promise<TestOutcome>;
+}
+
+/** The domain's matcher: one release's change set against one raw inventory, filtered. */
+export type MatchFn = (
+  changeSet: ChangeSet,
+  inventoryText: string,
+  filters: SubscriptionFilters,
+) => MatchResult;
+
+export interface ApiDeps {
+  store: ApiStore;
+  settings: ApiSettings;
+  mailer: ApiMailer;
+  notifier: TestNotifier;
+  match: MatchFn;
+  now: () => Date;
+  newId: () => string;
+}

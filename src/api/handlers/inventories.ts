@@ -1,0 +1,112 @@
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
+import type { InventoryFormat } from '../../domain/types.js';
+import { ConflictError, InputError, NotFoundError } from '../../errors.js';
+import { authenticate, loadOwnedSubscription } from '../auth.js';
+import type { ApiDeps } from '../deps.js';
+import { json, mediaType, noContent, readText, UnsupportedMediaTypeError } from '../http.js';
+import { parseInventoryField } from '../inventory-input.js';
+import { InventoryName, MAX_INVENTORIES, MAX_INVENTORY_BYTES } from '../schemas.js';
+
+/** `PUT .../inventory` is the inventory named "default". */
+export const DEFAULT_INVENTORY = 'default';
+
+/** Line formats come as text; SBOMs as JSON (generic or their registered media types). */
+const TEXT_TYPES = new Set(['text/plain']);
+const JSON_TYPES = new Set([
+  'application/json',
+  'application/vnd.cyclonedx+json',
+  'application/spdx+json',
+]);
+const SBOM_FORMATS: ReadonlySet<InventoryFormat> = new Set(['cyclonedx', 'spdx']);
+
+/**
+ * PUT /api/subscriptions/{id}/inventories/{name}. The body is parsed in full before
+ * anything is written. A new name is written first and then listed on the subscription
+ * (If-Match); if the listing loses a race, the new blob is removed again. Replacing an
+ * existing inventory is a single blob write.
+ */
+export async function putInventory(deps: ApiDeps, req: HttpRequest): Promise<HttpResponseInit> {
+  const principal = authenticate(req, deps);
+  const { value: sub, etag } = await loadOwnedSubscription(deps, principal, req.params.id);
+  const name = inventoryName(req.params.name ?? DEFAULT_INVENTORY);
+  const type = mediaType(req);
+  if (!TEXT_TYPES.has(type) && !JSON_TYPES.has(type)) {
+    throw new UnsupportedMediaTypeError(
+      `content-type must be text/plain (rpm -qa, rpm --qf, AKS release notes) or application/json (CycloneDX, SPDX), not ${type || 'absent'}`,
+    );
+  }
+  const text = await readText(req, MAX_INVENTORY_BYTES, 'inventory');
+  if (JSON_TYPES.has(type) && !/^\s*[{[]/.test(text)) {
+    throw new InputError(
+      'body: an application/json inventory must be a CycloneDX or SPDX JSON document',
+    );
+  }
+  const inventory = parseInventoryField(text, 'body');
+  if (JSON_TYPES.has(type) !== SBOM_FORMATS.has(inventory.format)) {
+    throw new UnsupportedMediaTypeError(
+      `a ${inventory.format} inventory must be sent as ${SBOM_FORMATS.has(inventory.format) ? 'application/json' : 'text/plain'}`,
+    );
+  }
+  const existing = sub.inventoryNames.find((n) => n.toLowerCase() === name.toLowerCase());
+  if (!existing && sub.inventoryNames.length >= MAX_INVENTORIES) {
+    throw new InputError(`a subscription holds at most ${MAX_INVENTORIES} inventories`, {
+      status: 422,
+      details: [{ path: 'name', message: 'too many inventories' }],
+    });
+  }
+  const storedName = existing ?? name;
+  await deps.store.putInventory(sub.id, { name: storedName, content: text });
+  if (!existing) {
+    const listed = await deps.store
+      .replaceSubscription(
+        {
+          ...sub,
+          inventoryNames: [...sub.inventoryNames, storedName],
+          updatedAt: deps.now().toISOString(),
+        },
+        etag,
+      )
+      .catch(async (err: unknown) => {
+        await deps.store.deleteInventory(sub.id, storedName).catch(() => undefined);
+        throw err;
+      });
+    if (!listed) {
+      await deps.store.deleteInventory(sub.id, storedName);
+      throw new ConflictError('the subscription changed while this request ran; retry it');
+    }
+  }
+  return json(existing ? 200 : 201, {
+    name: storedName,
+    format: inventory.format,
+    packages: inventory.packages.length,
+  });
+}
+
+/** DELETE: unlist first (the commit point), then remove the blob; an orphan blob is inert. */
+export async function deleteInventory(deps: ApiDeps, req: HttpRequest): Promise<HttpResponseInit> {
+  const principal = authenticate(req, deps);
+  const { value: sub, etag } = await loadOwnedSubscription(deps, principal, req.params.id);
+  const wanted = (req.params.name ?? DEFAULT_INVENTORY).toLowerCase();
+  const existing = sub.inventoryNames.find((n) => n.toLowerCase() === wanted);
+  if (!existing) throw new NotFoundError('inventory not found');
+  const remaining = sub.inventoryNames.filter((n) => n !== existing);
+  const listed = await deps.store.replaceSubscription(
+    { ...sub, inventoryNames: remaining, updatedAt: deps.now().toISOString() },
+    etag,
+  );
+  if (!listed) throw new ConflictError('the subscription changed while this request ran; retry it');
+  await deps.store.deleteInventory(sub.id, existing);
+  return noContent();
+}
+
+function inventoryName(raw: string): string {
+  const parsed = InventoryName.safeParse(raw);
+  if (!parsed.success) {
+    const message = parsed.error.issues[0]?.message ?? 'invalid inventory name';
+    throw new InputError(`inventory name ${message}`, {
+      status: 422,
+      details: [{ path: 'name', message }],
+    });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,14 @@
+import type { HttpResponseInit } from '@azure/functions';
+import { buildOpenApiDocument } from '../openapi.js';
+
+let cached: string | undefined;
+
+/** GET /api/openapi.json, generated once per process from the route table and schemas. */
+export function openApiDocument(): Promise<HttpResponseInit> {
+  cached ??= JSON.stringify(buildOpenApiDocument());
+  return Promise.resolve({
+    status: 200,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: cached,
+  });
+}

@@ -1,0 +1,142 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { EmailChannel, Subscription } from '../../domain/subscription.js';
+import { ConflictError } from '../../errors.js';
+import { issueToken } from '../../security/tokens.js';
+import { authenticate, loadOwnedSubscription, requireAdmin } from '../auth.js';
+import { applyChannelPatch, channelsFromCreate } from '../channels.js';
+import type { ApiDeps } from '../deps.js';
+import { json, noContent, parseWith, readJson } from '../http.js';
+import { assertInventorySizes, parseInventoryField } from '../inventory-input.js';
+import { linkUrl } from '../links.js';
+import {
+  CreateSubscriptionRequest,
+  MAX_INVENTORY_BYTES,
+  PatchSubscriptionRequest,
+} from '../schemas.js';
+import { toSubscriptionView } from '../views.js';
+
+/** Room for one full-size inventory plus the rest of the body and JSON escaping. */
+export const MAX_CREATE_BODY_BYTES = MAX_INVENTORY_BYTES + 2 * 1024 * 1024;
+const MAX_PATCH_BODY_BYTES = 64 * 1024;
+
+/**
+ * POST /api/subscriptions (admin). Everything is validated (schema, every inventory
+ * parsed, every webhook URL vetted) before the first write, and the store writes
+ * inventories before the subscription and undoes them if that fails, so a refused or
+ * failed request leaves nothing behind.
+ */
+export async function createSubscription(
+  deps: ApiDeps,
+  req: HttpRequest,
+  ctx: InvocationContext,
+): Promise<HttpResponseInit> {
+  requireAdmin(req, deps, { hostCheckedKey: true });
+  const body = await readJson(req, MAX_CREATE_BODY_BYTES);
+  assertInventorySizes(body);
+  const input = parseWith(CreateSubscriptionRequest, body);
+  input.inventories.forEach((inv, i) =>
+    parseInventoryField(inv.content, `inventories.${i}.content`),
+  );
+  const { channels, newEmails } = await channelsFromCreate(
+    input.channels,
+    deps.settings.webhookPolicy,
+  );
+  const { token, hash } = issueToken();
+  const now = deps.now().toISOString();
+  const subscription: Subscription = {
+    id: deps.newId(),
+    name: input.name,
+    lines: input.lines,
+    channels,
+    filters: input.filters,
+    inventoryNames: input.inventories.map((i) => i.name),
+    tokenHash: hash,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.store.createSubscription(subscription, input.inventories);
+  await sendConfirmations(deps, ctx, subscription, newEmails);
+  return json(
+    201,
+    { ...toSubscriptionView(subscription), token },
+    { location: `/api/subscriptions/${subscription.id}` },
+  );
+}
+
+export async function getSubscription(deps: ApiDeps, req: HttpRequest): Promise<HttpResponseInit> {
+  const principal = authenticate(req, deps);
+  const { value } = await loadOwnedSubscription(deps, principal, req.params.id);
+  return json(200, toSubscriptionView(value));
+}
+
+/** PATCH: one If-Match replace of one blob, so it either happens entirely or not at all. */
+export async function patchSubscription(
+  deps: ApiDeps,
+  req: HttpRequest,
+  ctx: InvocationContext,
+): Promise<HttpResponseInit> {
+  const principal = authenticate(req, deps);
+  const { value: current, etag } = await loadOwnedSubscription(deps, principal, req.params.id);
+  const patch = parseWith(PatchSubscriptionRequest, await readJson(req, MAX_PATCH_BODY_BYTES));
+  const changes = patch.channels
+    ? await applyChannelPatch(current.channels, patch.channels, deps.settings.webhookPolicy)
+    : { channels: current.channels, newEmails: [] };
+  const next: Subscription = {
+    ...current,
+    ...(patch.name !== undefined ? { name: patch.name } : {}),
+    ...(patch.lines !== undefined ? { lines: patch.lines } : {}),
+    ...(patch.filters !== undefined ? { filters: patch.filters } : {}),
+    channels: changes.channels,
+    updatedAt: deps.now().toISOString(),
+  };
+  if (!(await deps.store.replaceSubscription(next, etag))) {
+    throw new ConflictError('the subscription changed while this request ran; retry it');
+  }
+  await sendConfirmations(deps, ctx, next, changes.newEmails);
+  return json(200, toSubscriptionView(next));
+}
+
+export async function deleteSubscription(
+  deps: ApiDeps,
+  req: HttpRequest,
+): Promise<HttpResponseInit> {
+  const principal = authenticate(req, deps);
+  const { value } = await loadOwnedSubscription(deps, principal, req.params.id);
+  await deps.store.deleteSubscription(value.id);
+  return noContent();
+}
+
+/**
+ * One confirmation mail per new address, after the subscription is stored (a link to a
+ * subscription that does not exist would be worse than no mail). A mail that fails is
+ * logged, not fatal: the request did what it was asked, and the channel stays unconfirmed.
+ */
+async function sendConfirmations(
+  deps: ApiDeps,
+  ctx: InvocationContext,
+  subscription: Subscription,
+  emails: EmailChannel[],
+): Promise<void> {
+  for (const channel of emails) {
+    try {
+      await deps.mailer.sendConfirmation({
+        to: channel.address,
+        subscriptionName: subscription.name,
+        confirmUrl: linkUrl(
+          deps.settings.publicBaseUrl,
+          'confirm-email',
+          subscription.id,
+          channel.id,
+          deps.settings.signingKey,
+          deps.now(),
+        ),
+      });
+    } catch (err) {
+      ctx.warn(
+        `confirmation mail for subscription ${subscription.id} channel ${channel.id} failed: ${
+          err instanceof Error ? err.name : 'error'
+        }`,
+      );
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { MAX_INVENTORY_BYTES, parseInventory } from '../domain/inventory/index.js';
+import type { Inventory, InventoryFormat } from '../domain/types.js';
+import { AppError, InputError, TooLargeError } from '../errors.js';
+
+/**
+ * Parses an uploaded inventory for validation, re-raising the parser's errors with the
+ * request field they came from, so a bad line 7 of the second inventory reads as
+ * `inventories.1.content: line 7: ...` and keeps its status (400, or 413 when too large).
+ */
+export function parseInventoryField(
+  text: string,
+  path: string,
+  opts: { format?: InventoryFormat } = {},
+): Inventory {
+  try {
+    return parseInventory(text, opts);
+  } catch (err) {
+    if (err instanceof TooLargeError) throw new TooLargeError(`${path}: ${err.message}`);
+    if (err instanceof AppError) {
+      throw new InputError(`${path}: ${err.message}`, {
+        status: err.status,
+        details: [{ path, message: err.message }],
+      });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Runs before schema validation so an oversized inventory inside a JSON body answers 413,
+ * like an oversized upload, rather than a schema error.
+ */
+export function assertInventorySizes(body: unknown): void {
+  const inventories = (body as { inventories?: unknown } | null)?.inventories;
+  if (!Array.isArray(inventories)) return;
+  inventories.forEach((inv: unknown, i) => {
+    const content = (inv as { content?: unknown } | null)?.content;
+    if (typeof content === 'string' && Buffer.byteLength(content, 'utf8') > MAX_INVENTORY_BYTES) {
+      throw new TooLargeError(
+        `inventories.${i}.content: inventory is larger than ${MAX_INVENTORY_BYTES / 1024 / 1024} MB`,
+      );
+    }
+  });
+}

@@ -1,0 +1,271 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { ZodType } from 'zod';
+import { z } from 'zod';
+import type { ApiDeps } from './deps.js';
+import { confirmEmail, showUnsubscribe, unsubscribe } from './handlers/email-links.js';
+import { deleteInventory, putInventory } from './handlers/inventories.js';
+import { getMatches } from './handlers/matches.js';
+import { openApiDocument } from './handlers/openapi.js';
+import { getRelease, listReleases } from './handlers/releases.js';
+import {
+  createSubscription,
+  deleteSubscription,
+  getSubscription,
+  patchSubscription,
+} from './handlers/subscriptions.js';
+import { sendTestNotification, TestNotificationRequest } from './handlers/test-notification.js';
+import {
+  CreatedSubscriptionView,
+  CreateSubscriptionRequest,
+  InventoryName,
+  InventoryView,
+  MatchesView,
+  PatchSubscriptionRequest,
+  ReleaseListView,
+  ReleaseRecordView,
+  ReleaseTag,
+  SubscriptionId,
+  SubscriptionView,
+  TestResultsView,
+} from './schemas.js';
+
+/**
+ * Every HTTP route, once: the function files register these with the Functions host,
+ * and the OpenAPI document is generated from the same list, so a route cannot exist
+ * without being documented (a test checks the document lists each one).
+ */
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+type Auth = 'admin' | 'subscription' | 'link' | 'none';
+
+export interface ApiRoute {
+  /** Azure Function name. */
+  name: string;
+  method: Method;
+  /** Functions route template, relative to /api. */
+  route: string;
+  /** `function` makes the Azure host demand the function key before the handler runs. */
+  authLevel: 'anonymous' | 'function';
+  auth: Auth;
+  summary: string;
+  params?: Record<string, ZodType>;
+  query?: Record<string, ZodType>;
+  body?: { contentType: string[]; schema: ZodType; required?: boolean };
+  /** Success responses: status → schema (undefined: no body) or a media type for non-JSON. */
+  ok: Record<number, { description: string; schema?: ZodType; mediaType?: string }>;
+  /** Error statuses this route can answer, documented as problem+json. */
+  errors: number[];
+  handler: (deps: ApiDeps, req: HttpRequest, ctx: InvocationContext) => Promise<HttpResponseInit>;
+}
+
+const id = { id: SubscriptionId };
+const SUB_ERRORS = [401, 404];
+const inventoryBody = {
+  contentType: ['text/plain', 'application/json'],
+  schema: z.string().meta({
+    description:
+      'text/plain: rpm -qa output, the rich rpm --qf format, or AKS release-notes text. application/json: a CycloneDX or SPDX 2.3 SBOM. At most 10 MB and 20,000 packages.',
+  }),
+  required: true,
+};
+const linkToken = { token: z.string().meta({ description: 'The signed token from the mail.' }) };
+
+export const ROUTES: ApiRoute[] = [
+  {
+    name: 'createSubscription',
+    method: 'POST',
+    route: 'subscriptions',
+    authLevel: 'function',
+    auth: 'admin',
+    summary: 'Create a subscription; the token in the answer is shown only once.',
+    body: { contentType: ['application/json'], schema: CreateSubscriptionRequest, required: true },
+    ok: { 201: { description: 'Created', schema: CreatedSubscriptionView } },
+    errors: [400, 401, 413, 415, 422],
+    handler: createSubscription,
+  },
+  {
+    name: 'getSubscription',
+    method: 'GET',
+    route: 'subscriptions/{id}',
+    authLevel: 'anonymous',
+    auth: 'subscription',
+    summary: 'Read a subscription (webhook URLs masked).',
+    params: id,
+    ok: { 200: { description: 'The subscription', schema: SubscriptionView } },
+    errors: SUB_ERRORS,
+    handler: (deps, req) => getSubscription(deps, req),
+  },
+  {
+    name: 'patchSubscription',
+    method: 'PATCH',
+    route: 'subscriptions/{id}',
+    authLevel: 'anonymous',
+    auth: 'subscription',
+    summary:
+      'Change name, lines, channels or filters. New email addresses get a confirmation mail.',
+    params: id,
+    body: { contentType: ['application/json'], schema: PatchSubscriptionRequest, required: true },
+    ok: { 200: { description: 'The updated subscription', schema: SubscriptionView } },
+    errors: [...SUB_ERRORS, 400, 409, 415, 422],
+    handler: patchSubscription,
+  },
+  {
+    name: 'deleteSubscription',
+    method: 'DELETE',
+    route: 'subscriptions/{id}',
+    authLevel: 'anonymous',
+    auth: 'subscription',
+    summary: 'Delete a subscription and its inventories.',
+    params: id,
+    ok: { 204: { description: 'Deleted' } },
+    errors: SUB_ERRORS,
+    handler: (deps, req) => deleteSubscription(deps, req),
+  },
+  {
+    name: 'putDefaultInventory',
+    method: 'PUT',
+    route: 'subscriptions/{id}/inventory',
+    authLevel: 'anonymous',
+    auth: 'subscription',
+    summary: 'Upload the inventory named "default".',
+    params: id,
+    body: inventoryBody,
+    ok: {
+      200: { description: 'Replaced', schema: InventoryView },
+      201: { description: 'Created', schema: InventoryView },
+    },
+    errors: [...SUB_ERRORS, 400, 409, 413, 415, 422],
+    handler: (deps, req) => putInventory(deps, req),
+  },
+  {
+    name: 'putInventory',
+    method: 'PUT',
+    route: 'subscriptions/{id}/inventories/{name}',
+    authLevel: 'anonymous',
+    auth: 'subscription',
+    summary: 'Upload a named inventory (one per node pool or image).',
+    params: { ...id, name: InventoryName },
+    body: inventoryBody,
+    ok: {
+      200: { description: 'Replaced', schema: InventoryView },
+      201: { description: 'Created', schema: InventoryView },
+    },
+    errors: [...SUB_ERRORS, 400, 409, 413, 415, 422],
+    handler: (deps, req) => putInventory(deps, req),
+  },
+  {
+    name: 'deleteInventory',
+    method: 'DELETE',
+    route: 'subscriptions/{id}/inventories/{name}',
+    authLevel: 'anonymous',
+    auth: 'subscription',
+    summary: 'Remove a named inventory.',
+    params: { ...id, name: InventoryName },
+    ok: { 204: { description: 'Removed' } },
+    errors: [...SUB_ERRORS, 409],
+    handler: (deps, req) => deleteInventory(deps, req),
+  },
+  {
+    name: 'getMatches',
+    method: 'GET',
+    route: 'subscriptions/{id}/matches',
+    authLevel: 'anonymous',
+    auth: 'subscription',
+    summary:
+      "What the latest release on each line (or the named one) changes for this subscription's inventories, after its filters.",
+    params: id,
+    query: { release: ReleaseTag.optional() },
+    ok: { 200: { description: 'Matches per release and inventory', schema: MatchesView } },
+    errors: SUB_ERRORS,
+    handler: (deps, req) => getMatches(deps, req),
+  },
+  {
+    name: 'testSubscription',
+    method: 'POST',
+    route: 'subscriptions/{id}/test',
+    authLevel: 'anonymous',
+    auth: 'subscription',
+    summary:
+      'Send a test notification to every channel (or one); unconfirmed addresses are skipped.',
+    params: id,
+    body: { contentType: ['application/json'], schema: TestNotificationRequest, required: false },
+    ok: { 200: { description: 'Outcome per channel', schema: TestResultsView } },
+    errors: [...SUB_ERRORS, 400, 415, 422],
+    handler: (deps, req) => sendTestNotification(deps, req),
+  },
+  {
+    name: 'listReleases',
+    method: 'GET',
+    route: 'releases',
+    authLevel: 'anonymous',
+    auth: 'none',
+    summary: 'Detected releases, newest first.',
+    query: { line: z.string().optional() },
+    ok: { 200: { description: 'Releases', schema: ReleaseListView } },
+    errors: [],
+    handler: (deps, req) => listReleases(deps, req),
+  },
+  {
+    name: 'getRelease',
+    method: 'GET',
+    route: 'releases/{tag}',
+    authLevel: 'anonymous',
+    auth: 'none',
+    summary: 'One detected release with its change set.',
+    params: { tag: ReleaseTag },
+    ok: { 200: { description: 'The release', schema: ReleaseRecordView } },
+    errors: [404],
+    handler: (deps, req) => getRelease(deps, req),
+  },
+  {
+    name: 'confirmEmail',
+    method: 'GET',
+    route: 'confirm',
+    authLevel: 'anonymous',
+    auth: 'link',
+    summary: 'Double opt-in: the link in the confirmation mail.',
+    query: linkToken,
+    ok: { 200: { description: 'Confirmed (HTML page)', mediaType: 'text/html' } },
+    errors: [400, 404],
+    handler: (deps, req) => confirmEmail(deps, req),
+  },
+  {
+    name: 'showUnsubscribe',
+    method: 'GET',
+    route: 'unsubscribe',
+    authLevel: 'anonymous',
+    auth: 'link',
+    summary: 'Shows a page asking to confirm the unsubscribe (link scanners must not unsubscribe).',
+    query: linkToken,
+    ok: { 200: { description: 'Confirm page (HTML)', mediaType: 'text/html' } },
+    errors: [400],
+    handler: (deps, req) => Promise.resolve(showUnsubscribe(deps, req)),
+  },
+  {
+    name: 'unsubscribe',
+    method: 'POST',
+    route: 'unsubscribe',
+    authLevel: 'anonymous',
+    auth: 'link',
+    summary: 'RFC 8058 one-click unsubscribe; body List-Unsubscribe=One-Click.',
+    query: linkToken,
+    body: {
+      contentType: ['application/x-www-form-urlencoded', 'multipart/form-data'],
+      schema: z.object({ 'List-Unsubscribe': z.literal('One-Click') }),
+      required: true,
+    },
+    ok: { 200: { description: 'Unsubscribed (HTML page)', mediaType: 'text/html' } },
+    errors: [400, 409],
+    handler: (deps, req) => unsubscribe(deps, req),
+  },
+  {
+    name: 'openApi',
+    method: 'GET',
+    route: 'openapi.json',
+    authLevel: 'anonymous',
+    auth: 'none',
+    summary: 'This document.',
+    ok: { 200: { description: 'OpenAPI 3.1 document', mediaType: 'application/json' } },
+    errors: [],
+    handler: () => openApiDocument(),
+  },
+];
