@@ -118,7 +118,8 @@ function matchingClose(text: string, openAt: number, open: string, close: string
 }
 
 function expandBraced(inner: string, whole: string, macros: MacroTable, depth: number): string {
-  const builtin = /^(defined|undefined|with|without)\s+([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(inner);
+  // Both the Fedora `%{defined x}` helper and rpm 4.17's `%{defined:x}` builtin.
+  const builtin = /^(defined|undefined|with|without)[\s:]\s*([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(inner);
   if (builtin) {
     const [, fn, name = ''] = builtin;
     if (fn === 'defined') return macros.isDefined(name) ? '1' : '0';
