@@ -7,8 +7,18 @@ import { AppError } from '../../errors.js';
 /** Teams throttles a webhook above about 4 requests per second. */
 export const TEAMS_REQUESTS_PER_SECOND = 4;
 
+/**
+ * Teams counts arrivals, and arrivals drift from departures by network jitter, so the
+ * window is a little longer than a second.
+ */
+const WINDOW_MS = 1050;
+
+/** A fresh set of per-webhook limiters with the Teams limits (tests use their own). */
+export const newWebhookLimiter = (): KeyedRateLimiter =>
+  new KeyedRateLimiter(TEAMS_REQUESTS_PER_SECOND, WINDOW_MS);
+
 /** One limiter per webhook for the whole process, shared by every caller. */
-const sharedLimiter = new KeyedRateLimiter(TEAMS_REQUESTS_PER_SECOND, 1000);
+const sharedLimiter = newWebhookLimiter();
 
 export interface PostOptions {
   /** SSRF guard: throws when the URL must not be called. Runs before any request. */
