@@ -38,12 +38,16 @@ export function mailOptions(email: RenderedEmail, addressing: Addressing): Mail.
   };
 }
 
-/** The complete RFC 5322 message, byte for byte as SMTP would carry it. */
+/**
+ * The complete RFC 5322 message, byte for byte as SMTP would carry it. MailComposer keeps
+ * the body's bare LFs (the SMTP connection converts them on the wire), so they become CRLF
+ * here to match what the server receives.
+ */
 export function composeMime(email: RenderedEmail, addressing: Addressing): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     new MailComposer(mailOptions(email, addressing)).compile().build((err, message) => {
       if (err) reject(err);
-      else resolve(message);
+      else resolve(Buffer.from(message.toString('utf8').replace(/\r?\n/g, '\r\n'), 'utf8'));
     });
   });
 }
