@@ -64,6 +64,8 @@ const EnvSchema = z.object({
   EMAIL_FROM: z.string().default('azl-notifier <azl-notifier@localhost>'),
   ACS_EMAIL_ENDPOINT: z.url().optional(),
   ACS_CONNECTION_STRING: z.string().optional(),
+  /** Client-side send limit for ACS; 30/min is the default quota of a custom domain. */
+  ACS_MAX_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
   TEAMS_WEBHOOK_ALLOWED_HOSTS: csv.transform((v) => (v.length ? v : DEFAULT_TEAMS_HOSTS)),
   ALLOW_INSECURE_WEBHOOKS: bool,
   /** HMAC key for unsubscribe and confirmation links. */

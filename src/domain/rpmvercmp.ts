@@ -151,7 +151,8 @@ function hasForbiddenChar(s: string): boolean {
  * rpm could never have produced.
  */
 export function evrFromParts(epoch: string, version: string, release: string): Evr {
-  return { epoch: parseEpoch(epoch, epoch), ...checkVersionRelease(version, release, version) };
+  const whole = `${epoch === '' ? '' : `${epoch}:`}${version}-${release}`;
+  return { epoch: parseEpoch(epoch, whole), ...checkVersionRelease(version, release, whole) };
 }
 
 /** A decimal epoch; '' means 0. `whole` is the text to name in an error message. */

@@ -74,6 +74,9 @@ export function parsePurl(purl: string): Purl {
  * source package from the `upstream` qualifier, the SOURCERPM file name.
  */
 export function packageFromRpmPurl(purl: Purl): InstalledPackage {
+  if (purl.name.trim() === '' || /\s/.test(purl.name)) {
+    throw new InputError(`rpm purl has an empty or blank-containing name`);
+  }
   if (purl.version === undefined) throw new InputError(`rpm purl for ${purl.name} has no version`);
   const evr = parseEvr(purl.version);
   const epoch = purl.qualifiers.epoch;

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+
+/**
+ * The CloudEvents 1.0 this app publishes and consumes. Ids are deterministic so a retry
+ * republishes the same event rather than a new one; Event Grid still delivers at least once,
+ * so every consumer is idempotent on its own (see src/services/ledger.ts).
+ */
+export const EVENT_SOURCE = '/azl-notifier';
+
+export const EVENT_TYPES = {
+  releasePublished: 'azurelinux.release.published',
+  matchRequested: 'azurelinux.release.match-requested',
+  notificationRequested: 'azurelinux.notification.requested',
+} as const;
+export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
+
+const ReleasePublishedData = z.object({
+  releaseTag: z.string().min(1),
+  line: z.string().min(1),
+  publishedAt: z.string(),
+  /** Number of changed source packages: lets a consumer skip without loading the record. */
+  changes: z.number().int().min(0),
+});
+const MatchRequestedData = z.object({
+  releaseTag: z.string().min(1),
+  line: z.string().min(1),
+  shard: z.number().int().min(0),
+  shards: z.number().int().min(1),
+  subscriptionIds: z.array(z.string().min(1)),
+});
+const NotificationRequestedData = z.object({
+  subscriptionId: z.string().min(1),
+  channelId: z.string().min(1),
+  releaseTag: z.string().min(1),
+});
+export type ReleasePublishedData = z.infer<typeof ReleasePublishedData>;
+export type MatchRequestedData = z.infer<typeof MatchRequestedData>;
+export type NotificationRequestedData = z.infer<typeof NotificationRequestedData>;
+
+interface EventDataByType {
+  'azurelinux.release.published': ReleasePublishedData;
+  'azurelinux.release.match-requested': MatchRequestedData;
+  'azurelinux.notification.requested': NotificationRequestedData;
+}
+
+/** A structured-mode CloudEvent as Event Grid's CloudEvent schema carries it. */
+export interface AppCloudEvent<T extends EventType = EventType> {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: T;
+  subject: string;
+  time: string;
+  datacontenttype: 'application/json';
+  data: EventDataByType[T];
+}
+
+const DATA_SCHEMAS = {
+  [EVENT_TYPES.releasePublished]: ReleasePublishedData,
+  [EVENT_TYPES.matchRequested]: MatchRequestedData,
+  [EVENT_TYPES.notificationRequested]: NotificationRequestedData,
+} as const;
+
+function make<T extends EventType>(
+  type: T,
+  id: string,
+  subject: string,
+  data: EventDataByType[T],
+  now: Date,
+): AppCloudEvent<T> {
+  return {
+    specversion: '1.0',
+    id,
+    source: EVENT_SOURCE,
+    type,
+    subject,
+    time: now.toISOString(),
+    datacontenttype: 'application/json',
+    data,
+  };
+}
+
+export function releasePublished(data: ReleasePublishedData, now: Date) {
+  return make(
+    EVENT_TYPES.releasePublished,
+    data.releaseTag,
+    `/releases/${data.releaseTag}`,
+    data,
+    now,
+  );
+}
+
+export function matchRequested(data: MatchRequestedData, now: Date) {
+  return make(
+    EVENT_TYPES.matchRequested,
+    `${data.releaseTag}/${data.shard}`,
+    `/releases/${data.releaseTag}/shards/${data.shard}`,
+    data,
+    now,
+  );
+}
+
+export function notificationRequested(data: NotificationRequestedData, now: Date) {
+  const { releaseTag, subscriptionId, channelId } = data;
+  return make(
+    EVENT_TYPES.notificationRequested,
+    `${releaseTag}/${subscriptionId}/${channelId}`,
+    `/releases/${releaseTag}/subscriptions/${subscriptionId}/channels/${channelId}`,
+    data,
+    now,
+  );
+}
+
+const Envelope = z.object({
+  id: z.string().min(1),
+  type: z.string(),
+  source: z.string(),
+  data: z.unknown(),
+});
+
+/**
+ * Reads an incoming event of the expected type. Returns an error message instead of
+ * throwing for a malformed event: retrying cannot fix it, so the handler logs and drops it.
+ */
+export function readEvent<T extends EventType>(
+  raw: unknown,
+  type: T,
+): { ok: true; event: { id: string; data: EventDataByType[T] } } | { ok: false; error: string } {
+  const envelope = Envelope.safeParse(raw);
+  if (!envelope.success) return { ok: false, error: 'not a CloudEvent' };
+  if (envelope.data.type !== type) {
+    return { ok: false, error: `expected ${type}, got ${envelope.data.type}` };
+  }
+  const data = DATA_SCHEMAS[type].safeParse(envelope.data.data);
+  if (!data.success) {
+    return { ok: false, error: `bad data: ${data.error.issues.map((i) => i.message).join('; ')}` };
+  }
+  return { ok: true, event: { id: envelope.data.id, data: data.data as EventDataByType[T] } };
+}

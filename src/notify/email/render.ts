@@ -1,0 +1,97 @@
+import type { MatchResult } from '../../domain/types.js';
+import type { DigestContext, NotificationContext } from '../context.js';
+import { clip } from '../summary.js';
+import { PALETTE, escapeHtml, layout } from './html.js';
+import {
+  footerHtml,
+  footerText,
+  headline,
+  releaseHtml,
+  releaseText,
+  severityPhrase,
+} from './sections.js';
+
+/** A rendered email, before addressing: what both senders and the preview start from. */
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+const NAME_MAX = 80;
+
+export function renderReleaseEmail(ctx: NotificationContext): RenderedEmail {
+  const { result, links } = ctx;
+  const name = clip(ctx.subscriptionName, NAME_MAX);
+  const phrase = severityPhrase(result.summary.bySeverity);
+  const subject = `Azure Linux ${result.release.tag}: ${headline(result)}${phrase ? ` (${phrase})` : ''} · ${name}`;
+  return {
+    subject,
+    html: layout({
+      title: subject,
+      preheader: `${headline(result)} on ${name}.`,
+      content: releaseHtml(result, links, 1),
+      footer: footerHtml(name, links),
+    }),
+    text: `${releaseText(result, links)}\n\n${footerText(name, links)}\n`,
+  };
+}
+
+/**
+ * One mail for every release collected since the previous digest. Returns null when none of
+ * them affects the subscriber, unless they asked for a heartbeat: an empty digest is noise.
+ */
+export function renderDigestEmail(ctx: DigestContext): RenderedEmail | null {
+  const releases = ctx.releases
+    .filter((r) => r.affected.length > 0)
+    .sort((a, b) => a.release.publishedAt.localeCompare(b.release.publishedAt));
+  if (releases.length === 0 && !ctx.heartbeat) return null;
+
+  const name = clip(ctx.subscriptionName, NAME_MAX);
+  const period = ctx.period === 'daily' ? 'Daily' : 'Weekly';
+  const totals = digestTotals(releases);
+  const summary =
+    releases.length === 0
+      ? 'No new Azure Linux release affects these machines.'
+      : `${releases.length} ${releases.length === 1 ? 'release' : 'releases'}, ${totals.packages} package updates, ${totals.cves} CVEs fixed.`;
+  const subject =
+    releases.length === 0
+      ? `Azure Linux ${period.toLowerCase()} digest: nothing new · ${name}`
+      : `Azure Linux ${period.toLowerCase()} digest: ${summary.replace(/\.$/, '')} · ${name}`;
+
+  const intro = `<h1 class="x-text" style="margin:0 0 4px;font-size:22px;line-height:1.3;color:${PALETTE.text};">${period} digest for ${escapeHtml(name)}</h1>
+<p class="x-muted" style="margin:0 0 8px;color:${PALETTE.muted};">${escapeHtml(summary)}</p>`;
+  const sections = releases.map(
+    (r) =>
+      `<hr class="x-border" style="border:0;border-top:1px solid ${PALETTE.border};margin:20px 0;">\n${releaseHtml(r, ctx.links, 2)}`,
+  );
+  const text = [
+    `${period} digest for ${name}`,
+    summary,
+    ...releases.map((r) => `\n${'='.repeat(60)}\n${releaseText(r, ctx.links)}`),
+    '',
+    footerText(name, ctx.links),
+    '',
+  ].join('\n');
+  return {
+    subject,
+    html: layout({
+      title: subject,
+      preheader: summary,
+      content: [intro, ...sections].join('\n'),
+      footer: footerHtml(name, ctx.links),
+    }),
+    text,
+  };
+}
+
+/** Package updates are summed per release; a CVE fixed by two releases counts once. */
+function digestTotals(releases: MatchResult[]): { packages: number; cves: number } {
+  const cves = new Set<string>();
+  let packages = 0;
+  for (const r of releases) {
+    packages += r.affected.length;
+    for (const a of r.affected) for (const c of a.cves) cves.add(c.id);
+  }
+  return { packages, cves: cves.size };
+}

@@ -1,0 +1,155 @@
+import type { MatchResult, Severity } from '../../domain/types.js';
+import type { NotificationLinks } from '../context.js';
+import type { PackageGroup } from '../summary.js';
+import {
+  AKS_NODE_IMAGE_UPGRADE_URL,
+  SEVERITIES_WORST_FIRST,
+  formatUtc,
+  groupAffected,
+  listWithMore,
+  nvdUrl,
+  packageCount,
+  severityLabel,
+} from '../summary.js';
+import { FONT, MONO, PALETTE, button, escapeHtml, link } from './html.js';
+
+/**
+ * One release's part of a message, in HTML and plain text. Used alone by the instant mail
+ * and repeated per release by the digest, so both read the same.
+ */
+
+/**
+ * Gmail clips messages past ~100 KB, hiding the footer with the unsubscribe link; rows
+ * past this many link to the full list instead.
+ */
+export const MAX_EMAIL_ROWS = 60;
+const MAX_CVES_PER_ROW = 20;
+
+/** White text on these stays readable on light and dark backgrounds alike. */
+const BADGE: Record<Severity, string> = {
+  critical: '#991b1b',
+  high: '#c2410c',
+  medium: '#a16207',
+  low: '#15803d',
+  unknown: '#6b7280',
+};
+
+export function badge(severity: Severity, text = severityLabel(severity)): string {
+  return `<span style="display:inline-block;padding:1px 8px;border-radius:10px;background-color:${BADGE[severity]};color:#ffffff;font-size:12px;font-weight:600;white-space:nowrap;">${escapeHtml(text)}</span>`;
+}
+
+export function headline(result: MatchResult): string {
+  const { affected, cves } = result.summary;
+  return `${affected} installed ${affected === 1 ? 'package' : 'packages'} to update, ${cves} ${cves === 1 ? 'CVE' : 'CVEs'} fixed`;
+}
+
+/** "15 high, 1 low": the severities present, worst first. */
+export function severityPhrase(bySeverity: Record<Severity, number>): string {
+  return SEVERITIES_WORST_FIRST.filter((s) => bySeverity[s] > 0)
+    .map((s) => `${bySeverity[s]} ${s}`)
+    .join(', ');
+}
+
+export function releaseHtml(result: MatchResult, links: NotificationLinks, level: 1 | 2): string {
+  const { release } = result;
+  const groups = groupAffected(result.affected);
+  const shown = groups.slice(0, MAX_EMAIL_ROWS);
+  const hidden = groups.slice(MAX_EMAIL_ROWS);
+  const tag = `h${level}`;
+  const size = level === 1 ? 22 : 18;
+  const counts = SEVERITIES_WORST_FIRST.filter((s) => result.summary.bySeverity[s] > 0)
+    .map((s) => badge(s, `${result.summary.bySeverity[s]} ${s}`))
+    .join(' ');
+  const buttons = [
+    button(release.url, 'Release notes', true),
+    release.compareUrl ? button(release.compareUrl, 'Compare changes') : '',
+    button(AKS_NODE_IMAGE_UPGRADE_URL, 'AKS node image upgrade'),
+  ].join('');
+  return `<${tag} class="x-text" style="margin:0 0 4px;font-size:${size}px;line-height:1.3;color:${PALETTE.text};font-family:${FONT};">Azure Linux ${escapeHtml(release.tag)}</${tag}>
+<p class="x-muted" style="margin:0 0 12px;color:${PALETTE.muted};">Published ${escapeHtml(formatUtc(release.publishedAt))}${release.previousTag ? ` · previous ${escapeHtml(release.previousTag)}` : ''}</p>
+<p style="margin:0 0 8px;"><strong>${escapeHtml(headline(result))}.</strong></p>
+${counts ? `<p style="margin:0 0 16px;line-height:2;">${counts}</p>` : ''}
+${packageTable(shown)}
+${hidden.length > 0 ? `<p style="margin:12px 0 0;"><strong>+${packageCount(hidden)} more packages</strong> not shown here: ${link(links.fullList, 'see the full list')}.</p>` : ''}
+${result.untracked.length > 0 ? `<p class="x-muted" style="margin:12px 0 0;color:${PALETTE.muted};font-size:13px;">${result.untracked.length} installed packages map to no Azure Linux spec and are not checked.</p>` : ''}
+<p style="margin:16px 0 0;">${buttons}</p>`;
+}
+
+function packageTable(groups: PackageGroup[]): string {
+  if (groups.length === 0) return '';
+  const th = (label: string) =>
+    `<th class="x-muted x-border" align="left" style="padding:6px 8px;border-bottom:2px solid ${PALETTE.border};color:${PALETTE.muted};font-size:12px;font-weight:600;text-transform:uppercase;letter-spacing:0.03em;">${label}</th>`;
+  const rows = groups.map(groupRow).join('\n');
+  return `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse;font-family:${FONT};font-size:14px;">
+<tr>${th('Package')}${th('Installed → fixed')}${th('CVEs')}</tr>
+${rows}
+</table>`;
+}
+
+function groupRow(g: PackageGroup): string {
+  const td = (content: string, extra = '') =>
+    `<td class="x-border" valign="top" style="padding:8px;border-bottom:1px solid ${PALETTE.border};${extra}">${content}</td>`;
+  const single = g.packages.length === 1 && g.packages[0] === g.sourcePackage;
+  const names = single
+    ? ''
+    : `<br><span class="x-muted" style="color:${PALETTE.muted};font-size:12px;">${escapeHtml(listWithMore(g.packages, 12))}</span>`;
+  const code = (v: string) =>
+    `<code class="x-code" style="font-family:${MONO};font-size:12px;background-color:${PALETTE.code};padding:1px 4px;border-radius:4px;white-space:nowrap;">${escapeHtml(v)}</code>`;
+  const cveLinks = g.cves
+    .slice(0, MAX_CVES_PER_ROW)
+    .map((c) => link(nvdUrl(c.id), c.id))
+    .join(', ');
+  const moreCves = g.cves.length > MAX_CVES_PER_ROW ? ` +${g.cves.length - MAX_CVES_PER_ROW} more` : '';
+  return `<tr>${td(`<strong>${escapeHtml(g.sourcePackage)}</strong> ${badge(g.severity)}${names}`)}${td(`${code(g.installed)}<br>→ ${code(g.fixed)}`)}${td(
+    g.cves.length > 0
+      ? `<span style="font-size:12px;">${cveLinks}${moreCves}</span>`
+      : `<span class="x-muted" style="color:${PALETTE.muted};font-size:12px;">none named</span>`,
+    'word-break:break-word;',
+  )}</tr>`;
+}
+
+export function releaseText(result: MatchResult, links: NotificationLinks): string {
+  const { release } = result;
+  const groups = groupAffected(result.affected);
+  const hidden = groups.slice(MAX_EMAIL_ROWS);
+  const lines = [
+    `Azure Linux ${release.tag}`,
+    `Published ${formatUtc(release.publishedAt)}${release.previousTag ? ` (previous ${release.previousTag})` : ''}`,
+    `${headline(result)}.`,
+  ];
+  const phrase = severityPhrase(result.summary.bySeverity);
+  if (phrase) lines.push(`CVEs by severity: ${phrase}`);
+  lines.push('');
+  for (const g of groups.slice(0, MAX_EMAIL_ROWS)) {
+    lines.push(`[${g.severity.toUpperCase()}] ${g.sourcePackage}: ${g.installed} -> ${g.fixed}`);
+    if (!(g.packages.length === 1 && g.packages[0] === g.sourcePackage)) {
+      lines.push(`  packages: ${listWithMore(g.packages, 12)}`);
+    }
+    if (g.cves.length > 0) {
+      lines.push(`  CVEs: ${listWithMore(g.cves.map((c) => c.id), MAX_CVES_PER_ROW)}`);
+    }
+  }
+  if (hidden.length > 0) lines.push(`+${packageCount(hidden)} more packages: ${links.fullList}`);
+  if (result.untracked.length > 0) {
+    lines.push(`${result.untracked.length} installed packages map to no Azure Linux spec and are not checked.`);
+  }
+  lines.push('', `Release notes: ${release.url}`);
+  if (release.compareUrl) lines.push(`Compare changes: ${release.compareUrl}`);
+  lines.push(`AKS node image upgrade: ${AKS_NODE_IMAGE_UPGRADE_URL}`);
+  return lines.join('\n');
+}
+
+export function footerHtml(subscriptionName: string, links: NotificationLinks): string {
+  const parts = [`You receive this for the subscription <strong>${escapeHtml(subscriptionName)}</strong>.`];
+  parts.push(link(links.fullList, 'Full list'));
+  if (links.manage) parts.push(link(links.manage, 'Manage subscription'));
+  if (links.unsubscribe) parts.push(link(links.unsubscribe, 'Unsubscribe'));
+  return parts.join(' · ');
+}
+
+export function footerText(subscriptionName: string, links: NotificationLinks): string {
+  const lines = ['--', `You receive this for the subscription "${subscriptionName}".`, `Full list: ${links.fullList}`];
+  if (links.manage) lines.push(`Manage subscription: ${links.manage}`);
+  if (links.unsubscribe) lines.push(`Unsubscribe: ${links.unsubscribe}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,82 @@
+import type { Config } from '../../config.js';
+import { InputError } from '../../errors.js';
+import type { DeliveryResult } from '../delivery.js';
+import { WindowRateLimiter, delay } from '../rate-limit.js';
+import type { RenderedEmail } from './render.js';
+import { createAcsSender } from './acs.js';
+import { createSmtpSender } from './smtp.js';
+
+/** A rendered email with its recipients. */
+export interface OutgoingEmail extends RenderedEmail {
+  to: string[];
+  /** HTTPS one-click unsubscribe link with a signed token; adds RFC 8058 headers. */
+  unsubscribe?: string;
+}
+
+export interface EmailSender {
+  readonly transport: 'smtp' | 'acs';
+  send(email: OutgoingEmail): Promise<DeliveryResult>;
+  close(): Promise<void>;
+}
+
+export type EmailConfig = Pick<
+  Config,
+  | 'SMTP_URL'
+  | 'EMAIL_FROM'
+  | 'ACS_EMAIL_ENDPOINT'
+  | 'ACS_CONNECTION_STRING'
+  | 'ACS_MAX_MESSAGES_PER_MINUTE'
+  | 'AZURE_CLIENT_ID'
+>;
+
+export interface SenderDeps {
+  sleep?: (ms: number) => Promise<void>;
+  log?: (message: string) => void;
+  /** Total attempts per message on throttling or transient errors. */
+  maxAttempts?: number;
+  /** Longest Retry-After honoured in-process; longer ones are returned to the caller. */
+  maxRetryWaitMs?: number;
+  /** Overrides the ACS limiter (tests); defaults to ACS_MAX_MESSAGES_PER_MINUTE. */
+  limiter?: WindowRateLimiter;
+}
+
+/**
+ * Picks the transport from settings. SMTP_URL wins when set, because setting it is an
+ * explicit local or relay choice; otherwise ACS by connection string, then by endpoint
+ * with managed identity (DefaultAzureCredential).
+ */
+export function createEmailSender(config: EmailConfig, deps: SenderDeps = {}): EmailSender {
+  const shared = {
+    from: config.EMAIL_FROM,
+    sleep: deps.sleep ?? delay,
+    log: deps.log ?? (() => {}),
+    maxAttempts: deps.maxAttempts ?? 4,
+    maxRetryWaitMs: deps.maxRetryWaitMs ?? 60_000,
+  };
+  if (config.SMTP_URL) return createSmtpSender(config.SMTP_URL, shared);
+  if (config.ACS_CONNECTION_STRING || config.ACS_EMAIL_ENDPOINT) {
+    return createAcsSender(
+      {
+        connectionString: config.ACS_CONNECTION_STRING,
+        endpoint: config.ACS_EMAIL_ENDPOINT,
+        managedIdentityClientId: config.AZURE_CLIENT_ID,
+      },
+      {
+        ...shared,
+        limiter: deps.limiter ?? new WindowRateLimiter(config.ACS_MAX_MESSAGES_PER_MINUTE, 60_000),
+      },
+    );
+  }
+  throw new InputError(
+    'no email transport configured: set SMTP_URL, ACS_CONNECTION_STRING or ACS_EMAIL_ENDPOINT',
+  );
+}
+
+/** What both transports share. */
+export interface TransportOptions {
+  from: string;
+  sleep: (ms: number) => Promise<void>;
+  log: (message: string) => void;
+  maxAttempts: number;
+  maxRetryWaitMs: number;
+}

@@ -1,0 +1,110 @@
+import type { AffectedPackage, CveRef, Severity } from '../domain/types.js';
+import { SEVERITIES } from '../domain/types.js';
+
+/**
+ * Presentation helpers shared by the Teams card and the email, so both channels group,
+ * order and link the same way. Pure: no I/O, no clock.
+ */
+
+export const AKS_NODE_IMAGE_UPGRADE_URL = 'https://learn.microsoft.com/azure/aks/node-image-upgrade';
+
+export const nvdUrl = (cveId: string): string =>
+  `https://nvd.nist.gov/vuln/detail/${encodeURIComponent(cveId)}`;
+
+/** Worst first, the order a reader triages in. */
+export const SEVERITIES_WORST_FIRST: readonly Severity[] = [...SEVERITIES].reverse();
+
+export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
+
+export const severityLabel = (s: Severity): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * Installed packages built from one source package that move between the same versions for
+ * the same CVEs. One AKS node has 7 systemd-* rows or 5 hyperv-daemons rows that say the
+ * same thing; a reader acts on the source package, so they are shown once.
+ */
+export interface PackageGroup {
+  sourcePackage: string;
+  /** Installed binary package names, sorted. */
+  packages: string[];
+  installed: string;
+  fixed: string;
+  cves: CveRef[];
+  severity: Severity;
+}
+
+export function groupAffected(affected: readonly AffectedPackage[]): PackageGroup[] {
+  const groups = new Map<string, PackageGroup>();
+  for (const a of affected) {
+    const cveIds = a.cves.map((c) => c.id).sort();
+    const key = [a.sourcePackage, a.installed, a.fixed, cveIds.join(',')].join('\u0000');
+    const group = groups.get(key);
+    if (group) {
+      group.packages.push(a.package);
+      if (severityRank(a.severity) > severityRank(group.severity)) group.severity = a.severity;
+    } else {
+      groups.set(key, {
+        sourcePackage: a.sourcePackage,
+        packages: [a.package],
+        installed: a.installed,
+        fixed: a.fixed,
+        cves: sortCves(a.cves),
+        severity: a.severity,
+      });
+    }
+  }
+  for (const g of groups.values()) g.packages.sort();
+  return [...groups.values()].sort(
+    (x, y) =>
+      severityRank(y.severity) - severityRank(x.severity) ||
+      y.cves.length - x.cves.length ||
+      x.sourcePackage.localeCompare(y.sourcePackage) ||
+      x.installed.localeCompare(y.installed),
+  );
+}
+
+/** Worst severity first, then the newest id (a higher CVE number is usually the newer one). */
+export function sortCves(cves: readonly CveRef[]): CveRef[] {
+  return [...cves].sort(
+    (a, b) =>
+      severityRank(b.severity) - severityRank(a.severity) ||
+      b.id.localeCompare(a.id, 'en', { numeric: true }),
+  );
+}
+
+/** Distinct CVEs across the match, each at its worst known severity, worst first. */
+export function worstCves(affected: readonly AffectedPackage[], limit: number): CveRef[] {
+  const byId = new Map<string, CveRef>();
+  for (const a of affected) {
+    for (const c of a.cves) {
+      const seen = byId.get(c.id);
+      if (!seen || severityRank(c.severity) > severityRank(seen.severity)) byId.set(c.id, c);
+    }
+  }
+  return sortCves([...byId.values()]).slice(0, limit);
+}
+
+/** Number of packages shown by a list of groups. */
+export const packageCount = (groups: readonly PackageGroup[]): number =>
+  groups.reduce((n, g) => n + g.packages.length, 0);
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `29 Apr 2026, 01:56 UTC`: unambiguous for readers in every locale. */
+export function formatUtc(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
+}
+
+/** Shortens text a user chose (a subscription name) so it cannot blow a size budget. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** `openssh-clients, openssh-server +3 more` */
+export function listWithMore(items: readonly string[], max: number): string {
+  if (items.length <= max) return items.join(', ');
+  return `${items.slice(0, max).join(', ')} +${items.length - max} more`;
+}

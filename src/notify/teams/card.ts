@@ -1,0 +1,288 @@
+import type { Severity } from '../../domain/types.js';
+import type { NotificationContext } from '../context.js';
+import type { PackageGroup } from '../summary.js';
+import {
+  AKS_NODE_IMAGE_UPGRADE_URL,
+  SEVERITIES_WORST_FIRST,
+  clip,
+  formatUtc,
+  groupAffected,
+  listWithMore,
+  nvdUrl,
+  packageCount,
+  severityLabel,
+  worstCves,
+} from '../summary.js';
+
+/**
+ * A pure Adaptive Card 1.4 builder. Power Automate Workflows (the successor of Office 365
+ * connectors) renders only up to 1.4, so nothing newer is used: no Table (1.5), no
+ * TextBlock.style "heading" (1.5). Packages are laid out with ColumnSet and TextBlocks.
+ */
+
+/** The JSON of an Adaptive Card element or action; typed loosely on purpose (it is data). */
+export type CardElement = { type: string } & Record<string, unknown>;
+
+export interface AdaptiveCard {
+  type: 'AdaptiveCard';
+  $schema: string;
+  version: '1.4';
+  body: CardElement[];
+  actions: CardElement[];
+  msteams?: { width: 'Full' };
+}
+
+export interface TeamsMessage {
+  type: 'message';
+  attachments: [
+    {
+      contentType: 'application/vnd.microsoft.card.adaptive';
+      contentUrl: null;
+      content: AdaptiveCard;
+    },
+  ];
+}
+
+/** Teams refuses payloads over 28 KB; aiming lower leaves room for what Teams adds. */
+export const TEAMS_PAYLOAD_LIMIT_BYTES = 28 * 1024;
+export const TEAMS_PAYLOAD_TARGET_BYTES = 24 * 1024;
+
+/** Renderers show at most 5 actions per set (the library's default host config). */
+const MAX_ACTIONS = 5;
+const NVD_BUTTONS = 3;
+const CVES_PER_ROW = 12;
+const NAMES_PER_ROW = 8;
+
+const SEVERITY_COLOR: Record<Severity, string> = {
+  critical: 'Attention',
+  high: 'Attention',
+  medium: 'Warning',
+  low: 'Good',
+  unknown: 'Default',
+};
+
+export function toTeamsMessage(card: AdaptiveCard): TeamsMessage {
+  return {
+    type: 'message',
+    attachments: [
+      { contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card },
+    ],
+  };
+}
+
+export const payloadBytes = (card: AdaptiveCard): number =>
+  Buffer.byteLength(JSON.stringify(toTeamsMessage(card)), 'utf8');
+
+/**
+ * Builds the release card. When every package row does not fit the 24 KB target, rows are
+ * dropped from the least severe end and a "+N more packages" line links to the full list,
+ * so the card always stays valid and under Teams' 28 KB limit.
+ */
+export function buildReleaseCard(ctx: NotificationContext): AdaptiveCard {
+  const groups = groupAffected(ctx.result.affected);
+  let shown = groups.length;
+  let card = assembleCard(ctx, groups, shown);
+  // Cards with hundreds of rows are rare, so a linear walk down is cheap enough and keeps
+  // the most rows that fit; step bigger while far over budget.
+  while (shown > 0 && payloadBytes(card) > TEAMS_PAYLOAD_TARGET_BYTES) {
+    const over = payloadBytes(card) - TEAMS_PAYLOAD_TARGET_BYTES;
+    shown = Math.max(0, shown - Math.max(1, Math.floor(over / 1500)));
+    card = assembleCard(ctx, groups, shown);
+  }
+  return card;
+}
+
+function assembleCard(
+  ctx: NotificationContext,
+  groups: PackageGroup[],
+  shown: number,
+): AdaptiveCard {
+  const { result } = ctx;
+  const hidden = groups.slice(shown);
+  const body: CardElement[] = [
+    header(ctx),
+    severityCounts(result.summary.bySeverity),
+    ...groups.slice(0, shown).map(packageRow),
+  ];
+  if (hidden.length > 0) {
+    body.push({
+      type: 'TextBlock',
+      text: `+${packageCount(hidden)} more packages (${hidden.length} source packages) in the full list`,
+      wrap: true,
+      weight: 'Bolder',
+      separator: true,
+      spacing: 'Medium',
+    });
+  }
+  if (result.untracked.length > 0) {
+    body.push({
+      type: 'TextBlock',
+      text: `${result.untracked.length} installed packages map to no Azure Linux spec and are not checked.`,
+      wrap: true,
+      isSubtle: true,
+      size: 'Small',
+      spacing: 'Medium',
+    });
+  }
+  const nvd = worstCves(result.affected, NVD_BUTTONS);
+  if (nvd.length > 0) {
+    body.push({
+      type: 'ActionSet',
+      spacing: 'Medium',
+      actions: nvd.map((c) => openUrl(`NVD ${c.id}`, nvdUrl(c.id))),
+    });
+  }
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.4',
+    body,
+    actions: topActions(ctx, hidden.length > 0),
+    msteams: { width: 'Full' },
+  };
+}
+
+function header(ctx: NotificationContext): CardElement {
+  const { release, summary } = ctx.result;
+  const cves = summary.cves === 1 ? '1 CVE fixed' : `${summary.cves} CVEs fixed`;
+  const pkgs = summary.affected === 1 ? '1 installed package' : `${summary.affected} installed packages`;
+  return {
+    type: 'Container',
+    items: [
+      {
+        type: 'TextBlock',
+        text: `Azure Linux ${release.line} release · ${clip(ctx.subscriptionName, 80)}`,
+        size: 'Small',
+        isSubtle: true,
+        wrap: true,
+      },
+      {
+        type: 'TextBlock',
+        text: release.tag,
+        size: 'Large',
+        weight: 'Bolder',
+        spacing: 'None',
+        wrap: true,
+      },
+      {
+        type: 'TextBlock',
+        text: `Published ${formatUtc(release.publishedAt)}`,
+        size: 'Small',
+        isSubtle: true,
+        spacing: 'None',
+        wrap: true,
+      },
+      { type: 'TextBlock', text: `${pkgs} to update, ${cves}.`, wrap: true },
+    ],
+  };
+}
+
+function severityCounts(bySeverity: Record<Severity, number>): CardElement {
+  return {
+    type: 'ColumnSet',
+    spacing: 'Medium',
+    columns: SEVERITIES_WORST_FIRST.map((s) => ({
+      type: 'Column',
+      width: 'stretch',
+      items: [
+        {
+          type: 'TextBlock',
+          text: String(bySeverity[s]),
+          size: 'Large',
+          weight: 'Bolder',
+          horizontalAlignment: 'Center',
+          color: bySeverity[s] > 0 ? SEVERITY_COLOR[s] : 'Default',
+          isSubtle: bySeverity[s] === 0,
+        },
+        {
+          type: 'TextBlock',
+          text: severityLabel(s),
+          size: 'Small',
+          horizontalAlignment: 'Center',
+          isSubtle: true,
+          spacing: 'None',
+        },
+      ],
+    })),
+  };
+}
+
+function packageRow(group: PackageGroup): CardElement {
+  const single = group.packages.length === 1 && group.packages[0] === group.sourcePackage;
+  const title = single
+    ? group.sourcePackage
+    : `${group.sourcePackage} (${group.packages.length} ${group.packages.length === 1 ? 'package' : 'packages'})`;
+  const items: CardElement[] = [
+    {
+      type: 'ColumnSet',
+      columns: [
+        {
+          type: 'Column',
+          width: 'stretch',
+          items: [{ type: 'TextBlock', text: title, weight: 'Bolder', wrap: true }],
+        },
+        {
+          type: 'Column',
+          width: 'auto',
+          items: [
+            {
+              type: 'TextBlock',
+              text: severityLabel(group.severity),
+              color: SEVERITY_COLOR[group.severity],
+              size: 'Small',
+              weight: 'Bolder',
+            },
+          ],
+        },
+      ],
+    },
+    {
+      type: 'TextBlock',
+      text: `${group.installed} → ${group.fixed}`,
+      fontType: 'Monospace',
+      size: 'Small',
+      spacing: 'None',
+      wrap: true,
+    },
+  ];
+  if (!single) {
+    items.push({
+      type: 'TextBlock',
+      text: listWithMore(group.packages, NAMES_PER_ROW),
+      size: 'Small',
+      isSubtle: true,
+      spacing: 'None',
+      wrap: true,
+    });
+  }
+  items.push({
+    type: 'TextBlock',
+    text:
+      group.cves.length > 0
+        ? listWithMore(
+            group.cves.map((c) => c.id),
+            CVES_PER_ROW,
+          )
+        : 'No CVE named in the changelog',
+    size: 'Small',
+    isSubtle: group.cves.length === 0,
+    spacing: 'None',
+    wrap: true,
+  });
+  return { type: 'Container', separator: true, spacing: 'Medium', items };
+}
+
+function topActions(ctx: NotificationContext, truncated: boolean): CardElement[] {
+  const { release } = ctx.result;
+  const actions: CardElement[] = [];
+  // A truncated card's most useful button is the one that shows what it left out.
+  if (truncated) actions.push(openUrl('Full list', ctx.links.fullList));
+  actions.push(openUrl('Release notes', release.url));
+  if (release.compareUrl) actions.push(openUrl('Compare changes', release.compareUrl));
+  actions.push(openUrl('AKS node image upgrade', AKS_NODE_IMAGE_UPGRADE_URL));
+  if (!truncated) actions.push(openUrl('Full list', ctx.links.fullList));
+  if (ctx.links.manage) actions.push(openUrl('Manage subscription', ctx.links.manage));
+  return actions.slice(0, MAX_ACTIONS);
+}
+
+const openUrl = (title: string, url: string): CardElement => ({ type: 'Action.OpenUrl', title, url });

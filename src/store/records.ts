@@ -1,0 +1,65 @@
+import type { ChangeSet, ReleaseInfo } from '../domain/types.js';
+
+/**
+ * What the pipeline persists besides subscriptions (src/domain/subscription.ts).
+ * Every record is one JSON blob; the names in blob-store.ts say where.
+ */
+
+/**
+ * A detected release, written once (create-if-absent) so overlapping detector runs agree.
+ * - `baseline`: seen on the first run; recorded so it is never announced, no change set fetched.
+ * - `empty`: its change set is empty (a re-tag of the same commit); recorded, not fanned out.
+ * - `published`: announced with `azurelinux.release.published`.
+ */
+export interface ReleaseRecord {
+  release: ReleaseInfo;
+  previousTag: string | null;
+  status: 'baseline' | 'empty' | 'published';
+  changeSet: ChangeSet | null;
+  detectedAt: string;
+}
+
+/** Where the detector left off: GitHub's list ETag and every tag already handled. */
+export interface DetectorCursor {
+  etag: string | null;
+  knownTags: string[];
+  updatedAt: string;
+}
+
+/**
+ * One ledger entry per (release, subscription, channel), or per digest period.
+ * The exactly-once protocol that moves it between states is in src/services/ledger.ts.
+ */
+export type LedgerState =
+  'requested' | 'sending' | 'retry' | 'sent' | 'failed' | 'skipped' | 'uncertain';
+
+export interface LedgerEntry {
+  state: LedgerState;
+  updatedAt: string;
+  /** Send attempts that got as far as the claim. */
+  attempts: number;
+  /** While `sending`: the claim holder's deadline; past it, the holder is presumed dead. */
+  leaseUntil?: string;
+  /** Why it is `failed`, `skipped`, `retry` or `uncertain` (never a secret). */
+  reason?: string;
+}
+
+/** A release waiting for a daily or weekly digest: one blob per item, so enqueues never race. */
+export interface DigestItem {
+  subscriptionId: string;
+  channelId: string;
+  releaseTag: string;
+  queuedAt: string;
+}
+
+/** Something that failed for good, kept for an operator to look at. */
+export interface DeadLetter {
+  /** `delivery` for a notification that could not be sent, `event` for the local bus. */
+  kind: 'delivery' | 'event';
+  key: string;
+  reason: string;
+  at: string;
+  attempts: number;
+  /** The CloudEvent or delivery coordinates, without secrets. */
+  payload: unknown;
+}

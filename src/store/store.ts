@@ -1,0 +1,68 @@
+import type { Subscription } from '../domain/subscription.js';
+import type { Versioned } from './json-container.js';
+import type {
+  DeadLetter,
+  DetectorCursor,
+  DigestItem,
+  LedgerEntry,
+  ReleaseRecord,
+} from './records.js';
+
+export type { Versioned } from './json-container.js';
+
+/** An inventory as the user uploaded it; parsed again on every match so parser fixes apply. */
+export interface StoredInventory {
+  name: string;
+  content: string;
+}
+
+/**
+ * Everything the pipeline and the API persist. Handlers depend on this interface only;
+ * BlobStore implements it on Azure Blob Storage (and Azurite). Conditional operations
+ * return `undefined`/`false` when another writer won the race instead of throwing, because
+ * for an at-least-once pipeline that outcome is routine.
+ */
+export interface Store {
+  /** Creates the containers; idempotent, called once per process. */
+  ensureReady(): Promise<void>;
+
+  /** Create-if-absent; false when the release was already recorded. */
+  createRelease(record: ReleaseRecord): Promise<boolean>;
+  getRelease(tag: string): Promise<ReleaseRecord | undefined>;
+  listReleaseTags(): Promise<string[]>;
+
+  getCursor(): Promise<Versioned<DetectorCursor> | undefined>;
+  /** Create-if-absent when `etag` is undefined, If-Match otherwise; false on a lost race. */
+  saveCursor(cursor: DetectorCursor, etag: string | undefined): Promise<boolean>;
+
+  /**
+   * Stores the inventories, then the subscription, then its line index. If any step fails
+   * the steps already done are undone, so a failed request leaves nothing behind.
+   */
+  createSubscription(subscription: Subscription, inventories: StoredInventory[]): Promise<void>;
+  getSubscription(id: string): Promise<Versioned<Subscription> | undefined>;
+  /** If-Match replace that keeps the line index in step; false on a lost race. */
+  replaceSubscription(subscription: Subscription, etag: string): Promise<boolean>;
+  deleteSubscription(id: string): Promise<void>;
+  /** Ids of subscriptions watching `line`, sorted, so shards are stable across retries. */
+  listSubscriptionIds(line: string): Promise<string[]>;
+  getInventory(subscriptionId: string, name: string): Promise<string | undefined>;
+  putInventory(subscriptionId: string, inventory: StoredInventory): Promise<void>;
+  deleteInventory(subscriptionId: string, name: string): Promise<void>;
+
+  getLedger(key: string): Promise<Versioned<LedgerEntry> | undefined>;
+  /** Create-if-absent: the new ETag, or undefined when the entry already exists. */
+  createLedger(key: string, entry: LedgerEntry): Promise<string | undefined>;
+  /** If-Match replace: the new ETag, or undefined when someone else changed it first. */
+  replaceLedger(key: string, entry: LedgerEntry, etag: string): Promise<string | undefined>;
+  listLedgerKeys(prefix: string): Promise<string[]>;
+
+  /** Create-if-absent per (subscription, channel, release); false when already queued. */
+  enqueueDigest(item: DigestItem): Promise<boolean>;
+  /** Every queued item, grouped by whoever reads it. */
+  listDigestItems(): Promise<DigestItem[]>;
+  removeDigestItem(item: DigestItem): Promise<void>;
+
+  putDeadLetter(letter: DeadLetter): Promise<void>;
+  listDeadLetters(): Promise<DeadLetter[]>;
+}

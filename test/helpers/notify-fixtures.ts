@@ -1,0 +1,157 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { AffectedPackage, MatchResult, Severity } from '../../src/domain/types.js';
+import { SEVERITIES } from '../../src/domain/types.js';
+import type { NotificationContext } from '../../src/notify/context.js';
+
+/**
+ * MatchResults built straight from the real answer keys and release records in
+ * test/fixtures, so notifier tests run on real package names, versions and CVE ids
+ * without depending on the matcher.
+ */
+const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+const ANSWERS = `${FIXTURES}answers/`;
+
+interface AnswerKey {
+  release: string;
+  affected: {
+    package: string;
+    installed: string;
+    available: string;
+    source_package: string;
+    cves: string[];
+  }[];
+}
+
+interface ReleaseRecord {
+  tag: string;
+  date: string;
+  previous_tag?: string;
+  commits?: { subject: string }[];
+}
+
+const releases = JSON.parse(
+  readFileSync(`${FIXTURES}azurelinux-3.0/releases.json`, 'utf8'),
+) as ReleaseRecord[];
+
+export const answerKeyFiles = (): string[] =>
+  readdirSync(ANSWERS)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+
+export function readAnswerKey(file: string): AnswerKey {
+  return JSON.parse(readFileSync(`${ANSWERS}${file}`, 'utf8')) as AnswerKey;
+}
+
+const rank = (s: Severity) => SEVERITIES.indexOf(s);
+const worse = (a: Severity, b: Severity): Severity => (rank(a) >= rank(b) ? a : b);
+
+/**
+ * Severities as Azure Linux's own security PR titles state them, e.g.
+ * `[AutoPR- Security] Patch sudo for CVE-2026-35535 [HIGH] (#16694)`. CVEs no title rates
+ * stay `unknown`, as the product reports them.
+ */
+function severitiesFromCommitSubjects(record: ReleaseRecord): Map<string, Severity> {
+  const out = new Map<string, Severity>();
+  for (const { subject } of record.commits ?? []) {
+    const tag = /\[(critical|high|medium|low)\]/i.exec(subject)?.[1]?.toLowerCase() as
+      | Severity
+      | undefined;
+    if (!tag) continue;
+    for (const id of subject.match(/CVE-\d{4}-\d+/g) ?? []) {
+      out.set(id, worse(out.get(id) ?? 'unknown', tag));
+    }
+  }
+  return out;
+}
+
+export function releaseRecord(tag: string): ReleaseRecord {
+  const record = releases.find((r) => r.tag === tag);
+  if (!record) throw new Error(`no release ${tag} in fixtures`);
+  return record;
+}
+
+export function matchResultFromAnswerKey(file: string): MatchResult {
+  const key = readAnswerKey(file);
+  const record = releaseRecord(key.release);
+  const severityOf = severitiesFromCommitSubjects(record);
+  const affected: AffectedPackage[] = key.affected.map((a) => {
+    const cves = a.cves.map((id) => ({ id, severity: severityOf.get(id) ?? 'unknown' }));
+    return {
+      package: a.package,
+      installed: a.installed,
+      fixed: a.available,
+      sourcePackage: a.source_package,
+      cves,
+      severity: cves.reduce<Severity>((s, c) => worse(s, c.severity), 'unknown'),
+    };
+  });
+  return withSummary(
+    {
+      tag: record.tag,
+      line: '3.0',
+      publishedAt: new Date(record.date).toISOString(),
+      url: `https://github.com/microsoft/azurelinux/releases/tag/${record.tag}`,
+      previousTag: record.previous_tag ?? null,
+      compareUrl: record.previous_tag
+        ? `https://github.com/microsoft/azurelinux/compare/${record.previous_tag}...${record.tag}`
+        : null,
+    },
+    affected,
+  );
+}
+
+/** Builds the summary the matcher would: distinct CVEs, each at its worst severity. */
+export function withSummary(
+  release: MatchResult['release'],
+  affected: AffectedPackage[],
+  untracked: string[] = [],
+): MatchResult {
+  const worst = new Map<string, Severity>();
+  for (const a of affected) {
+    for (const c of a.cves) worst.set(c.id, worse(worst.get(c.id) ?? 'unknown', c.severity));
+  }
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const s of worst.values()) bySeverity[s]++;
+  return {
+    release,
+    affected,
+    untracked,
+    summary: { affected: affected.length, cves: worst.size, bySeverity },
+  };
+}
+
+/** A synthetic match of `count` packages across many sources, for size limits. */
+export function syntheticMatch(count: number): MatchResult {
+  const base = matchResultFromAnswerKey('gen2-202604.13.0__3.0.20260429-3.0.json');
+  const sevs: Severity[] = ['critical', 'high', 'medium', 'low', 'unknown'];
+  const affected: AffectedPackage[] = Array.from({ length: count }, (_, i) => {
+    const severity = sevs[i % sevs.length] ?? 'unknown';
+    return {
+      package: `synthetic-package-${String(i).padStart(3, '0')}-libs`,
+      installed: `1.${i}.0-1.azl3`,
+      fixed: `1.${i}.0-2.azl3`,
+      sourcePackage: `synthetic-source-${String(i).padStart(3, '0')}`,
+      cves: Array.from({ length: (i % 4) + 1 }, (_, j) => ({
+        id: `CVE-2026-${10000 + i * 4 + j}`,
+        severity,
+      })),
+      severity,
+    };
+  });
+  return withSummary(base.release, affected);
+}
+
+export const GEN2_CASE = 'gen2-202604.13.0__3.0.20260429-3.0.json';
+
+export function contextFor(result: MatchResult, name = 'aks-prod-weu'): NotificationContext {
+  return {
+    subscriptionName: name,
+    result,
+    links: {
+      fullList: `https://azl-notifier.example.com/api/subscriptions/sub-123/preview?release=${result.release.tag}&channel=email`,
+      unsubscribe: 'https://azl-notifier.example.com/api/unsubscribe?token=signed.token.value',
+      manage: 'https://azl-notifier.example.com/subscriptions/sub-123',
+    },
+  };
+}
