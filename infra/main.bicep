@@ -140,7 +140,6 @@ var deploymentStorageContainerName = 'app-package-${take(functionAppName, 32)}-$
 // Event Grid dead-letters undeliverable events here (app/event-subscriptions.bicep).
 var deadLetterContainerName = 'deadletters'
 
-
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
   location: location
