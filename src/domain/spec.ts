@@ -123,6 +123,12 @@ export function parseSpec(text: string): SpecInfo {
 
     if (applyDefinition(trimmed, macros, uncertain)) continue;
     if (applyBcond(trimmed, macros, uncertain)) continue;
+    // A line that is only a macro call is expanded for its side effects, as rpm expands
+    // every line: `%{!?_name: %define _name iser}` defines `_name` when it is missing.
+    if (/^%\{!?\?/.test(trimmed)) {
+      expandMacros(trimmed, macros);
+      continue;
+    }
 
     const sec = SECTION.exec(trimmed);
     if (sec) {
