@@ -6,7 +6,13 @@ import { describeSpecChange } from '../../src/domain/changeset.js';
 import { parseSpec } from '../../src/domain/spec.js';
 import { InputError } from '../../src/errors.js';
 import type { SourceChange } from '../../src/domain/types.js';
-import { FIXTURES, packageRows, packagesTsvText, readReleases, specStub } from '../support/release-fixtures.js';
+import {
+  FIXTURES,
+  packageRows,
+  packagesTsvText,
+  readReleases,
+  specStub,
+} from '../support/release-fixtures.js';
 
 interface AnswerKey {
   release: string;
@@ -23,7 +29,10 @@ const answerFiles = readdirSync(join(FIXTURES, 'answers')).filter((f) => f.endsW
  * leave it out of every list, so the inventory parser must skip it too.
  */
 function inventoryNames(inventory: string): string[] {
-  const text = readFileSync(join(FIXTURES, 'inventories', `aks-azurelinuxv3-${inventory}.rpm-qa.txt`), 'utf8');
+  const text = readFileSync(
+    join(FIXTURES, 'inventories', `aks-azurelinuxv3-${inventory}.rpm-qa.txt`),
+    'utf8',
+  );
   return text
     .split('\n')
     .filter((l) => l.trim() !== '')
@@ -68,7 +77,7 @@ describe('BinaryIndex claims and updates', () => {
     expect(index.sourceOf('blobfuse2')).toBeUndefined();
   });
 
-  it('withChanges turns each release\'s older index into its newer one', () => {
+  it("withChanges turns each release's older index into its newer one", () => {
     for (const release of readReleases()) {
       if (!release.previous_tag || !release.changes) continue;
       const changes = release.changes
@@ -81,10 +90,15 @@ describe('BinaryIndex claims and updates', () => {
           }),
         )
         .filter((c): c is SourceChange => c !== null);
-      const updated = BinaryIndex.fromPackagesTsv(packagesTsvText(release.previous_tag)).withChanges(changes);
+      const updated = BinaryIndex.fromPackagesTsv(
+        packagesTsvText(release.previous_tag),
+      ).withChanges(changes);
       const expected = BinaryIndex.fromPackagesTsv(packagesTsvText(release.tag));
       const names = new Set(
-        [...packageRows(release.previous_tag).values(), ...packageRows(release.tag).values()].flatMap((r) => r.binaries),
+        [
+          ...packageRows(release.previous_tag).values(),
+          ...packageRows(release.tag).values(),
+        ].flatMap((r) => r.binaries),
       );
       for (const name of names) {
         expect(updated.sourcesOf(name), `${release.tag} ${name}`).toEqual(expected.sourcesOf(name));

@@ -16,7 +16,7 @@ describe('parseOval on the real Azure Linux 3.0 feed', () => {
     expect(oval.size).toBe(1222);
   });
 
-  it('agrees with each definition\'s own <severity> text, found by plain string search', () => {
+  it("agrees with each definition's own <severity> text, found by plain string search", () => {
     // Walk the raw text: each definition block names its CVE in ref_id="..." and its
     // level in <severity>...</severity>; the package is the word after "affecting package".
     const blocks = xml.split('<definition ').slice(1);

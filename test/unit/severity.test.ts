@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { maxSeverity, parseSeverity, severityHintsFromSubjects } from '../../src/domain/severity.js';
+import {
+  maxSeverity,
+  parseSeverity,
+  severityHintsFromSubjects,
+} from '../../src/domain/severity.js';
 import { readReleases } from '../support/release-fixtures.js';
 
 const subjects = readReleases().flatMap((r) => (r.commits ?? []).map((c) => c.subject));
@@ -50,7 +54,10 @@ describe('severityHintsFromSubjects on the 457 real commit subjects', () => {
       singleMarker++;
       for (const word of s.split(/[\s,()[\]"`&]+/)) {
         if (!word.toUpperCase().startsWith('CVE-')) continue;
-        const id = word.toUpperCase().replace(/[^A-Z0-9-]+$/, '').replace(/\.$/, '');
+        const id = word
+          .toUpperCase()
+          .replace(/[^A-Z0-9-]+$/, '')
+          .replace(/\.$/, '');
         expected.set(id, Math.max(expected.get(id) ?? -1, rank.indexOf(found[0] ?? '')));
       }
     }
@@ -66,9 +73,13 @@ describe('severityHintsFromSubjects on the 457 real commit subjects', () => {
 
   it('counts the level markers the subjects carry', () => {
     const count = (m: string): number => subjects.filter((s) => s.toLowerCase().includes(m)).length;
-    expect([count('[critical]'), count('[high]'), count('[medium]'), count('[low]')]).toEqual([7, 89, 136, 14]);
+    expect([count('[critical]'), count('[high]'), count('[medium]'), count('[low]')]).toEqual([
+      7, 89, 136, 14,
+    ]);
     // Every subject with a marker and a CVE contributes; no CVE is invented.
-    const named = new Set(subjects.flatMap((s) => s.toUpperCase().match(/CVE-\d{4}-\d{4,}/g) ?? []));
+    const named = new Set(
+      subjects.flatMap((s) => s.toUpperCase().match(/CVE-\d{4}-\d{4,}/g) ?? []),
+    );
     for (const id of hints.byCve.keys()) expect(named.has(id)).toBe(true);
   });
 
@@ -95,6 +106,10 @@ describe('severityHintsFromSubjects on the 457 real commit subjects', () => {
     expect(hints.byPackage.get('ntopng')).toBe('medium'); // "[Medium] patch ntopng for ..."
     expect(hints.byPackage.get('frr')).toBe('high'); // "[HIGH] Patch frr ..." beats a later "[LOW]"
     // Subjects without a level give no hint ("upgrade clamav to 1.5.2").
-    expect(severityHintsFromSubjects(['Merge PR "[AUTO-CHERRYPICK] upgrade clamav to 1.5.2 - branch 3.0-dev" #16732']).byPackage.size).toBe(0);
+    expect(
+      severityHintsFromSubjects([
+        'Merge PR "[AUTO-CHERRYPICK] upgrade clamav to 1.5.2 - branch 3.0-dev" #16732',
+      ]).byPackage.size,
+    ).toBe(0);
   });
 });

@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { cvesSince } from '../../src/domain/changelog.js';
-import { InputError } from '../../src/domain/../errors.js';
+import { InputError } from '../../src/errors.js';
 import { headerEvr, parseSpec } from '../../src/domain/spec.js';
 import { packageRows, readReleases, realSpec, specStub } from '../support/release-fixtures.js';
 
 describe('parseSpec on real Azure Linux specs', () => {
   it('openssh: %global versions and a subpackage with its own Version and Release', () => {
     const spec = parseSpec(realSpec('openssh.spec'));
-    expect(spec).toMatchObject({ name: 'openssh', epoch: 0, version: '8.8p1', release: '8', evr: '8.8p1-8' });
+    expect(spec).toMatchObject({
+      name: 'openssh',
+      epoch: 0,
+      version: '8.8p1',
+      release: '8',
+      evr: '8.8p1-8',
+    });
     expect(spec.unresolved).toEqual([]);
     expect(spec.binaries).toEqual([
       { name: 'openssh', evr: '8.8p1-8' },
@@ -39,7 +45,13 @@ describe('parseSpec on real Azure Linux specs', () => {
 
   it('perl: macro epoch, %{defined} inside %global, %if expressions and own-Version subpackages', () => {
     const spec = parseSpec(realSpec('perl.spec'));
-    expect(spec).toMatchObject({ name: 'perl', epoch: 4, version: '5.34.1', release: '489', evr: '4:5.34.1-489' });
+    expect(spec).toMatchObject({
+      name: 'perl',
+      epoch: 4,
+      version: '5.34.1',
+      release: '489',
+      evr: '4:5.34.1-489',
+    });
     expect(spec.binaries).toEqual([
       { name: 'perl', evr: '4:5.34.1-489' },
       { name: 'perl-interpreter', evr: '4:5.34.1-489' },
@@ -62,7 +74,11 @@ describe('parseSpec on real Azure Linux specs', () => {
 
   it('kernel-signed: Name from a %global under %ifarch (first branch wins); main package has no %files', () => {
     const spec = parseSpec(realSpec('kernel-signed.spec'));
-    expect(spec).toMatchObject({ name: 'kernel-signed-x86_64', evr: '5.10.42.1-4', unresolved: [] });
+    expect(spec).toMatchObject({
+      name: 'kernel-signed-x86_64',
+      evr: '5.10.42.1-4',
+      unresolved: [],
+    });
     expect(spec.binaries).toEqual([{ name: 'kernel', evr: '5.10.42.1-4' }]);
   });
 
@@ -96,8 +112,15 @@ describe('parseSpec on real Azure Linux specs', () => {
   it('perl-Test-Simple: %bcond_with, nested %if, and headers naming an epoch the spec lacks', () => {
     const spec = parseSpec(realSpec('perl-Test-Simple.spec'));
     expect(spec).toMatchObject({ name: 'perl-Test-Simple', evr: '1.302204-2' });
-    expect(spec.binaries.map((b) => b.name)).toEqual(['perl-Test-Simple', 'perl-Test-Simple-tests']);
-    expect(spec.changelog.map((e) => e.evr)).toEqual(['1.302204-2', '3:1.302204-1', '3:1.302203-1']);
+    expect(spec.binaries.map((b) => b.name)).toEqual([
+      'perl-Test-Simple',
+      'perl-Test-Simple-tests',
+    ]);
+    expect(spec.changelog.map((e) => e.evr)).toEqual([
+      '1.302204-2',
+      '3:1.302204-1',
+      '3:1.302203-1',
+    ]);
     // Epochs in headers are ignored when deciding what is new.
     expect(spec.changelog[0]?.lines).toEqual([
       '- Initial Azure Linux import from Fedora 41 (license: MIT).',
@@ -116,7 +139,10 @@ describe('parseSpec on every recorded spec stub', () => {
         if (!change.to_blob) continue;
         const spec = parseSpec(specStub(change.to_blob));
         const row = rows.get(change.spec_path);
-        expect({ name: spec.name, evr: spec.evr }).toEqual({ name: row?.sourcePackage, evr: row?.evr });
+        expect({ name: spec.name, evr: spec.evr }).toEqual({
+          name: row?.sourcePackage,
+          evr: row?.evr,
+        });
         checked++;
       }
     }
@@ -128,7 +154,9 @@ describe('parseSpec macro and conditional rules', () => {
   const base = (body: string): string => `${body}\n%changelog\n`;
 
   it('expands %{name}/%{version} inside later fields and case-insensitive tags', () => {
-    const spec = parseSpec(base('NAME: foo\nversion: 1.2\nRELEASE: 3%{?dist}\n%package -n %{name}-extra-%{version}'));
+    const spec = parseSpec(
+      base('NAME: foo\nversion: 1.2\nRELEASE: 3%{?dist}\n%package -n %{name}-extra-%{version}'),
+    );
     expect(spec.evr).toBe('1.2-3');
     expect(spec.binaries.map((b) => b.name)).toEqual(['foo', 'foo-extra-1.2']);
   });
@@ -164,14 +192,30 @@ describe('parseSpec macro and conditional rules', () => {
 
   it('keeps both branches of an unknowable %if for %package, but the first header value', () => {
     const spec = parseSpec(
-      base(['Name: b', '%if %{undefined_flag}', 'Version: 2', '%package x', '%else', 'Version: 3', '%package y', '%endif', 'Release: 1'].join('\n')),
+      base(
+        [
+          'Name: b',
+          '%if %{undefined_flag}',
+          'Version: 2',
+          '%package x',
+          '%else',
+          'Version: 3',
+          '%package y',
+          '%endif',
+          'Release: 1',
+        ].join('\n'),
+      ),
     );
     expect(spec.version).toBe('2');
     expect(spec.binaries.map((b) => b.name)).toEqual(['b', 'b-x', 'b-y']);
   });
 
   it('a subpackage Version: redefines %{version} for later lines, as rpm does', () => {
-    const spec = parseSpec(base('Name: c\nVersion: 1\nRelease: 1\n%package sub\nVersion: 7\n%package -n c-%{version}\n%package -n c-main-%{VERSION}'));
+    const spec = parseSpec(
+      base(
+        'Name: c\nVersion: 1\nRelease: 1\n%package sub\nVersion: 7\n%package -n c-%{version}\n%package -n c-main-%{VERSION}',
+      ),
+    );
     expect(spec.binaries).toEqual([
       { name: 'c', evr: '1-1' },
       { name: 'c-sub', evr: '7-1' },
@@ -181,7 +225,11 @@ describe('parseSpec macro and conditional rules', () => {
   });
 
   it('ignores %{lua:...}, keeps multi-line %define bodies together', () => {
-    const spec = parseSpec(base('%define long a\\\nb\n%{lua: print("x")}\nName: d%{lua: return 1}\nVersion: 1\nRelease: 1'));
+    const spec = parseSpec(
+      base(
+        '%define long a\\\nb\n%{lua: print("x")}\nName: d%{lua: return 1}\nVersion: 1\nRelease: 1',
+      ),
+    );
     expect(spec.name).toBe('d');
   });
 
