@@ -1,3 +1,4 @@
+import { preferredClaim } from './binary-index.js';
 import { compareEvr, formatEvr, parseEvr } from './rpmvercmp.js';
 import { maxSeverity } from './severity.js';
 import { SEVERITIES } from './types.js';
@@ -16,7 +17,7 @@ import type {
 
 /** Tells which source package builds a binary, for packages no changed spec names. */
 export interface SourceLookup {
-  sourceOf(binary: string): string | undefined;
+  isTracked(binary: string): boolean;
   hasSource(source: string): boolean;
 }
 
@@ -50,13 +51,7 @@ export function matchInventory(
   changeSet: ChangeSet,
   lookup?: SourceLookup,
 ): MatchResult {
-  const bySource = new Map<string, SourceChange>();
-  const byBinary = new Map<string, Candidate>();
-  for (const change of changeSet.changes) {
-    if (change.kind === 'removed' || change.to === null) continue;
-    bySource.set(change.sourcePackage, change);
-    for (const binary of change.binaries) byBinary.set(binary.name, { change, binary });
-  }
+  const { bySource, byBinary } = indexChanges(changeSet.changes);
 
   const epochUnknown = FORMATS_WITHOUT_EPOCH.has(inventory.format);
   const affected: AffectedPackage[] = [];
@@ -106,6 +101,35 @@ export function matchInventory(
   };
 }
 
+function indexChanges(changes: readonly SourceChange[]): {
+  bySource: Map<string, SourceChange>;
+  byBinary: Map<string, Candidate>;
+} {
+  const bySource = new Map<string, SourceChange>();
+  const claims = new Map<
+    string,
+    { sourcePackage: string; specPath: string; candidate: Candidate }[]
+  >();
+  for (const change of changes) {
+    if (change.kind === 'removed' || change.to === null) continue;
+    bySource.set(change.sourcePackage, change);
+    for (const binary of change.binaries) {
+      const list = claims.get(binary.name) ?? [];
+      list.push({
+        sourcePackage: change.sourcePackage,
+        specPath: change.specPath,
+        candidate: { change, binary },
+      });
+      claims.set(binary.name, list);
+    }
+  }
+  // `kernel` is built by SPECS/kernel and by SPECS-SIGNED/kernel-signed-*: both can change
+  // in one release, and the installed package must resolve to one of them consistently.
+  const byBinary = new Map<string, Candidate>();
+  for (const [name, list] of claims) byBinary.set(name, preferredClaim(name, list)!.candidate);
+  return { bySource, byBinary };
+}
+
 function candidateFor(
   pkg: InstalledPackage,
   bySource: Map<string, SourceChange>,
@@ -139,7 +163,7 @@ function withDist(evr: Evr, dist: string): Evr {
 function isTracked(pkg: InstalledPackage, lookup: SourceLookup | undefined): boolean {
   if (lookup === undefined) return false;
   if (pkg.sourcePackage !== undefined) return lookup.hasSource(pkg.sourcePackage);
-  return lookup.sourceOf(pkg.name) !== undefined;
+  return lookup.isTracked(pkg.name);
 }
 
 function summarize(affected: AffectedPackage[]): MatchResult['summary'] {

@@ -38,6 +38,7 @@ interface CheckJson {
     installed: string;
     fixed: string;
     sourcePackage: string;
+    severity: string;
     cves: { id: string; severity: string }[];
   }[];
   untracked: string[];
