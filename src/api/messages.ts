@@ -35,7 +35,12 @@ export function testEmail(subscriptionName: string): RenderedEmail {
   return {
     subject,
     text: line,
-    html: layout({ title: subject, preheader: line, content: `<p>${escapeHtml(line)}</p>`, footer: '' }),
+    html: layout({
+      title: subject,
+      preheader: line,
+      content: `<p>${escapeHtml(line)}</p>`,
+      footer: '',
+    }),
   };
 }
 
@@ -45,7 +50,13 @@ export function testTeamsMessage(subscriptionName: string): TeamsMessage {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: '1.4',
     body: [
-      { type: 'TextBlock', text: 'azl-notifier test notification', weight: 'Bolder', size: 'Medium', wrap: true },
+      {
+        type: 'TextBlock',
+        text: 'azl-notifier test notification',
+        weight: 'Bolder',
+        size: 'Medium',
+        wrap: true,
+      },
       {
         type: 'TextBlock',
         text: `Azure Linux release notifications for "${subscriptionName.slice(0, 80)}" reach this channel.`,

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { EmailSender } from '../notify/email/sender.js';
+import { postToWebhook } from '../notify/teams/sender.js';
+import { assertSafeWebhookUrl, type Resolver, type WebhookPolicy } from '../security/ssrf.js';
+import type { ApiDeps, ApiMailer, MatchFn, TestNotifier } from './deps.js';
+import { linkUrl } from './links.js';
+import { confirmationEmail, testEmail, testTeamsMessage } from './messages.js';
+import type { ApiStore } from './store.js';
+
+export type ApiConfig = Pick<
+  Config,
+  | 'ADMIN_KEY'
+  | 'SIGNING_KEY'
+  | 'PUBLIC_BASE_URL'
+  | 'TEAMS_WEBHOOK_ALLOWED_HOSTS'
+  | 'ALLOW_INSECURE_WEBHOOKS'
+>;
+
+export interface ApiParts {
+  store: ApiStore;
+  /** Called on first mail, so routes that send none work without a mail transport. */
+  emailSender: () => EmailSender;
+  match: MatchFn;
+  /** DNS for webhook checks; the system resolver by default. */
+  resolve?: Resolver;
+  now?: () => Date;
+  newId?: () => string;
+}
+
+/** Wires the handlers' dependencies from settings and the shared components. */
+export function composeApiDeps(config: ApiConfig, parts: ApiParts): ApiDeps {
+  const webhookPolicy: WebhookPolicy = {
+    allowedHosts: config.TEAMS_WEBHOOK_ALLOWED_HOSTS,
+    allowInsecure: config.ALLOW_INSECURE_WEBHOOKS,
+    ...(parts.resolve ? { resolve: parts.resolve } : {}),
+  };
+  const settings = {
+    adminKey: config.ADMIN_KEY,
+    signingKey: config.SIGNING_KEY,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+    webhookPolicy,
+  };
+  const now = parts.now ?? (() => new Date());
+  return {
+    store: parts.store,
+    settings,
+    mailer: mailerOn(parts.emailSender),
+    notifier: testNotifierOn(parts.emailSender, settings, now),
+    match: parts.match,
+    now,
+    newId: parts.newId ?? (() => randomUUID()),
+  };
+}
+
+function mailerOn(sender: () => EmailSender): ApiMailer {
+  return {
+    async sendConfirmation({ to, subscriptionName, confirmUrl }) {
+      const result = await sender().send({
+        ...confirmationEmail(subscriptionName, confirmUrl),
+        to: [to],
+      });
+      if (!result.ok) throw new Error(`confirmation mail not accepted: ${result.reason}`);
+    },
+  };
+}
+
+function testNotifierOn(
+  sender: () => EmailSender,
+  settings: ApiDeps['settings'],
+  now: () => Date,
+): TestNotifier {
+  return {
+    async sendTest(subscription, channel) {
+      const result =
+        channel.type === 'teams'
+          ? await postToWebhook(channel.webhookUrl, testTeamsMessage(subscription.name), {
+              checkUrl: async (url) =>
+                void (await assertSafeWebhookUrl(url, settings.webhookPolicy)),
+              // A test is interactive: report the first answer rather than back off for minutes.
+              maxAttempts: 1,
+            })
+          : await sender().send({
+              ...testEmail(subscription.name),
+              to: [channel.address],
+              unsubscribe: linkUrl(
+                settings.publicBaseUrl,
+                'unsubscribe',
+                subscription.id,
+                channel.id,
+                settings.signingKey,
+                now(),
+              ),
+            });
+      return result.ok
+        ? { ok: true, status: result.status }
+        : {
+            ok: false,
+            ...(result.status !== undefined ? { status: result.status } : {}),
+            reason: result.reason,
+          };
+    },
+  };
+}

@@ -1,0 +1,503 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Subscription } from '../../src/domain/subscription.js';
+import { hashToken } from '../../src/security/tokens.js';
+import { api, recordedChangeSet, startApiEnv, type ApiEnv } from '../support/api-env.js';
+
+const FIX = new URL('../fixtures/', import.meta.url);
+const GEN2 = readFileSync(
+  new URL('inventories/aks-azurelinuxv3-gen2-202604.13.0.rpm-qa.txt', FIX),
+  'utf8',
+);
+const GEN2_CDX = readFileSync(new URL('inventories/gen2.cdx.json', FIX), 'utf8');
+const ANSWER = JSON.parse(
+  readFileSync(new URL('answers/gen2-202604.13.0__3.0.20260429-3.0.json', FIX), 'utf8'),
+) as { affected: { package: string; installed: string; available: string }[] };
+
+let env: ApiEnv;
+beforeAll(async () => {
+  env = await startApiEnv();
+});
+afterAll(async () => env?.close());
+
+interface Created {
+  id: string;
+  token: string;
+  channels: { id: string; type: string; webhookUrl?: string; status?: string }[];
+}
+
+async function create(name: string, extra: Record<string, unknown> = {}): Promise<Created> {
+  const res = await api(env, 'POST', '/api/subscriptions', {
+    admin: true,
+    json: {
+      name,
+      lines: ['3.0'],
+      channels: [
+        { type: 'teams', webhookUrl: env.sinkUrl },
+        { type: 'email', address: `${name}@example.com`, frequency: 'instant' },
+      ],
+      ...extra,
+    },
+  });
+  expect(res.status, res.text).toBe(201);
+  return res.json as Created;
+}
+
+const linkFrom = (raw: string, path: string): string => {
+  // Quoted-printable may wrap the URL; undo soft breaks before searching.
+  const text = raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+  const m = new RegExp(`http://127\\.0\\.0\\.1:7071${path}\\?token=[A-Za-z0-9_.-]+`).exec(text);
+  if (!m) throw new Error(`no ${path} link in mail`);
+  return m[0].replace('http://127.0.0.1:7071', '');
+};
+
+describe('creation (issue-3 shape)', () => {
+  it('answers 201 with id and a once-only token, stores only its hash, masks the webhook and sends one confirmation mail', async () => {
+    const before = env.mail.length;
+    const res = await api(env, 'POST', '/api/subscriptions', {
+      admin: true,
+      json: {
+        name: 'aks-prod-weu',
+        lines: ['3.0'],
+        channels: [
+          { type: 'teams', webhookUrl: env.sinkUrl },
+          { type: 'email', address: 'oncall@example.com', frequency: 'instant' },
+        ],
+        inventories: [{ name: 'nodepool-system', content: GEN2 }],
+      },
+    });
+    expect(res.status, res.text).toBe(201);
+    const body = res.json as Created & { inventories: string[] };
+    expect(body.token).toMatch(/^azln_[A-Za-z0-9_-]{43}$/);
+    expect(res.headers.get('location')).toBe(`/api/subscriptions/${body.id}`);
+    expect(body.inventories).toEqual(['nodepool-system']);
+    expect(body.channels).toEqual([
+      {
+        id: 'teams-1',
+        type: 'teams',
+        webhookUrl: 'http://127.0.0.1:' + new URL(env.sinkUrl).port + '/…(masked)',
+      },
+      {
+        id: 'email-2',
+        type: 'email',
+        address: 'oncall@example.com',
+        frequency: 'instant',
+        status: 'pending-confirmation',
+      },
+    ]);
+    expect(res.text).not.toContain('SINKSECRET');
+
+    const stored = (await env.store.getSubscription(body.id))!.value;
+    expect(stored.tokenHash).toBe(hashToken(body.token));
+    expect(JSON.stringify(stored)).not.toContain(body.token);
+    expect(await env.store.getInventory(body.id, 'nodepool-system')).toBe(GEN2);
+
+    const mails = env.mail.slice(before);
+    expect(mails.map((m) => m.to)).toEqual([['oncall@example.com']]);
+    expect(mails[0]!.raw).toContain('/api/confirm?token=');
+
+    const again = await api(env, 'GET', `/api/subscriptions/${body.id}`, { token: body.token });
+    expect(again.status).toBe(200);
+    expect(again.json).not.toHaveProperty('token');
+  });
+
+  it('needs the function key', async () => {
+    const body = {
+      name: 'x',
+      lines: ['3.0'],
+      channels: [{ type: 'email', address: 'a@example.com' }],
+    };
+    expect((await api(env, 'POST', '/api/subscriptions', { json: body })).status).toBe(401);
+    const wrong = await api(env, 'POST', '/api/subscriptions', {
+      json: body,
+      type: 'application/json',
+    });
+    expect(wrong.status).toBe(401);
+    const res = await fetch(`${env.url}/api/subscriptions`, {
+      method: 'POST',
+      headers: { 'x-functions-key': 'nope', 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it.each([
+    ['private address', 'https://10.0.0.1/hook'],
+    ['decimal loopback', 'https://2130706433/hook'],
+    ['IPv6 loopback', 'https://[::1]/hook'],
+    ['user@host', 'https://contoso.webhook.office.com@evil.com/'],
+    ['host off the allow-list', 'https://evil.example.com/hook'],
+    ['allowed name that does not resolve here', 'https://contoso.webhook.office.com/hook'],
+    ['metadata endpoint over http', 'http://169.254.169.254/latest'],
+  ])('refuses a webhook to a %s with 422 at the field path, storing nothing', async (_l, url) => {
+    const before = await env.snapshot();
+    const mails = env.mail.length;
+    const res = await api(env, 'POST', '/api/subscriptions', {
+      admin: true,
+      json: {
+        name: 'ssrf',
+        lines: ['3.0'],
+        channels: [
+          { type: 'email', address: 'x@example.com' },
+          { type: 'teams', webhookUrl: url },
+        ],
+      },
+    });
+    expect(res.status).toBe(422);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect((res.json as { errors: { path: string }[] }).errors[0]!.path).toBe(
+      'channels.1.webhookUrl',
+    );
+    expect(await env.snapshot()).toEqual(before);
+    expect(env.mail.length).toBe(mails);
+  });
+
+  it('refuses a bad inventory line with its line number, storing nothing', async () => {
+    const before = await env.snapshot();
+    const res = await api(env, 'POST', '/api/subscriptions', {
+      admin: true,
+      json: {
+        name: 'bad-inv',
+        lines: ['3.0'],
+        channels: [{ type: 'email', address: 'y@example.com' }],
+        inventories: [
+          { name: 'ok', content: GEN2 },
+          { name: 'bad', content: 'openssl-3.3.5-1.azl3.x86_64\n!!!\n' },
+        ],
+      },
+    });
+    expect(res.status).toBe(400);
+    expect((res.json as { detail: string }).detail).toMatch(/^inventories\.1\.content: line 2: /);
+    expect(await env.snapshot()).toEqual(before);
+  });
+
+  it('refuses unknown fields (422) and malformed JSON (400) and other media types (415)', async () => {
+    const unknown = await api(env, 'POST', '/api/subscriptions', {
+      admin: true,
+      json: {
+        name: 'u',
+        lines: ['3.0'],
+        channels: [{ type: 'email', address: 'u@example.com' }],
+        colour: 'red',
+      },
+    });
+    expect(unknown.status).toBe(422);
+    const malformed = await api(env, 'POST', '/api/subscriptions', {
+      admin: true,
+      body: '{"name":',
+      type: 'application/json',
+    });
+    expect(malformed.status).toBe(400);
+    const wrongType = await api(env, 'POST', '/api/subscriptions', {
+      admin: true,
+      body: 'name=x',
+      type: 'application/x-www-form-urlencoded',
+    });
+    expect(wrongType.status).toBe(415);
+  });
+});
+
+describe('authorization between subscriptions', () => {
+  let a: Created;
+  let b: Created;
+  beforeAll(async () => {
+    a = await create('team-a');
+    b = await create('team-b');
+  });
+
+  it('answers 404, never 403, to every read or write of another subscription, and changes nothing', async () => {
+    const before = await env.snapshot();
+    const attempts: [string, string, Parameters<typeof api>[3]][] = [
+      ['GET', `/api/subscriptions/${b.id}`, {}],
+      ['PATCH', `/api/subscriptions/${b.id}`, { json: { name: 'pwned' } }],
+      ['DELETE', `/api/subscriptions/${b.id}`, {}],
+      ['PUT', `/api/subscriptions/${b.id}/inventory`, { body: GEN2, type: 'text/plain' }],
+      ['PUT', `/api/subscriptions/${b.id}/inventories/pool`, { body: GEN2, type: 'text/plain' }],
+      ['DELETE', `/api/subscriptions/${b.id}/inventories/default`, {}],
+      ['GET', `/api/subscriptions/${b.id}/matches`, {}],
+      ['POST', `/api/subscriptions/${b.id}/test`, {}],
+    ];
+    const sinkPosts = env.sinkPosts.length;
+    for (const [method, path, opts] of attempts) {
+      const res = await api(env, method, path, { ...opts, token: a.token });
+      expect(res.status, `${method} ${path}`).toBe(404);
+      // Same answer as an id that does not exist at all.
+      const ghost = await api(env, method, path.replace(b.id, 'does-not-exist'), {
+        ...opts,
+        token: a.token,
+      });
+      expect(ghost.status).toBe(404);
+      expect(ghost.json).toMatchObject({ detail: (res.json as { detail: string }).detail });
+    }
+    expect(await env.snapshot()).toEqual(before);
+    expect(env.sinkPosts.length).toBe(sinkPosts);
+  });
+
+  it('401 without credentials, whatever the id', async () => {
+    for (const id of [b.id, 'does-not-exist']) {
+      const res = await api(env, 'GET', `/api/subscriptions/${id}`);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    }
+  });
+
+  it('lets the admin key read any subscription, and a token its own', async () => {
+    expect((await api(env, 'GET', `/api/subscriptions/${b.id}`, { admin: true })).status).toBe(200);
+    expect((await api(env, 'GET', `/api/subscriptions/${b.id}`, { token: b.token })).status).toBe(
+      200,
+    );
+  });
+});
+
+describe('inventories', () => {
+  let s: Created;
+  beforeAll(async () => {
+    s = await create('inv');
+  });
+
+  it('accepts rpm -qa text as the default inventory and CycloneDX JSON as a named one', async () => {
+    const put = await api(env, 'PUT', `/api/subscriptions/${s.id}/inventory`, {
+      token: s.token,
+      body: GEN2,
+      type: 'text/plain',
+    });
+    expect(put.status, put.text).toBe(201);
+    expect(put.json).toEqual({
+      name: 'default',
+      format: 'rpm-qa',
+      packages: GEN2.split('\n').filter((l) => l.trim()).length,
+    });
+    const again = await api(env, 'PUT', `/api/subscriptions/${s.id}/inventory`, {
+      token: s.token,
+      body: GEN2,
+      type: 'text/plain; charset=utf-8',
+    });
+    expect(again.status).toBe(200);
+    const sbom = await api(env, 'PUT', `/api/subscriptions/${s.id}/inventories/nodepool-user`, {
+      token: s.token,
+      body: GEN2_CDX,
+      type: 'application/json',
+    });
+    expect(sbom.status, sbom.text).toBe(201);
+    expect(sbom.json).toMatchObject({ name: 'nodepool-user', format: 'cyclonedx' });
+    const view = await api(env, 'GET', `/api/subscriptions/${s.id}`, { token: s.token });
+    expect((view.json as { inventories: string[] }).inventories).toEqual([
+      'default',
+      'nodepool-user',
+    ]);
+  });
+
+  it('413 over 10 MB or 20,000 packages, 415 for other types, 400 with a line number; nothing written', async () => {
+    const before = await env.snapshot();
+    const path = `/api/subscriptions/${s.id}/inventories/big`;
+    const huge = 'a'.repeat(10 * 1024 * 1024 + 1);
+    expect(
+      (await api(env, 'PUT', path, { token: s.token, body: huge, type: 'text/plain' })).status,
+    ).toBe(413);
+    const many = Array.from({ length: 20_001 }, (_, i) => `pkg${i}-1.0-1.azl3.x86_64`).join('\n');
+    expect(
+      (await api(env, 'PUT', path, { token: s.token, body: many, type: 'text/plain' })).status,
+    ).toBe(413);
+    expect(
+      (await api(env, 'PUT', path, { token: s.token, body: GEN2, type: 'application/xml' })).status,
+    ).toBe(415);
+    expect(
+      (await api(env, 'PUT', path, { token: s.token, body: GEN2_CDX, type: 'text/plain' })).status,
+    ).toBe(415);
+    const bad = await api(env, 'PUT', path, {
+      token: s.token,
+      body: 'openssl-3.3.5-1.azl3.x86_64\nnot a package\n',
+      type: 'text/plain',
+    });
+    expect(bad.status).toBe(400);
+    expect((bad.json as { detail: string }).detail).toMatch(/line 2/);
+    expect(await env.snapshot()).toEqual(before);
+  });
+
+  it('matches: what the latest release changes for the inventory, as the answer key says', async () => {
+    await env.store.createRelease({
+      release: recordedChangeSet('3.0.20260429-3.0').release,
+      previousTag: '3.0.20260414-3.0',
+      status: 'published',
+      changeSet: recordedChangeSet('3.0.20260429-3.0'),
+      detectedAt: '2026-04-30T00:00:00Z',
+    });
+    const res = await api(env, 'GET', `/api/subscriptions/${s.id}/matches`, { token: s.token });
+    expect(res.status, res.text).toBe(200);
+    const body = res.json as {
+      releases: {
+        tag: string;
+        inventories: {
+          name: string;
+          result: { affected: { package: string; installed: string; fixed: string }[] };
+        }[];
+      }[];
+    };
+    expect(body.releases.map((r) => r.tag)).toEqual(['3.0.20260429-3.0']);
+    const def = body.releases[0]!.inventories.find((i) => i.name === 'default')!;
+    expect(def.result.affected.map((p) => p.package).sort()).toEqual(
+      ANSWER.affected.map((p) => p.package).sort(),
+    );
+    for (const want of ['openssh', 'sudo', 'systemd']) {
+      expect(def.result.affected.some((p) => p.package.startsWith(want))).toBe(true);
+    }
+  });
+});
+
+describe('email double opt-in, test sends and one-click unsubscribe', () => {
+  it('sends nothing but the confirmation until confirmed; then test mail works; GET unsubscribe shows a page, POST unsubscribes', async () => {
+    const start = env.mail.length;
+    const s = await create('optin');
+    const confirmMail = env.mail.slice(start);
+    expect(confirmMail).toHaveLength(1);
+    const confirm = linkFrom(confirmMail[0]!.raw, '/api/confirm');
+
+    const sinkBefore = env.sinkPosts.length;
+    const unconfirmed = await api(env, 'POST', `/api/subscriptions/${s.id}/test`, {
+      token: s.token,
+    });
+    expect(unconfirmed.status).toBe(200);
+    expect((unconfirmed.json as { results: unknown[] }).results).toEqual([
+      { channelId: 'teams-1', type: 'teams', sent: true, ok: true, status: 202 },
+      { channelId: 'email-2', type: 'email', sent: false, skipped: 'pending-confirmation' },
+    ]);
+    expect(env.mail.length).toBe(start + 1);
+    expect(env.sinkPosts.length).toBe(sinkBefore + 1);
+    expect(JSON.parse(env.sinkPosts.at(-1)!)).toMatchObject({
+      type: 'message',
+      attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive' }],
+    });
+
+    const page = await api(env, 'GET', confirm);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Address confirmed');
+    expect(
+      (await api(env, 'GET', `/api/subscriptions/${s.id}`, { token: s.token })).text,
+    ).toContain('"status":"confirmed"');
+
+    const tested = await api(env, 'POST', `/api/subscriptions/${s.id}/test`, {
+      token: s.token,
+      json: { channelId: 'email-2' },
+    });
+    expect((tested.json as { results: unknown[] }).results).toEqual([
+      { channelId: 'email-2', type: 'email', sent: true, ok: true, status: 250 },
+    ]);
+    const testMail = env.mail.at(-1)!;
+    expect(testMail.to).toEqual(['optin@example.com']);
+    // RFC 8058's List-Unsubscribe-Post is only added for https links; this env's base is http.
+    expect(testMail.raw).toMatch(
+      /List-Unsubscribe:\s*<http:\/\/127\.0\.0\.1:7071\/api\/unsubscribe\?token=/,
+    );
+    const unsubscribe = linkFrom(testMail.raw, '/api/unsubscribe');
+
+    const show = await api(env, 'GET', unsubscribe);
+    expect(show.status).toBe(200);
+    expect(show.text).toContain('<form method="post"');
+    expect(
+      (await api(env, 'GET', `/api/subscriptions/${s.id}`, { token: s.token })).text,
+    ).toContain('"status":"confirmed"');
+
+    const post = await api(env, 'POST', unsubscribe, {
+      body: 'List-Unsubscribe=One-Click',
+      type: 'application/x-www-form-urlencoded',
+    });
+    expect(post.status).toBe(200);
+    const after = await api(env, 'GET', `/api/subscriptions/${s.id}`, { token: s.token });
+    expect(after.text).toContain('"status":"unsubscribed"');
+    expect(
+      (
+        await api(env, 'POST', unsubscribe, {
+          body: 'List-Unsubscribe=One-Click',
+          type: 'application/x-www-form-urlencoded',
+        })
+      ).status,
+    ).toBe(200);
+  });
+
+  it('refuses tampered and wrong-purpose links without changing anything', async () => {
+    const start = env.mail.length;
+    const s = await create('tamper');
+    const confirm = linkFrom(env.mail[start]!.raw, '/api/confirm');
+    const before = await env.snapshot();
+    const tampered = confirm.slice(0, -2) + (confirm.endsWith('AA') ? 'BB' : 'AA');
+    expect((await api(env, 'GET', tampered)).status).toBe(400);
+    const asUnsubscribe = confirm.replace('/api/confirm', '/api/unsubscribe');
+    expect(
+      (
+        await api(env, 'POST', asUnsubscribe, {
+          body: 'List-Unsubscribe=One-Click',
+          type: 'application/x-www-form-urlencoded',
+        })
+      ).status,
+    ).toBe(400);
+    expect(await env.snapshot()).toEqual(before);
+    expect(
+      (await api(env, 'GET', `/api/subscriptions/${s.id}`, { token: s.token })).text,
+    ).toContain('pending-confirmation');
+  });
+});
+
+describe('patch and delete', () => {
+  it('keeps a channel by id without resending its secret, confirms new addresses once, and deletes everything', async () => {
+    const start = env.mail.length;
+    const s = await create('patchy', { inventories: [{ name: 'pool', content: GEN2 }] });
+    const patched = await api(env, 'PATCH', `/api/subscriptions/${s.id}`, {
+      token: s.token,
+      json: {
+        name: 'patchy-2',
+        channels: [
+          { id: 'teams-1', type: 'teams' },
+          { id: 'email-2', type: 'email', frequency: 'weekly', weekday: 1, hourUtc: 6 },
+          { type: 'email', address: 'new@example.com' },
+        ],
+        filters: { minSeverity: 'high', exclude: ['kernel*'] },
+      },
+    });
+    expect(patched.status, patched.text).toBe(200);
+    const view = patched.json as { name: string; channels: Record<string, unknown>[] };
+    expect(view.name).toBe('patchy-2');
+    expect(view.channels.map((c) => c.id)).toEqual(['teams-1', 'email-2', 'email-3']);
+    expect(view.channels[1]).toMatchObject({ frequency: 'weekly', weekday: 1, hourUtc: 6 });
+    expect(env.mail.slice(start).map((m) => m.to[0])).toEqual([
+      'patchy@example.com',
+      'new@example.com',
+    ]);
+    const stored = (await env.store.getSubscription(s.id))!.value;
+    expect(stored.channels[0]).toMatchObject({ type: 'teams', webhookUrl: env.sinkUrl });
+
+    const del = await api(env, 'DELETE', `/api/subscriptions/${s.id}`, { token: s.token });
+    expect(del.status).toBe(204);
+    expect(await env.store.getSubscription(s.id)).toBeUndefined();
+    expect(await env.store.getInventory(s.id, 'pool')).toBeUndefined();
+    expect((await api(env, 'GET', `/api/subscriptions/${s.id}`, { token: s.token })).status).toBe(
+      404,
+    );
+  });
+});
+
+describe('releases and openapi', () => {
+  it('lists releases newest first and shows one with its change set', async () => {
+    const list = await api(env, 'GET', '/api/releases');
+    expect(list.status).toBe(200);
+    expect((list.json as { releases: { tag: string }[] }).releases[0]?.tag).toBe(
+      '3.0.20260429-3.0',
+    );
+    const one = await api(env, 'GET', '/api/releases/3.0.20260429-3.0');
+    expect((one.json as { changeSet: { changes: unknown[] } }).changeSet.changes.length).toBe(
+      recordedChangeSet('3.0.20260429-3.0').changes.length,
+    );
+    expect((await api(env, 'GET', '/api/releases/3.0.19990101-3.0')).status).toBe(404);
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const res = await api(env, 'GET', '/api/openapi.json');
+    expect(res.status).toBe(200);
+    expect((res.json as { openapi: string }).openapi).toBe('3.1.0');
+  });
+});
+
+afterAll(() => {
+  // Unexpected errors would have been logged by withProblems; there must be none.
+  expect(env.host.errors).toEqual([]);
+});
