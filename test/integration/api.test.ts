@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Subscription } from '../../src/domain/subscription.js';
 import { hashToken } from '../../src/security/tokens.js';
 import { api, recordedChangeSet, startApiEnv, type ApiEnv } from '../support/api-env.js';
 
