@@ -48,8 +48,15 @@ export function packageRows(tag: string): Map<string, PackageRow> {
   const rows = new Map<string, PackageRow>();
   for (const line of packagesTsvText(tag).split('\n').slice(1)) {
     if (line === '') continue;
-    const [sourcePackage = '', evr = '', specPath = '', blobSha = '', binaries = ''] = line.split('\t');
-    rows.set(specPath, { sourcePackage, evr, specPath, blobSha, binaries: binaries ? binaries.split(',') : [] });
+    const [sourcePackage = '', evr = '', specPath = '', blobSha = '', binaries = ''] =
+      line.split('\t');
+    rows.set(specPath, {
+      sourcePackage,
+      evr,
+      specPath,
+      blobSha,
+      binaries: binaries ? binaries.split(',') : [],
+    });
   }
   return rows;
 }
