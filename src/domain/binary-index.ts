@@ -14,7 +14,8 @@
 import { InputError } from '../errors.js';
 import type { SourceChange } from './types.js';
 
-interface Claim {
+/** A spec that builds a binary name. */
+export interface Claim {
   sourcePackage: string;
   specPath: string;
 }
@@ -22,6 +23,8 @@ interface Claim {
 const TSV_HEADER = ['source_package', 'evr', 'spec_path', 'spec_blob_sha', 'binary_packages'];
 
 export class BinaryIndex {
+  private sources: Set<string> | undefined;
+
   private constructor(private readonly claims: ReadonlyMap<string, readonly Claim[]>) {}
 
   /** Reads `packages-<tag>.tsv`: source_package, evr, spec_path, spec_blob_sha, binary_packages. */
@@ -80,9 +83,13 @@ export class BinaryIndex {
   sourceOf(binary: string): string | undefined {
     const list = this.claims.get(binary);
     if (!list || list.length === 0) return undefined;
-    return [...list].sort(
-      (a, b) => preference(binary, a) - preference(binary, b) || cmp(a.specPath, b.specPath),
-    )[0]?.sourcePackage;
+    return preferredClaim(binary, list)?.sourcePackage;
+  }
+
+  /** Whether any spec in the index is this source package (for SOURCERPM-based inventories). */
+  hasSource(source: string): boolean {
+    this.sources ??= new Set([...this.claims.values()].flat().map((c) => c.sourcePackage));
+    return this.sources.has(source);
   }
 
   /** Every source package that builds this binary name, sorted. */
@@ -98,6 +105,20 @@ function addClaim(claims: Map<string, Claim[]>, name: string, claim: Claim): voi
 }
 
 const TREE_RANK: Record<string, number> = { SPECS: 0, 'SPECS-EXTENDED': 1, 'SPECS-SIGNED': 2 };
+
+/**
+ * The claim a binary name resolves to when several specs build it (see the module
+ * comment). Matching uses the same rule, so `kernel` resolves to the same source whether
+ * it is looked up here or among a release's changed specs.
+ */
+export function preferredClaim<T extends Claim>(
+  binary: string,
+  claims: readonly T[],
+): T | undefined {
+  return [...claims].sort(
+    (a, b) => preference(binary, a) - preference(binary, b) || cmp(a.specPath, b.specPath),
+  )[0];
+}
 
 function preference(binary: string, claim: Claim): number {
   const nameMatch = claim.sourcePackage === binary ? 0 : 10;
