@@ -53,6 +53,15 @@ const EnvSchema = z.object({
   SHARD_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
   EVENTGRID_TOPIC_ENDPOINT: z.url().optional(),
   EVENTGRID_TOPIC_KEY: z.string().optional(),
+  /**
+   * How long a delivery claim stays valid. It must outlast the longest send (the notifiers'
+   * own retries included): past it, a claim still marked "sending" means its holder died, and
+   * the outcome is recorded as uncertain rather than risking a second message.
+   */
+  DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  /** The Functions host's own switch to disable a function; the local runtime honours it too. */
+  'AzureWebJobs.detectReleases.Disabled': bool,
+  'AzureWebJobs.sendDigests.Disabled': bool,
 
   // State
   STORAGE_ACCOUNT_URL: z.url().optional(),
@@ -62,6 +71,13 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().default('.azl-notifier'),
   PORT: z.coerce.number().int().min(0).max(65535).default(7071),
   ADMIN_KEY: z.string().optional(),
+  /** Azurite's blob port under `npm start`; 0 picks a free one (printed at start-up). */
+  AZURITE_BLOB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Local event bus: Event Grid's semantics, with knobs so tests need not wait minutes. */
+  LOCAL_BUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  LOCAL_BUS_RETRY_BASE_MS: z.coerce.number().int().min(1).default(2000),
+  LOCAL_BUS_RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
+  LOCAL_BUS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
 
   // Notifications
   PUBLIC_BASE_URL: z.url().default('http://localhost:7071'),

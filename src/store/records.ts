@@ -42,6 +42,10 @@ export interface LedgerEntry {
   leaseUntil?: string;
   /** Why it is `failed`, `skipped`, `retry` or `uncertain` (never a secret). */
   reason?: string;
+  /** When it was last sent: digests use it to tell whether a new period has begun. */
+  sentAt?: string;
+  /** Digests only: the release tags the last sent digest covered. */
+  releaseTags?: string[];
 }
 
 /** A release waiting for a daily or weekly digest: one blob per item, so enqueues never race. */

@@ -1,0 +1,160 @@
+import type { ReleaseInfo } from '../domain/types.js';
+import { releasePublished } from '../events/cloud-events.js';
+import type { DetectorCursor, ReleaseRecord } from '../store/records.js';
+import type { Runtime } from './runtime.js';
+
+export interface DetectedRelease {
+  tag: string;
+  line: string;
+  publishedAt: string;
+  url: string;
+  status: ReleaseRecord['status'];
+  /** Changed source packages; 0 for baseline records, which fetch no change set. */
+  changes: number;
+}
+
+/** Overlapping runs in one process (timer + admin request) queue up instead of racing. */
+const running = new WeakMap<Runtime, Promise<unknown>>();
+
+/**
+ * One detector run: a conditional list of GitHub releases, then each release not seen before
+ * is recorded once and announced. On the very first run (no cursor yet) existing releases are
+ * recorded as a baseline and announced to nobody, so a new install does not replay history;
+ * NOTIFY_ON_FIRST_RUN=true announces the newest release of each line instead.
+ *
+ * Crash safety: the record is written (create-if-absent) before the event is published and the
+ * cursor moves last. A run that dies in between is repeated by the next one: the record is
+ * found and reused (GitHub is not asked again), the event is published again (harmless: the
+ * ledger deduplicates), and the cursor catches up.
+ */
+export function detectReleases(rt: Runtime): Promise<DetectedRelease[]> {
+  const previous = running.get(rt) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(() => detectOnce(rt));
+  running.set(rt, run);
+  return run;
+}
+
+async function detectOnce(rt: Runtime): Promise<DetectedRelease[]> {
+  const { config, store } = rt;
+  const cursor = await store.getCursor();
+  const firstRun = cursor === undefined;
+  const listing = await rt.releases.listReleases(cursor?.value.etag ?? null);
+  if (listing.status === 'not-modified') return [];
+
+  const watched = listing.releases.filter(
+    (r) =>
+      config.AZL_LINES.includes(r.line) &&
+      !r.draft &&
+      (config.INCLUDE_PRERELEASES || !r.prerelease),
+  );
+  const known = new Set(cursor?.value.knownTags ?? []);
+  const fresh = watched
+    .filter((r) => !known.has(r.tag))
+    .sort((a, b) => a.publishedAt.localeCompare(b.publishedAt));
+  const announceOnFirstRun = new Set(
+    config.NOTIFY_ON_FIRST_RUN ? newestPerLine(watched).map((r) => r.tag) : [],
+  );
+
+  const detected: DetectedRelease[] = [];
+  let failure: unknown;
+  for (const release of fresh) {
+    try {
+      const baseline = firstRun && !announceOnFirstRun.has(release.tag);
+      const record = await recordRelease(rt, release, listing.releases, baseline);
+      if (record.status === 'published') {
+        await rt.publisher.publish([
+          releasePublished(
+            {
+              releaseTag: release.tag,
+              line: release.line,
+              publishedAt: release.publishedAt,
+              changes: record.changeSet?.changes.length ?? 0,
+            },
+            rt.now(),
+          ),
+        ]);
+      }
+      known.add(release.tag);
+      detected.push(summarize(record));
+    } catch (err) {
+      failure = err;
+      break;
+    }
+  }
+
+  // A failed first run saves nothing, so the next one is a first run again (a baseline,
+  // not a flood). After a failure the old ETag is kept: the next poll gets the full list
+  // again and picks up the releases this run could not finish.
+  if (!(failure && firstRun)) {
+    await saveCursor(rt, {
+      etag: failure ? (cursor?.value.etag ?? null) : listing.etag,
+      knownTags: [...known].sort(),
+      updatedAt: rt.now().toISOString(),
+    });
+  }
+  if (failure) throw failure;
+  for (const d of detected) {
+    rt.log.info(`release ${d.tag}: ${d.status} (${d.changes} changed source packages)`);
+  }
+  return detected;
+}
+
+async function recordRelease(
+  rt: Runtime,
+  release: ReleaseInfo,
+  all: ReleaseInfo[],
+  baseline: boolean,
+): Promise<ReleaseRecord> {
+  const existing = await rt.store.getRelease(release.tag);
+  if (existing) return existing;
+  const detectedAt = rt.now().toISOString();
+  let record: ReleaseRecord;
+  if (baseline) {
+    record = { release, previousTag: null, status: 'baseline', changeSet: null, detectedAt };
+  } else {
+    const changeSet = await rt.releases.fetchChangeSet(release, all);
+    record = {
+      release,
+      previousTag: changeSet.previousTag,
+      status: changeSet.changes.length > 0 ? 'published' : 'empty',
+      changeSet,
+      detectedAt,
+    };
+  }
+  if (await rt.store.createRelease(record)) return record;
+  // Another run recorded it between our read and our write: its record is the truth.
+  return (await rt.store.getRelease(release.tag)) ?? record;
+}
+
+/** If-Match save; on a lost race the known tags of both runs are merged and saved again. */
+async function saveCursor(rt: Runtime, next: DetectorCursor): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await rt.store.getCursor();
+    const merged = current
+      ? { ...next, knownTags: [...new Set([...current.value.knownTags, ...next.knownTags])].sort() }
+      : next;
+    if (await rt.store.saveCursor(merged, current?.etag)) return;
+  }
+  throw new Error('detector cursor kept changing under us');
+}
+
+function newestPerLine(releases: ReleaseInfo[]): ReleaseInfo[] {
+  const newest = new Map<string, ReleaseInfo>();
+  for (const r of releases) {
+    const seen = newest.get(r.line);
+    if (!seen || r.publishedAt > seen.publishedAt) newest.set(r.line, r);
+  }
+  return [...newest.values()];
+}
+
+function summarize(record: ReleaseRecord): DetectedRelease {
+  const { tag, line, publishedAt, url } = record.release;
+  return {
+    tag,
+    line,
+    publishedAt,
+    url,
+    status: record.status,
+    changes: record.changeSet?.changes.length ?? 0,
+  };
+}

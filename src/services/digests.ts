@@ -1,0 +1,131 @@
+import type { EmailChannel, Subscription } from '../domain/subscription.js';
+import type { MatchResult } from '../domain/types.js';
+import { isDigestDue } from '../notify/email/schedule.js';
+import type { DigestItem, LedgerEntry } from '../store/records.js';
+import { channelFailed, ledgerOptions, RetryLaterError } from './deliver.js';
+import { evaluateSubscription, isDeliverable } from './evaluate.js';
+import { ledgerKeys, sendOnce } from './ledger.js';
+import type { Runtime } from './runtime.js';
+
+/** When a subscriber chose a digest but no hour: early morning in Europe, night in the US. */
+export const DEFAULT_DIGEST_HOUR_UTC = 8;
+
+export interface DigestRunOutcome {
+  sent: number;
+  /** Channels whose period has not come yet. */
+  notDue: number;
+  /** Channels whose queued releases no longer match anything: nothing sent, queue cleared. */
+  empty: number;
+}
+
+/**
+ * The digest timer: for every (subscription, email channel) with queued releases whose
+ * period has begun, one mail with every release that still matches. Never empty. The
+ * channel's ledger entry (per subscription and channel, `sentAt` + covered tags) makes an
+ * overlapping or repeated run send nothing more in the same period.
+ */
+export async function sendDigests(rt: Runtime): Promise<DigestRunOutcome> {
+  const outcome: DigestRunOutcome = { sent: 0, notDue: 0, empty: 0 };
+  const groups = new Map<string, DigestItem[]>();
+  for (const item of await rt.store.listDigestItems()) {
+    const k = `${item.subscriptionId}/${item.channelId}`;
+    groups.set(k, [...(groups.get(k) ?? []), item]);
+  }
+  let retry: unknown;
+  for (const items of groups.values()) {
+    try {
+      await sendOne(rt, items, outcome);
+    } catch (err) {
+      // One stuck channel must not hold up everyone else's digest; the timer runs again.
+      retry ??= err;
+    }
+  }
+  if (retry) throw retry;
+  return outcome;
+}
+
+async function sendOne(rt: Runtime, items: DigestItem[], outcome: DigestRunOutcome): Promise<void> {
+  const [first] = items;
+  if (!first) return;
+  const drop = (list: DigestItem[]) => Promise.all(list.map((i) => rt.store.removeDigestItem(i)));
+  const sub = (await rt.store.getSubscription(first.subscriptionId))?.value;
+  const channel = sub?.channels.find((c) => c.id === first.channelId);
+  if (!sub || channel?.type !== 'email' || channel.frequency === 'instant') {
+    await drop(items);
+    return;
+  }
+  if (!isDeliverable(channel)) return;
+
+  const key = ledgerKeys.digest(sub.id, channel.id);
+  const entry = (await rt.store.getLedger(key))?.value;
+  // Items the last digest already covered (a crash after sending, before clearing the queue).
+  const covered = entry?.sentAt ? new Set(entry.releaseTags ?? []) : new Set<string>();
+  const done = items.filter((i) => covered.has(i.releaseTag));
+  const pending = items.filter((i) => !covered.has(i.releaseTag));
+  await drop(done);
+  if (pending.length === 0) return;
+
+  const due = (e: LedgerEntry | undefined) =>
+    isDigestDue(
+      rt.now(),
+      channel.frequency,
+      channel.hourUtc ?? DEFAULT_DIGEST_HOUR_UTC,
+      e?.sentAt ? new Date(e.sentAt) : null,
+      channel.weekday ?? 1,
+    );
+  if (!due(entry)) {
+    outcome.notDue += 1;
+    return;
+  }
+
+  const releases = await matchesFor(rt, sub, pending);
+  if (releases.length === 0) {
+    outcome.empty += 1;
+    await drop(pending);
+    return;
+  }
+  const tags = releases.map((r) => r.release.tag);
+  const sent = await sendOnce(
+    rt.store,
+    key,
+    {
+      ...ledgerOptions(rt),
+      // An uncertain digest (crash mid-send) counts as sent for its period: at most once.
+      // A failed one does not: the channel is unhealthy until someone fixes it, and then
+      // the next digest must go out.
+      settled: (e) =>
+        (e.state === 'sent' || e.state === 'uncertain') &&
+        !due({ ...e, sentAt: e.sentAt && e.state === 'sent' ? e.sentAt : e.updatedAt }),
+      onSent: (e) => ({ ...e, releaseTags: tags }),
+    },
+    () =>
+      rt.notifier.sendDigest(channel, {
+        subscription: sub,
+        period: channel.frequency as 'daily' | 'weekly',
+        releases,
+      }),
+  );
+  if (sent.status === 'sent') {
+    outcome.sent += 1;
+    await drop(pending);
+  } else if (sent.status === 'failed') {
+    await channelFailed(rt, sub, channel satisfies EmailChannel, sent.reason, key);
+  } else if (sent.status === 'retry' || sent.status === 'held') {
+    throw new RetryLaterError(`${key}: digest not sent (${sent.status})`);
+  }
+}
+
+async function matchesFor(
+  rt: Runtime,
+  sub: Subscription,
+  items: DigestItem[],
+): Promise<MatchResult[]> {
+  const results: MatchResult[] = [];
+  for (const item of items) {
+    const record = await rt.store.getRelease(item.releaseTag);
+    if (!record?.changeSet) continue;
+    const result = await evaluateSubscription(rt, sub, record.changeSet);
+    if (result && result.affected.length > 0) results.push(result);
+  }
+  return results.sort((a, b) => a.release.publishedAt.localeCompare(b.release.publishedAt));
+}

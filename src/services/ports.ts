@@ -1,0 +1,52 @@
+import type { ChangeSet, Inventory, MatchResult, ReleaseInfo } from '../domain/types.js';
+import type { Channel, EmailChannel, Subscription } from '../domain/subscription.js';
+import type { DigestPeriod } from '../notify/context.js';
+import type { DeliveryResult } from '../notify/delivery.js';
+
+/**
+ * The narrow seams between orchestration and the parts that talk to the world or do the
+ * domain work. Services depend on these; src/services/runtime.ts wires the real ones.
+ */
+
+export interface Log {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export type ReleaseListing =
+  { status: 'not-modified' } | { status: 'ok'; etag: string | null; releases: ReleaseInfo[] };
+
+/** GitHub, as the detector sees it. */
+export interface ReleaseSource {
+  /** A conditional list: `etag` from the previous answer makes an unchanged list a free 304. */
+  listReleases(etag: string | null): Promise<ReleaseListing>;
+  /** The change set of `release` against the newest older release on its line in `all`. */
+  fetchChangeSet(release: ReleaseInfo, all: ReleaseInfo[]): Promise<ChangeSet>;
+}
+
+/** The domain core: pure functions, injected so the services can be wired before they land. */
+export interface MatchCore {
+  parseInventory(text: string): Inventory;
+  matchInventory(inventory: Inventory, changeSet: ChangeSet): MatchResult;
+}
+
+export interface ChannelNotice {
+  subscription: Subscription;
+  failedChannel: Channel;
+  reason: string;
+}
+
+/** Turns results into messages and hands them to Teams or email. */
+export interface Notifier {
+  sendRelease(
+    channel: Channel,
+    msg: { subscription: Subscription; result: MatchResult },
+  ): Promise<DeliveryResult>;
+  sendDigest(
+    channel: EmailChannel,
+    msg: { subscription: Subscription; period: DigestPeriod; releases: MatchResult[] },
+  ): Promise<DeliveryResult>;
+  /** Tells a working channel that another channel of the same subscription stopped working. */
+  sendChannelNotice(channel: Channel, notice: ChannelNotice): Promise<DeliveryResult>;
+}
