@@ -1,0 +1,28 @@
+import { applyFilters } from '../domain/filters.js';
+import { createEmailSender, type EmailSender } from '../notify/email/sender.js';
+import type { Runtime } from '../services/runtime.js';
+import { composeApiDeps } from './compose.js';
+import type { ApiDeps } from './deps.js';
+
+const built = new WeakMap<Runtime, ApiDeps>();
+
+/**
+ * The API's dependencies on the process runtime the pipeline functions use, so the HTTP
+ * functions share its store, clock and matching core. Matching goes through the same core
+ * and filters as the pipeline, so /matches shows what a notification would say.
+ */
+export function apiDepsFrom(rt: Runtime): ApiDeps {
+  let deps = built.get(rt);
+  if (!deps) {
+    let sender: EmailSender | undefined;
+    deps = composeApiDeps(rt.config, {
+      store: rt.store,
+      emailSender: () => (sender ??= createEmailSender(rt.config, { log: (m) => rt.log.warn(m) })),
+      match: (changeSet, text, filters) =>
+        applyFilters(rt.core.matchInventory(rt.core.parseInventory(text), changeSet), filters),
+      now: rt.now,
+    });
+    built.set(rt, deps);
+  }
+  return deps;
+}

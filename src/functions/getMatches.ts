@@ -1,0 +1,4 @@
+import { app } from '@azure/functions';
+import { httpFunctionOptions } from '../api/function-options.js';
+
+app.http('getMatches', httpFunctionOptions('getMatches'));
