@@ -37,8 +37,11 @@ export interface ApiEnv {
   /** POST bodies the Teams sink received. */
   sinkPosts: string[];
   sinkUrl: string;
-  /** Every blob (container/name) with its ETag: equal snapshots mean nothing was written. */
-  snapshot(): Promise<Map<string, string>>;
+  /**
+   * Every blob (container/name) with its ETag: equal snapshots mean nothing was written.
+   * `only` narrows to some containers, for tight loops.
+   */
+  snapshot(only?: string[]): Promise<Map<string, string>>;
   close(): Promise<void>;
 }
 
@@ -57,6 +60,9 @@ export async function startApiEnv(opts: { resolve?: Resolver } = {}): Promise<Ap
   const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
   const store = new BlobStore(service);
   await store.ensureReady();
+  // Every container the store made; snapshots list them all in parallel.
+  const containers: string[] = [];
+  for await (const c of service.listContainers()) containers.push(c.name);
 
   const mail: CapturedMail[] = [];
   const smtp = new SMTPServer({
@@ -117,14 +123,17 @@ export async function startApiEnv(opts: { resolve?: Resolver } = {}): Promise<Ap
     mail,
     sinkPosts,
     sinkUrl,
-    async snapshot() {
-      const out = new Map<string, string>();
-      for await (const container of service.listContainers()) {
-        for await (const blob of service.getContainerClient(container.name).listBlobsFlat()) {
-          out.set(`${container.name}/${blob.name}`, blob.properties.etag ?? '');
-        }
-      }
-      return out;
+    async snapshot(only) {
+      const listed = await Promise.all(
+        (only ?? containers).map(async (name) => {
+          const rows: [string, string][] = [];
+          for await (const blob of service.getContainerClient(name).listBlobsFlat()) {
+            rows.push([`${name}/${blob.name}`, blob.properties.etag ?? '']);
+          }
+          return rows;
+        }),
+      );
+      return new Map(listed.flat().sort(([x], [y]) => x.localeCompare(y)));
     },
     async close() {
       await host.close();
