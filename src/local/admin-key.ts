@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export type AdminKeySource = 'setting' | 'stored' | 'generated';
+
+/**
+ * The key `authLevel: 'function'` routes require locally. ADMIN_KEY wins; otherwise a key is
+ * generated once, kept in DATA_DIR (owner-only), and reused on every later start.
+ */
+export async function resolveAdminKey(
+  configured: string | undefined,
+  dataDir: string,
+): Promise<{ key: string; source: AdminKeySource; file: string }> {
+  const file = path.join(dataDir, 'admin-key');
+  if (configured) return { key: configured, source: 'setting', file };
+  try {
+    const stored = (await readFile(file, 'utf8')).trim();
+    if (stored) return { key: stored, source: 'stored', file };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const key = randomBytes(24).toString('base64url');
+  await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  return { key, source: 'generated', file };
+}
