@@ -56,8 +56,11 @@ export function startTimers(
       last = due;
       const context = new InvocationContext({
         functionName: fn.name,
-        logHandler: (level, ...args) =>
-          (level === 'error' ? log.error : log.info)(`[${fn.name}] ${args.map(String).join(' ')}`),
+        logHandler: (level, ...args) => {
+          const line = `[${fn.name}] ${args.map(String).join(' ')}`;
+          if (level === 'error' || level === 'critical') log.error(line);
+          else log.info(line);
+        },
       });
       const run = Promise.resolve()
         .then(() => fn.options.handler(timer, context))

@@ -57,7 +57,7 @@ async function detectOnce(rt: Runtime): Promise<DetectedRelease[]> {
   );
 
   const detected: DetectedRelease[] = [];
-  let failure: unknown;
+  let failure: Error | undefined;
   for (const release of fresh) {
     try {
       const baseline = firstRun && !announceOnFirstRun.has(release.tag);
@@ -78,7 +78,7 @@ async function detectOnce(rt: Runtime): Promise<DetectedRelease[]> {
       known.add(release.tag);
       detected.push(summarize(record));
     } catch (err) {
-      failure = err;
+      failure = err instanceof Error ? err : new Error(String(err));
       break;
     }
   }

@@ -31,7 +31,12 @@ export function createReleaseSource(config: Config, log: Log): ReleaseSource {
     apiUrl: config.GITHUB_API_URL,
     token: config.GITHUB_TOKEN,
     userAgent: `azl-notifier/${packageVersion}`,
-    log: { debug: () => {}, info: log.info, warn: log.warn, error: log.error },
+    log: {
+      debug: () => {},
+      info: (m) => log.info(m),
+      warn: (m) => log.warn(m),
+      error: (m) => log.error(m),
+    },
   });
   return {
     listReleases: (etag) =>
