@@ -25,7 +25,7 @@ beforeAll(async () => {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onRcptTo(address, _session, callback) {
+    onRcptTo(_address, _session, callback) {
       if (rejectRecipients) {
         const err = Object.assign(new Error('mailbox unavailable'), { responseCode: 550 });
         callback(err);

@@ -127,8 +127,16 @@ function assembleCard(
   const nvd = worstCves(result.affected, NVD_BUTTONS);
   if (nvd.length > 0) {
     body.push({
-      type: 'ActionSet',
+      type: 'TextBlock',
+      text: 'Worst CVEs on NVD',
+      size: 'Small',
+      isSubtle: true,
       spacing: 'Medium',
+      separator: true,
+    });
+    body.push({
+      type: 'ActionSet',
+      spacing: 'Small',
       actions: nvd.map((c) => openUrl(`NVD ${c.id}`, nvdUrl(c.id))),
     });
   }
@@ -212,6 +220,25 @@ function packageRow(group: PackageGroup): CardElement {
   const title = single
     ? group.sourcePackage
     : `${group.sourcePackage} (${group.packages.length} ${group.packages.length === 1 ? 'package' : 'packages'})`;
+  // A package with no CVE has no severity to show; "Unknown" would read as a warning.
+  const severityColumn: CardElement[] =
+    group.cves.length === 0
+      ? []
+      : [
+          {
+            type: 'Column',
+            width: 'auto',
+            items: [
+              {
+                type: 'TextBlock',
+                text: severityLabel(group.severity),
+                color: SEVERITY_COLOR[group.severity],
+                size: 'Small',
+                weight: 'Bolder',
+              },
+            ],
+          },
+        ];
   const items: CardElement[] = [
     {
       type: 'ColumnSet',
@@ -221,19 +248,7 @@ function packageRow(group: PackageGroup): CardElement {
           width: 'stretch',
           items: [{ type: 'TextBlock', text: title, weight: 'Bolder', wrap: true }],
         },
-        {
-          type: 'Column',
-          width: 'auto',
-          items: [
-            {
-              type: 'TextBlock',
-              text: severityLabel(group.severity),
-              color: SEVERITY_COLOR[group.severity],
-              size: 'Small',
-              weight: 'Bolder',
-            },
-          ],
-        },
+        ...severityColumn,
       ],
     },
     {
