@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
+import type * as AdaptiveCardsModule from 'adaptivecards';
 import type { AdaptiveCard } from '../../src/notify/teams/card.js';
 
 /**
@@ -93,7 +94,7 @@ export async function renderCardInPage(
       // Runs in the page; the project compiles without DOM types, hence the local shapes.
       type El = { innerText: string; scrollWidth: number; clientWidth: number };
       const g = globalThis as unknown as {
-        AdaptiveCards: typeof import('adaptivecards');
+        AdaptiveCards: typeof AdaptiveCardsModule;
         document: { getElementById(id: string): { appendChild(child: unknown): void } | null };
       };
       const adaptiveCard = new g.AdaptiveCards.AdaptiveCard();
@@ -109,6 +110,6 @@ export async function renderCardInPage(
         clientWidth: rendered.clientWidth,
       };
     },
-    { json: card as unknown, hostConfig: TEAMS_LIKE_HOST_CONFIG },
+    { json: card, hostConfig: TEAMS_LIKE_HOST_CONFIG },
   );
 }

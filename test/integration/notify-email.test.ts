@@ -159,10 +159,16 @@ test('the email preview is the same RFC 5322 message the SMTP path sends', async
   expect(mail.headers.get('to')).toBe('oncall@example.com');
   expect(mail.headers.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
   expect(mail.headers.get('content-type')).toMatch(/^multipart\/alternative/);
-  expect(partOfType(mail.parts, 'text/plain')?.body).toBe(renderReleaseEmail(ctx).text.replace(/\n/g, '\r\n'));
+  expect(partOfType(mail.parts, 'text/plain')?.body).toBe(
+    renderReleaseEmail(ctx).text.replace(/\n/g, '\r\n'),
+  );
 
   // Same parts and headers as what the SMTP server received for the same email.
-  await sender.send({ ...renderReleaseEmail(ctx), to: ['oncall@example.com'], unsubscribe: ctx.links.unsubscribe });
+  await sender.send({
+    ...renderReleaseEmail(ctx),
+    to: ['oncall@example.com'],
+    unsubscribe: ctx.links.unsubscribe,
+  });
   const sent = parseMime(captured[0]?.raw ?? '');
   for (const header of ['subject', 'from', 'to', 'list-unsubscribe', 'list-unsubscribe-post']) {
     expect(mail.headers.get(header)).toBe(sent.headers.get(header));

@@ -38,7 +38,8 @@ beforeEach(() => {
 });
 
 // The path stands in for the secret part of a real webhook URL.
-const secretUrl = (name: string) => `${base}/workflows/${name}/triggers/manual/paths/invoke?sig=SECRET-${name}`;
+const secretUrl = (name: string) =>
+  `${base}/workflows/${name}/triggers/manual/paths/invoke?sig=SECRET-${name}`;
 const payload = toTeamsMessage(buildReleaseCard(contextFor(matchResultFromAnswerKey(GEN2_CASE))));
 
 test('429 with Retry-After waits as told, then 202 succeeds; the card arrives intact', async () => {

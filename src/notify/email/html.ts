@@ -56,7 +56,12 @@ export function button(href: string, label: string, primary = false): string {
   return `<a class="${primary ? 'x-button' : 'x-button2'}" href="${escapeHtml(href)}" style="display:inline-block;margin:0 8px 8px 0;padding:8px 14px;border-radius:6px;background-color:${bg};color:${fg};font-family:${FONT};font-size:14px;font-weight:600;text-decoration:none;">${escapeHtml(label)}</a>`;
 }
 
-export function layout(opts: { title: string; preheader: string; content: string; footer: string }): string {
+export function layout(opts: {
+  title: string;
+  preheader: string;
+  content: string;
+  footer: string;
+}): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -104,7 +104,8 @@ function groupRow(g: PackageGroup): string {
     .slice(0, MAX_CVES_PER_ROW)
     .map((c) => `<span style="white-space:nowrap;">${link(nvdUrl(c.id), c.id)}</span>`)
     .join(', ');
-  const moreCves = g.cves.length > MAX_CVES_PER_ROW ? ` +${g.cves.length - MAX_CVES_PER_ROW} more` : '';
+  const moreCves =
+    g.cves.length > MAX_CVES_PER_ROW ? ` +${g.cves.length - MAX_CVES_PER_ROW} more` : '';
   const cves =
     g.cves.length > 0
       ? `<div style="margin-top:4px;font-size:12px;line-height:1.6;">${cveLinks}${moreCves}</div>`
@@ -135,12 +136,19 @@ export function releaseText(result: MatchResult, links: NotificationLinks): stri
       lines.push(`  packages: ${listWithMore(g.packages, 12)}`);
     }
     if (g.cves.length > 0) {
-      lines.push(`  CVEs: ${listWithMore(g.cves.map((c) => c.id), MAX_CVES_PER_ROW)}`);
+      lines.push(
+        `  CVEs: ${listWithMore(
+          g.cves.map((c) => c.id),
+          MAX_CVES_PER_ROW,
+        )}`,
+      );
     }
   }
   if (hidden.length > 0) lines.push(`+${packageCount(hidden)} more packages: ${links.fullList}`);
   if (result.untracked.length > 0) {
-    lines.push(`${result.untracked.length} installed packages map to no Azure Linux spec and are not checked.`);
+    lines.push(
+      `${result.untracked.length} installed packages map to no Azure Linux spec and are not checked.`,
+    );
   }
   lines.push('', `Release notes: ${release.url}`);
   if (release.compareUrl) lines.push(`Compare changes: ${release.compareUrl}`);
@@ -149,7 +157,9 @@ export function releaseText(result: MatchResult, links: NotificationLinks): stri
 }
 
 export function footerHtml(subscriptionName: string, links: NotificationLinks): string {
-  const parts = [`You receive this for the subscription <strong>${escapeHtml(subscriptionName)}</strong>.`];
+  const parts = [
+    `You receive this for the subscription <strong>${escapeHtml(subscriptionName)}</strong>.`,
+  ];
   parts.push(link(links.fullList, 'Full list'));
   if (links.manage) parts.push(link(links.manage, 'Manage subscription'));
   if (links.unsubscribe) parts.push(link(links.unsubscribe, 'Unsubscribe'));
@@ -157,7 +167,11 @@ export function footerHtml(subscriptionName: string, links: NotificationLinks): 
 }
 
 export function footerText(subscriptionName: string, links: NotificationLinks): string {
-  const lines = ['--', `You receive this for the subscription "${subscriptionName}".`, `Full list: ${links.fullList}`];
+  const lines = [
+    '--',
+    `You receive this for the subscription "${subscriptionName}".`,
+    `Full list: ${links.fullList}`,
+  ];
   if (links.manage) lines.push(`Manage subscription: ${links.manage}`);
   if (links.unsubscribe) lines.push(`Unsubscribe: ${links.unsubscribe}`);
   return lines.join('\n');

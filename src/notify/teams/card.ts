@@ -153,7 +153,8 @@ function assembleCard(
 function header(ctx: NotificationContext): CardElement {
   const { release, summary } = ctx.result;
   const cves = summary.cves === 1 ? '1 CVE fixed' : `${summary.cves} CVEs fixed`;
-  const pkgs = summary.affected === 1 ? '1 installed package' : `${summary.affected} installed packages`;
+  const pkgs =
+    summary.affected === 1 ? '1 installed package' : `${summary.affected} installed packages`;
   return {
     type: 'Container',
     items: [
@@ -300,4 +301,8 @@ function topActions(ctx: NotificationContext, truncated: boolean): CardElement[]
   return actions.slice(0, MAX_ACTIONS);
 }
 
-const openUrl = (title: string, url: string): CardElement => ({ type: 'Action.OpenUrl', title, url });
+const openUrl = (title: string, url: string): CardElement => ({
+  type: 'Action.OpenUrl',
+  title,
+  url,
+});
