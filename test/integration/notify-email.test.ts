@@ -181,3 +181,18 @@ test('the email preview is the same RFC 5322 message the SMTP path sends', async
   expect(teams.contentType).toBe('application/json');
   expect(JSON.parse(teams.body)).toMatchObject({ type: 'message' });
 });
+
+test('without SMTP_URL or ACS settings there is no sender, and the error says what to set', () => {
+  expect(() =>
+    createEmailSender({
+      SMTP_URL: undefined,
+      EMAIL_FROM: 'azl-notifier <notify@azl.example.com>',
+      ACS_EMAIL_ENDPOINT: undefined,
+      ACS_CONNECTION_STRING: undefined,
+      ACS_MAX_MESSAGES_PER_MINUTE: 30,
+      AZURE_CLIENT_ID: undefined,
+    }),
+  ).toThrow(
+    'no email transport configured: set SMTP_URL, ACS_CONNECTION_STRING or ACS_EMAIL_ENDPOINT',
+  );
+});
