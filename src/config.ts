@@ -40,6 +40,11 @@ const EnvSchema = z.object({
   /** Release lines the detector watches, e.g. `3.0` or `3.0,2.0`. */
   AZL_LINES: csv.transform((v) => (v.length ? v : ['3.0'])),
   INCLUDE_PRERELEASES: bool,
+  /** Where the CLI keeps downloaded spec blobs (immutable by sha); default ~/.cache/azl-notifier. */
+  AZL_CACHE_DIR: z.string().optional(),
+  XDG_CACHE_HOME: z.string().optional(),
+  /** Print stack traces for unexpected errors (when reporting a bug). */
+  AZL_DEBUG: bool,
 
   // Detection and fan-out
   DETECT_SCHEDULE: z.string().default('0 */15 * * * *'),

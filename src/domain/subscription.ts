@@ -1,0 +1,65 @@
+import type { Severity } from './types.js';
+
+/**
+ * The stored shape of a subscription. The HTTP API validates requests into this shape
+ * (zod schemas in src/api/), the store persists it as one JSON blob per subscription,
+ * and the pipeline reads it. Inventories are stored apart (one blob each) because they
+ * are large and change independently.
+ */
+export type DigestFrequency = 'instant' | 'daily' | 'weekly';
+
+interface ChannelBase {
+  /** Stable id (e.g. `teams-1`), used in ledger keys and event ids; survives edits and reordering. */
+  id: string;
+}
+
+export interface TeamsChannel extends ChannelBase {
+  type: 'teams';
+  /** A credential: never logged, masked in every response. */
+  webhookUrl: string;
+  /** Set when the webhook answered 400/404/410: we stop posting until it is replaced. */
+  unhealthy?: { since: string; reason: string };
+}
+
+export interface EmailChannel extends ChannelBase {
+  type: 'email';
+  address: string;
+  frequency: DigestFrequency;
+  /** Hour of day (UTC, 0-23) for daily and weekly digests. */
+  hourUtc?: number;
+  /** Day of week for weekly digests, 0 = Sunday. */
+  weekday?: number;
+  /** Opt-in: send a weekly mail even when nothing matched. */
+  heartbeat?: boolean;
+  /** Double opt-in: nothing but the confirmation mail is sent until this is set. */
+  confirmedAt?: string;
+  unsubscribedAt?: string;
+  unhealthy?: { since: string; reason: string };
+}
+
+export type Channel = TeamsChannel | EmailChannel;
+
+export interface SubscriptionFilters {
+  /** Minimum severity of a fixed CVE for a package to count; undefined = everything. */
+  minSeverity?: Severity;
+  /** Package-name globs (binary or source name); empty = all. */
+  include?: string[];
+  exclude?: string[];
+  /** Notify only when at least one fixed CVE applies to an installed package. */
+  onlyWithCves?: boolean;
+}
+
+export interface Subscription {
+  id: string;
+  name: string;
+  /** Release lines, e.g. ["3.0"]. */
+  lines: string[];
+  channels: Channel[];
+  filters: SubscriptionFilters;
+  /** Names of the stored inventories (one per node pool or image). */
+  inventoryNames: string[];
+  /** scrypt/sha256 hash of the bearer token; the token itself is shown once. */
+  tokenHash: string;
+  createdAt: string;
+  updatedAt: string;
+}

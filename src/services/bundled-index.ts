@@ -1,0 +1,23 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BinaryIndex } from '../domain/binary-index.js';
+import { packageRoot } from '../package-info.js';
+
+const loaded = new Map<string, BinaryIndex | undefined>();
+
+/**
+ * The binary → source index shipped in data/binary-index/ for a release line (see its
+ * README), or undefined for a line we ship none for. Loaded once per process.
+ */
+export function bundledBinaryIndex(line: string): BinaryIndex | undefined {
+  if (!loaded.has(line)) {
+    const file = join(packageRoot, 'data', 'binary-index', `${line}.tsv`);
+    loaded.set(
+      line,
+      /^\d+\.\d+$/.test(line) && existsSync(file)
+        ? BinaryIndex.fromPackagesTsv(readFileSync(file, 'utf8'))
+        : undefined,
+    );
+  }
+  return loaded.get(line);
+}

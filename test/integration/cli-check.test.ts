@@ -1,0 +1,295 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeGitHub } from '../support/fake-github.js';
+import { runCli } from '../support/cli.js';
+
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+interface AnswerKey {
+  release: string;
+  affected: {
+    package: string;
+    installed: string;
+    available: string;
+    source_package: string;
+    cves: string[];
+  }[];
+  unmapped_binaries: string[];
+}
+
+interface ReleaseRecord {
+  tag: string;
+  changes?: unknown[];
+}
+
+interface CheckJson {
+  release: {
+    tag: string;
+    line: string;
+    publishedAt: string;
+    url: string;
+    previousTag: string | null;
+  };
+  affected: {
+    package: string;
+    installed: string;
+    fixed: string;
+    sourcePackage: string;
+    severity: string;
+    cves: { id: string; severity: string }[];
+  }[];
+  untracked: string[];
+  summary: { affected: number; cves: number; bySeverity: Record<string, number> };
+}
+
+const releases = JSON.parse(
+  readFileSync(join(fixtures, 'azurelinux-3.0/releases.json'), 'utf8'),
+) as ReleaseRecord[];
+const changedSpecs = (tag: string): number =>
+  releases.find((r) => r.tag === tag)?.changes?.length ?? 0;
+
+const answerKeys = readdirSync(join(fixtures, 'answers'))
+  .filter((f) => f.endsWith('.json'))
+  .map((file) => {
+    const [inventory] = file.replace(/\.json$/, '').split('__') as [string];
+    return {
+      file,
+      inventory: join(fixtures, `inventories/aks-azurelinuxv3-${inventory}.rpm-qa.txt`),
+      key: JSON.parse(readFileSync(join(fixtures, 'answers', file), 'utf8')) as AnswerKey,
+    };
+  });
+
+/** One comparable line per affected package: name, versions and the CVE set. */
+const fromKey = (key: AnswerKey): string[] =>
+  key.affected
+    .map((a) => `${a.package} ${a.installed} -> ${a.available} [${[...a.cves].sort().join(',')}]`)
+    .sort();
+const fromCli = (out: CheckJson): string[] =>
+  out.affected
+    .map(
+      (a) =>
+        `${a.package} ${a.installed} -> ${a.fixed} [${a.cves
+          .map((c) => c.id)
+          .sort()
+          .join(',')}]`,
+    )
+    .sort();
+
+let github: FakeGitHub;
+const env = (): Record<string, string> => ({
+  GITHUB_API_URL: github.url,
+  AZL_REPO: github.repoSlug,
+  // A fresh cache per run: the request budget is measured without help from earlier runs.
+  AZL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'azl-cache-')),
+});
+
+beforeAll(async () => {
+  github = await FakeGitHub.start();
+});
+afterAll(async () => {
+  await github.close();
+});
+
+describe('azl-notifier check against the fake GitHub', () => {
+  it.each(answerKeys)(
+    '$file: lists exactly the answer key, within the request budget',
+    async ({ inventory, key }) => {
+      github.resetCounts();
+      const run = await runCli(
+        ['check', '--inventory', inventory, '--release', key.release, '--format', 'json'],
+        { env: env() },
+      );
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const out = JSON.parse(run.stdout) as CheckJson;
+      expect(out.release.tag).toBe(key.release);
+      expect(fromCli(out)).toEqual(fromKey(key));
+      expect(out.summary.affected).toBe(key.affected.length);
+      expect(out.untracked).toEqual([...key.unmapped_binaries].sort());
+      const budget = 8 + 2 * changedSpecs(key.release);
+      console.log(`${key.release}: ${github.totalRequests} GitHub requests (budget ${budget})`);
+      expect(github.totalRequests).toBeLessThanOrEqual(budget);
+    },
+  );
+
+  const latest = answerKeys.find((a) => a.file === 'gen2-202604.13.0__3.0.20260429-3.0.json')!;
+
+  it.each(['gen2.rpm-qf.txt', 'gen2.cdx.json', 'gen2.spdx.json', 'aks-release-notes-gen2.txt'])(
+    'reads %s (other inventory formats) to the same answer',
+    async (name) => {
+      const run = await runCli(
+        [
+          'check',
+          '-i',
+          join(fixtures, 'inventories', name),
+          '-r',
+          latest.key.release,
+          '-f',
+          'json',
+        ],
+        { env: env() },
+      );
+      expect(run.stderr).toBe('');
+      expect(fromCli(JSON.parse(run.stdout) as CheckJson)).toEqual(fromKey(latest.key));
+    },
+  );
+
+  it('reads the inventory from stdin, resolves "latest" and prints a table by default', async () => {
+    const run = await runCli(['check', '--inventory', '-'], {
+      env: env(),
+      stdin: readFileSync(latest.inventory, 'utf8'),
+    });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Azure Linux ${latest.key.release}`);
+    expect(run.stdout).toMatch(/^PACKAGE\s+INSTALLED\s+FIXED\s+SEVERITY\s+CVES$/m);
+    for (const a of latest.key.affected)
+      expect(run.stdout).toMatch(
+        new RegExp(`^${a.package}\\s+${a.installed.replace(/\./g, '\\.')}\\s`, 'm'),
+      );
+  });
+
+  it('prints Markdown for pull-request comments', async () => {
+    const run = await runCli(
+      ['check', '-i', latest.inventory, '-r', latest.key.release, '-f', 'markdown'],
+      { env: env() },
+    );
+    expect(run.stdout).toContain('| Package | Installed | Fixed | Severity | CVEs |');
+    expect(run.stdout).toContain('https://nvd.nist.gov/vuln/detail/CVE-');
+  });
+
+  it('--fail-on any exits 3 when something is affected, 0 for the empty re-tag', async () => {
+    const hit = await runCli(
+      ['check', '-i', latest.inventory, '-r', latest.key.release, '--fail-on', 'any'],
+      { env: env() },
+    );
+    expect(hit.code).toBe(3);
+    const empty = await runCli(
+      ['check', '-i', latest.inventory, '-r', '3.0.20260118-3.0', '--fail-on', 'any', '-f', 'json'],
+      { env: env() },
+    );
+    expect(empty.code).toBe(0);
+    expect((JSON.parse(empty.stdout) as CheckJson).affected).toEqual([]);
+  });
+
+  it('--fail-on critical passes when nothing affected is critical', async () => {
+    const run = await runCli(
+      [
+        'check',
+        '-i',
+        latest.inventory,
+        '-r',
+        latest.key.release,
+        '--fail-on',
+        'critical',
+        '-f',
+        'json',
+      ],
+      { env: env() },
+    );
+    const out = JSON.parse(run.stdout) as CheckJson;
+    expect(run.code).toBe(out.affected.some((a) => a.severity === 'critical') ? 3 : 0);
+  });
+});
+
+describe('azl-notifier check errors: one line, no stack trace, a usable exit code', () => {
+  const oneLine = (stderr: string): void => {
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  };
+
+  it('names the line of a bad inventory and exits 2', async () => {
+    const run = await runCli(['check', '-i', '-', '-r', '3.0.20260429-3.0'], {
+      env: env(),
+      stdin: 'bash-5.2.15-3.azl3.x86_64\nthis is not a package\n',
+    });
+    expect(run.code).toBe(2);
+    oneLine(run.stderr);
+    expect(run.stderr).toMatch(/line 2/);
+  });
+
+  it('exits 4 for an unknown tag', async () => {
+    const run = await runCli(['check', '-i', latest().inventory, '-r', '3.0.20990101-3.0'], {
+      env: env(),
+    });
+    expect(run.code).toBe(4);
+    oneLine(run.stderr);
+    expect(run.stderr).toContain('3.0.20990101-3.0');
+  });
+
+  it('exits 5 when GitHub cannot be reached', async () => {
+    const run = await runCli(['check', '-i', latest().inventory], {
+      env: { ...env(), GITHUB_API_URL: 'http://127.0.0.1:9' },
+    });
+    expect(run.code).toBe(5);
+    oneLine(run.stderr);
+  });
+
+  it('exits 5 and says until when the rate limit is spent', async () => {
+    const limited = await FakeGitHub.start();
+    try {
+      const resetAt = new Date(Date.now() + 3600_000);
+      limited.exhaustRateLimit(resetAt);
+      const run = await runCli(['check', '-i', latest().inventory], {
+        env: { ...env(), GITHUB_API_URL: limited.url },
+      });
+      expect(run.code).toBe(5);
+      oneLine(run.stderr);
+      expect(run.stderr).toMatch(/rate limit/i);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('rejects an unknown --format with exit 2', async () => {
+    const run = await runCli(['check', '-i', latest().inventory, '-f', 'yaml'], { env: env() });
+    expect(run.code).toBe(2);
+  });
+});
+
+function latest(): (typeof answerKeys)[number] {
+  return answerKeys.find((a) => a.file === 'gen2-202604.13.0__3.0.20260429-3.0.json')!;
+}
+
+describe('azl-notifier --help and vercmp', () => {
+  it('teaches: --help lists commands, exit codes and examples', async () => {
+    const top = await runCli(['--help']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toContain('check');
+    expect(top.stdout).toContain('Exit codes');
+    const check = await runCli(['check', '--help']);
+    expect(check.stdout).toContain('Examples');
+  });
+
+  it('vercmp answers like rpmdev-vercmp', async () => {
+    expect(await runCli(['vercmp', '1.0-1.azl3', '1.0-2.azl3'])).toMatchObject({
+      code: 12,
+      stdout: '1.0-1.azl3 < 1.0-2.azl3\n',
+    });
+    expect(await runCli(['vercmp', '1:1.0-1', '2.0-1'])).toMatchObject({
+      code: 11,
+      stdout: '1:1.0-1 > 2.0-1\n',
+    });
+    expect(await runCli(['vercmp', '1.0~rc1-1', '1.0~rc1-1'])).toMatchObject({
+      code: 0,
+      stdout: '1.0~rc1-1 == 1.0~rc1-1\n',
+    });
+  });
+
+  it('vercmp --batch reproduces all 5,000 librpm vectors', async () => {
+    const rows = readFileSync(join(fixtures, 'rpm-vercmp/vectors.tsv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split('\t'));
+    const run = await runCli(['vercmp', '--batch'], {
+      stdin: rows.map(([l, r]) => `${l}\t${r}\n`).join(''),
+    });
+    expect(run.code).toBe(0);
+    const got = run.stdout.trim().split('\n');
+    const disagreements = rows.filter((row, i) => got[i] !== row[2]).length;
+    expect(disagreements).toBe(0);
+  });
+});

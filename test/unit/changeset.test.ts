@@ -1,0 +1,256 @@
+import { describe, expect, it } from 'vitest';
+import {
+  changedSpecs,
+  describeSpecChange,
+  distForLine,
+  isSpecPath,
+  releaseLineOf,
+} from '../../src/domain/changeset.js';
+import { parseOval } from '../../src/domain/oval.js';
+import { severityHintsFromSubjects } from '../../src/domain/severity.js';
+import type { SeverityHints } from '../../src/domain/severity.js';
+import { parseSpec } from '../../src/domain/spec.js';
+import type { SourceChange } from '../../src/domain/types.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIXTURES, packageRows, readReleases, specStub } from '../support/release-fixtures.js';
+import type { RecordedChange, RecordedRelease } from '../support/release-fixtures.js';
+
+const releases = readReleases().filter(
+  (r): r is RecordedRelease & { previous_tag: string; changes: RecordedChange[] } =>
+    r.previous_tag !== undefined && r.changes !== undefined,
+);
+const NO_HINTS: SeverityHints = { byCve: new Map(), byPackage: new Map() };
+
+function describeRecorded(change: RecordedChange, hints = NO_HINTS): SourceChange | null {
+  return describeSpecChange({
+    specPath: change.spec_path,
+    from: change.from_blob ? parseSpec(specStub(change.from_blob)) : null,
+    to: change.to_blob ? parseSpec(specStub(change.to_blob)) : null,
+    hints,
+  });
+}
+
+function shaMap(tag: string): Map<string, string> {
+  return new Map([...packageRows(tag).values()].map((r) => [r.specPath, r.blobSha]));
+}
+
+describe('releaseLineOf / distForLine / isSpecPath', () => {
+  it('reads the line from the tag suffix', () => {
+    expect(releaseLineOf('3.0.20260429-3.0')).toBe('3.0');
+    expect(releaseLineOf('2.0.20240301-2.0')).toBe('2.0');
+    expect(releaseLineOf('3.0.20260429')).toBeNull();
+    expect(releaseLineOf('v3.0')).toBeNull();
+    for (const r of readReleases()) expect(releaseLineOf(r.tag)).toBe('3.0');
+  });
+
+  it('maps lines to dist tags', () => {
+    expect(distForLine('3.0')).toBe('.azl3');
+    expect(distForLine('2.0')).toBe('.cm2');
+    expect(distForLine('1.0')).toBe('.cm1');
+  });
+
+  it('recognises spec paths in the three spec trees only', () => {
+    expect(isSpecPath('SPECS/curl/curl.spec')).toBe(true);
+    expect(isSpecPath('SPECS-EXTENDED/crun/crun.spec')).toBe(true);
+    expect(isSpecPath('SPECS-SIGNED/kernel-signed/kernel-signed.spec')).toBe(true);
+    expect(isSpecPath('SPECS/curl/curl.signatures.json')).toBe(false);
+    expect(isSpecPath('toolkit/SPECS/x/x.spec')).toBe(false);
+    expect(isSpecPath('LICENSES-AND-NOTICES/SPECS/data/licenses.json')).toBe(false);
+  });
+});
+
+describe('changedSpecs on the real release trees', () => {
+  it('finds exactly the spec blobs that differ, and the recorded changes are those whose version moved', () => {
+    const counts: Record<string, number> = {};
+    for (const release of releases) {
+      const before = packageRows(release.previous_tag);
+      const after = packageRows(release.tag);
+      const got = changedSpecs(shaMap(release.previous_tag), shaMap(release.tag));
+      counts[release.tag] = got.length;
+
+      // Sorted by path, unique.
+      const paths = got.map((c) => c.path);
+      expect(paths).toEqual([...new Set(paths)].sort());
+      // Independent check: a path is in the result iff its blob sha differs between the TSVs.
+      for (const c of got) {
+        expect(c.fromSha).toBe(before.get(c.path)?.blobSha ?? null);
+        expect(c.toSha).toBe(after.get(c.path)?.blobSha ?? null);
+        expect(c.fromSha).not.toBe(c.toSha);
+      }
+      const all = new Set([...before.keys(), ...after.keys()]);
+      const differing = [...all].filter((p) => before.get(p)?.blobSha !== after.get(p)?.blobSha);
+      expect(paths).toEqual(differing.sort());
+
+      // releases.json lists the blob changes that changed name or version: the rest are
+      // edits a user cannot see (python-openstackdocstheme in 3.0.20260119-3.0).
+      const visible = got.filter((c) => {
+        const a = before.get(c.path);
+        const b = after.get(c.path);
+        return !a || !b || a.evr !== b.evr || a.sourcePackage !== b.sourcePackage;
+      });
+      expect(visible.map((c) => c.path)).toEqual(release.changes.map((c) => c.spec_path).sort());
+    }
+    expect(counts['3.0.20260118-3.0']).toBe(0);
+    expect(counts['3.0.20260119-3.0']).toBe(37); // 36 recorded changes + 1 invisible edit
+  });
+});
+
+describe('describeSpecChange against every recorded change', () => {
+  const total = releases.reduce((n, r) => n + r.changes.length, 0);
+
+  it(`reproduces source package, kind, from, to and CVEs for all ${total} changes`, () => {
+    const disagreements: string[] = [];
+    for (const release of releases) {
+      for (const change of release.changes) {
+        const got = describeRecorded(change);
+        const expected = {
+          sourcePackage: change.source_package,
+          kind: change.kind,
+          from: change.from,
+          to: change.to,
+          cves: change.cves,
+        };
+        const actual = got && {
+          sourcePackage: got.sourcePackage,
+          kind: got.kind,
+          from: got.from,
+          to: got.to,
+          cves: got.cves.map((c) => c.id),
+        };
+        if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+          disagreements.push(`${release.tag} ${change.spec_path}: ${JSON.stringify(actual)}`);
+        }
+      }
+    }
+    console.log(`describeSpecChange: ${total - disagreements.length}/${total} changes agree`);
+    expect(total).toBe(605);
+    expect(disagreements).toEqual([]);
+  });
+
+  it('lists the binaries packages-<tag>.tsv records for the spec at the newer tag', () => {
+    const disagreements: string[] = [];
+    let compared = 0;
+    for (const release of releases) {
+      const after = packageRows(release.tag);
+      const before = packageRows(release.previous_tag);
+      for (const change of release.changes) {
+        const got = describeRecorded(change);
+        // A removed spec's binaries are those it built at the older tag.
+        const row =
+          change.kind === 'removed' ? before.get(change.spec_path) : after.get(change.spec_path);
+        compared++;
+        const names = got?.binaries.map((b) => b.name) ?? [];
+        if (JSON.stringify(names) !== JSON.stringify(row?.binaries)) {
+          disagreements.push(
+            `${release.tag} ${change.spec_path}: ${names.join(',')} vs ${row?.binaries.join(',')}`,
+          );
+        }
+      }
+    }
+    console.log(
+      `binaries: ${compared - disagreements.length}/${compared} specs agree with packages TSV`,
+    );
+    expect(disagreements).toEqual([]);
+  });
+
+  it('gives every binary of a stub the source EVR (stubs carry no subpackage Version:)', () => {
+    const release = releases.find((r) => r.tag === '3.0.20260429-3.0');
+    const kernel = release?.changes.find((c) => c.source_package === 'kernel');
+    const got = kernel && describeRecorded(kernel);
+    expect(got?.to).toBe('6.6.134.1-2');
+    expect(got?.binaries.every((b) => b.evr === '6.6.134.1-2')).toBe(true);
+  });
+
+  it('returns null when a spec blob changed but its name and EVR did not', () => {
+    const stub = specStub(readReleases()[1]?.changes?.[0]?.to_blob ?? '');
+    const spec = parseSpec(stub);
+    const edited = parseSpec(stub.replace('%changelog', '# a comment\n%changelog'));
+    expect(
+      describeSpecChange({
+        specPath: 'SPECS-EXTENDED/389-ds-base/389-ds-base.spec',
+        from: spec,
+        to: edited,
+        hints: NO_HINTS,
+      }),
+    ).toBeNull();
+    expect(describeSpecChange({ specPath: 'x', from: null, to: null, hints: NO_HINTS })).toBeNull();
+  });
+});
+
+describe('describeSpecChange severities on real releases', () => {
+  function change(tag: string, pkg: string): RecordedChange & { release: RecordedRelease } {
+    const release = releases.find((r) => r.tag === tag);
+    const c = release?.changes.find((x) => x.source_package === pkg);
+    if (!release || !c) throw new Error(`no ${pkg} in ${tag}`);
+    return { ...c, release };
+  }
+  function hintsOf(release: RecordedRelease): SeverityHints {
+    return severityHintsFromSubjects((release.commits ?? []).map((c) => c.subject));
+  }
+
+  it("takes per-CVE severity from the release's PR titles, keeping the worst", () => {
+    // 3.0.20260429-3.0 rates the same two CVEs twice:
+    // "[AutoPR- Security] Patch clamav for CVE-2026-33056, CVE-2026-33055 [MEDIUM] (#16751)" and
+    // "... [High] Patch rust for CVE-2026-2006, CVE-2026-33056, CVE-2026-33055, CVE-2026-34743 ...".
+    const clamav = change('3.0.20260429-3.0', 'clamav');
+    const got = describeRecorded(clamav, hintsOf(clamav.release));
+    expect(got?.cves).toEqual([
+      { id: 'CVE-2026-33055', severity: 'high' },
+      { id: 'CVE-2026-33056', severity: 'high' },
+    ]);
+    expect(got?.severity).toBe('high');
+    // With only the clamav title, both are medium.
+    const only = severityHintsFromSubjects([
+      '[AutoPR- Security] Patch clamav for CVE-2026-33056, CVE-2026-33055 [MEDIUM] (#16751)',
+    ]);
+    expect(describeRecorded(clamav, only)?.cves.map((c) => c.severity)).toEqual([
+      'medium',
+      'medium',
+    ]);
+  });
+
+  it('splits a title naming two levels: "[CRITICAL] Patch kata-containers for CVE-2026-24834 , [MEDIUM] CVE-..."', () => {
+    const kata = change('3.0.20260304-3.0', 'kata-containers');
+    const got = describeRecorded(kata, hintsOf(kata.release));
+    const bySev = Object.fromEntries(got?.cves.map((c) => [c.id, c.severity]) ?? []);
+    expect(bySev['CVE-2026-24834']).toBe('critical');
+    expect(bySev['CVE-2026-25727']).toBe('medium');
+    // CVE-2025-65637 was "[HIGH]" in dcos-cli/flannel titles, but of an earlier release.
+    expect(bySev['CVE-2025-65637']).toBe('medium');
+    expect(got?.severity).toBe('critical');
+  });
+
+  it('prefers the OVAL feed when given; unknown when nothing names a severity', () => {
+    const oval = parseOval(readFileSync(join(FIXTURES, 'oval', 'azurelinux-3.0-oval.xml'), 'utf8'));
+    const frr = change('3.0.20260331-3.0', 'frr');
+    expect(frr.cves).toEqual(['CVE-2024-44070', 'CVE-2024-55553']);
+    const without = describeRecorded(frr, hintsOf(frr.release));
+    expect(without?.cves).toEqual([
+      { id: 'CVE-2024-44070', severity: 'unknown' },
+      { id: 'CVE-2024-55553', severity: 'unknown' },
+    ]);
+    expect(without?.severity).toBe('unknown');
+    const withOval = describeSpecChange({
+      specPath: frr.spec_path,
+      from: parseSpec(specStub(frr.from_blob ?? '')),
+      to: parseSpec(specStub(frr.to_blob ?? '')),
+      hints: hintsOf(frr.release),
+      oval,
+    });
+    // Hand-verified in the XML: "CVE-2024-44070 affecting package frr ..." <severity>High</severity>;
+    // the 2024 feed does not name CVE-2024-55553.
+    expect(withOval?.cves).toEqual([
+      { id: 'CVE-2024-44070', severity: 'high' },
+      { id: 'CVE-2024-55553', severity: 'unknown' },
+    ]);
+    expect(withOval?.severity).toBe('high');
+  });
+
+  it('raises a change to a package-level hint even without CVEs in its changelog', () => {
+    const hints = severityHintsFromSubjects(['[HIGH] Patch kernel for something (#1)']);
+    const kernel = change('3.0.20260429-3.0', 'kernel');
+    expect(kernel.cves).toEqual([]);
+    expect(describeRecorded(kernel, hints)?.severity).toBe('high');
+  });
+});
