@@ -18,19 +18,37 @@ interface ReleaseRecord {
   tag: string;
   date: string;
   previous_tag?: string;
-  changes?: { source_package: string; kind: SourceChange['kind']; from: string | null; to: string | null; spec_path: string; cves: string[] }[];
+  changes?: {
+    source_package: string;
+    kind: SourceChange['kind'];
+    from: string | null;
+    to: string | null;
+    spec_path: string;
+    cves: string[];
+  }[];
 }
 
 function loadChangeSet(): ChangeSet {
-  const releases = JSON.parse(readFileSync(`${fixtures}azurelinux-3.0/releases.json`, 'utf8')) as ReleaseRecord[];
+  const releases = JSON.parse(
+    readFileSync(`${fixtures}azurelinux-3.0/releases.json`, 'utf8'),
+  ) as ReleaseRecord[];
   const record = releases.find((r) => r.tag === TAG)!;
   const binaries = new Map<string, string[]>();
-  for (const line of readFileSync(`${fixtures}azurelinux-3.0/packages-${TAG}.tsv`, 'utf8').split('\n').slice(1)) {
+  for (const line of readFileSync(`${fixtures}azurelinux-3.0/packages-${TAG}.tsv`, 'utf8')
+    .split('\n')
+    .slice(1)) {
     const [source, , , , bins] = line.split('\t');
     if (source && bins) binaries.set(source, bins.split(','));
   }
   return {
-    release: { tag: TAG, line: '3.0', publishedAt: record.date, url: '', draft: false, prerelease: false },
+    release: {
+      tag: TAG,
+      line: '3.0',
+      publishedAt: record.date,
+      url: '',
+      draft: false,
+      prerelease: false,
+    },
     previousTag: record.previous_tag ?? null,
     dist: '.azl3',
     compareUrl: null,
@@ -49,7 +67,10 @@ function loadChangeSet(): ChangeSet {
 
 /** The real gen2 node inventory, repeated with suffixed names up to ENTRIES packages. */
 function loadInventory(): Inventory {
-  const real = readFileSync(`${fixtures}inventories/aks-azurelinuxv3-gen2-202604.13.0.rpm-qa.txt`, 'utf8')
+  const real = readFileSync(
+    `${fixtures}inventories/aks-azurelinuxv3-gen2-202604.13.0.rpm-qa.txt`,
+    'utf8',
+  )
     .split('\n')
     .filter(Boolean);
   const lines: string[] = [];
@@ -77,7 +98,9 @@ function median(xs: number[]): number {
 const changeSet = loadChangeSet();
 const inventory = loadInventory();
 const names = inventory.packages.map((p) => p.name);
-const baselineMap = new Map(changeSet.changes.flatMap((c) => c.binaries.map((b) => [b.name, c] as const)));
+const baselineMap = new Map(
+  changeSet.changes.flatMap((c) => c.binaries.map((b) => [b.name, c] as const)),
+);
 
 const matchRates: number[] = [];
 const baselineRates: number[] = [];
@@ -85,7 +108,8 @@ let sink = 0;
 for (let round = 0; round < ROUNDS; round++) {
   const base = timeIt(() => {
     let hits = 0;
-    for (let rep = 0; rep < 50; rep++) for (const n of names) if (baselineMap.get(n) !== undefined) hits++;
+    for (let rep = 0; rep < 50; rep++)
+      for (const n of names) if (baselineMap.get(n) !== undefined) hits++;
     return hits;
   });
   baselineRates.push((names.length * 50) / base.seconds);
@@ -96,8 +120,12 @@ for (let round = 0; round < ROUNDS; round++) {
 
 const matchRate = median(matchRates);
 const baselineRate = median(baselineRates);
-console.log(`inventory entries: ${names.length}, changed source packages: ${changeSet.changes.length}, rounds: ${ROUNDS} (median)`);
+console.log(
+  `inventory entries: ${names.length}, changed source packages: ${changeSet.changes.length}, rounds: ${ROUNDS} (median)`,
+);
 console.log(`matchInventory:      ${Math.round(matchRate).toLocaleString('en-US')} entries/s`);
 console.log(`baseline Map.get:    ${Math.round(baselineRate).toLocaleString('en-US')} entries/s`);
-console.log(`ratio (match / Map.get): ${(matchRate / baselineRate).toFixed(4)}  (1/${(baselineRate / matchRate).toFixed(1)})`);
+console.log(
+  `ratio (match / Map.get): ${(matchRate / baselineRate).toFixed(4)}  (1/${(baselineRate / matchRate).toFixed(1)})`,
+);
 if (sink < 0) console.log(sink); // keeps the loops from being optimised away
