@@ -59,7 +59,10 @@ export class BinaryIndex {
     for (const change of changes) {
       if (change.kind === 'removed') continue;
       for (const b of change.binaries) {
-        addClaim(claims, b.name, { sourcePackage: change.sourcePackage, specPath: change.specPath });
+        addClaim(claims, b.name, {
+          sourcePackage: change.sourcePackage,
+          specPath: change.specPath,
+        });
       }
     }
     return new BinaryIndex(claims);
@@ -77,8 +80,9 @@ export class BinaryIndex {
   sourceOf(binary: string): string | undefined {
     const list = this.claims.get(binary);
     if (!list || list.length === 0) return undefined;
-    return [...list].sort((a, b) => preference(binary, a) - preference(binary, b) || cmp(a.specPath, b.specPath))[0]
-      ?.sourcePackage;
+    return [...list].sort(
+      (a, b) => preference(binary, a) - preference(binary, b) || cmp(a.specPath, b.specPath),
+    )[0]?.sourcePackage;
   }
 
   /** Every source package that builds this binary name, sorted. */

@@ -151,10 +151,12 @@ function hasForbiddenChar(s: string): boolean {
  * rpm could never have produced.
  */
 export function evrFromParts(epoch: string, version: string, release: string): Evr {
-  return { epoch: parseEpoch(epoch, epoch), ...checkVersionRelease(version, release, version) };
+  const whole = `${epoch === '' ? '' : `${epoch}:`}${version}-${release}`;
+  return { epoch: parseEpoch(epoch, whole), ...checkVersionRelease(version, release, whole) };
 }
 
-function parseEpoch(text: string, whole: string): number {
+/** A decimal epoch; '' means 0. `whole` is the text to name in an error message. */
+export function parseEpoch(text: string, whole: string = text): number {
   if (text.length === 0) return 0;
   let n = 0;
   for (let k = 0; k < text.length; k++) {

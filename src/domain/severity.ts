@@ -58,16 +58,21 @@ export function severityHintsFromSubjects(subjects: string[]): SeverityHints {
       severity: parseSeverity(m[1] ?? '') ?? 'unknown',
     }));
     if (markers.length === 0) continue;
-    const cves = [...subject.matchAll(CVE_ID)].map((m) => ({ at: m.index, id: m[0].toUpperCase() }));
+    const cves = [...subject.matchAll(CVE_ID)].map((m) => ({
+      at: m.index,
+      id: m[0].toUpperCase(),
+    }));
     // With one marker every CVE gets it. With several, a title either puts the level after
     // the CVEs it qualifies ("CVE-A [High] and CVE-B [Medium]") or before them
     // ("[CRITICAL] Patch x for CVE-A, [MEDIUM] CVE-B"); the first CVE's position tells which.
     const markerFollows = (cves[0]?.at ?? 0) < (markers[0]?.at ?? 0);
     for (const cve of cves) {
       const marker =
-        markers.length === 1 ? markers[0]
-        : markerFollows ? (markers.find((m) => m.at > cve.at) ?? markers[markers.length - 1])
-        : markers.filter((m) => m.at < cve.at).pop();
+        markers.length === 1
+          ? markers[0]
+          : markerFollows
+            ? (markers.find((m) => m.at > cve.at) ?? markers[markers.length - 1])
+            : markers.filter((m) => m.at < cve.at).pop();
       if (marker) keepWorst(hints.byCve, cve.id, marker.severity);
     }
     const pkg = PACKAGE.exec(subject)?.[1];

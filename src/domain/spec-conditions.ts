@@ -57,12 +57,17 @@ class ExpressionParser {
         if (typeof left !== typeof right) throw new Unknown();
         const c = left < right ? -1 : left > right ? 1 : 0;
         const result =
-          op === '==' ? c === 0
-          : op === '!=' ? c !== 0
-          : op === '<=' ? c <= 0
-          : op === '>=' ? c >= 0
-          : op === '<' ? c < 0
-          : c > 0;
+          op === '=='
+            ? c === 0
+            : op === '!='
+              ? c !== 0
+              : op === '<='
+                ? c <= 0
+                : op === '>='
+                  ? c >= 0
+                  : op === '<'
+                    ? c < 0
+                    : c > 0;
         return result ? 1 : 0;
       }
     }

@@ -39,7 +39,11 @@ export function hasUnresolvedMacro(text: string): boolean {
  * Returns false when the line is not a definition. `%global` bodies are expanded now and
  * `%define` bodies when used, as rpm does; parametric macros keep their body unexpanded.
  */
-export function applyDefinition(line: string, macros: MacroTable, onlyIfUndefined = false): boolean {
+export function applyDefinition(
+  line: string,
+  macros: MacroTable,
+  onlyIfUndefined = false,
+): boolean {
   const m = /^%(define|global|undefine)\s+([A-Za-z_][A-Za-z0-9_]*)(\([^)]*\))?\s*(.*)$/s.exec(
     line.trim(),
   );
@@ -51,7 +55,10 @@ export function applyDefinition(line: string, macros: MacroTable, onlyIfUndefine
   }
   if (onlyIfUndefined && macros.isDefined(name)) return true;
   const body = rawBody.trim();
-  macros.define(name, kind === 'global' && params === undefined ? expandMacros(body, macros) : body);
+  macros.define(
+    name,
+    kind === 'global' && params === undefined ? expandMacros(body, macros) : body,
+  );
   return true;
 }
 
@@ -119,7 +126,9 @@ function matchingClose(text: string, openAt: number, open: string, close: string
 
 function expandBraced(inner: string, whole: string, macros: MacroTable, depth: number): string {
   // Both the Fedora `%{defined x}` helper and rpm 4.17's `%{defined:x}` builtin.
-  const builtin = /^(defined|undefined|with|without)[\s:]\s*([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(inner);
+  const builtin = /^(defined|undefined|with|without)[\s:]\s*([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(
+    inner,
+  );
   if (builtin) {
     const [, fn, name = ''] = builtin;
     if (fn === 'defined') return macros.isDefined(name) ? '1' : '0';
@@ -157,7 +166,8 @@ function expandReference(
   }
   const wanted = negated ? !defined : defined;
   if (!wanted) return '';
-  if (arg === undefined) return negated ? '' : expandMacros(macros.get(name) ?? '', macros, depth + 1);
+  if (arg === undefined)
+    return negated ? '' : expandMacros(macros.get(name) ?? '', macros, depth + 1);
   if (applyDefinition(arg, macros)) return '';
   return expandMacros(arg, macros, depth + 1);
 }

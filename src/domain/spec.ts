@@ -123,6 +123,12 @@ export function parseSpec(text: string): SpecInfo {
 
     if (applyDefinition(trimmed, macros, uncertain)) continue;
     if (applyBcond(trimmed, macros, uncertain)) continue;
+    // A line that is only a macro call is expanded for its side effects, as rpm expands
+    // every line: `%{!?_name: %define _name iser}` defines `_name` when it is missing.
+    if (/^%\{!?\?/.test(trimmed)) {
+      expandMacros(trimmed, macros);
+      continue;
+    }
 
     const sec = SECTION.exec(trimmed);
     if (sec) {
@@ -234,7 +240,12 @@ function modeOf(conds: CondFrame[]): 'certain' | 'uncertain' | 'skip' {
   return mode;
 }
 
-function handleConditional(conds: CondFrame[], kind: string, rest: string, macros: MacroTable): void {
+function handleConditional(
+  conds: CondFrame[],
+  kind: string,
+  rest: string,
+  macros: MacroTable,
+): void {
   if (kind === 'endif') {
     conds.pop();
     return;
@@ -255,9 +266,7 @@ function handleConditional(conds: CondFrame[], kind: string, rest: string, macro
     return;
   }
   const value =
-    kind === 'else' ? true
-    : kind === 'elif' ? evaluateCondition(expandMacros(rest, macros))
-    : null;
+    kind === 'else' ? true : kind === 'elif' ? evaluateCondition(expandMacros(rest, macros)) : null;
   conds.push(frameFor(value, top.taken));
 }
 
@@ -273,9 +282,11 @@ function applyBcond(line: string, macros: MacroTable, onlyIfUndefined: boolean):
   if (!m) return false;
   const [, form, name = '', dflt = ''] = m;
   const on =
-    form === '_without' ? true
-    : form === '_with' ? false
-    : evaluateCondition(expandMacros(dflt, macros)) === true;
+    form === '_without'
+      ? true
+      : form === '_with'
+        ? false
+        : evaluateCondition(expandMacros(dflt, macros)) === true;
   const macro = `with_${name}`;
   if (on && !(onlyIfUndefined && macros.isDefined(macro))) macros.define(macro, '1');
   return true;

@@ -13,12 +13,7 @@ import { parseSpec } from '../../src/domain/spec.js';
 import type { SourceChange } from '../../src/domain/types.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  FIXTURES,
-  packageRows,
-  readReleases,
-  specStub,
-} from '../support/release-fixtures.js';
+import { FIXTURES, packageRows, readReleases, specStub } from '../support/release-fixtures.js';
 import type { RecordedChange, RecordedRelease } from '../support/release-fixtures.js';
 
 const releases = readReleases().filter(
@@ -142,15 +137,20 @@ describe('describeSpecChange against every recorded change', () => {
       for (const change of release.changes) {
         const got = describeRecorded(change);
         // A removed spec's binaries are those it built at the older tag.
-        const row = change.kind === 'removed' ? before.get(change.spec_path) : after.get(change.spec_path);
+        const row =
+          change.kind === 'removed' ? before.get(change.spec_path) : after.get(change.spec_path);
         compared++;
         const names = got?.binaries.map((b) => b.name) ?? [];
         if (JSON.stringify(names) !== JSON.stringify(row?.binaries)) {
-          disagreements.push(`${release.tag} ${change.spec_path}: ${names.join(',')} vs ${row?.binaries.join(',')}`);
+          disagreements.push(
+            `${release.tag} ${change.spec_path}: ${names.join(',')} vs ${row?.binaries.join(',')}`,
+          );
         }
       }
     }
-    console.log(`binaries: ${compared - disagreements.length}/${compared} specs agree with packages TSV`);
+    console.log(
+      `binaries: ${compared - disagreements.length}/${compared} specs agree with packages TSV`,
+    );
     expect(disagreements).toEqual([]);
   });
 
@@ -166,7 +166,14 @@ describe('describeSpecChange against every recorded change', () => {
     const stub = specStub(readReleases()[1]?.changes?.[0]?.to_blob ?? '');
     const spec = parseSpec(stub);
     const edited = parseSpec(stub.replace('%changelog', '# a comment\n%changelog'));
-    expect(describeSpecChange({ specPath: 'SPECS-EXTENDED/389-ds-base/389-ds-base.spec', from: spec, to: edited, hints: NO_HINTS })).toBeNull();
+    expect(
+      describeSpecChange({
+        specPath: 'SPECS-EXTENDED/389-ds-base/389-ds-base.spec',
+        from: spec,
+        to: edited,
+        hints: NO_HINTS,
+      }),
+    ).toBeNull();
     expect(describeSpecChange({ specPath: 'x', from: null, to: null, hints: NO_HINTS })).toBeNull();
   });
 });
@@ -182,7 +189,7 @@ describe('describeSpecChange severities on real releases', () => {
     return severityHintsFromSubjects((release.commits ?? []).map((c) => c.subject));
   }
 
-  it('takes per-CVE severity from the release\'s PR titles, keeping the worst', () => {
+  it("takes per-CVE severity from the release's PR titles, keeping the worst", () => {
     // 3.0.20260429-3.0 rates the same two CVEs twice:
     // "[AutoPR- Security] Patch clamav for CVE-2026-33056, CVE-2026-33055 [MEDIUM] (#16751)" and
     // "... [High] Patch rust for CVE-2026-2006, CVE-2026-33056, CVE-2026-33055, CVE-2026-34743 ...".
@@ -197,7 +204,10 @@ describe('describeSpecChange severities on real releases', () => {
     const only = severityHintsFromSubjects([
       '[AutoPR- Security] Patch clamav for CVE-2026-33056, CVE-2026-33055 [MEDIUM] (#16751)',
     ]);
-    expect(describeRecorded(clamav, only)?.cves.map((c) => c.severity)).toEqual(['medium', 'medium']);
+    expect(describeRecorded(clamav, only)?.cves.map((c) => c.severity)).toEqual([
+      'medium',
+      'medium',
+    ]);
   });
 
   it('splits a title naming two levels: "[CRITICAL] Patch kata-containers for CVE-2026-24834 , [MEDIUM] CVE-..."', () => {

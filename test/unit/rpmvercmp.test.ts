@@ -13,10 +13,7 @@ interface Vector {
 
 /** The 5,000 comparisons answered by librpm 4.18 itself (see test/fixtures/README.md). */
 function loadVectors(): Vector[] {
-  const text = readFileSync(
-    new URL('../fixtures/rpm-vercmp/vectors.tsv', import.meta.url),
-    'utf8',
-  );
+  const text = readFileSync(new URL('../fixtures/rpm-vercmp/vectors.tsv', import.meta.url), 'utf8');
   const lines = text.split('\n');
   const vectors: Vector[] = [];
   for (let i = 1; i < lines.length; i++) {
@@ -43,7 +40,9 @@ describe('librpm vectors', () => {
     for (const v of vectors) {
       const got = compareEvr(parseEvr(v.left), parseEvr(v.right));
       if (got !== v.expected) {
-        disagreements.push(`line ${v.line}: ${v.left} vs ${v.right}: want ${v.expected}, got ${got}`);
+        disagreements.push(
+          `line ${v.line}: ${v.left} vs ${v.right}: want ${v.expected}, got ${got}`,
+        );
       }
     }
     expect(
