@@ -40,6 +40,11 @@ function debugRequested(): boolean {
   }
 }
 
+// Commander copies these settings only to subcommands it creates itself, not to added ones.
+for (const command of program.commands) {
+  command.exitOverride().showHelpAfterError('(run with --help for usage)');
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
