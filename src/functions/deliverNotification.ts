@@ -20,4 +20,4 @@ export async function deliverNotificationHandler(
 
 export const options: EventGridFunctionOptions<unknown> = { handler: deliverNotificationHandler };
 
-app.eventGrid<unknown>('deliverNotification', options);
+app.eventGrid('deliverNotification', options);

@@ -17,4 +17,4 @@ export async function fanOutReleaseHandler(
 
 export const options: EventGridFunctionOptions<unknown> = { handler: fanOutReleaseHandler };
 
-app.eventGrid<unknown>('fanOutRelease', options);
+app.eventGrid('fanOutRelease', options);

@@ -20,4 +20,4 @@ export async function matchSubscribersHandler(
 
 export const options: EventGridFunctionOptions<unknown> = { handler: matchSubscribersHandler };
 
-app.eventGrid<unknown>('matchSubscribers', options);
+app.eventGrid('matchSubscribers', options);
