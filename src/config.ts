@@ -59,9 +59,6 @@ const EnvSchema = z.object({
    * the outcome is recorded as uncertain rather than risking a second message.
    */
   DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
-  /** The Functions host's own switch to disable a function; the local runtime honours it too. */
-  'AzureWebJobs.detectReleases.Disabled': bool,
-  'AzureWebJobs.sendDigests.Disabled': bool,
 
   // State
   STORAGE_ACCOUNT_URL: z.url().optional(),

@@ -5,8 +5,8 @@ import { assertSafeWebhookUrl, UnsafeWebhookError, type WebhookPolicy } from '..
 import type { ChannelInput, EmailChannelPatch, TeamsChannelPatch } from './schemas.js';
 
 /**
- * Turns validated channel input into stored channels. Ids are `<type>-<n>`, numbered past
- * the highest existing one, and survive edits; an email channel whose address changes
+ * Turns validated channel input into stored channels. Ids are `<type>-<n>`, numbered per
+ * type past the highest existing one, and survive edits; an email channel whose address changes
  * becomes a new channel (new id, unconfirmed), because a confirmation given by one
  * mailbox must never vouch for another.
  */
@@ -49,7 +49,7 @@ export async function applyChannelPatch(
     const at = (field: string) => `channels.${i}.${field}`;
     const current = item.id === undefined ? undefined : existing.find((c) => c.id === item.id);
     if (item.id !== undefined && current?.type !== item.type) {
-      throw invalid(at('id'), `no ${item.type} channel ${item.id} in this subscription`);
+      throw invalid(at('id'), `no ${item.type} channel ${item.id} in this subscription`, 422);
     }
     if (item.type === 'teams') {
       const kept = current as TeamsChannel | undefined;
@@ -128,7 +128,7 @@ function assertNoDuplicates(channels: Channel[]): void {
   const seen = new Set<string>();
   channels.forEach((c, i) => {
     const key = c.type === 'teams' ? `t:${c.webhookUrl}` : `e:${c.address.toLowerCase()}`;
-    if (seen.has(key)) throw invalid(`channels.${i}`, 'duplicate channel');
+    if (seen.has(key)) throw invalid(`channels.${i}`, 'duplicate channel', 422);
     seen.add(key);
   });
 }
@@ -142,17 +142,23 @@ async function checkWebhook(url: string, path: string, policy: WebhookPolicy): P
   }
 }
 
-function invalid(path: string, message: string): InputError {
-  return new InputError(`${path}: ${message}`, { status: 422, details: [{ path, message }] });
+/** 400 for input that is wrong in itself, 422 for input that clashes with what is stored. */
+function invalid(path: string, message: string, status: 400 | 422 = 400): InputError {
+  return new InputError(`${path}: ${message}`, { status, details: [{ path, message }] });
 }
 
+/** Numbers each type on its own (teams-1, email-1, email-2), past the highest in use. */
 class IdAllocator {
-  private highest: number;
+  private readonly highest = new Map<string, number>();
   constructor(existing: string[]) {
-    this.highest = Math.max(0, ...existing.map((id) => Number(id.split('-')[1]) || 0));
+    for (const id of existing) {
+      const [type = '', n = '0'] = id.split('-');
+      this.highest.set(type, Math.max(this.highest.get(type) ?? 0, Number(n) || 0));
+    }
   }
   next(type: Channel['type']): string {
-    this.highest += 1;
-    return `${type}-${this.highest}`;
+    const n = (this.highest.get(type) ?? 0) + 1;
+    this.highest.set(type, n);
+    return `${type}-${n}`;
   }
 }

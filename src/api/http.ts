@@ -105,7 +105,7 @@ export async function readJson(req: HttpRequest, maxBytes: number): Promise<unkn
   }
 }
 
-/** Validates with a zod schema; failures become 422 with every field path. */
+/** Validates with a zod schema; failures become 400 with every field path. */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
   if (!result.success) throw fromZodError(result.error);
@@ -148,4 +148,13 @@ export function html(status: number, title: string, bodyHtml: string): HttpRespo
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** Runs an HTTP handler body; any error becomes problem+json (the pipeline's admin routes). */
+export function handleHttp(
+  request: HttpRequest,
+  context: InvocationContext,
+  body: () => Promise<HttpResponseInit>,
+): Promise<HttpResponseInit> {
+  return withProblems(() => body())(request, context);
 }

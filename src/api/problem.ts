@@ -66,10 +66,10 @@ export function problemResponse(err: unknown, opts: ProblemOptions = {}): HttpRe
 }
 
 /**
- * Turns a zod failure into an InputError carrying every field path. 422 by default: the
- * body was well-formed JSON but broke the schema; 400 is kept for bodies that don't parse.
+ * Turns a zod failure into an InputError carrying every field path. 400: the request is
+ * malformed. (422 is for well-formed requests that clash with stored state.)
  */
-export function fromZodError(error: z.ZodError, status = 422): InputError {
+export function fromZodError(error: z.ZodError, status = 400): InputError {
   const details = error.issues.map((issue) => ({
     path: issue.path.map(String).join('.'),
     message: issue.message,
@@ -94,4 +94,19 @@ export function redactSecrets(text: string): string {
   return text
     .replace(/\b(https?):\/\/([^\s/"'<>?#@]*@)?([^\s/"'<>?#:]+)[^\s"'<>]*/gi, '$1://$3/…(redacted)')
     .replace(/\bazln_[A-Za-z0-9_-]+/g, 'azln_…(redacted)');
+}
+
+/** A problem answer built directly, for the local host's own refusals (no route, no key). */
+export function problem(
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+): HttpResponseInit {
+  const body: ProblemDetails = { type: TYPE_PREFIX + code, title, status, detail };
+  return {
+    status,
+    headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' },
+    body: JSON.stringify(body),
+  };
 }

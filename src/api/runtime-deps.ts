@@ -1,10 +1,20 @@
 import { applyFilters } from '../domain/filters.js';
 import { createEmailSender, type EmailSender } from '../notify/email/sender.js';
+import type { Resolver } from '../security/ssrf.js';
 import type { Runtime } from '../services/runtime.js';
 import { composeApiDeps } from './compose.js';
 import type { ApiDeps } from './deps.js';
 
 const built = new WeakMap<Runtime, ApiDeps>();
+let webhookResolver: Resolver | undefined;
+
+/**
+ * Replaces the DNS used to vet webhook hosts, for tests that must not send queries off the
+ * machine; undefined restores the system resolver. Applies to runtimes built afterwards.
+ */
+export function setWebhookResolver(resolve: Resolver | undefined): void {
+  webhookResolver = resolve;
+}
 
 /**
  * The API's dependencies on the process runtime the pipeline functions use, so the HTTP
@@ -21,6 +31,7 @@ export function apiDepsFrom(rt: Runtime): ApiDeps {
       match: (changeSet, text, filters) =>
         applyFilters(rt.core.matchInventory(rt.core.parseInventory(text), changeSet), filters),
       now: rt.now,
+      ...(webhookResolver ? { resolve: webhookResolver } : {}),
     });
     built.set(rt, deps);
   }

@@ -28,8 +28,8 @@ export const ChannelId = z
 export const InventoryName = z
   .string()
   .regex(
-    /^[a-z0-9][a-z0-9._-]{0,62}$/i,
-    'must be 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    /^[a-z0-9][a-z0-9._-]{0,63}$/i,
+    'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit',
   )
   .meta({ description: 'One inventory per node pool or image, e.g. nodepool-system.' });
 
@@ -248,6 +248,14 @@ export const EmailChannelView = z
   })
   .meta({ id: 'EmailChannel' });
 
+export const InventoryView = z
+  .strictObject({
+    name: InventoryName,
+    format: z.enum(['rpm-qa', 'rpm-qf', 'aks-release-notes', 'cyclonedx', 'spdx']),
+    packages: z.number().int(),
+  })
+  .meta({ id: 'Inventory' });
+
 export const SubscriptionView = z
   .strictObject({
     id: SubscriptionId,
@@ -255,7 +263,7 @@ export const SubscriptionView = z
     lines: z.array(z.string()),
     channels: z.array(z.discriminatedUnion('type', [TeamsChannelView, EmailChannelView])),
     filters: Filters,
-    inventories: z.array(z.string()),
+    inventories: z.array(z.strictObject({ name: InventoryName })),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -266,16 +274,11 @@ export const CreatedSubscriptionView = SubscriptionView.extend({
   token: z.string().meta({
     description: 'Bearer token for this subscription. Shown only once; only its hash is stored.',
   }),
+  inventories: z.array(InventoryView).meta({
+    description: 'Each inventory as it was read: its detected format and package count.',
+  }),
 }).meta({ id: 'CreatedSubscription' });
 export type CreatedSubscriptionView = z.output<typeof CreatedSubscriptionView>;
-
-export const InventoryView = z
-  .strictObject({
-    name: InventoryName,
-    format: z.enum(['rpm-qa', 'rpm-qf', 'aks-release-notes', 'cyclonedx', 'spdx']),
-    packages: z.number().int(),
-  })
-  .meta({ id: 'Inventory' });
 
 export const ProblemView = z
   .object({

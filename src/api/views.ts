@@ -21,7 +21,7 @@ export function toSubscriptionView(sub: Subscription): SubscriptionView {
     lines: [...sub.lines],
     channels: sub.channels.map(toChannelView),
     filters: { ...sub.filters },
-    inventories: [...sub.inventoryNames],
+    inventories: sub.inventoryNames.map((name) => ({ name })),
     createdAt: sub.createdAt,
     updatedAt: sub.updatedAt,
   };

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.js';
 import { vercmpCommand } from './commands/vercmp.js';
 import { reportError } from './errors.js';
+import { loadConfig } from '../config.js';
 import { packageVersion } from '../package-info.js';
 
 /**
@@ -30,6 +31,20 @@ Settings (environment): GITHUB_API_URL, GITHUB_TOKEN, AZL_REPO, AZL_OVAL_URL.
 Run 'azl-notifier <command> --help' for examples.`,
   );
 
+/** AZL_DEBUG=1 adds stack traces; a broken setting must not hide the real error. */
+function debugRequested(): boolean {
+  try {
+    return loadConfig().AZL_DEBUG;
+  } catch {
+    return false;
+  }
+}
+
+// Commander copies these settings only to subcommands it creates itself, not to added ones.
+for (const command of program.commands) {
+  command.exitOverride().showHelpAfterError('(run with --help for usage)');
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
@@ -37,6 +52,6 @@ try {
     // Commander already printed the message; help and version exit 0.
     process.exitCode = error.exitCode === 0 ? 0 : 2;
   } else {
-    process.exitCode = reportError(error, process.stderr);
+    process.exitCode = reportError(error, process.stderr, debugRequested());
   }
 }

@@ -7,7 +7,7 @@ export async function readStdin(stream: NodeJS.ReadableStream): Promise<string> 
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     size += buf.length;
     if (size > MAX_STDIN_BYTES) throw new TooLargeError('inventory on stdin is larger than 10 MB');
     chunks.push(buf);

@@ -1,4 +1,6 @@
 import { app } from '@azure/functions';
 import { httpFunctionOptions } from '../api/function-options.js';
 
-app.http('confirmEmail', httpFunctionOptions('confirmEmail'));
+export const options = httpFunctionOptions('confirmEmail');
+
+app.http('confirmEmail', options);

@@ -1,4 +1,6 @@
 import { app } from '@azure/functions';
 import { httpFunctionOptions } from '../api/function-options.js';
 
-app.http('createSubscription', httpFunctionOptions('createSubscription'));
+export const options = httpFunctionOptions('createSubscription');
+
+app.http('createSubscription', options);

@@ -1,4 +1,6 @@
 import { app } from '@azure/functions';
 import { httpFunctionOptions } from '../api/function-options.js';
 
-app.http('deleteInventory', httpFunctionOptions('deleteInventory'));
+export const options = httpFunctionOptions('deleteInventory');
+
+app.http('deleteInventory', options);

@@ -1,4 +1,6 @@
 import { app } from '@azure/functions';
 import { httpFunctionOptions } from '../api/function-options.js';
 
-app.http('deleteSubscription', httpFunctionOptions('deleteSubscription'));
+export const options = httpFunctionOptions('deleteSubscription');
+
+app.http('deleteSubscription', options);

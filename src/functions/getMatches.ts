@@ -1,4 +1,6 @@
 import { app } from '@azure/functions';
 import { httpFunctionOptions } from '../api/function-options.js';
 
-app.http('getMatches', httpFunctionOptions('getMatches'));
+export const options = httpFunctionOptions('getMatches');
+
+app.http('getMatches', options);

@@ -1,4 +1,6 @@
 import { app } from '@azure/functions';
 import { httpFunctionOptions } from '../api/function-options.js';
 
-app.http('getRelease', httpFunctionOptions('getRelease'));
+export const options = httpFunctionOptions('getRelease');
+
+app.http('getRelease', options);

@@ -1,4 +1,6 @@
 import { app } from '@azure/functions';
 import { httpFunctionOptions } from '../api/function-options.js';
 
-app.http('getSubscription', httpFunctionOptions('getSubscription'));
+export const options = httpFunctionOptions('getSubscription');
+
+app.http('getSubscription', options);

@@ -1,4 +1,6 @@
 import { app } from '@azure/functions';
 import { httpFunctionOptions } from '../api/function-options.js';
 
-app.http('listReleases', httpFunctionOptions('listReleases'));
+export const options = httpFunctionOptions('listReleases');
+
+app.http('listReleases', options);

@@ -1,4 +1,6 @@
 import { app } from '@azure/functions';
 import { httpFunctionOptions } from '../api/function-options.js';
 
-app.http('openApi', httpFunctionOptions('openApi'));
+export const options = httpFunctionOptions('openApi');
+
+app.http('openApi', options);

@@ -1,4 +1,6 @@
 import { app } from '@azure/functions';
 import { httpFunctionOptions } from '../api/function-options.js';
 
-app.http('patchSubscription', httpFunctionOptions('patchSubscription'));
+export const options = httpFunctionOptions('patchSubscription');
+
+app.http('patchSubscription', options);

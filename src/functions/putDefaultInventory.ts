@@ -1,4 +1,6 @@
 import { app } from '@azure/functions';
 import { httpFunctionOptions } from '../api/function-options.js';
 
-app.http('putDefaultInventory', httpFunctionOptions('putDefaultInventory'));
+export const options = httpFunctionOptions('putDefaultInventory');
+
+app.http('putDefaultInventory', options);

@@ -1,4 +1,6 @@
 import { app } from '@azure/functions';
 import { httpFunctionOptions } from '../api/function-options.js';
 
-app.http('putInventory', httpFunctionOptions('putInventory'));
+export const options = httpFunctionOptions('putInventory');
+
+app.http('putInventory', options);

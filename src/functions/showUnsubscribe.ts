@@ -1,4 +1,6 @@
 import { app } from '@azure/functions';
 import { httpFunctionOptions } from '../api/function-options.js';
 
-app.http('showUnsubscribe', httpFunctionOptions('showUnsubscribe'));
+export const options = httpFunctionOptions('showUnsubscribe');
+
+app.http('showUnsubscribe', options);

@@ -1,4 +1,6 @@
 import { app } from '@azure/functions';
 import { httpFunctionOptions } from '../api/function-options.js';
 
-app.http('testSubscription', httpFunctionOptions('testSubscription'));
+export const options = httpFunctionOptions('testSubscription');
+
+app.http('testSubscription', options);

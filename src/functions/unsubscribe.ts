@@ -1,4 +1,6 @@
 import { app } from '@azure/functions';
 import { httpFunctionOptions } from '../api/function-options.js';
 
-app.http('unsubscribe', httpFunctionOptions('unsubscribe'));
+export const options = httpFunctionOptions('unsubscribe');
+
+app.http('unsubscribe', options);

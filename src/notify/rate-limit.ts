@@ -16,7 +16,8 @@ export class WindowRateLimiter {
   /** Reserves the next slot and returns how long to wait before using it (ms). */
   reserve(): number {
     const now = this.now();
-    const oldest = this.spent.length >= this.limit ? this.spent[this.spent.length - this.limit] : undefined;
+    const oldest =
+      this.spent.length >= this.limit ? this.spent[this.spent.length - this.limit] : undefined;
     const at = oldest === undefined ? now : Math.max(now, oldest + this.windowMs);
     this.spent.push(at);
     if (this.spent.length > this.limit) this.spent.splice(0, this.spent.length - this.limit);

@@ -6,7 +6,8 @@ import { SEVERITIES } from '../domain/types.js';
  * order and link the same way. Pure: no I/O, no clock.
  */
 
-export const AKS_NODE_IMAGE_UPGRADE_URL = 'https://learn.microsoft.com/azure/aks/node-image-upgrade';
+export const AKS_NODE_IMAGE_UPGRADE_URL =
+  'https://learn.microsoft.com/azure/aks/node-image-upgrade';
 
 export const nvdUrl = (cveId: string): string =>
   `https://nvd.nist.gov/vuln/detail/${encodeURIComponent(cveId)}`;

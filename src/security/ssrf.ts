@@ -36,7 +36,7 @@ export interface WebhookPolicy {
 /** A webhook URL (or the answer it gave) that we refuse to use. Permanent: retrying cannot help. */
 export class UnsafeWebhookError extends AppError {
   constructor(message: string) {
-    super(message, { status: 422, code: 'unsafe-webhook-url', exitCode: 2 });
+    super(message, { status: 400, code: 'unsafe-webhook-url', exitCode: 2 });
   }
 }
 

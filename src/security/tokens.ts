@@ -33,7 +33,7 @@ export function issueToken(): IssuedToken {
 }
 
 export function hashToken(token: string): string {
-  return HASH_PREFIX + createHash('sha256').update(token, 'utf8').digest('base64url');
+  return HASH_PREFIX + createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 /** Constant-time check of a presented token against a stored hash; false for any malformed input. */

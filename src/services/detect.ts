@@ -14,7 +14,7 @@ export interface DetectedRelease {
 }
 
 /** Overlapping runs in one process (timer + admin request) queue up instead of racing. */
-const running = new WeakMap<Runtime, Promise<unknown>>();
+const running = new WeakMap<object, Promise<unknown>>();
 
 /**
  * One detector run: a conditional list of GitHub releases, then each release not seen before
@@ -28,9 +28,10 @@ const running = new WeakMap<Runtime, Promise<unknown>>();
  * ledger deduplicates), and the cursor catches up.
  */
 export function detectReleases(rt: Runtime): Promise<DetectedRelease[]> {
-  const previous = running.get(rt) ?? Promise.resolve();
+  // Keyed by the store: each invocation may wrap the runtime with its own logger.
+  const previous = running.get(rt.store) ?? Promise.resolve();
   const run = previous.catch(() => undefined).then(() => detectOnce(rt));
-  running.set(rt, run);
+  running.set(rt.store, run);
   return run;
 }
 
@@ -56,7 +57,7 @@ async function detectOnce(rt: Runtime): Promise<DetectedRelease[]> {
   );
 
   const detected: DetectedRelease[] = [];
-  let failure: unknown;
+  let failure: Error | undefined;
   for (const release of fresh) {
     try {
       const baseline = firstRun && !announceOnFirstRun.has(release.tag);
@@ -77,7 +78,7 @@ async function detectOnce(rt: Runtime): Promise<DetectedRelease[]> {
       known.add(release.tag);
       detected.push(summarize(record));
     } catch (err) {
-      failure = err;
+      failure = err instanceof Error ? err : new Error(String(err));
       break;
     }
   }

@@ -31,13 +31,13 @@ export async function sendDigests(rt: Runtime): Promise<DigestRunOutcome> {
     const k = `${item.subscriptionId}/${item.channelId}`;
     groups.set(k, [...(groups.get(k) ?? []), item]);
   }
-  let retry: unknown;
+  let retry: Error | undefined;
   for (const items of groups.values()) {
     try {
       await sendOne(rt, items, outcome);
     } catch (err) {
       // One stuck channel must not hold up everyone else's digest; the timer runs again.
-      retry ??= err;
+      retry ??= err instanceof Error ? err : new Error(String(err));
     }
   }
   if (retry) throw retry;

@@ -43,3 +43,20 @@ export function getRuntime(): Promise<Runtime> {
   }
   return current;
 }
+
+/** The runtime with logs going to one invocation's log (Application Insights in Azure). */
+export async function runtimeFor(context: {
+  log(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}): Promise<Runtime> {
+  const rt = await getRuntime();
+  return {
+    ...rt,
+    log: {
+      info: (m) => context.log(m),
+      warn: (m) => context.warn(m),
+      error: (m) => context.error(m),
+    },
+  };
+}

@@ -13,7 +13,7 @@
  * listed, one recursive request per root and side, and the tags are read one after the
  * other so a truncated answer is not asked for twice: the previous tag is then read as a
  * root listing. Worst case, all three roots changed and the truncated answer did not even
- * name them: 10 + 2 × (changed specs), 2 over the budget; see the README.
+ * name them: 10 + 2 × (changed specs), 2 over the budget.
  */
 import type { Octokit } from '@octokit/rest';
 import type { ChangeSet, ReleaseInfo, SourceChange } from '../domain/types.js';

@@ -111,7 +111,7 @@ interface ErrorLike {
 }
 
 /** Maps a failed request to what a user should read; leaves caller-meaningful statuses alone. */
-export function toAppError(error: unknown, apiUrl: string, hasToken: boolean): unknown {
+function toAppError(error: unknown, apiUrl: string, hasToken: boolean): unknown {
   if (error instanceof AppError || typeof error !== 'object' || error === null) return error;
   const e = error as ErrorLike;
   if (!e.response) {

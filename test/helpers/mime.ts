@@ -19,7 +19,8 @@ function splitHeaders(raw: string): { headers: Map<string, string>; body: string
 }
 
 function decode(body: string, encoding: string | undefined): string {
-  if (encoding === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  if (encoding === 'base64')
+    return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
   if (encoding === 'quoted-printable') {
     const bytes = body
       .replace(/=\r\n/g, '')

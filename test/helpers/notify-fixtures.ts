@@ -55,8 +55,7 @@ function severitiesFromCommitSubjects(record: ReleaseRecord): Map<string, Severi
   const out = new Map<string, Severity>();
   for (const { subject } of record.commits ?? []) {
     const tag = /\[(critical|high|medium|low)\]/i.exec(subject)?.[1]?.toLowerCase() as
-      | Severity
-      | undefined;
+      Severity | undefined;
     if (!tag) continue;
     for (const id of subject.match(/CVE-\d{4}-\d+/g) ?? []) {
       out.set(id, worse(out.get(id) ?? 'unknown', tag));

@@ -136,6 +136,21 @@ describe('fetchChangeSet on every real release', () => {
     expect(wget?.severity).toBe('high');
   });
 
+  it('hands the OVAL index to the change description', async () => {
+    const release = releases.get('3.0.20260119-3.0');
+    const previous = releases.get('3.0.20260118-3.0');
+    if (!release || !previous) throw new Error('fixture release missing');
+    const gh = createGitHubClient({ apiUrl: fake.url, token: 'test-token' });
+    const plain = await fetchChangeSet(gh, REPO, release, previous);
+    // No title in this release says CRITICAL, so only the feed can.
+    expect(plain.changes.some((c) => c.severity === 'critical')).toBe(false);
+    const oval = { size: 1, severityOf: () => 'critical' as const };
+    const withOval = await fetchChangeSet(gh, REPO, release, previous, { oval });
+    const withCves = withOval.changes.filter((c) => c.cves.length > 0);
+    expect(withCves.length).toBeGreaterThan(0);
+    for (const change of withCves) expect(change.severity, change.sourcePackage).toBe('critical');
+  });
+
   it('has no previous release for the first one of a line', async () => {
     const first = releases.get('3.0.20251206-3.0');
     if (!first) throw new Error('fixture release missing');

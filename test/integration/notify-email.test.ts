@@ -25,7 +25,7 @@ beforeAll(async () => {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onRcptTo(address, _session, callback) {
+    onRcptTo(_address, _session, callback) {
       if (rejectRecipients) {
         const err = Object.assign(new Error('mailbox unavailable'), { responseCode: 550 });
         callback(err);
@@ -159,10 +159,16 @@ test('the email preview is the same RFC 5322 message the SMTP path sends', async
   expect(mail.headers.get('to')).toBe('oncall@example.com');
   expect(mail.headers.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
   expect(mail.headers.get('content-type')).toMatch(/^multipart\/alternative/);
-  expect(partOfType(mail.parts, 'text/plain')?.body).toBe(renderReleaseEmail(ctx).text.replace(/\n/g, '\r\n'));
+  expect(partOfType(mail.parts, 'text/plain')?.body).toBe(
+    renderReleaseEmail(ctx).text.replace(/\n/g, '\r\n'),
+  );
 
   // Same parts and headers as what the SMTP server received for the same email.
-  await sender.send({ ...renderReleaseEmail(ctx), to: ['oncall@example.com'], unsubscribe: ctx.links.unsubscribe });
+  await sender.send({
+    ...renderReleaseEmail(ctx),
+    to: ['oncall@example.com'],
+    unsubscribe: ctx.links.unsubscribe,
+  });
   const sent = parseMime(captured[0]?.raw ?? '');
   for (const header of ['subject', 'from', 'to', 'list-unsubscribe', 'list-unsubscribe-post']) {
     expect(mail.headers.get(header)).toBe(sent.headers.get(header));
@@ -174,4 +180,19 @@ test('the email preview is the same RFC 5322 message the SMTP path sends', async
   const teams = await renderNotification(ctx, 'teams');
   expect(teams.contentType).toBe('application/json');
   expect(JSON.parse(teams.body)).toMatchObject({ type: 'message' });
+});
+
+test('without SMTP_URL or ACS settings there is no sender, and the error says what to set', () => {
+  expect(() =>
+    createEmailSender({
+      SMTP_URL: undefined,
+      EMAIL_FROM: 'azl-notifier <notify@azl.example.com>',
+      ACS_EMAIL_ENDPOINT: undefined,
+      ACS_CONNECTION_STRING: undefined,
+      ACS_MAX_MESSAGES_PER_MINUTE: 30,
+      AZURE_CLIENT_ID: undefined,
+    }),
+  ).toThrow(
+    'no email transport configured: set SMTP_URL, ACS_CONNECTION_STRING or ACS_EMAIL_ENDPOINT',
+  );
 });

@@ -23,6 +23,7 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
       arrivals.push({ at: performance.now(), path: req.url ?? '', body });
+      if (req.url?.includes('/hang/')) return; // never answers: the sender must time out
       const answer = script.shift() ?? { status: 202 };
       res.writeHead(answer.status, answer.headers ?? {});
       res.end(answer.body ?? '');
@@ -31,14 +32,18 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
 beforeEach(() => {
   script = [];
   arrivals = [];
 });
 
 // The path stands in for the secret part of a real webhook URL.
-const secretUrl = (name: string) => `${base}/workflows/${name}/triggers/manual/paths/invoke?sig=SECRET-${name}`;
+const secretUrl = (name: string) =>
+  `${base}/workflows/${name}/triggers/manual/paths/invoke?sig=SECRET-${name}`;
 const payload = toTeamsMessage(buildReleaseCard(contextFor(matchResultFromAnswerKey(GEN2_CASE))));
 
 test('429 with Retry-After waits as told, then 202 succeeds; the card arrives intact', async () => {
@@ -143,4 +148,16 @@ test('a Retry-After longer than the in-process cap is handed back to the caller'
   });
   expect(result).toMatchObject({ ok: false, permanent: false, status: 429, retryAfterMs: 120_000 });
   expect(arrivals).toHaveLength(1);
+});
+
+test('a webhook that never answers times out, and the attempts stay bounded', async () => {
+  const result = await postToWebhook(secretUrl('hang'), payload, {
+    limiter: newWebhookLimiter(),
+    timeoutMs: 200,
+    maxAttempts: 2,
+    baseBackoffMs: 10,
+  });
+  expect(result).toMatchObject({ ok: false, permanent: false, attempts: 2 });
+  expect(result.ok ? '' : result.reason).toBe('timed out after 200 ms');
+  expect(arrivals.filter((a) => a.path.includes('/hang/'))).toHaveLength(2);
 });

@@ -1,42 +1,36 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { SMTPServer } from 'smtp-server';
-import { composeApiDeps } from '../../src/api/compose.js';
-import type { ApiDeps, MatchFn } from '../../src/api/deps.js';
+import { setWebhookResolver } from '../../src/api/runtime-deps.js';
 import { loadConfig } from '../../src/config.js';
-import { parseInventory } from '../../src/domain/inventory/index.js';
-import { matchInventory } from '../../src/domain/match.js';
 import type { ChangeSet } from '../../src/domain/types.js';
-import { createEmailSender } from '../../src/notify/email/sender.js';
+import { FUNCTIONS } from '../../src/functions/index.js';
+import { startLocalRuntime, type LocalRuntime } from '../../src/local/local-runtime.js';
 import type { Resolver } from '../../src/security/ssrf.js';
-import { bundledBinaryIndex } from '../../src/services/bundled-index.js';
-import { BlobStore } from '../../src/store/blob-store.js';
-import { startApiHost, type ApiHost } from './api-host.js';
-import { startTestAzurite, type RunningAzurite } from './azurite.js';
+import type { Store } from '../../src/store/store.js';
+import { startTestAzurite } from './azurite.js';
 import { fixturePackages, fixtureReleases } from './azl-fixtures.js';
+import { startSmtpSink, type CapturedMail } from './smtp-sink.js';
+import { startTeamsSink } from './teams-sink.js';
 
 /**
- * Everything an API test talks to, all real and on loopback: Azurite with the pipeline's
- * BlobStore, an SMTP server capturing mail, a Teams webhook sink answering 202 like
- * Workflows, and the handlers served over HTTP.
+ * The API as `npm start` serves it: the local runtime (same function handlers over HTTP
+ * under /api) on Azurite, with a real SMTP server capturing mail and a Teams webhook sink
+ * answering 202 like Workflows. Everything on loopback.
  */
-export interface CapturedMail {
-  to: string[];
-  raw: string;
-}
-
 export interface ApiEnv {
+  /** Base URL without /api. */
   url: string;
   adminKey: string;
   signingKey: string;
-  deps: ApiDeps;
-  store: BlobStore;
-  host: ApiHost;
+  store: Store;
   mail: CapturedMail[];
   /** POST bodies the Teams sink received. */
-  sinkPosts: string[];
+  readonly sinkPosts: string[];
   sinkUrl: string;
+  /** Lines the runtime logged as errors (unexpected exceptions end up here). */
+  errors: string[];
   /**
    * Every blob (container/name) with its ETag: equal snapshots mean nothing was written.
    * `only` narrows to some containers, for tight loops.
@@ -48,81 +42,52 @@ export interface ApiEnv {
 export const ADMIN_KEY = 'test-admin-key-not-secret';
 export const SIGNING_KEY = 'test-signing-key-0123456789abcdef';
 
-/** Nothing resolves: the only webhooks that pass are the loopback sinks, so tests never leave the host. */
+/** Nothing resolves: the only webhooks that pass are the loopback sinks, so no query leaves the host. */
 const NO_DNS: Resolver = () => Promise.reject(new Error('ENOTFOUND'));
 
-/** Matching as the subscriber sees it, with the bundled binary index for the line. */
-export const matchWithIndex: MatchFn = (changeSet, text) =>
-  matchInventory(parseInventory(text), changeSet, bundledBinaryIndex(changeSet.release.line));
-
-export async function startApiEnv(opts: { resolve?: Resolver } = {}): Promise<ApiEnv> {
-  const azurite: RunningAzurite = await startTestAzurite();
-  const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
-  const store = new BlobStore(service);
-  await store.ensureReady();
-  // Every container the store made; snapshots list them all in parallel.
-  const containers: string[] = [];
-  for await (const c of service.listContainers()) containers.push(c.name);
-
-  const mail: CapturedMail[] = [];
-  const smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mail.push({
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const smtpPort = (smtp.server.address() as AddressInfo).port;
-
-  const sinkPosts: string[] = [];
-  const sink: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      sinkPosts.push(body);
-      res.writeHead(202).end();
-    });
-  });
-  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-  const sinkUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/workflows/hook?sig=SINKSECRET`;
-
+export async function startApiEnv(): Promise<ApiEnv> {
+  const [azurite, smtp, teams] = await Promise.all([
+    startTestAzurite(),
+    startSmtpSink(),
+    startTeamsSink(),
+  ]);
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'azl-api-'));
+  const errors: string[] = [];
+  setWebhookResolver(NO_DNS);
   const config = loadConfig({
+    AzureWebJobsStorage: azurite.connectionString,
     ADMIN_KEY,
     SIGNING_KEY,
     PUBLIC_BASE_URL: 'http://127.0.0.1:7071',
     ALLOW_INSECURE_WEBHOOKS: 'true',
-    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    SMTP_URL: smtp.url,
     EMAIL_FROM: 'azl-notifier <notify@azl.example.com>',
+    PORT: '0',
+    DATA_DIR: dataDir,
+    // No timers during API tests: detection is not what they exercise.
+    DETECT_SCHEDULE: '0 0 0 1 1 *',
+    DIGEST_SCHEDULE: '0 0 0 1 1 *',
   });
-  const sender = createEmailSender(config, { maxAttempts: 1 });
-  const deps = composeApiDeps(config, {
-    store,
-    emailSender: () => sender,
-    match: matchWithIndex,
-    resolve: opts.resolve ?? NO_DNS,
+  const local: LocalRuntime = await startLocalRuntime(config, FUNCTIONS, {
+    info: () => {},
+    warn: () => {},
+    error: (m) => errors.push(m),
   });
-  const host = await startApiHost(deps);
+  const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
+  const containers: string[] = [];
+  for await (const c of service.listContainers()) containers.push(c.name);
 
   return {
-    url: host.url,
+    url: local.apiUrl.replace(/\/api$/, ''),
     adminKey: ADMIN_KEY,
     signingKey: SIGNING_KEY,
-    deps,
-    store,
-    host,
-    mail,
-    sinkPosts,
-    sinkUrl,
+    store: local.runtime.store,
+    mail: smtp.mails,
+    get sinkPosts() {
+      return teams.posts.map((p) => p.body);
+    },
+    sinkUrl: `${teams.url}/workflows/hook?sig=SINKSECRET`,
+    errors,
     async snapshot(only) {
       const listed = await Promise.all(
         (only ?? containers).map(async (name) => {
@@ -136,12 +101,10 @@ export async function startApiEnv(opts: { resolve?: Resolver } = {}): Promise<Ap
       return new Map(listed.flat().sort(([x], [y]) => x.localeCompare(y)));
     },
     async close() {
-      await host.close();
-      await sender.close();
-      await new Promise<void>((resolve) => smtp.close(() => resolve()));
-      sink.closeAllConnections();
-      await new Promise<void>((resolve) => sink.close(() => resolve()));
-      await azurite.stop();
+      await local.stop();
+      setWebhookResolver(undefined);
+      await Promise.all([azurite.stop(), smtp.close(), teams.close()]);
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

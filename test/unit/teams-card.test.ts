@@ -92,7 +92,11 @@ test('400 affected packages truncate cleanly under 28 KB with a link to the full
 
 test('the validator reports what Workflows would not render', () => {
   const card = buildReleaseCard(contextFor(matchResultFromAnswerKey(GEN2_CASE)));
-  const broken = structuredClone(card) as unknown as { version: string; body: unknown[]; actions: unknown[] };
+  const broken = structuredClone(card) as unknown as {
+    version: string;
+    body: unknown[];
+    actions: unknown[];
+  };
   broken.version = '1.5';
   broken.body.push({ type: 'Table', columns: [], rows: [] });
   broken.actions = [{ type: 'Action.Submit', title: 'Ack' }];

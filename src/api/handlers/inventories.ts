@@ -104,7 +104,6 @@ function inventoryName(raw: string): string {
   if (!parsed.success) {
     const message = parsed.error.issues[0]?.message ?? 'invalid inventory name';
     throw new InputError(`inventory name ${message}`, {
-      status: 422,
       details: [{ path: 'name', message }],
     });
   }

@@ -4,7 +4,7 @@ import { ConflictError } from '../../errors.js';
 import { issueToken } from '../../security/tokens.js';
 import { authenticate, loadOwnedSubscription, requireAdmin } from '../auth.js';
 import { applyChannelPatch, channelsFromCreate } from '../channels.js';
-import type { ApiDeps } from '../deps.js';
+import type { ApiDeps, ConfirmationMail } from '../deps.js';
 import { json, noContent, parseWith, readJson } from '../http.js';
 import { assertInventorySizes, parseInventoryField } from '../inventory-input.js';
 import { linkUrl } from '../links.js';
@@ -34,9 +34,10 @@ export async function createSubscription(
   const body = await readJson(req, MAX_CREATE_BODY_BYTES);
   assertInventorySizes(body);
   const input = parseWith(CreateSubscriptionRequest, body);
-  input.inventories.forEach((inv, i) =>
-    parseInventoryField(inv.content, `inventories.${i}.content`),
-  );
+  const inventories = input.inventories.map((inv, i) => {
+    const parsed = parseInventoryField(inv.content, `inventories.${i}.content`);
+    return { name: inv.name, format: parsed.format, packages: parsed.packages.length };
+  });
   const { channels, newEmails } = await channelsFromCreate(
     input.channels,
     deps.settings.webhookPolicy,
@@ -54,11 +55,12 @@ export async function createSubscription(
     createdAt: now,
     updatedAt: now,
   };
+  const confirmations = confirmationMails(deps, subscription, newEmails);
   await deps.store.createSubscription(subscription, input.inventories);
-  await sendConfirmations(deps, ctx, subscription, newEmails);
+  await sendConfirmations(deps, ctx, subscription.id, confirmations);
   return json(
     201,
-    { ...toSubscriptionView(subscription), token },
+    { ...toSubscriptionView(subscription), inventories, token },
     { location: `/api/subscriptions/${subscription.id}` },
   );
 }
@@ -89,10 +91,11 @@ export async function patchSubscription(
     channels: changes.channels,
     updatedAt: deps.now().toISOString(),
   };
+  const confirmations = confirmationMails(deps, next, changes.newEmails);
   if (!(await deps.store.replaceSubscription(next, etag))) {
     throw new ConflictError('the subscription changed while this request ran; retry it');
   }
-  await sendConfirmations(deps, ctx, next, changes.newEmails);
+  await sendConfirmations(deps, ctx, next.id, confirmations);
   return json(200, toSubscriptionView(next));
 }
 
@@ -107,6 +110,31 @@ export async function deleteSubscription(
 }
 
 /**
+ * The confirmation mails for new addresses, built before anything is stored: signing the
+ * links fails without SIGNING_KEY, and that must refuse the request, not strand an address
+ * that can never be confirmed.
+ */
+function confirmationMails(
+  deps: ApiDeps,
+  subscription: Subscription,
+  emails: EmailChannel[],
+): (ConfirmationMail & { channelId: string })[] {
+  return emails.map((channel) => ({
+    channelId: channel.id,
+    to: channel.address,
+    subscriptionName: subscription.name,
+    confirmUrl: linkUrl(
+      deps.settings.publicBaseUrl,
+      'confirm-email',
+      subscription.id,
+      channel.id,
+      deps.settings.signingKey,
+      deps.now(),
+    ),
+  }));
+}
+
+/**
  * One confirmation mail per new address, after the subscription is stored (a link to a
  * subscription that does not exist would be worse than no mail). A mail that fails is
  * logged, not fatal: the request did what it was asked, and the channel stays unconfirmed.
@@ -114,26 +142,15 @@ export async function deleteSubscription(
 async function sendConfirmations(
   deps: ApiDeps,
   ctx: InvocationContext,
-  subscription: Subscription,
-  emails: EmailChannel[],
+  subscriptionId: string,
+  mails: (ConfirmationMail & { channelId: string })[],
 ): Promise<void> {
-  for (const channel of emails) {
+  for (const { channelId, ...mail } of mails) {
     try {
-      await deps.mailer.sendConfirmation({
-        to: channel.address,
-        subscriptionName: subscription.name,
-        confirmUrl: linkUrl(
-          deps.settings.publicBaseUrl,
-          'confirm-email',
-          subscription.id,
-          channel.id,
-          deps.settings.signingKey,
-          deps.now(),
-        ),
-      });
+      await deps.mailer.sendConfirmation(mail);
     } catch (err) {
       ctx.warn(
-        `confirmation mail for subscription ${subscription.id} channel ${channel.id} failed: ${
+        `confirmation mail for subscription ${subscriptionId} channel ${channelId} failed: ${
           err instanceof Error ? err.name : 'error'
         }`,
       );

@@ -5,7 +5,7 @@ import { InputError } from '../../errors.js';
 import { parseInventory } from '../../domain/inventory/index.js';
 import { matchInventory } from '../../domain/match.js';
 import { SEVERITIES } from '../../domain/types.js';
-import type { MatchResult, Severity } from '../../domain/types.js';
+import type { MatchResult } from '../../domain/types.js';
 import { loadReleaseChanges } from '../../services/release-changes.js';
 import { formatMarkdown } from '../output/markdown.js';
 import { formatTable } from '../output/table.js';
@@ -109,6 +109,6 @@ function render(result: MatchResult, format: Format): string {
 
 function reachesThreshold(result: MatchResult, failOn: FailOn): boolean {
   if (failOn === 'any') return result.affected.length > 0;
-  const min = SEVERITIES.indexOf(failOn as Severity);
+  const min = SEVERITIES.indexOf(failOn);
   return result.affected.some((pkg) => SEVERITIES.indexOf(pkg.severity) >= min);
 }

@@ -23,9 +23,13 @@ export interface AcsSettings {
  */
 export function createAcsSender(
   settings: AcsSettings,
-  opts: TransportOptions & { limiter: WindowRateLimiter },
+  opts: TransportOptions & { limiter: WindowRateLimiter; pollIntervalMs: number },
 ): EmailSender {
-  const clientOptions = { retryOptions: { maxRetries: 0 } };
+  const clientOptions = {
+    retryOptions: { maxRetries: 0 },
+    // Plain HTTP only ever to this machine: an emulator or the tests' fake ACS.
+    allowInsecureConnection: isLoopbackHttp(acsEndpoint(settings)),
+  };
   const client = settings.connectionString
     ? new EmailClient(settings.connectionString, clientOptions)
     : new EmailClient(
@@ -51,7 +55,9 @@ export function createAcsSender(
       for (let attempt = 1; ; attempt++) {
         await opts.limiter.take(opts.sleep);
         try {
-          const poller = await client.beginSend(message);
+          const poller = await client.beginSend(message, {
+            updateIntervalInMs: opts.pollIntervalMs,
+          });
           const result = await poller.pollUntilDone();
           if (result.status === 'Succeeded') return { ok: true, status: 202, attempts: attempt };
           const reason = `ACS send ${result.status}: ${sanitizeBody(result.error?.message ?? '')}`;
@@ -85,6 +91,22 @@ export function createAcsSender(
     },
     close: () => Promise.resolve(),
   };
+}
+
+function acsEndpoint(settings: AcsSettings): string {
+  if (settings.connectionString) {
+    return /(?:^|;)\s*endpoint=([^;]+)/i.exec(settings.connectionString)?.[1] ?? '';
+  }
+  return settings.endpoint ?? '';
+}
+
+function isLoopbackHttp(endpoint: string): boolean {
+  try {
+    const url = new URL(endpoint);
+    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  } catch {
+    return false;
+  }
 }
 
 /** ACS wants a bare sender address; EMAIL_FROM may carry a display name. */

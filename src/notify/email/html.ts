@@ -26,6 +26,10 @@ export const PALETTE = {
 
 const DARK_MODE_CSS = `
 :root { color-scheme: light dark; supported-color-schemes: light dark; }
+@media (max-width: 480px) {
+  .x-outer { padding: 8px 4px !important; }
+  .x-inner { padding: 14px !important; }
+}
 @media (prefers-color-scheme: dark) {
   .x-page { background-color: #0f172a !important; }
   .x-card { background-color: #1e293b !important; border-color: #334155 !important; }
@@ -35,6 +39,7 @@ const DARK_MODE_CSS = `
   .x-link { color: #93c5fd !important; }
   .x-code { background-color: #0f172a !important; color: #e2e8f0 !important; }
   .x-button { background-color: #3b82f6 !important; color: #ffffff !important; }
+  .x-button2 { background-color: #334155 !important; color: #e2e8f0 !important; }
 }`;
 
 export const FONT = "-apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
@@ -48,10 +53,15 @@ export function link(href: string, label: string): string {
 export function button(href: string, label: string, primary = false): string {
   const bg = primary ? '#0b57d0' : '#e8eefc';
   const fg = primary ? '#ffffff' : '#0b57d0';
-  return `<a class="${primary ? 'x-button' : 'x-link'}" href="${escapeHtml(href)}" style="display:inline-block;margin:0 8px 8px 0;padding:8px 14px;border-radius:6px;background-color:${bg};color:${fg};font-family:${FONT};font-size:14px;font-weight:600;text-decoration:none;">${escapeHtml(label)}</a>`;
+  return `<a class="${primary ? 'x-button' : 'x-button2'}" href="${escapeHtml(href)}" style="display:inline-block;margin:0 8px 8px 0;padding:8px 14px;border-radius:6px;background-color:${bg};color:${fg};font-family:${FONT};font-size:14px;font-weight:600;text-decoration:none;">${escapeHtml(label)}</a>`;
 }
 
-export function layout(opts: { title: string; preheader: string; content: string; footer: string }): string {
+export function layout(opts: {
+  title: string;
+  preheader: string;
+  content: string;
+  footer: string;
+}): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -65,9 +75,9 @@ export function layout(opts: { title: string; preheader: string; content: string
 <body class="x-page" style="margin:0;padding:0;background-color:${PALETTE.page};">
 <div style="display:none;max-height:0;overflow:hidden;">${escapeHtml(opts.preheader)}</div>
 <table role="presentation" class="x-page" width="100%" cellpadding="0" cellspacing="0" style="background-color:${PALETTE.page};">
-<tr><td align="center" style="padding:24px 12px;">
+<tr><td class="x-outer" align="center" style="padding:24px 12px;">
 <table role="presentation" class="x-card" width="100%" cellpadding="0" cellspacing="0" style="max-width:640px;background-color:${PALETTE.card};border:1px solid ${PALETTE.border};border-radius:8px;">
-<tr><td class="x-text" style="padding:24px;font-family:${FONT};font-size:14px;line-height:1.5;color:${PALETTE.text};">
+<tr><td class="x-text x-inner" style="padding:24px;font-family:${FONT};font-size:14px;line-height:1.5;color:${PALETTE.text};">
 ${opts.content}
 </td></tr>
 </table>

@@ -23,8 +23,11 @@ const NAME_MAX = 80;
 export function renderReleaseEmail(ctx: NotificationContext): RenderedEmail {
   const { result, links } = ctx;
   const name = clip(ctx.subscriptionName, NAME_MAX);
-  const phrase = severityPhrase(result.summary.bySeverity);
-  const subject = `Azure Linux ${result.release.tag}: ${headline(result)}${phrase ? ` (${phrase})` : ''} · ${name}`;
+  // Only what makes someone open it now goes in the subject: critical and high counts.
+  const { critical, high } = result.summary.bySeverity;
+  const urgent = severityPhrase({ unknown: 0, low: 0, medium: 0, high, critical });
+  // Plain ASCII, so the header stays readable unencoded in raw previews and filters.
+  const subject = `[Azure Linux ${result.release.tag}] ${name}: ${headline(result)}${urgent ? ` (${urgent})` : ''}`;
   return {
     subject,
     html: layout({
@@ -56,8 +59,8 @@ export function renderDigestEmail(ctx: DigestContext): RenderedEmail | null {
       : `${releases.length} ${releases.length === 1 ? 'release' : 'releases'}, ${totals.packages} package updates, ${totals.cves} CVEs fixed.`;
   const subject =
     releases.length === 0
-      ? `Azure Linux ${period.toLowerCase()} digest: nothing new · ${name}`
-      : `Azure Linux ${period.toLowerCase()} digest: ${summary.replace(/\.$/, '')} · ${name}`;
+      ? `[Azure Linux ${period.toLowerCase()} digest] ${name}: nothing new`
+      : `[Azure Linux ${period.toLowerCase()} digest] ${name}: ${summary.replace(/\.$/, '')}`;
 
   const intro = `<h1 class="x-text" style="margin:0 0 4px;font-size:22px;line-height:1.3;color:${PALETTE.text};">${period} digest for ${escapeHtml(name)}</h1>
 <p class="x-muted" style="margin:0 0 8px;color:${PALETTE.muted};">${escapeHtml(summary)}</p>`;

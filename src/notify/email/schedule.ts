@@ -30,7 +30,12 @@ export function isDigestDue(
   return lastSentAt === null || lastSentAt.getTime() < slot;
 }
 
-function latestSlot(now: Date, frequency: 'daily' | 'weekly', hourUtc: number, weekday: number): number {
+function latestSlot(
+  now: Date,
+  frequency: 'daily' | 'weekly',
+  hourUtc: number,
+  weekday: number,
+): number {
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), hourUtc);
   let slot = today > now.getTime() ? today - DAY_MS : today;
   if (frequency === 'weekly') {

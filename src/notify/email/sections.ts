@@ -75,13 +75,17 @@ ${result.untracked.length > 0 ? `<p class="x-muted" style="margin:12px 0 0;color
 <p style="margin:16px 0 0;">${buttons}</p>`;
 }
 
+/**
+ * Two columns, with the CVE links under the package names: a third column could not hold
+ * a whole CVE id next to the versions on a 390 px phone.
+ */
 function packageTable(groups: PackageGroup[]): string {
   if (groups.length === 0) return '';
   const th = (label: string) =>
     `<th class="x-muted x-border" align="left" style="padding:6px 8px;border-bottom:2px solid ${PALETTE.border};color:${PALETTE.muted};font-size:12px;font-weight:600;text-transform:uppercase;letter-spacing:0.03em;">${label}</th>`;
   const rows = groups.map(groupRow).join('\n');
   return `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse;font-family:${FONT};font-size:14px;">
-<tr>${th('Package')}${th('Installed → fixed')}${th('CVEs')}</tr>
+<tr>${th('Package and CVEs')}${th('Installed → fixed')}</tr>
 ${rows}
 </table>`;
 }
@@ -95,16 +99,22 @@ function groupRow(g: PackageGroup): string {
     : `<br><span class="x-muted" style="color:${PALETTE.muted};font-size:12px;">${escapeHtml(listWithMore(g.packages, 12))}</span>`;
   const code = (v: string) =>
     `<code class="x-code" style="font-family:${MONO};font-size:12px;background-color:${PALETTE.code};padding:1px 4px;border-radius:4px;white-space:nowrap;">${escapeHtml(v)}</code>`;
+  // nowrap keeps each id whole: browsers would otherwise break "CVE-2026-" from its number.
   const cveLinks = g.cves
     .slice(0, MAX_CVES_PER_ROW)
-    .map((c) => link(nvdUrl(c.id), c.id))
+    .map((c) => `<span style="white-space:nowrap;">${link(nvdUrl(c.id), c.id)}</span>`)
     .join(', ');
-  const moreCves = g.cves.length > MAX_CVES_PER_ROW ? ` +${g.cves.length - MAX_CVES_PER_ROW} more` : '';
-  return `<tr>${td(`<strong>${escapeHtml(g.sourcePackage)}</strong> ${badge(g.severity)}${names}`)}${td(`${code(g.installed)}<br>→ ${code(g.fixed)}`)}${td(
+  const moreCves =
+    g.cves.length > MAX_CVES_PER_ROW ? ` +${g.cves.length - MAX_CVES_PER_ROW} more` : '';
+  const cves =
     g.cves.length > 0
-      ? `<span style="font-size:12px;">${cveLinks}${moreCves}</span>`
-      : `<span class="x-muted" style="color:${PALETTE.muted};font-size:12px;">none named</span>`,
-    'word-break:break-word;',
+      ? `<div style="margin-top:4px;font-size:12px;line-height:1.6;">${cveLinks}${moreCves}</div>`
+      : `<div class="x-muted" style="margin-top:4px;color:${PALETTE.muted};font-size:12px;">No CVE named in the changelog</div>`;
+  // A package with no CVE has no severity to show; "Unknown" would read as a warning.
+  const severity = g.cves.length > 0 ? ` ${badge(g.severity)}` : '';
+  return `<tr>${td(`<strong>${escapeHtml(g.sourcePackage)}</strong>${severity}${names}${cves}`)}${td(
+    `${code(g.installed)}<br><span style="white-space:nowrap;">→ ${code(g.fixed)}</span>`,
+    'width:34%;',
   )}</tr>`;
 }
 
@@ -126,12 +136,19 @@ export function releaseText(result: MatchResult, links: NotificationLinks): stri
       lines.push(`  packages: ${listWithMore(g.packages, 12)}`);
     }
     if (g.cves.length > 0) {
-      lines.push(`  CVEs: ${listWithMore(g.cves.map((c) => c.id), MAX_CVES_PER_ROW)}`);
+      lines.push(
+        `  CVEs: ${listWithMore(
+          g.cves.map((c) => c.id),
+          MAX_CVES_PER_ROW,
+        )}`,
+      );
     }
   }
   if (hidden.length > 0) lines.push(`+${packageCount(hidden)} more packages: ${links.fullList}`);
   if (result.untracked.length > 0) {
-    lines.push(`${result.untracked.length} installed packages map to no Azure Linux spec and are not checked.`);
+    lines.push(
+      `${result.untracked.length} installed packages map to no Azure Linux spec and are not checked.`,
+    );
   }
   lines.push('', `Release notes: ${release.url}`);
   if (release.compareUrl) lines.push(`Compare changes: ${release.compareUrl}`);
@@ -140,7 +157,9 @@ export function releaseText(result: MatchResult, links: NotificationLinks): stri
 }
 
 export function footerHtml(subscriptionName: string, links: NotificationLinks): string {
-  const parts = [`You receive this for the subscription <strong>${escapeHtml(subscriptionName)}</strong>.`];
+  const parts = [
+    `You receive this for the subscription <strong>${escapeHtml(subscriptionName)}</strong>.`,
+  ];
   parts.push(link(links.fullList, 'Full list'));
   if (links.manage) parts.push(link(links.manage, 'Manage subscription'));
   if (links.unsubscribe) parts.push(link(links.unsubscribe, 'Unsubscribe'));
@@ -148,7 +167,11 @@ export function footerHtml(subscriptionName: string, links: NotificationLinks): 
 }
 
 export function footerText(subscriptionName: string, links: NotificationLinks): string {
-  const lines = ['--', `You receive this for the subscription "${subscriptionName}".`, `Full list: ${links.fullList}`];
+  const lines = [
+    '--',
+    `You receive this for the subscription "${subscriptionName}".`,
+    `Full list: ${links.fullList}`,
+  ];
   if (links.manage) lines.push(`Manage subscription: ${links.manage}`);
   if (links.unsubscribe) lines.push(`Unsubscribe: ${links.unsubscribe}`);
   return lines.join('\n');

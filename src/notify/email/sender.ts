@@ -38,6 +38,8 @@ export interface SenderDeps {
   maxRetryWaitMs?: number;
   /** Overrides the ACS limiter (tests); defaults to ACS_MAX_MESSAGES_PER_MINUTE. */
   limiter?: WindowRateLimiter;
+  /** How often to poll an ACS send operation; the SDK's default is 2 s. */
+  acsPollIntervalMs?: number;
 }
 
 /**
@@ -64,6 +66,7 @@ export function createEmailSender(config: EmailConfig, deps: SenderDeps = {}): E
       {
         ...shared,
         limiter: deps.limiter ?? new WindowRateLimiter(config.ACS_MAX_MESSAGES_PER_MINUTE, 60_000),
+        pollIntervalMs: deps.acsPollIntervalMs ?? 2000,
       },
     );
   }

@@ -127,8 +127,16 @@ function assembleCard(
   const nvd = worstCves(result.affected, NVD_BUTTONS);
   if (nvd.length > 0) {
     body.push({
-      type: 'ActionSet',
+      type: 'TextBlock',
+      text: 'Worst CVEs on NVD',
+      size: 'Small',
+      isSubtle: true,
       spacing: 'Medium',
+      separator: true,
+    });
+    body.push({
+      type: 'ActionSet',
+      spacing: 'Small',
       actions: nvd.map((c) => openUrl(`NVD ${c.id}`, nvdUrl(c.id))),
     });
   }
@@ -145,7 +153,8 @@ function assembleCard(
 function header(ctx: NotificationContext): CardElement {
   const { release, summary } = ctx.result;
   const cves = summary.cves === 1 ? '1 CVE fixed' : `${summary.cves} CVEs fixed`;
-  const pkgs = summary.affected === 1 ? '1 installed package' : `${summary.affected} installed packages`;
+  const pkgs =
+    summary.affected === 1 ? '1 installed package' : `${summary.affected} installed packages`;
   return {
     type: 'Container',
     items: [
@@ -212,6 +221,25 @@ function packageRow(group: PackageGroup): CardElement {
   const title = single
     ? group.sourcePackage
     : `${group.sourcePackage} (${group.packages.length} ${group.packages.length === 1 ? 'package' : 'packages'})`;
+  // A package with no CVE has no severity to show; "Unknown" would read as a warning.
+  const severityColumn: CardElement[] =
+    group.cves.length === 0
+      ? []
+      : [
+          {
+            type: 'Column',
+            width: 'auto',
+            items: [
+              {
+                type: 'TextBlock',
+                text: severityLabel(group.severity),
+                color: SEVERITY_COLOR[group.severity],
+                size: 'Small',
+                weight: 'Bolder',
+              },
+            ],
+          },
+        ];
   const items: CardElement[] = [
     {
       type: 'ColumnSet',
@@ -221,19 +249,7 @@ function packageRow(group: PackageGroup): CardElement {
           width: 'stretch',
           items: [{ type: 'TextBlock', text: title, weight: 'Bolder', wrap: true }],
         },
-        {
-          type: 'Column',
-          width: 'auto',
-          items: [
-            {
-              type: 'TextBlock',
-              text: severityLabel(group.severity),
-              color: SEVERITY_COLOR[group.severity],
-              size: 'Small',
-              weight: 'Bolder',
-            },
-          ],
-        },
+        ...severityColumn,
       ],
     },
     {
@@ -285,4 +301,8 @@ function topActions(ctx: NotificationContext, truncated: boolean): CardElement[]
   return actions.slice(0, MAX_ACTIONS);
 }
 
-const openUrl = (title: string, url: string): CardElement => ({ type: 'Action.OpenUrl', title, url });
+const openUrl = (title: string, url: string): CardElement => ({
+  type: 'Action.OpenUrl',
+  title,
+  url,
+});

@@ -82,8 +82,13 @@ export async function postToWebhook(
     if (outcome.kind === 'ok') return { ok: true, status: outcome.status, attempts: attempt };
     if (outcome.kind === 'fail') {
       log(`teams webhook ${id}: ${outcome.reason}`);
-      const { kind: _kind, ...failure } = outcome;
-      return { ok: false, ...failure, attempts: attempt };
+      return {
+        ok: false,
+        permanent: outcome.permanent,
+        ...(outcome.status === undefined ? {} : { status: outcome.status }),
+        reason: outcome.reason,
+        attempts: attempt,
+      };
     }
     const wait = outcome.retryAfterMs ?? baseBackoffMs * 2 ** (attempt - 1);
     if (attempt >= maxAttempts || wait > maxRetryWaitMs) {
@@ -97,7 +102,9 @@ export async function postToWebhook(
         retryAfterMs: wait,
       };
     }
-    log(`teams webhook ${id}: ${outcome.reason}; retry ${attempt + 1}/${maxAttempts} in ${wait} ms`);
+    log(
+      `teams webhook ${id}: ${outcome.reason}; retry ${attempt + 1}/${maxAttempts} in ${wait} ms`,
+    );
     await sleep(wait);
   }
 }
@@ -139,7 +146,12 @@ async function attemptPost(url: string, body: string, timeoutMs: number): Promis
     return { kind: 'retry', status, reason: `HTTP ${status}`, ...withWait };
   }
   if (status >= 300 && status < 400) {
-    return { kind: 'fail', permanent: true, status, reason: `HTTP ${status}: redirects are not followed` };
+    return {
+      kind: 'fail',
+      permanent: true,
+      status,
+      reason: `HTTP ${status}: redirects are not followed`,
+    };
   }
   return {
     kind: 'fail',

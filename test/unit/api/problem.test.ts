@@ -78,7 +78,7 @@ describe('fromZodError', () => {
     const result = schema.safeParse({ a: [{ b: 'x' }], c: 1 });
     expect(result.success).toBe(false);
     const err = fromZodError(result.error!);
-    expect(err.status).toBe(422);
+    expect(err.status).toBe(400);
     expect(err.details.map((d) => d.path)).toEqual(['a.0.b', '']);
     expect(err.message).toMatch(/^a\.0\.b: .+ \(and 1 more\)$/);
   });

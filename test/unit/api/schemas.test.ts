@@ -223,6 +223,6 @@ describe('views', () => {
       'pending-confirmation',
       'confirmed',
     ]);
-    expect(view.inventories).toEqual(['nodepool-system']);
+    expect(view.inventories).toEqual([{ name: 'nodepool-system' }]);
   });
 });

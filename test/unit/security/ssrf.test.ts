@@ -125,7 +125,7 @@ describe('assertSafeWebhookUrl refuses SSRF attempts', () => {
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnsafeWebhookError);
     expect((err as Error).message).not.toContain('TOPSECRET');
-    expect((err as UnsafeWebhookError).status).toBe(422);
+    expect((err as UnsafeWebhookError).status).toBe(400);
   });
 
   it('refuses loopback sinks unless ALLOW_INSECURE_WEBHOOKS is on, and then only over http on loopback', async () => {

@@ -1,0 +1,161 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { HttpRequest, HttpResponse, InvocationContext } from './functions-classes.js';
+import type {
+  HttpFunctionOptions,
+  HttpResponse as HttpResponseType,
+  HttpResponseInit,
+} from '@azure/functions';
+import { problem } from '../api/problem.js';
+import type { FunctionDefinition } from '../functions/index.js';
+import type { Log } from '../services/ports.js';
+
+/** The Functions host's default request size limit. */
+const MAX_BODY_BYTES = 100 * 1024 * 1024;
+
+interface Route {
+  name: string;
+  options: HttpFunctionOptions;
+  pattern: RegExp;
+  params: string[];
+}
+
+/**
+ * Serves the HTTP functions under /api the way `func start` does: route templates with
+ * `{param}` segments, the declared methods, and `authLevel: 'function'` checked against the
+ * admin key in `x-functions-key` or `?code=`. Handlers get real HttpRequest and
+ * InvocationContext objects, so they run exactly as in the host.
+ */
+export function createHttpHost(
+  functions: readonly FunctionDefinition[],
+  adminKey: string,
+  log: Log,
+): Server {
+  const routes = functions.flatMap((fn) =>
+    fn.trigger === 'http' ? [compileRoute(fn.name, fn.options)] : [],
+  );
+  return createServer((req, res) => {
+    serve(req, res, routes, adminKey, log).catch((err: unknown) => {
+      log.error(`http host: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+}
+
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  routes: Route[],
+  adminKey: string,
+  log: Log,
+) {
+  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+  const method = (req.method ?? 'GET').toUpperCase();
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname).replace(/\/+$/, '');
+  } catch {
+    // A stray `%` is the client's mistake: answer 400 as the Functions host does, not 500.
+    return send(
+      res,
+      problem(400, 'invalid-input', 'Bad Request', 'the path is not valid percent-encoding'),
+    );
+  }
+  let match: { route: Route; params: Record<string, string> } | undefined;
+  for (const route of routes) {
+    const m = route.pattern.exec(path);
+    if (!m || !(route.options.methods ?? ['GET', 'POST']).includes(method as never)) continue;
+    const params = Object.fromEntries(route.params.map((p, i) => [p, m[i + 1] ?? '']));
+    match = { route, params };
+    break;
+  }
+  if (!match)
+    return send(
+      res,
+      problem(404, 'not-found', 'Not Found', `no function at ${method} ${url.pathname}`),
+    );
+
+  const level = match.route.options.authLevel ?? 'anonymous';
+  if (level !== 'anonymous') {
+    const given = req.headers['x-functions-key'] ?? url.searchParams.get('code') ?? '';
+    if (!sameSecret(String(given), adminKey)) {
+      return send(
+        res,
+        problem(401, 'unauthorized', 'Unauthorized', 'a valid x-functions-key is required'),
+      );
+    }
+  }
+
+  const body = await readBody(req);
+  if (body === 'too-large') {
+    return send(
+      res,
+      problem(413, 'too-large', 'Content Too Large', 'the request body is over 100 MB'),
+    );
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = String(v);
+  const request = new HttpRequest({
+    method,
+    url: url.toString(),
+    headers,
+    query: Object.fromEntries(url.searchParams),
+    params: match.params,
+    ...(body.length ? { body: { bytes: body } } : {}),
+  });
+  const name = match.route.name;
+  const context = new InvocationContext({
+    functionName: name,
+    invocationId: randomUUID(),
+    logHandler: (lvl, ...args) => {
+      const line = `[${name}] ${args.map(String).join(' ')}`;
+      if (lvl === 'error' || lvl === 'critical') log.error(line);
+      else if (lvl === 'warning') log.warn(line);
+      else log.info(line);
+    },
+  });
+  const result = await match.route.options.handler(request, context);
+  await send(res, result ?? { status: 204 });
+}
+
+async function send(res: ServerResponse, init: HttpResponseInit | HttpResponseType) {
+  const response = init instanceof HttpResponse ? init : new HttpResponse(init);
+  const body = Buffer.from(await response.arrayBuffer());
+  const headers: Record<string, string> = {};
+  response.headers.forEach((v, k) => (headers[k] = v));
+  res.writeHead(response.status, headers).end(body);
+}
+
+function compileRoute(name: string, options: HttpFunctionOptions): Route {
+  const params: string[] = [];
+  const template = (options.route ?? name).replace(/^\/+|\/+$/g, '');
+  const source = template
+    .split('/')
+    .map((segment) => {
+      const m = /^\{([A-Za-z_]\w*)(?::[^}?]*)?(\?)?\}$/.exec(segment);
+      if (!m?.[1]) return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
+      params.push(m[1]);
+      return m[2] ? '(?:/([^/]+))?' : '/([^/]+)';
+    })
+    .join('');
+  return { name, options, pattern: new RegExp(`^/api${source}$`, 'i'), params };
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return 'too-large';
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

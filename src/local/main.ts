@@ -1,0 +1,106 @@
+/**
+ * `npm start`: the whole product on this machine, no cloud account needed.
+ * Prints where everything listens; Ctrl-C stops it cleanly; a restart keeps all state.
+ */
+import { loadConfig } from '../config.js';
+import { AppError } from '../errors.js';
+import type { FunctionDefinition } from '../functions/index.js';
+import { consoleLog } from '../services/wiring.js';
+import { startLocalRuntime } from './local-runtime.js';
+import type { LocalRuntime } from './local-runtime.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const functions = await importFunctions();
+  const local = await startLocalRuntime(config, functions, consoleLog);
+  printBanner(local, config.ALLOW_INSECURE_WEBHOOKS);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping (pending events stay stored for the next start)…`);
+    local.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`error while stopping: ${String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/**
+ * The function files register themselves with the Functions host on import. Outside the host
+ * @azure/functions prints one "test mode" warning per registration; they say nothing useful
+ * here, where the local host serves the same functions itself, so only those are silenced.
+ */
+async function importFunctions(): Promise<readonly FunctionDefinition[]> {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const text = String(args[0]);
+    if (
+      /^WARNING: (Skipping call to register|Failed to detect the Azure Functions runtime)/.test(
+        text,
+      )
+    )
+      return;
+    warn(...args);
+  };
+  try {
+    return (await import('../functions/index.js')).FUNCTIONS;
+  } finally {
+    console.warn = warn;
+  }
+}
+
+function printBanner(local: LocalRuntime, insecure: boolean): void {
+  const lines = [
+    '',
+    'azl-notifier is running locally',
+    `  API          ${local.apiUrl}`,
+    `  Health       ${local.apiUrl}/health`,
+    `  Detect now   curl -X POST -H "x-functions-key: <admin key>" ${local.apiUrl}/admin/detect`,
+  ];
+  const { adminKey } = local;
+  if (adminKey.source === 'setting') lines.push('  Admin key    from the ADMIN_KEY setting');
+  else if (adminKey.source === 'stored') lines.push(`  Admin key    in ${adminKey.file}`);
+  else
+    lines.push(`  Admin key    ${adminKey.key}   (new; saved to ${adminKey.file}, shown only now)`);
+  lines.push(
+    local.storage.kind === 'azurite'
+      ? `  Storage      Azurite ${local.storage.blobUrl} (data in ${local.storage.dataDir})`
+      : '  Storage      the configured account (AzureWebJobsStorage / STORAGE_ACCOUNT_URL)',
+  );
+  lines.push(
+    local.events.kind === 'local-bus'
+      ? `  Events       local bus (${local.events.restored} pending deliveries resumed)`
+      : `  Events       Event Grid topic ${new URL(local.events.endpoint).host}`,
+  );
+  for (const t of local.timers) {
+    lines.push(
+      `  Timer        ${t.name} "${t.schedule}" next ${t.next()?.toISOString() ?? 'never'}`,
+    );
+  }
+  lines.push('  Stop         Ctrl-C', '');
+  console.log(lines.join('\n'));
+  if (insecure) {
+    console.warn(
+      [
+        '!!! ALLOW_INSECURE_WEBHOOKS=true: plain-http webhooks to 127.0.0.1 are accepted.',
+        '!!! For local development and tests only. Never set it in Azure.',
+        '',
+      ].join('\n'),
+    );
+  }
+}
+
+main().catch((err: unknown) => {
+  // One clear line for anything a user can fix (bad settings, port in use); no stack.
+  const message =
+    err instanceof AppError ? err.message : err instanceof Error ? err.message : String(err);
+  console.error(`azl-notifier: ${message}`);
+  process.exit(err instanceof AppError ? err.exitCode : 1);
+});

@@ -1,0 +1,120 @@
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { DigestContext } from '../../src/notify/context.js';
+import { renderDigestEmail } from '../../src/notify/email/render.js';
+import { buildReleaseCard } from '../../src/notify/teams/card.js';
+import { launchChromium, renderCardInPage } from '../helpers/browser.js';
+import {
+  GEN2_CASE,
+  contextFor,
+  matchResultFromAnswerKey,
+  readAnswerKey,
+  syntheticMatch,
+} from '../helpers/notify-fixtures.js';
+
+/**
+ * Looks at the messages as a person would, in real Chromium. Screenshots go to a temp
+ * dir; `AZL_SCREENSHOTS_DIR=docs/images npx vitest run <this file>` refreshes the three
+ * the README shows (the real gen2 × 3.0.20260429-3.0 case).
+ */
+const tempDir = mkdtempSync(join(tmpdir(), 'azl-shots-'));
+const docsDir = process.env.AZL_SCREENSHOTS_DIR;
+if (docsDir) mkdirSync(docsDir, { recursive: true });
+const DOCS_SHOTS = new Set(['teams-card.png', 'email-digest.png', 'email-digest-dark.png']);
+const shotPath = (name: string) => join(docsDir && DOCS_SHOTS.has(name) ? docsDir : tempDir, name);
+
+let browser: Browser;
+let page: Page;
+beforeAll(async () => {
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 560, height: 900 }, deviceScaleFactor: 2 });
+});
+afterAll(async () => {
+  await browser.close();
+  // Keep the extra shots only when someone asked for screenshots, and say where they are.
+  if (docsDir) console.log(`more screenshots in ${tempDir}`);
+  else rmSync(tempDir, { recursive: true, force: true });
+});
+
+const gen2Key = readAnswerKey(GEN2_CASE);
+
+for (const width of [360, 480]) {
+  test(`the gen2 × 3.0.20260429-3.0 card shows every affected package and fits ${width} px`, async () => {
+    const card = buildReleaseCard(contextFor(matchResultFromAnswerKey(GEN2_CASE)));
+    const rendered = await renderCardInPage(page, card, width);
+
+    expect(rendered.text).toContain('3.0.20260429-3.0');
+    for (const a of gen2Key.affected) {
+      expect(rendered.text).toContain(a.package);
+      expect(rendered.text).toContain(a.available);
+      for (const cve of a.cves) expect(rendered.text).toContain(cve);
+    }
+    expect(rendered.text).toContain('Release notes');
+    expect(rendered.scrollWidth).toBeLessThanOrEqual(rendered.clientWidth);
+
+    const file = shotPath(width === 480 ? 'teams-card.png' : `teams-card-${width}.png`);
+    await page.locator('#card').screenshot({ path: file });
+    expect(statSync(file).size).toBeGreaterThan(10_000);
+  });
+}
+
+test('a truncated 400-package card renders "+N more packages" within the card width', async () => {
+  const card = buildReleaseCard(contextFor(syntheticMatch(400)));
+  const rendered = await renderCardInPage(page, card, 420);
+  expect(rendered.text).toMatch(/\+\d+ more packages/);
+  expect(rendered.text).toContain('Full list');
+  expect(rendered.scrollWidth).toBeLessThanOrEqual(rendered.clientWidth);
+  await page.locator('#card').screenshot({ path: shotPath('teams-card-truncated.png') });
+});
+
+test('the digest email reads in light and dark mode, on desktop and phone widths', async () => {
+  const files = ['gen2-202604.13.0__3.0.20260414-3.0.json', GEN2_CASE];
+  const digest: DigestContext = {
+    subscriptionName: 'aks-prod-weu',
+    period: 'weekly',
+    releases: files.map(matchResultFromAnswerKey),
+    links: contextFor(matchResultFromAnswerKey(GEN2_CASE)).links,
+  };
+  const email = renderDigestEmail(digest);
+  expect(email).not.toBeNull();
+  if (!email) return;
+
+  for (const [width, scheme, name] of [
+    [720, 'light', 'email-digest.png'],
+    [720, 'dark', 'email-digest-dark.png'],
+    [390, 'light', 'email-digest-phone.png'],
+  ] as const) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.setContent(email.html);
+    const view = await page.evaluate(() => {
+      const root = (
+        globalThis as unknown as {
+          document: {
+            body: { innerText: string };
+            documentElement: { scrollWidth: number; clientWidth: number };
+          };
+        }
+      ).document;
+      return {
+        text: root.body.innerText,
+        scrollWidth: root.documentElement.scrollWidth,
+        clientWidth: root.documentElement.clientWidth,
+      };
+    });
+    for (const file of files) {
+      const key = readAnswerKey(file);
+      expect(view.text).toContain(`Azure Linux ${key.release}`);
+      for (const a of key.affected) {
+        expect(view.text).toContain(a.source_package);
+        expect(view.text).toContain(a.available);
+      }
+    }
+    expect(view.text).toContain('Unsubscribe');
+    expect(view.scrollWidth, `${width}px ${scheme}`).toBeLessThanOrEqual(view.clientWidth);
+    await page.screenshot({ path: shotPath(name), fullPage: true });
+  }
+});

@@ -1,0 +1,265 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { notificationRequested, releasePublished } from '../../src/events/cloud-events.js';
+import { FUNCTIONS } from '../../src/functions/index.js';
+import { deliverNotificationHandler } from '../../src/functions/deliverNotification.js';
+import { InvocationContext } from '../../src/local/functions-classes.js';
+import { startLocalRuntime } from '../../src/local/local-runtime.js';
+import type { LocalRuntime } from '../../src/local/local-runtime.js';
+import { FakeGitHub } from '../support/fake-github.js';
+import { startSmtpSink } from '../support/smtp-sink.js';
+import { startTeamsSink } from '../support/teams-sink.js';
+import { startTestAzurite } from '../support/azurite.js';
+
+/**
+ * The pipeline end to end, in-process: real Azurite, the fake GitHub over HTTP serving the
+ * real releases, a Teams sink and a real SMTP server, with the functions served by the local
+ * runtime over HTTP and events on the local bus.
+ */
+const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
+const GEN2 = path.join(FIXTURES, 'inventories', 'aks-azurelinuxv3-gen2-202604.13.0.rpm-qa.txt');
+const ANSWER = path.join(FIXTURES, 'answers', 'gen2-202604.13.0__3.0.20260429-3.0.json');
+const ADMIN_KEY = 'test-admin-key';
+
+interface AnswerKey {
+  affected: {
+    package: string;
+    installed: string;
+    available: string;
+    source_package: string;
+    cves: string[];
+  }[];
+}
+
+let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
+let github: FakeGitHub;
+let teams: Awaited<ReturnType<typeof startTeamsSink>>;
+let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
+let local: LocalRuntime;
+let dataDir: string;
+let gen2: string;
+let answer: AnswerKey;
+const logs: string[] = [];
+
+const api = (route: string, init: RequestInit = {}, key: string | null = ADMIN_KEY) =>
+  fetch(`${local.apiUrl}/${route}`, {
+    ...init,
+    headers: {
+      'content-type': 'application/json',
+      ...(key ? { 'x-functions-key': key } : {}),
+      ...init.headers,
+    },
+  });
+
+const detect = async () => {
+  const res = await api('admin/detect', { method: 'POST' });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { releases: { tag: string; status: string }[] };
+  await local.bus!.whenIdle();
+  return body.releases;
+};
+
+const subscriptionBody = (name: string, webhookPath: string, address: string) => ({
+  name,
+  lines: ['3.0'],
+  channels: [
+    { type: 'teams', webhookUrl: `${teams.url}${webhookPath}` },
+    { type: 'email', address, frequency: 'instant' },
+  ],
+  inventories: [{ name: 'nodepool-system', content: gen2 }],
+});
+
+beforeAll(async () => {
+  [azurite, github, teams, smtp] = await Promise.all([
+    startTestAzurite(),
+    FakeGitHub.start({ unpublishedTags: ['3.0.20260118-3.0', '3.0.20260429-3.0'] }),
+    startTeamsSink(),
+    startSmtpSink(),
+  ]);
+  dataDir = await mkdtemp(path.join(tmpdir(), 'azl-pipeline-'));
+  gen2 = await readFile(GEN2, 'utf8');
+  answer = JSON.parse(await readFile(ANSWER, 'utf8')) as AnswerKey;
+  const config = loadConfig({
+    GITHUB_API_URL: github.url,
+    AZL_REPO: github.repoSlug,
+    AzureWebJobsStorage: azurite.connectionString,
+    SMTP_URL: smtp.url,
+    EMAIL_FROM: 'azl-notifier <notify@azl.example.com>',
+    ALLOW_INSECURE_WEBHOOKS: 'true',
+    ADMIN_KEY,
+    PORT: '0',
+    DATA_DIR: dataDir,
+    // Timers far away: detection runs through the admin endpoint, when the test says so.
+    DETECT_SCHEDULE: '0 0 0 1 1 *',
+    DIGEST_SCHEDULE: '0 0 0 1 1 *',
+    LOCAL_BUS_RETRY_BASE_MS: '20',
+    LOCAL_BUS_MAX_ATTEMPTS: '3',
+  });
+  const log = {
+    info: (m: string) => logs.push(m),
+    warn: (m: string) => logs.push(m),
+    error: (m: string) => logs.push(m),
+  };
+  local = await startLocalRuntime(config, FUNCTIONS, log);
+});
+
+afterAll(async () => {
+  await local?.stop();
+  await Promise.all([azurite?.stop(), github?.close(), teams?.close(), smtp?.close()]);
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('pipeline on the local runtime', () => {
+  let subscriptionId = '';
+
+  it('creates a subscription and keeps only a hash of its token', async () => {
+    const res = await api('subscriptions', {
+      method: 'POST',
+      body: JSON.stringify(subscriptionBody('aks-prod-weu', '/prod', 'oncall@example.com')),
+    });
+    expect(res.status).toBe(201);
+    const created = (await res.json()) as {
+      id: string;
+      token: string;
+      inventories: { packages: number }[];
+    };
+    subscriptionId = created.id;
+    expect(created.token.length).toBeGreaterThanOrEqual(32);
+    expect(created.inventories[0]?.packages).toBe(gen2.trim().split('\n').length);
+    const stored = await local.runtime.store.getSubscription(created.id);
+    expect(JSON.stringify(stored)).not.toContain(created.token);
+    expect(stored?.value.tokenHash).toBe(
+      `sha256:${createHash('sha256').update(created.token).digest('hex')}`,
+    );
+
+    // Double opt-in: the new address gets one confirmation mail and nothing else until the
+    // link in it is followed (PUBLIC_BASE_URL is the default here, so aim it at this host).
+    expect(smtp.mails.map((m) => m.to)).toEqual([['oncall@example.com']]);
+    const link = /https?:\/\/\S+\/api\/confirm\?token=[\w.-]+/.exec(smtp.mails[0]!.text)?.[0];
+    const confirmed = await fetch(`${local.apiUrl}/confirm${new URL(link!).search}`);
+    expect(confirmed.status).toBe(200);
+    smtp.mails.splice(0);
+  });
+
+  it('refuses bad requests with problem+json and stores nothing', async () => {
+    const before = await local.runtime.store.listSubscriptionIds('3.0');
+    const unknown = await api('subscriptions', {
+      method: 'POST',
+      body: JSON.stringify({ ...subscriptionBody('x', '/x', 'x@example.com'), colour: 'blue' }),
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.headers.get('content-type')).toBe('application/problem+json');
+    const problem = (await unknown.json()) as { status: number; errors: { path: string }[] };
+    expect(problem.status).toBe(400);
+
+    const badInventory = await api('subscriptions', {
+      method: 'POST',
+      body: JSON.stringify({
+        ...subscriptionBody('x', '/x', 'x@example.com'),
+        inventories: [
+          { name: 'pool', content: 'openssl-3.3.3-1.azl3.x86_64\nthis is not a package\n' },
+        ],
+      }),
+    });
+    expect(badInventory.status).toBe(400);
+    expect(((await badInventory.json()) as { detail: string }).detail).toMatch(/line 2/);
+
+    const insecure = await api('subscriptions', {
+      method: 'POST',
+      body: JSON.stringify({
+        ...subscriptionBody('x', '/x', 'x@example.com'),
+        channels: [{ type: 'teams', webhookUrl: 'http://example.webhook.office.com/x' }],
+      }),
+    });
+    expect(insecure.status).toBe(400);
+
+    const noKey = await api('subscriptions', { method: 'POST', body: '{}' }, null);
+    expect(noKey.status).toBe(401);
+    const wrongType = await api('subscriptions', {
+      method: 'POST',
+      body: 'x',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(wrongType.status).toBe(415);
+
+    expect(await local.runtime.store.listSubscriptionIds('3.0')).toEqual(before);
+  });
+
+  it('answers health without a key', async () => {
+    const res = await api('health', {}, null);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { status: string }).status).toBe('ok');
+  });
+
+  it('records existing releases on the first run and notifies nobody', async () => {
+    const found = await detect();
+    expect(found.map((r) => r.tag)).toContain('3.0.20260414-3.0');
+    expect(new Set(found.map((r) => r.status))).toEqual(new Set(['baseline']));
+    expect(teams.posts).toHaveLength(0);
+    expect(smtp.mails).toHaveLength(0);
+    expect(await local.runtime.store.listLedgerKeys('')).toEqual([]);
+  });
+
+  it('records an empty re-tag without fanning it out', async () => {
+    github.publish('3.0.20260118-3.0');
+    const found = await detect();
+    expect(found.map((r) => [r.tag, r.status])).toEqual([['3.0.20260118-3.0', 'empty']]);
+    expect((await local.runtime.store.getRelease('3.0.20260118-3.0'))?.status).toBe('empty');
+    expect(teams.posts).toHaveLength(0);
+    expect(smtp.mails).toHaveLength(0);
+  });
+
+  it('sends one Teams post and one email naming every affected package of the answer key', async () => {
+    github.publish('3.0.20260429-3.0');
+    const found = await detect();
+    expect(found.map((r) => [r.tag, r.status])).toEqual([['3.0.20260429-3.0', 'published']]);
+
+    expect(teams.posts.map((p) => p.path)).toEqual(['/prod']);
+    expect(smtp.mails.map((m) => m.to)).toEqual([['oncall@example.com']]);
+    const card = teams.posts[0]!.body;
+    const mail = smtp.mails[0]!.text;
+    for (const name of ['openssh', 'sudo', 'systemd']) {
+      expect(card).toContain(name);
+      expect(mail).toContain(name);
+    }
+    for (const pkg of answer.affected) {
+      expect(mail, pkg.package).toContain(pkg.package);
+      expect(mail, pkg.package).toContain(pkg.available);
+      for (const cve of pkg.cves) expect(mail, cve).toContain(cve);
+    }
+    for (const source of new Set(answer.affected.map((p) => p.source_package))) {
+      expect(card, source).toContain(source);
+    }
+  });
+
+  it('still gives one of each when the same events arrive three times', async () => {
+    const now = new Date();
+    const tag = '3.0.20260429-3.0';
+    const again = [
+      releasePublished(
+        { releaseTag: tag, line: '3.0', publishedAt: now.toISOString(), changes: 1 },
+        now,
+      ),
+      ...['teams-1', 'email-1'].map((channelId) =>
+        notificationRequested({ subscriptionId, channelId, releaseTag: tag }, now),
+      ),
+    ];
+    for (let i = 0; i < 3; i++) await local.bus!.publish(again);
+    await local.bus!.whenIdle();
+    // And straight into the handler, as the Functions host would call it.
+    for (let i = 0; i < 3; i++) {
+      await deliverNotificationHandler(
+        again[1],
+        new InvocationContext({ functionName: 'deliverNotification', logHandler: () => {} }),
+      );
+    }
+    expect(teams.posts).toHaveLength(1);
+    expect(smtp.mails).toHaveLength(1);
+    const ledger = await local.runtime.store.getLedger(`delivery/${tag}/${subscriptionId}/teams-1`);
+    expect(ledger?.value).toMatchObject({ state: 'sent', attempts: 1 });
+  });
+});

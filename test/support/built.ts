@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const file = path.join(dir, name);
+    const stat = statSync(file);
+    if (stat.isFile()) newest = Math.max(newest, stat.mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Tests that run the product as a child process need dist/. `npm test` builds first; when a
+ * single file is run on its own and dist/ is missing or older than src/, build it here so the
+ * child never runs stale code.
+ */
+export function ensureBuilt(entry: string): string {
+  const file = path.join(ROOT, entry);
+  let built = 0;
+  try {
+    built = statSync(file).mtimeMs;
+  } catch {
+    built = 0;
+  }
+  if (built < newestMtime(path.join(ROOT, 'src'))) {
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    execFileSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json')], {
+      stdio: 'inherit',
+    });
+  }
+  return file;
+}
