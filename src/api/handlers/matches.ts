@@ -6,7 +6,7 @@ import { authenticate, loadOwnedSubscription } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { json } from '../http.js';
 import { ReleaseTag } from '../schemas.js';
-import type { ReleaseRecordView } from '../store.js';
+import type { ReleaseRecord } from '../store.js';
 import { loadReleases } from './releases.js';
 
 /**
@@ -41,14 +41,14 @@ async function pickReleases(
   deps: ApiDeps,
   sub: Subscription,
   tag: string | null,
-): Promise<ReleaseRecordView[]> {
+): Promise<ReleaseRecord[]> {
   if (tag !== null) {
     const parsed = ReleaseTag.safeParse(tag);
     const record = parsed.success ? await deps.store.getRelease(parsed.data) : undefined;
     if (!record?.changeSet) throw new NotFoundError('release not found or has no change set');
     return [record];
   }
-  const latest: ReleaseRecordView[] = [];
+  const latest: ReleaseRecord[] = [];
   for (const line of sub.lines) {
     const found = (await loadReleases(deps.store, line)).find((r) => r.changeSet !== null);
     if (found) latest.push(found);

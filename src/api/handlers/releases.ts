@@ -4,7 +4,7 @@ import { NotFoundError } from '../../errors.js';
 import type { ApiDeps } from '../deps.js';
 import { json } from '../http.js';
 import { ReleaseTag } from '../schemas.js';
-import type { ApiStore, ReleaseRecordView } from '../store.js';
+import type { ApiStore, ReleaseRecord } from '../store.js';
 
 /**
  * Detected releases are public facts (they mirror GitHub), so these routes need no
@@ -36,12 +36,12 @@ export async function getRelease(deps: ApiDeps, req: HttpRequest): Promise<HttpR
 }
 
 /** Newest first; `line` narrows to one release line. */
-export async function loadReleases(store: ApiStore, line?: string): Promise<ReleaseRecordView[]> {
+export async function loadReleases(store: ApiStore, line?: string): Promise<ReleaseRecord[]> {
   const tags = (await store.listReleaseTags())
     .filter((t) => ReleaseTag.safeParse(t).success && (!line || lineOf(t) === line))
     .sort(compareTagsDescending);
   const records = await Promise.all(tags.map((t) => store.getRelease(t)));
-  return records.filter((r): r is ReleaseRecordView => r !== undefined);
+  return records.filter((r): r is ReleaseRecord => r !== undefined);
 }
 
 export const lineOf = (tag: string): string => tag.slice(tag.lastIndexOf('-') + 1);
