@@ -10,7 +10,12 @@ import { FileBlobCache } from '../sources/blob-cache.js';
 import { fetchChangeSet } from '../sources/changeset-source.js';
 import { createGitHubClient } from '../sources/github-client.js';
 import { fetchOval } from '../sources/oval-source.js';
-import { getReleaseByTag, listReleases, previousRelease } from '../sources/releases.js';
+import {
+  getReleaseByTag,
+  listReleases,
+  newestRelease,
+  previousRelease,
+} from '../sources/releases.js';
 import { bundledBinaryIndex } from './bundled-index.js';
 
 export interface ChangeSetQuery {
@@ -64,11 +69,7 @@ async function resolveRelease(
 ): Promise<{ release: ReleaseInfo; previous: ReleaseInfo | null }> {
   if (query.tag === 'latest') {
     const firstPage = await listAll(gh, repo, false);
-    const onLine = firstPage.filter((r) => r.line === query.line);
-    const newest = onLine.reduce<ReleaseInfo | null>(
-      (best, r) => (best === null || previousRelease([best], r) !== null ? r : best),
-      null,
-    );
+    const newest = newestRelease(firstPage, query.line);
     if (newest === null) throw new NotFoundError(`no ${query.line} release found in ${repo}`);
     return { release: newest, previous: await findPrevious(gh, repo, firstPage, newest) };
   }
@@ -77,8 +78,11 @@ async function resolveRelease(
       `"${query.tag}" is not an Azure Linux release tag (expected e.g. 3.0.20260429-3.0)`,
     );
   }
-  const release = await getReleaseByTag(gh, repo, query.tag);
+  // Recent tags are on the first page of the listing we need anyway for the previous
+  // release; only an older tag costs the extra by-tag request.
   const firstPage = await listAll(gh, repo, false);
+  const release =
+    firstPage.find((r) => r.tag === query.tag) ?? (await getReleaseByTag(gh, repo, query.tag));
   return { release, previous: await findPrevious(gh, repo, firstPage, release) };
 }
 

@@ -65,7 +65,7 @@ export async function fetchChangeSet(
   if (!previous) return { ...base, changes: [] };
 
   const target = splitRepo(repo);
-  const specs = await specMaps(gh, target, previous.tag, release.tag);
+  const specs = await specMaps(gh, target, previous.tag, release.tag, opts.blobCache);
   // A re-tag of the same commit (3.0.20260118-3.0) has the same root tree: nothing changed.
   if (specs === 'identical') return { ...base, changes: [] };
   const [fromSpecs, toSpecs] = specs;
@@ -155,6 +155,7 @@ async function specMaps(
   target: { owner: string; repo: string },
   fromTag: string,
   toTag: string,
+  cache: BlobCache | undefined,
 ): Promise<[Map<string, string>, Map<string, string>] | 'identical'> {
   const toTree = await getTree(gh, target, toTag, toTag, true);
   // After a truncated answer, the previous tag would be truncated too: ask for its root only.
@@ -180,11 +181,13 @@ async function specMaps(
       return sides.map(async (side, i) => {
         const sha = shas[i];
         if (sha === undefined) return;
-        const items = side.complete
-          ? side.tree.items.filter((item) => item.path?.startsWith(`${root}/`))
-          : await listSubtree(gh, target, sha, root, side.tag);
-        const prefix = side.complete ? '' : `${root}/`;
-        for (const [p, blob] of specsIn(items, prefix)) maps[i]?.set(p, blob);
+        const specs = side.complete
+          ? specsIn(
+              side.tree.items.filter((item) => item.path?.startsWith(`${root}/`)),
+              '',
+            )
+          : await specsInSubtree(gh, target, sha, root, side.tag, cache);
+        for (const [p, blob] of specs) maps[i]?.set(p, blob);
       });
     }),
   );
@@ -211,20 +214,32 @@ async function rootShas(
   return pick((await getTree(gh, target, side.tree.sha, side.tag, false)).items);
 }
 
-async function listSubtree(
+/**
+ * Spec path → blob sha under one spec root, read from its own recursive listing. Only
+ * needed when GitHub truncated the whole-repository tree. A tree sha names immutable
+ * content, and git object ids are unique across object types, so the listing shares the
+ * content-addressed blob cache: the previous tag's roots are then free on the next release,
+ * which keeps a truncated release inside the request budget.
+ */
+async function specsInSubtree(
   gh: Octokit,
   target: { owner: string; repo: string },
   sha: string,
   root: string,
   tag: string,
-): Promise<TreeItem[]> {
+  cache: BlobCache | undefined,
+): Promise<Map<string, string>> {
+  const cached = await cache?.get(sha);
+  if (cached !== undefined) return new Map(JSON.parse(cached) as [string, string][]);
   const subtree = await getTree(gh, target, sha, tag, true);
   if (subtree.truncated) {
     throw new UpstreamError(
       `GitHub truncated the ${root}/ tree of ${tag}; it is too large to list`,
     );
   }
-  return subtree.items;
+  const specs = specsIn(subtree.items, `${root}/`);
+  await cache?.put(sha, JSON.stringify([...specs]));
+  return specs;
 }
 
 function specsIn(items: TreeItem[], prefix: string): Map<string, string> {

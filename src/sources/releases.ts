@@ -110,10 +110,15 @@ export async function getReleaseByTag(
  */
 export function previousRelease(all: ReleaseInfo[], release: ReleaseInfo): ReleaseInfo | null {
   const version = tagVersion(release);
+  const older = all.filter((candidate) => rpmvercmp(tagVersion(candidate), version) < 0);
+  return newestRelease(older, release.line);
+}
+
+/** The newest release on a line, by the version in its tag (see previousRelease). */
+export function newestRelease(all: ReleaseInfo[], line: string): ReleaseInfo | null {
   let best: ReleaseInfo | null = null;
   for (const candidate of all) {
-    if (candidate.line !== release.line || candidate.draft || candidate.prerelease) continue;
-    if (rpmvercmp(tagVersion(candidate), version) >= 0) continue;
+    if (candidate.line !== line || candidate.draft || candidate.prerelease) continue;
     if (!best || rpmvercmp(tagVersion(candidate), tagVersion(best)) > 0) best = candidate;
   }
   return best;

@@ -220,6 +220,36 @@ describe('fetchChangeSet when GitHub truncates recursive trees', () => {
     }
   });
 
+  it('stays inside the budget for consecutive releases once the spec roots are cached', async () => {
+    const fake = await FakeGitHub.start({ treeEntryLimit: 5000 });
+    const dir = await mkdtemp(path.join(tmpdir(), 'azl-trees-'));
+    try {
+      const releases = await releasesOf(fake);
+      const gh = createGitHubClient({ apiUrl: fake.url, token: 'test-token' });
+      const blobCache = new FileBlobCache(dir);
+      // The detector processes releases in order, so each release's "from" side was the
+      // previous run's "to" side.
+      for (const tag of ['3.0.20260414-3.0', '3.0.20260429-3.0']) {
+        const pair = pairs.find((p) => p.tag === tag);
+        const release = releases.get(tag);
+        const previous = pair && releases.get(pair.previous_tag);
+        if (!pair || !release || !previous) throw new Error('fixture release missing');
+        fake.resetCounts();
+        const cs = await fetchChangeSet(gh, REPO, release, previous, { blobCache });
+        expect(actual(cs)).toEqual(expected(pair.changes ?? []));
+        if (tag === '3.0.20260429-3.0') {
+          expect(fake.totalRequests).toBeLessThanOrEqual(budget(pair.previous_tag, tag));
+          measured.push(
+            `${tag} (truncated trees, after ${pair.previous_tag}): ${fake.totalRequests} requests; budget ${budget(pair.previous_tag, tag)}`,
+          );
+        }
+      }
+    } finally {
+      await fake.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('fails with one line when even a spec root is truncated', async () => {
     const fake = await FakeGitHub.start({ treeEntryLimit: 1000 });
     try {
