@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.js';
+import { renderCommand } from './commands/render.js';
 import { vercmpCommand } from './commands/vercmp.js';
 import { reportError } from './errors.js';
 import { loadConfig } from '../config.js';
@@ -15,6 +16,7 @@ const program = new Command('azl-notifier')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .addCommand(checkCommand())
+  .addCommand(renderCommand())
   .addCommand(vercmpCommand())
   .addHelpText(
     'after',

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../support/fake-github.js';
 import { runCli } from '../support/cli.js';
+import { validateCard } from '../../src/notify/teams/validate.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
@@ -252,6 +253,58 @@ describe('azl-notifier check errors: one line, no stack trace, a usable exit cod
 function latest(): (typeof answerKeys)[number] {
   return answerKeys.find((a) => a.file === 'gen2-202604.13.0__3.0.20260429-3.0.json')!;
 }
+
+describe('azl-notifier render: exactly what a subscriber would receive', () => {
+  it('writes the Teams webhook body: a valid Adaptive Card 1.4 naming the affected packages', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'azl-render-')), 'card.json');
+    const run = await runCli(
+      [
+        'render',
+        '-i',
+        latest().inventory,
+        '-r',
+        latest().key.release,
+        '--channel',
+        'teams',
+        '--out',
+        out,
+      ],
+      { env: env() },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const message = JSON.parse(readFileSync(out, 'utf8')) as {
+      type: string;
+      attachments: { contentType: string; content: { version: string } }[];
+    };
+    expect(message.type).toBe('message');
+    const card = message.attachments[0]!;
+    expect(card.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    expect(validateCard(card.content as never)).toEqual([]);
+    expect(card.content.version).toBe('1.4');
+    const text = JSON.stringify(card.content);
+    for (const source of new Set(latest().key.affected.map((a) => a.source_package))) {
+      expect(text).toContain(source);
+    }
+  });
+
+  it('writes the complete email message with HTML and text parts', async () => {
+    const run = await runCli(
+      ['render', '-i', latest().inventory, '-r', latest().key.release, '-c', 'email'],
+      { env: env() },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Content-Type: multipart\/alternative/im);
+    expect(run.stdout).toMatch(/^Content-Type: text\/plain/im);
+    expect(run.stdout).toMatch(/^Content-Type: text\/html/im);
+    expect(run.stdout).toContain(latest().key.release);
+  });
+
+  it('requires --channel', async () => {
+    const run = await runCli(['render', '-i', latest().inventory], { env: env() });
+    expect(run.code).toBe(2);
+  });
+});
 
 describe('azl-notifier --help and vercmp', () => {
   it('teaches: --help lists commands, exit codes and examples', async () => {

@@ -1,42 +1,27 @@
-import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { loadConfig } from '../../config.js';
-import { InputError } from '../../errors.js';
-import { parseInventory } from '../../domain/inventory/index.js';
-import { matchInventory } from '../../domain/match.js';
 import { SEVERITIES } from '../../domain/types.js';
 import type { MatchResult } from '../../domain/types.js';
-import { loadReleaseChanges } from '../../services/release-changes.js';
+import { matchFromOptions, withMatchOptions } from '../match-options.js';
+import type { MatchOptions } from '../match-options.js';
 import { formatMarkdown } from '../output/markdown.js';
 import { formatTable } from '../output/table.js';
-import { progressReporter } from '../progress.js';
-import { readStdin } from '../stdin.js';
 
 const FORMATS = ['table', 'json', 'markdown'] as const;
 type Format = (typeof FORMATS)[number];
 const FAIL_ON = ['any', 'low', 'medium', 'high', 'critical'] as const;
 type FailOn = (typeof FAIL_ON)[number];
 
-interface CheckOptions {
-  inventory: string;
-  release: string;
-  line: string;
+interface CheckOptions extends MatchOptions {
   format: Format;
   failOn?: FailOn;
-  cache: boolean;
 }
 
 export function checkCommand(): Command {
-  return new Command('check')
-    .description(
+  return withMatchOptions(
+    new Command('check').description(
       'Show which installed packages a release updates, and which CVEs it fixes for them',
-    )
-    .requiredOption(
-      '-i, --inventory <file|->',
-      'package list: rpm -qa output, the rich --qf query, AKS release notes, or a CycloneDX/SPDX JSON SBOM; "-" reads stdin',
-    )
-    .option('-r, --release <tag|latest>', 'release tag, e.g. 3.0.20260429-3.0', 'latest')
-    .option('-l, --line <line>', 'release line used by "latest"', '3.0')
+    ),
+  )
     .addOption(
       new Option('-f, --format <format>', 'output format').choices(FORMATS).default('table'),
     )
@@ -46,7 +31,6 @@ export function checkCommand(): Command {
         'exit 3 when an affected package has this severity or worse ("any" = any update; "unknown" ranks below "low")',
       ).choices(FAIL_ON),
     )
-    .option('--no-cache', 'do not reuse spec files downloaded by earlier runs')
     .addHelpText(
       'after',
       `
@@ -68,32 +52,12 @@ JSON output (--format json) is a stable shape:
    untracked:[name], summary:{affected,cves,bySeverity}}`,
     )
     .action(async (options: CheckOptions) => {
-      const config = loadConfig();
-      const inventory = parseInventory(await readInventory(options.inventory));
-      const changeSet = await loadReleaseChanges(config, {
-        tag: options.release,
-        line: options.line,
-        useCache: options.cache,
-        onProgress: progressReporter(process.stderr),
-      });
-      const result = matchInventory(inventory, changeSet.changeSet, changeSet.lookup);
+      const result = await matchFromOptions(options);
       process.stdout.write(render(result, options.format));
       if (options.failOn !== undefined && reachesThreshold(result, options.failOn)) {
         process.exitCode = 3;
       }
     });
-}
-
-async function readInventory(path: string): Promise<string> {
-  if (path === '-') return readStdin(process.stdin);
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(
-      `cannot read inventory ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}`,
-    );
-  }
 }
 
 function render(result: MatchResult, format: Format): string {

@@ -1,0 +1,59 @@
+import { writeFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { loadConfig } from '../../config.js';
+import { renderNotification } from '../../notify/preview.js';
+import { matchFromOptions, withMatchOptions } from '../match-options.js';
+import type { MatchOptions } from '../match-options.js';
+
+const CHANNELS = ['teams', 'email'] as const;
+
+interface RenderOptions extends MatchOptions {
+  channel: (typeof CHANNELS)[number];
+  out: string;
+  name: string;
+}
+
+/**
+ * `azl-notifier render`: writes exactly what a subscriber would receive (the Teams webhook
+ * body or the complete email message), so a card or mail can be reviewed before anyone
+ * subscribes. Uses the same renderer the pipeline sends with.
+ */
+export function renderCommand(): Command {
+  return withMatchOptions(
+    new Command('render').description(
+      'Write the Teams card or email a subscriber with this inventory would receive',
+    ),
+  )
+    .addOption(
+      new Option('-c, --channel <channel>', 'what to render')
+        .choices(CHANNELS)
+        .makeOptionMandatory(),
+    )
+    .option('-o, --out <file>', 'where to write it; "-" for stdout', '-')
+    .option('-n, --name <subscription>', 'subscription name shown in the message', 'preview')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  # The Teams webhook body (Adaptive Card 1.4) for a node pool, to paste into the Adaptive Card designer
+  azl-notifier render -i nodepool.txt -r 3.0.20260429-3.0 --channel teams --out card.json
+
+  # The complete email (MIME, HTML + text parts), to open in a mail client
+  azl-notifier render -i nodepool.txt --channel email --out release.eml`,
+    )
+    .action(async (options: RenderOptions) => {
+      const config = loadConfig();
+      const result = await matchFromOptions(options);
+      const rendered = await renderNotification(
+        {
+          subscriptionName: options.name,
+          result,
+          links: { fullList: result.release.compareUrl ?? result.release.url },
+        },
+        options.channel,
+        { from: config.EMAIL_FROM },
+      );
+      if (options.out === '-') process.stdout.write(`${rendered.body}\n`);
+      else await writeFile(options.out, rendered.body);
+    });
+}
