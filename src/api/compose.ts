@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { EmailSender } from '../notify/email/sender.js';
 import { postToWebhook } from '../notify/teams/sender.js';
-import { assertSafeWebhookUrl, type Resolver, type WebhookPolicy } from '../security/ssrf.js';
-import type { ApiDeps, ApiMailer, MatchFn, TestNotifier } from './deps.js';
+import { safeFetch, type Resolver, type WebhookPolicy } from '../security/ssrf.js';
+import type { ApiDeps, ApiMailer, EvaluateFn, MatchFn, TestNotifier } from './deps.js';
 import { linkUrl } from './links.js';
 import { confirmationEmail, testEmail, testTeamsMessage } from './messages.js';
 import type { ApiStore } from './store.js';
@@ -13,6 +13,7 @@ export type ApiConfig = Pick<
   | 'ADMIN_KEY'
   | 'SIGNING_KEY'
   | 'PUBLIC_BASE_URL'
+  | 'EMAIL_FROM'
   | 'TEAMS_WEBHOOK_ALLOWED_HOSTS'
   | 'ALLOW_INSECURE_WEBHOOKS'
 >;
@@ -22,6 +23,7 @@ export interface ApiParts {
   /** Called on first mail, so routes that send none work without a mail transport. */
   emailSender: () => EmailSender;
   match: MatchFn;
+  evaluate: EvaluateFn;
   /** DNS for webhook checks; the system resolver by default. */
   resolve?: Resolver;
   now?: () => Date;
@@ -39,6 +41,7 @@ export function composeApiDeps(config: ApiConfig, parts: ApiParts): ApiDeps {
     adminKey: config.ADMIN_KEY,
     signingKey: config.SIGNING_KEY,
     publicBaseUrl: config.PUBLIC_BASE_URL,
+    emailFrom: config.EMAIL_FROM,
     webhookPolicy,
   };
   const now = parts.now ?? (() => new Date());
@@ -48,6 +51,7 @@ export function composeApiDeps(config: ApiConfig, parts: ApiParts): ApiDeps {
     mailer: mailerOn(parts.emailSender),
     notifier: testNotifierOn(parts.emailSender, settings, now),
     match: parts.match,
+    evaluate: parts.evaluate,
     now,
     newId: parts.newId ?? (() => randomUUID()),
   };
@@ -75,8 +79,8 @@ function testNotifierOn(
       const result =
         channel.type === 'teams'
           ? await postToWebhook(channel.webhookUrl, testTeamsMessage(subscription.name), {
-              checkUrl: async (url) =>
-                void (await assertSafeWebhookUrl(url, settings.webhookPolicy)),
+              // Checked, pinned to the checked addresses, redirects refused: as the pipeline.
+              fetch: (url, init) => safeFetch(url, init, settings.webhookPolicy),
               // A test is interactive: report the first answer rather than back off for minutes.
               maxAttempts: 1,
             })

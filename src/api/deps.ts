@@ -15,6 +15,8 @@ export interface ApiSettings {
   signingKey: string | undefined;
   /** PUBLIC_BASE_URL: where links in mail point. */
   publicBaseUrl: string;
+  /** EMAIL_FROM: the sender address previews show. */
+  emailFrom: string;
   webhookPolicy: WebhookPolicy;
 }
 
@@ -47,12 +49,23 @@ export type MatchFn = (
   filters: SubscriptionFilters,
 ) => MatchResult;
 
+/**
+ * The pipeline's own evaluation: every inventory matched, merged, filtered. Undefined when
+ * the release is not on one of the subscription's lines. Previews use it so they show what
+ * a notification would say, not an approximation.
+ */
+export type EvaluateFn = (
+  subscription: Subscription,
+  changeSet: ChangeSet,
+) => Promise<MatchResult | undefined>;
+
 export interface ApiDeps {
   store: ApiStore;
   settings: ApiSettings;
   mailer: ApiMailer;
   notifier: TestNotifier;
   match: MatchFn;
+  evaluate: EvaluateFn;
   now: () => Date;
   newId: () => string;
 }

@@ -49,7 +49,11 @@ function toPath(route: ApiRoute, functionKey: string, bearer: string): RouteConf
       ...(ok.schema
         ? { content: { 'application/json': { schema: ok.schema } } }
         : ok.mediaType
-          ? { content: { [ok.mediaType]: { schema: z.string() } } }
+          ? {
+              content: Object.fromEntries(
+                [ok.mediaType].flat().map((type) => [type, { schema: z.string() }]),
+              ),
+            }
           : {}),
     };
   }

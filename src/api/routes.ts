@@ -6,6 +6,7 @@ import { confirmEmail, showUnsubscribe, unsubscribe } from './handlers/email-lin
 import { deleteInventory, putInventory } from './handlers/inventories.js';
 import { getMatches } from './handlers/matches.js';
 import { openApiDocument } from './handlers/openapi.js';
+import { PreviewChannel, previewNotification } from './handlers/preview.js';
 import { getRelease, listReleases } from './handlers/releases.js';
 import {
   createSubscription,
@@ -50,8 +51,8 @@ export interface ApiRoute {
   params?: Record<string, ZodType>;
   query?: Record<string, ZodType>;
   body?: { contentType: string[]; schema: ZodType; required?: boolean };
-  /** Success responses: status → schema (undefined: no body) or a media type for non-JSON. */
-  ok: Record<number, { description: string; schema?: ZodType; mediaType?: string }>;
+  /** Success responses: status → schema (undefined: no body) or media types for non-JSON. */
+  ok: Record<number, { description: string; schema?: ZodType; mediaType?: string | string[] }>;
   /** Error statuses this route can answer, documented as problem+json. */
   errors: number[];
   handler: (deps: ApiDeps, req: HttpRequest, ctx: InvocationContext) => Promise<HttpResponseInit>;
@@ -177,6 +178,26 @@ export const ROUTES: ApiRoute[] = [
     ok: { 200: { description: 'Matches per release and inventory', schema: MatchesView } },
     errors: SUB_ERRORS,
     handler: (deps, req) => getMatches(deps, req),
+  },
+  {
+    name: 'previewNotification',
+    method: 'GET',
+    route: 'subscriptions/{id}/preview',
+    authLevel: 'anonymous',
+    auth: 'subscription',
+    summary:
+      'Exactly what would be sent for a release (default: the newest on its lines): the Teams webhook body or the complete email, after its filters and with its real links. 404 when nothing would be sent.',
+    params: id,
+    query: { channel: PreviewChannel, release: ReleaseTag.optional() },
+    ok: {
+      200: {
+        description:
+          'teams: the webhook body (application/json); email: the RFC 5322 message (message/rfc822)',
+        mediaType: ['application/json', 'message/rfc822'],
+      },
+    },
+    errors: [...SUB_ERRORS, 400],
+    handler: (deps, req) => previewNotification(deps, req),
   },
   {
     name: 'testSubscription',

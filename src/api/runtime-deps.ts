@@ -1,6 +1,7 @@
 import { applyFilters } from '../domain/filters.js';
 import { createEmailSender, type EmailSender } from '../notify/email/sender.js';
 import type { Resolver } from '../security/ssrf.js';
+import { evaluateSubscription } from '../services/evaluate.js';
 import type { Runtime } from '../services/runtime.js';
 import { composeApiDeps } from './compose.js';
 import type { ApiDeps } from './deps.js';
@@ -30,6 +31,7 @@ export function apiDepsFrom(rt: Runtime): ApiDeps {
       emailSender: () => (sender ??= createEmailSender(rt.config, { log: (m) => rt.log.warn(m) })),
       match: (changeSet, text, filters) =>
         applyFilters(rt.core.matchInventory(rt.core.parseInventory(text), changeSet), filters),
+      evaluate: (subscription, changeSet) => evaluateSubscription(rt, subscription, changeSet),
       now: rt.now,
       ...(webhookResolver ? { resolve: webhookResolver } : {}),
     });

@@ -20,6 +20,7 @@ import * as putDefaultInventory from './putDefaultInventory.js';
 import * as putInventory from './putInventory.js';
 import * as deleteInventory from './deleteInventory.js';
 import * as getMatches from './getMatches.js';
+import * as previewNotification from './previewNotification.js';
 import * as testSubscription from './testSubscription.js';
 import * as listReleases from './listReleases.js';
 import * as getRelease from './getRelease.js';
@@ -55,6 +56,7 @@ export const FUNCTIONS: FunctionDefinition[] = [
   { name: 'putInventory', trigger: 'http', options: putInventory.options },
   { name: 'deleteInventory', trigger: 'http', options: deleteInventory.options },
   { name: 'getMatches', trigger: 'http', options: getMatches.options },
+  { name: 'previewNotification', trigger: 'http', options: previewNotification.options },
   { name: 'testSubscription', trigger: 'http', options: testSubscription.options },
   { name: 'listReleases', trigger: 'http', options: listReleases.options },
   { name: 'getRelease', trigger: 'http', options: getRelease.options },

@@ -1,4 +1,4 @@
-import type { EmailChannel, Subscription } from '../domain/subscription.js';
+import type { Channel, EmailChannel, Subscription } from '../domain/subscription.js';
 import type { MatchResult } from '../domain/types.js';
 import { isDigestDue } from '../notify/email/schedule.js';
 import type { DigestItem, LedgerEntry } from '../store/records.js';
@@ -18,23 +18,32 @@ export interface DigestRunOutcome {
   empty: number;
 }
 
+type ChannelRef = Pick<DigestItem, 'subscriptionId' | 'channelId'>;
+const refKey = (r: ChannelRef) => `${r.subscriptionId}/${r.channelId}`;
+
 /**
  * The digest timer: for every (subscription, email channel) with queued releases whose
- * period has begun, one mail with every release that still matches. Never empty. The
- * channel's ledger entry (per subscription and channel, `sentAt` + covered tags) makes an
- * overlapping or repeated run send nothing more in the same period.
+ * period has begun, one mail with every release that still matches. Never empty, except
+ * for weekly subscribers who opted into a heartbeat: they get a "nothing new this week"
+ * mail when nothing matched. The channel's ledger entry (per subscription and channel,
+ * `sentAt` + covered tags) makes an overlapping or repeated run send nothing more in the
+ * same period.
  */
 export async function sendDigests(rt: Runtime): Promise<DigestRunOutcome> {
   const outcome: DigestRunOutcome = { sent: 0, notDue: 0, empty: 0 };
-  const groups = new Map<string, DigestItem[]>();
+  const groups = new Map<string, { ref: ChannelRef; items: DigestItem[] }>();
   for (const item of await rt.store.listDigestItems()) {
-    const k = `${item.subscriptionId}/${item.channelId}`;
-    groups.set(k, [...(groups.get(k) ?? []), item]);
+    const group = groups.get(refKey(item)) ?? { ref: item, items: [] };
+    group.items.push(item);
+    groups.set(refKey(item), group);
+  }
+  for (const ref of await heartbeatChannels(rt)) {
+    if (!groups.has(refKey(ref))) groups.set(refKey(ref), { ref, items: [] });
   }
   let retry: Error | undefined;
-  for (const items of groups.values()) {
+  for (const { ref, items } of groups.values()) {
     try {
-      await sendOne(rt, items, outcome);
+      await sendOne(rt, ref, items, outcome);
     } catch (err) {
       // One stuck channel must not hold up everyone else's digest; the timer runs again.
       retry ??= err instanceof Error ? err : new Error(String(err));
@@ -44,12 +53,36 @@ export async function sendDigests(rt: Runtime): Promise<DigestRunOutcome> {
   return outcome;
 }
 
-async function sendOne(rt: Runtime, items: DigestItem[], outcome: DigestRunOutcome): Promise<void> {
-  const [first] = items;
-  if (!first) return;
+const wantsHeartbeat = (channel: Channel): channel is EmailChannel =>
+  channel.type === 'email' && channel.frequency === 'weekly' && channel.heartbeat === true;
+
+/**
+ * Weekly channels that asked for a heartbeat, which may be due with nothing queued. Nothing
+ * indexes them, so this reads every subscription: one list call and one small blob per
+ * subscription per timer run, cheap at the scale of teams subscribing their node pools.
+ */
+async function heartbeatChannels(rt: Runtime): Promise<ChannelRef[]> {
+  const refs: ChannelRef[] = [];
+  for (const subscriptionId of await rt.store.listAllSubscriptionIds()) {
+    const sub = (await rt.store.getSubscription(subscriptionId))?.value;
+    for (const channel of sub?.channels ?? []) {
+      if (wantsHeartbeat(channel) && isDeliverable(channel)) {
+        refs.push({ subscriptionId, channelId: channel.id });
+      }
+    }
+  }
+  return refs;
+}
+
+async function sendOne(
+  rt: Runtime,
+  ref: ChannelRef,
+  items: DigestItem[],
+  outcome: DigestRunOutcome,
+): Promise<void> {
   const drop = (list: DigestItem[]) => Promise.all(list.map((i) => rt.store.removeDigestItem(i)));
-  const sub = (await rt.store.getSubscription(first.subscriptionId))?.value;
-  const channel = sub?.channels.find((c) => c.id === first.channelId);
+  const sub = (await rt.store.getSubscription(ref.subscriptionId))?.value;
+  const channel = sub?.channels.find((c) => c.id === ref.channelId);
   if (!sub || channel?.type !== 'email' || channel.frequency === 'instant') {
     await drop(items);
     return;
@@ -63,23 +96,24 @@ async function sendOne(rt: Runtime, items: DigestItem[], outcome: DigestRunOutco
   const done = items.filter((i) => covered.has(i.releaseTag));
   const pending = items.filter((i) => !covered.has(i.releaseTag));
   await drop(done);
-  if (pending.length === 0) return;
+  const heartbeat = wantsHeartbeat(channel);
+  if (pending.length === 0 && !heartbeat) return;
 
   const due = (e: LedgerEntry | undefined) =>
     isDigestDue(
       rt.now(),
       channel.frequency,
       channel.hourUtc ?? DEFAULT_DIGEST_HOUR_UTC,
-      e?.sentAt ? new Date(e.sentAt) : null,
+      lastSent(e, pending.length === 0 ? channel.confirmedAt : undefined),
       channel.weekday ?? 1,
     );
   if (!due(entry)) {
-    outcome.notDue += 1;
+    if (pending.length > 0) outcome.notDue += 1;
     return;
   }
 
   const releases = await matchesFor(rt, sub, pending);
-  if (releases.length === 0) {
+  if (releases.length === 0 && !heartbeat) {
     outcome.empty += 1;
     await drop(pending);
     return;
@@ -113,6 +147,16 @@ async function sendOne(rt: Runtime, items: DigestItem[], outcome: DigestRunOutco
   } else if (sent.status === 'retry' || sent.status === 'held') {
     throw new RetryLaterError(`${key}: digest not sent (${sent.status})`);
   }
+}
+
+/**
+ * When the channel last got a digest. A heartbeat with no digest before it counts from the
+ * confirmation instead, so a new subscriber's first "nothing new this week" comes after a
+ * week has actually begun and passed its hour, not minutes after they subscribed.
+ */
+function lastSent(entry: LedgerEntry | undefined, confirmedAt: string | undefined): Date | null {
+  const at = entry?.sentAt ?? confirmedAt;
+  return at ? new Date(at) : null;
 }
 
 async function matchesFor(

@@ -1,5 +1,6 @@
+import { notificationLinks } from '../api/links.js';
 import type { Config } from '../config.js';
-import type { Channel, Subscription } from '../domain/subscription.js';
+import type { Channel, EmailChannel } from '../domain/subscription.js';
 import type { NotificationLinks } from '../notify/context.js';
 import type { DeliveryResult } from '../notify/delivery.js';
 import { renderDigestEmail, renderReleaseEmail } from '../notify/email/render.js';
@@ -9,12 +10,13 @@ import type { EmailSender } from '../notify/email/sender.js';
 import { buildReleaseCard, toTeamsMessage } from '../notify/teams/card.js';
 import type { AdaptiveCard } from '../notify/teams/card.js';
 import { postToWebhook } from '../notify/teams/sender.js';
-import { assertSafeWebhookUrl } from '../security/ssrf.js';
+import { safeFetch, type WebhookPolicy } from '../security/ssrf.js';
 import type { Log, Notifier } from './ports.js';
 
 export type NotifierConfig = Pick<
   Config,
   | 'PUBLIC_BASE_URL'
+  | 'SIGNING_KEY'
   | 'TEAMS_WEBHOOK_ALLOWED_HOSTS'
   | 'ALLOW_INSECURE_WEBHOOKS'
   | 'SMTP_URL'
@@ -26,60 +28,86 @@ export type NotifierConfig = Pick<
 >;
 
 /**
- * The Notifier on the real renderers and senders from src/notify. The webhook URL is checked
- * again right before each post (the policy may have tightened since it was stored), and the
- * email transport is built on first use so a Teams-only deployment needs no mail settings.
+ * The Notifier on the real renderers and senders from src/notify. Every Teams post goes
+ * through the SSRF guard's safeFetch: the URL is checked again right before each attempt
+ * (the policy may have tightened, DNS may answer differently than when it was stored), the
+ * connection goes only to the addresses that passed, and redirects are refused. The email
+ * transport is built on first use so a Teams-only deployment needs no mail settings.
+ * Links are the ones the API's preview shows (src/api/links.ts); every mail carries its
+ * channel's signed one-click unsubscribe link (List-Unsubscribe, RFC 8058).
  */
 export function createNotifier(config: NotifierConfig, log: Log): Notifier {
   let email: EmailSender | undefined;
-  const sendEmail = async (to: string, rendered: RenderedEmail): Promise<DeliveryResult> => {
+  const linkSettings = { publicBaseUrl: config.PUBLIC_BASE_URL, signingKey: config.SIGNING_KEY };
+  const policy: WebhookPolicy = {
+    allowedHosts: config.TEAMS_WEBHOOK_ALLOWED_HOSTS,
+    allowInsecure: config.ALLOW_INSECURE_WEBHOOKS,
+  };
+  const sendEmail = async (
+    channel: EmailChannel,
+    subscriptionId: string,
+    render: (links: NotificationLinks) => RenderedEmail | null,
+    releaseTag?: string,
+  ): Promise<DeliveryResult> => {
+    let unsubscribe: string | undefined;
+    let rendered: RenderedEmail | null;
     try {
+      const links = notificationLinks(linkSettings, subscriptionId, {
+        emailChannelId: channel.id,
+        ...(releaseTag ? { releaseTag } : {}),
+      });
+      unsubscribe = links.unsubscribe;
+      rendered = render(links);
       email ??= createEmailSender(config, { log: (m) => log.warn(m) });
     } catch (err) {
-      const reason = err instanceof Error ? err.message : 'no email transport';
+      // Missing settings (SIGNING_KEY, a mail transport): retriable once an operator fixes them.
+      const reason = err instanceof Error ? err.message : 'email not configured';
       return { ok: false, permanent: false, reason, attempts: 0 };
     }
-    return email.send({ ...rendered, to: [to] });
+    // The digest service never asks for an empty digest; refusing here keeps that promise
+    // even if a caller gets it wrong.
+    if (!rendered) return { ok: false, permanent: true, reason: 'empty digest', attempts: 0 };
+    return email.send({
+      ...rendered,
+      to: [channel.address],
+      ...(unsubscribe ? { unsubscribe } : {}),
+    });
   };
   const postCard = (url: string, card: AdaptiveCard) =>
     postToWebhook(url, toTeamsMessage(card), {
-      // The full SSRF guard again at send time: DNS may now answer differently than
-      // when the URL was stored, and every resolved address must still be public.
-      checkUrl: async (u) => {
-        await assertSafeWebhookUrl(u, {
-          allowedHosts: config.TEAMS_WEBHOOK_ALLOWED_HOSTS,
-          allowInsecure: config.ALLOW_INSECURE_WEBHOOKS,
-        });
-      },
+      fetch: (u, init) => safeFetch(u, init, policy),
       log: (m) => log.warn(m),
     });
-  const links = (sub: Subscription, query = ''): NotificationLinks => ({
-    fullList: `${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/api/subscriptions/${sub.id}/matches${query}`,
-  });
 
   return {
     sendRelease(channel, { subscription, result }) {
-      const ctx = {
+      const releaseTag = result.release.tag;
+      const context = (links: NotificationLinks) => ({
         subscriptionName: subscription.name,
         result,
-        links: links(subscription, `?release=${encodeURIComponent(result.release.tag)}`),
-      };
-      return channel.type === 'teams'
-        ? postCard(channel.webhookUrl, buildReleaseCard(ctx))
-        : sendEmail(channel.address, renderReleaseEmail(ctx));
-    },
-    async sendDigest(channel, { subscription, period, releases }) {
-      const rendered = renderDigestEmail({
-        subscriptionName: subscription.name,
-        period,
-        releases,
-        links: links(subscription),
-        ...(channel.heartbeat === undefined ? {} : { heartbeat: channel.heartbeat }),
+        links,
       });
-      // The digest service never asks for an empty digest; refusing here keeps that promise
-      // even if a caller gets it wrong.
-      if (!rendered) return { ok: false, permanent: true, reason: 'empty digest', attempts: 0 };
-      return sendEmail(channel.address, rendered);
+      if (channel.type === 'teams') {
+        const links = notificationLinks(linkSettings, subscription.id, { releaseTag });
+        return postCard(channel.webhookUrl, buildReleaseCard(context(links)));
+      }
+      return sendEmail(
+        channel,
+        subscription.id,
+        (links) => renderReleaseEmail(context(links)),
+        releaseTag,
+      );
+    },
+    sendDigest(channel, { subscription, period, releases }) {
+      return sendEmail(channel, subscription.id, (links) =>
+        renderDigestEmail({
+          subscriptionName: subscription.name,
+          period,
+          releases,
+          links,
+          ...(channel.heartbeat === undefined ? {} : { heartbeat: channel.heartbeat }),
+        }),
+      );
     },
     sendChannelNotice(channel, { subscription, failedChannel, reason }) {
       const what = describe(failedChannel);
@@ -88,7 +116,11 @@ export function createNotifier(config: NotifierConfig, log: Log): Notifier {
         'No more notifications go there until it is replaced.';
       if (channel.type === 'teams') return postCard(channel.webhookUrl, noticeCard(text));
       const subject = `azl-notifier: the ${what} of "${subscription.name}" stopped working`;
-      return sendEmail(channel.address, { subject, text, html: `<p>${escapeHtml(text)}</p>` });
+      return sendEmail(channel, subscription.id, () => ({
+        subject,
+        text,
+        html: `<p>${escapeHtml(text)}</p>`,
+      }));
     },
   };
 }

@@ -131,6 +131,12 @@ export class BlobStore implements Store {
     return names.map((n) => n.slice(prefix.length)).sort();
   }
 
+  async listAllSubscriptionIds(): Promise<string[]> {
+    const prefix = 'subscriptions/';
+    const names = await this.c.subscriptions.listNames(prefix);
+    return names.map((n) => n.slice(prefix.length).replace(/\.json$/, '')).sort();
+  }
+
   async getInventory(subscriptionId: string, name: string): Promise<string | undefined> {
     return (await this.c.subscriptions.readText(inventoryBlob(subscriptionId, name)))?.value;
   }

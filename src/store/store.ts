@@ -46,6 +46,8 @@ export interface Store {
   deleteSubscription(id: string): Promise<void>;
   /** Ids of subscriptions watching `line`, sorted, so shards are stable across retries. */
   listSubscriptionIds(line: string): Promise<string[]>;
+  /** Every subscription's id, sorted: for the few jobs that concern all of them (heartbeats). */
+  listAllSubscriptionIds(): Promise<string[]>;
   getInventory(subscriptionId: string, name: string): Promise<string | undefined>;
   putInventory(subscriptionId: string, inventory: StoredInventory): Promise<void>;
   deleteInventory(subscriptionId: string, name: string): Promise<void>;

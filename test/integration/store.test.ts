@@ -68,6 +68,7 @@ describe('BlobStore on Azurite', () => {
     await store.createSubscription(subscription('s-2', ['3.0', '2.0']), []);
     expect(await store.listSubscriptionIds('3.0')).toEqual(['s-1', 's-2']);
     expect(await store.listSubscriptionIds('2.0')).toEqual(['s-2']);
+    expect(await store.listAllSubscriptionIds()).toEqual(expect.arrayContaining(['s-1', 's-2']));
     expect(await store.getInventory('s-1', 'pool')).toBe('x');
 
     const current = await store.getSubscription('s-2');
@@ -82,6 +83,7 @@ describe('BlobStore on Azurite', () => {
     expect(await store.getSubscription('s-1')).toBeUndefined();
     expect(await store.getInventory('s-1', 'pool')).toBeUndefined();
     expect(await store.listSubscriptionIds('3.0')).toEqual([]);
+    expect(await store.listAllSubscriptionIds()).not.toContain('s-1');
   });
 
   it('leaves nothing behind when creating a subscription fails half-way', async () => {

@@ -37,7 +37,8 @@ export async function getMatches(deps: ApiDeps, req: HttpRequest): Promise<HttpR
   return json(200, { releases: out });
 }
 
-async function pickReleases(
+/** The named release (404 when unknown or without a change set), or the latest per line. */
+export async function pickReleases(
   deps: ApiDeps,
   sub: Subscription,
   tag: string | null,

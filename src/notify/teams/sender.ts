@@ -3,6 +3,7 @@ import { destinationId, sanitizeBody } from '../delivery.js';
 import { KeyedRateLimiter, delay } from '../rate-limit.js';
 import { parseRetryAfter } from '../retry-after.js';
 import { AppError } from '../../errors.js';
+import { UnsafeWebhookError } from '../../security/ssrf.js';
 
 /** Teams throttles a webhook above about 4 requests per second. */
 export const TEAMS_REQUESTS_PER_SECOND = 4;
@@ -20,9 +21,20 @@ export const newWebhookLimiter = (): KeyedRateLimiter =>
 /** One limiter per webhook for the whole process, shared by every caller. */
 const sharedLimiter = newWebhookLimiter();
 
+/**
+ * How one request reaches the webhook. The default is plain fetch; the pipeline passes the
+ * SSRF guard's safeFetch, which re-checks the URL, connects only to the addresses it
+ * checked and refuses redirects (throwing UnsafeWebhookError, a permanent failure here).
+ */
+export type WebhookFetch = (
+  url: string,
+  init: { method: 'POST'; headers: Record<string, string>; body: string; timeoutMs: number },
+) => Promise<Response>;
+
 export interface PostOptions {
   /** SSRF guard: throws when the URL must not be called. Runs before any request. */
   checkUrl?: (url: string) => Promise<void>;
+  fetch?: WebhookFetch;
   /** Per request. */
   timeoutMs?: number;
   /** Total requests, first one included. */
@@ -64,6 +76,7 @@ export async function postToWebhook(
     limiter = sharedLimiter,
     sleep = delay,
     log = () => {},
+    fetch: send = plainFetch,
   } = opts;
   const id = destinationId(url);
   try {
@@ -78,7 +91,7 @@ export async function postToWebhook(
 
   for (let attempt = 1; ; attempt++) {
     await bucket.take(sleep);
-    const outcome = await attemptPost(url, body, timeoutMs);
+    const outcome = await attemptPost(send, url, body, timeoutMs);
     if (outcome.kind === 'ok') return { ok: true, status: outcome.status, attempts: attempt };
     if (outcome.kind === 'fail') {
       log(`teams webhook ${id}: ${outcome.reason}`);
@@ -109,18 +122,33 @@ export async function postToWebhook(
   }
 }
 
-async function attemptPost(url: string, body: string, timeoutMs: number): Promise<Attempt> {
+const plainFetch: WebhookFetch = (url, { timeoutMs, ...init }) =>
+  fetch(url, {
+    ...init,
+    // A redirect could lead past the SSRF guard to an internal address.
+    redirect: 'manual',
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+
+async function attemptPost(
+  send: WebhookFetch,
+  url: string,
+  body: string,
+  timeoutMs: number,
+): Promise<Attempt> {
   let response: Response;
   try {
-    response = await fetch(url, {
+    response = await send(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body,
-      // A redirect could lead past the SSRF guard to an internal address.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      timeoutMs,
     });
   } catch (err) {
+    // The guard refused the target at connect time (DNS changed, a redirect): never retry.
+    if (err instanceof UnsafeWebhookError) {
+      return { kind: 'fail', permanent: true, reason: `webhook URL refused: ${err.message}` };
+    }
     return { kind: 'retry', reason: networkReason(err, timeoutMs) };
   }
   const text = await response.text().catch(() => '');
@@ -165,6 +193,8 @@ function networkReason(err: unknown, timeoutMs: number): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
     return `timed out after ${timeoutMs} ms`;
   }
+  // safeFetch's errors are written to be shown (host name at most, never the URL).
+  if (err instanceof AppError) return err.message;
   const code = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
   return `network error${typeof code === 'string' ? ` (${code})` : ''}`;
 }

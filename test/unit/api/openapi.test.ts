@@ -12,6 +12,7 @@ const REQUIRED = [
   'PUT /api/subscriptions/{id}/inventory',
   'PUT /api/subscriptions/{id}/inventories/{name}',
   'GET /api/subscriptions/{id}/matches',
+  'GET /api/subscriptions/{id}/preview',
   'POST /api/subscriptions/{id}/test',
   'GET /api/releases',
   'GET /api/releases/{tag}',
