@@ -9,6 +9,7 @@ import { matchShard } from '../../src/services/match.js';
 import type { Runtime } from '../../src/services/runtime.js';
 import { createSubscription } from '../../src/services/subscriptions.js';
 import { buildRuntime, createReleaseSource } from '../../src/services/wiring.js';
+import { parseMime } from '../helpers/mime.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { startSmtpSink } from '../support/smtp-sink.js';
 import { startTeamsSink } from '../support/teams-sink.js';
@@ -72,6 +73,9 @@ beforeAll(async () => {
     SMTP_URL: smtp.url,
     ALLOW_INSECURE_WEBHOOKS: 'true',
     DELIVERY_LEASE_SECONDS: '60',
+    // https, so mail carries RFC 8058's one-click header (the link need not be reachable).
+    PUBLIC_BASE_URL: 'https://notify.example.com',
+    SIGNING_KEY: 'delivery-test-signing-key-0123456789',
   });
   rt = await buildRuntime(config, {
     publisher: { publish: (events) => Promise.resolve(void published.push(...events)) },
@@ -131,6 +135,18 @@ describe('delivery', () => {
     expect(smtp.mails).toHaveLength(1);
   });
 
+  it('posts through the SSRF guard: a webhook that redirects is refused, not followed, and marked unhealthy', async () => {
+    const sub = await subscribe('redirect', [{ type: 'teams', webhookUrl: `${teams.url}/moved` }]);
+    teams.answerNext(302);
+    const data = { subscriptionId: sub.id, channelId: 'teams-1', releaseTag: TAG };
+    expect(await deliverNotification(rt, data)).toBe('failed');
+    const reason = (await rt.store.getSubscription(sub.id))?.value.channels[0]?.unhealthy?.reason;
+    // The guard's own refusal, not the plain "HTTP 302" a bare fetch would report.
+    expect(reason).toMatch(/^webhook URL refused: .*redirect/);
+    expect(reason).not.toContain('/moved');
+    expect(teams.posts).toHaveLength(0);
+  });
+
   it('does not send again after a crash between sending and recording (at most once)', async () => {
     const sub = await subscribe('crash', [{ type: 'teams', webhookUrl: `${teams.url}/crash` }]);
     const key = `delivery/${TAG}/${sub.id}/teams-1`;
@@ -181,6 +197,11 @@ describe('digests', () => {
     expect(mailsTo('digest@example.com')).toHaveLength(1);
     expect(mailsTo('digest@example.com')[0]?.text).toContain('3.0.20260414-3.0');
     expect(mailsTo('digest@example.com')[0]?.text).toContain(TAG);
+    const headers = parseMime(mailsTo('digest@example.com')[0]!.raw).headers;
+    expect(headers.get('list-unsubscribe')).toMatch(
+      /^<https:\/\/notify\.example\.com\/api\/unsubscribe\?token=[\w.-]+>$/,
+    );
+    expect(headers.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
 
     // Event Grid redelivers a match: the item comes back, but the last digest covered it.
     await queue(sub.id, TAG);
@@ -213,5 +234,43 @@ describe('digests', () => {
     // Only the new release: the 0414 one went out in the first digest (its compare link
     // may still name 0414 as the previous tag, so look for its release page).
     expect(mails[1]?.text).not.toContain('releases/tag/3.0.20260414-3.0');
+  });
+
+  it('sends a weekly heartbeat only to those who asked, only when nothing matched, once a week', async () => {
+    // Confirmed (created) on Wednesday; the digests go out on Mondays at 07:00 UTC.
+    clock = new Date('2026-05-06T10:00:00Z');
+    const weekly = { type: 'email', frequency: 'weekly', weekday: 1, hourUtc: 7 };
+    const beat = await subscribe('beat', [
+      { ...weekly, address: 'beat@example.com', heartbeat: true },
+    ]);
+    await subscribe('quiet', [{ ...weekly, address: 'quiet@example.com' }]);
+    const beats = () => mailsTo('beat@example.com');
+
+    // Not before a whole week slot has passed since they subscribed.
+    await sendDigests(rt);
+    expect(beats()).toHaveLength(0);
+
+    clock = new Date('2026-05-11T07:30:00Z');
+    await sendDigests(rt);
+    await sendDigests(rt);
+    expect(beats()).toHaveLength(1);
+    expect(beats()[0]?.subject).toContain('nothing new');
+    expect(beats()[0]?.text).toContain('No new Azure Linux release affects these machines.');
+    expect(parseMime(beats()[0]!.raw).headers.get('list-unsubscribe')).toMatch(/^<https:/);
+    expect(mailsTo('quiet@example.com')).toHaveLength(0);
+
+    // A week with a matching release gets the ordinary digest instead.
+    await queue(beat.id, TAG);
+    clock = new Date('2026-05-18T07:05:00Z');
+    await sendDigests(rt);
+    expect(beats()).toHaveLength(2);
+    expect(beats()[1]?.subject).not.toContain('nothing new');
+    expect(beats()[1]?.text).toContain(TAG);
+
+    clock = new Date('2026-05-25T07:05:00Z');
+    await sendDigests(rt);
+    expect(beats()).toHaveLength(3);
+    expect(beats()[2]?.subject).toContain('nothing new');
+    expect(mailsTo('quiet@example.com')).toHaveLength(0);
   });
 });

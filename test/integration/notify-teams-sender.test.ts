@@ -1,9 +1,11 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { newWebhookLimiter, postToWebhook } from '../../src/notify/teams/sender.js';
+import type { WebhookFetch } from '../../src/notify/teams/sender.js';
+import { safeFetch } from '../../src/security/ssrf.js';
 import { buildReleaseCard, toTeamsMessage } from '../../src/notify/teams/card.js';
 import { GEN2_CASE, contextFor, matchResultFromAnswerKey } from '../helpers/notify-fixtures.js';
 
@@ -160,4 +162,44 @@ test('a webhook that never answers times out, and the attempts stay bounded', as
   expect(result).toMatchObject({ ok: false, permanent: false, attempts: 2 });
   expect(result.ok ? '' : result.reason).toBe('timed out after 200 ms');
   expect(arrivals.filter((a) => a.path.includes('/hang/'))).toHaveLength(2);
+});
+
+describe('through the SSRF guard (safeFetch, as the pipeline sends)', () => {
+  const guarded =
+    (allowInsecure: boolean): WebhookFetch =>
+    (url, init) =>
+      safeFetch(url, init, { allowedHosts: ['*.webhook.office.com'], allowInsecure });
+
+  test('connects to the checked address: "localhost" is pinned to the IPv4 loopback sink', async () => {
+    const url = secretUrl('pinned').replace('127.0.0.1', 'localhost');
+    const result = await postToWebhook(url, payload, {
+      limiter: newWebhookLimiter(),
+      fetch: guarded(true),
+    });
+    expect(result).toMatchObject({ ok: true, status: 202, attempts: 1 });
+    expect(arrivals).toHaveLength(1);
+    expect(JSON.parse(arrivals[0]!.body)).toEqual(payload);
+  });
+
+  test('a redirect is refused as a permanent failure and its target never contacted', async () => {
+    script = [{ status: 307, headers: { Location: `${base}/elsewhere` } }];
+    const result = await postToWebhook(secretUrl('redirect'), payload, {
+      limiter: newWebhookLimiter(),
+      fetch: guarded(true),
+    });
+    expect(result).toMatchObject({ ok: false, permanent: true, attempts: 1 });
+    expect(result.ok ? '' : result.reason).toMatch(/^webhook URL refused: .*redirect/);
+    expect(arrivals.map((a) => a.path)).toEqual([expect.stringContaining('/redirect/')]);
+  });
+
+  test('a target the policy refuses at send time is never connected to, and not retried', async () => {
+    const result = await postToWebhook(secretUrl('refused'), payload, {
+      limiter: newWebhookLimiter(),
+      fetch: guarded(false),
+      baseBackoffMs: 1,
+    });
+    expect(result).toMatchObject({ ok: false, permanent: true, attempts: 1 });
+    expect(result.ok ? '' : result.reason).not.toContain('SECRET');
+    expect(arrivals).toHaveLength(0);
+  });
 });
