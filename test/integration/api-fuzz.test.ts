@@ -248,6 +248,7 @@ const ROUTES: [string, string][] = [
   ['PUT', '/api/subscriptions/{id}/inventories/{name}'],
   ['DELETE', '/api/subscriptions/{id}/inventories/{name}'],
   ['GET', '/api/subscriptions/{id}/matches'],
+  ['GET', '/api/subscriptions/{id}/preview'],
   ['POST', '/api/subscriptions/{id}/test'],
   ['GET', '/api/releases'],
   ['GET', '/api/releases/{tag}'],
@@ -278,6 +279,7 @@ const request = () =>
         tag: fc.oneof(fc.constant('3.0.20260429-3.0'), fc.string({ maxLength: 30 })),
         token: tokenArb(),
         release: fc.option(fc.oneof(fc.constant('3.0.20260429-3.0'), fc.string({ maxLength: 20 }))),
+        channel: fc.oneof(fc.constantFrom('teams', 'email'), fc.string({ maxLength: 10 })),
         auth: auth(),
         body: fc.oneof(
           { weight: 2, arbitrary: bodyFor(route[1], otherMethod ?? route[0]) },
@@ -308,8 +310,10 @@ it(`never answers 5xx, leaves no partial state, and keeps subscriptions apart ($
         .replace('{tag}', encodeURIComponent(r.tag));
       if (template === '/api/confirm' || template === '/api/unsubscribe')
         path += `?token=${encodeURIComponent(r.token)}`;
-      if (template.endsWith('/matches') && r.release !== null)
-        path += `?release=${encodeURIComponent(r.release)}`;
+      if (template.endsWith('/preview')) path += `?channel=${encodeURIComponent(r.channel)}&`;
+      else if (template.endsWith('/matches')) path += '?';
+      if (/\/(matches|preview)$/.test(template) && r.release !== null)
+        path += `release=${encodeURIComponent(r.release)}`;
 
       const proper =
         template === '/api/subscriptions' ? 'admin' : r.id === b.id ? 'token-b' : 'token-a';

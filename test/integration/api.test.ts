@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/security/tokens.js';
+import { parseMime, partOfType } from '../helpers/mime.js';
 import { api, recordedChangeSet, startApiEnv, type ApiEnv } from '../support/api-env.js';
 
 const FIX = new URL('../fixtures/', import.meta.url);
@@ -11,7 +12,9 @@ const GEN2 = readFileSync(
 const GEN2_CDX = readFileSync(new URL('inventories/gen2.cdx.json', FIX), 'utf8');
 const ANSWER = JSON.parse(
   readFileSync(new URL('answers/gen2-202604.13.0__3.0.20260429-3.0.json', FIX), 'utf8'),
-) as { affected: { package: string; installed: string; available: string }[] };
+) as {
+  affected: { package: string; installed: string; available: string; source_package: string }[];
+};
 
 let env: ApiEnv;
 beforeAll(async () => {
@@ -217,6 +220,7 @@ describe('authorization between subscriptions', () => {
       ['PUT', `/api/subscriptions/${b.id}/inventories/pool`, { body: GEN2, type: 'text/plain' }],
       ['DELETE', `/api/subscriptions/${b.id}/inventories/default`, {}],
       ['GET', `/api/subscriptions/${b.id}/matches`, {}],
+      ['GET', `/api/subscriptions/${b.id}/preview?channel=teams`, {}],
       ['POST', `/api/subscriptions/${b.id}/test`, {}],
     ];
     const sinkPosts = env.sinkPosts.length;
@@ -342,6 +346,96 @@ describe('inventories', () => {
     for (const want of ['openssh', 'sudo', 'systemd']) {
       expect(def.result.affected.some((p) => p.package.startsWith(want))).toBe(true);
     }
+  });
+});
+
+describe('preview', () => {
+  const TAG = '3.0.20260429-3.0';
+  let s: Created;
+  beforeAll(async () => {
+    // Create-if-absent: the matches test above may have recorded it already.
+    await env.store.createRelease({
+      release: recordedChangeSet(TAG).release,
+      previousTag: '3.0.20260414-3.0',
+      status: 'published',
+      changeSet: recordedChangeSet(TAG),
+      detectedAt: '2026-04-30T00:00:00Z',
+    });
+    s = await create('preview', {
+      filters: { exclude: ['systemd*'] },
+      inventories: [{ name: 'nodepool-system', content: GEN2 }],
+    });
+  });
+  const preview = (query: string, opts: Parameters<typeof api>[3] = {}) =>
+    api(env, 'GET', `/api/subscriptions/${s.id}/preview${query}`, { token: s.token, ...opts });
+
+  it("teams: the webhook body for the answer key, after the filters, with this subscription's links", async () => {
+    const sinkPosts = env.sinkPosts.length;
+    const res = await preview(`?channel=teams&release=${TAG}`);
+    expect(res.status, res.text).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = res.json as { type: string; attachments: { contentType: string }[] };
+    expect(body.type).toBe('message');
+    expect(body.attachments[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    const kept = ANSWER.affected.filter((p) => !p.package.startsWith('systemd'));
+    for (const source of new Set(kept.map((p) => p.source_package))) {
+      expect(res.text, source).toContain(source);
+    }
+    expect(res.text).not.toContain('systemd');
+    expect(res.text).toContain(
+      `http://127.0.0.1:7071/api/subscriptions/${s.id}/matches?release=${TAG}`,
+    );
+    // The default release is the newest one with a change set; the admin key works too.
+    expect((await preview('?channel=teams', { token: undefined, admin: true })).text).toBe(
+      res.text,
+    );
+    expect(env.sinkPosts.length).toBe(sinkPosts);
+  });
+
+  it("email: the complete message to the subscription's address with its unsubscribe link", async () => {
+    const mails = env.mail.length;
+    const res = await preview(`?channel=email&release=${TAG}`);
+    expect(res.status, res.text).toBe(200);
+    expect(res.headers.get('content-type')).toBe('message/rfc822');
+    const { headers, parts } = parseMime(res.text);
+    expect(headers.get('to')).toBe('preview@example.com');
+    expect(headers.get('from')).toBe('"azl-notifier" <notify@azl.example.com>');
+    expect(headers.get('subject')).toContain(TAG);
+    // http base here, so RFC 8058's one-click header is (rightly) absent.
+    expect(headers.get('list-unsubscribe')).toMatch(
+      /^<http:\/\/127\.0\.0\.1:7071\/api\/unsubscribe\?token=[\w.-]+>$/,
+    );
+    expect(headers.get('list-unsubscribe-post')).toBeUndefined();
+    const text = partOfType(parts, 'text/plain')?.body ?? '';
+    for (const p of ANSWER.affected.filter((a) => !a.package.startsWith('systemd'))) {
+      expect(text, p.package).toContain(p.package);
+      expect(text, p.package).toContain(p.available);
+    }
+    expect(text).not.toContain('systemd');
+    expect(env.mail.length).toBe(mails);
+  });
+
+  it('404 for an unknown release and when nothing would be sent; 400 for a bad channel', async () => {
+    const unknown = await preview('?channel=teams&release=3.0.19990101-3.0');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toBe('application/problem+json');
+
+    const nothing = await create('preview-nothing', {
+      filters: { include: ['no-such-package'] },
+      inventories: [{ name: 'pool', content: GEN2 }],
+    });
+    const empty = await api(env, 'GET', `/api/subscriptions/${nothing.id}/preview?channel=email`, {
+      token: nothing.token,
+    });
+    expect(empty.status).toBe(404);
+    expect((empty.json as { detail: string }).detail).toMatch(/^nothing would be sent/);
+
+    for (const query of ['', '?channel=sms', `?channel=&release=${TAG}`]) {
+      const bad = await preview(query);
+      expect(bad.status, query).toBe(400);
+      expect((bad.json as { errors: { path: string }[] }).errors[0]?.path).toBe('channel');
+    }
+    expect((await preview('?channel=teams', { token: undefined })).status).toBe(401);
   });
 });
 

@@ -7,6 +7,8 @@ import { loadConfig } from '../../src/config.js';
 import { notificationRequested, releasePublished } from '../../src/events/cloud-events.js';
 import { FUNCTIONS } from '../../src/functions/index.js';
 import { deliverNotificationHandler } from '../../src/functions/deliverNotification.js';
+import { deliverNotification } from '../../src/services/deliver.js';
+import { parseMime, partOfType } from '../helpers/mime.js';
 import { InvocationContext } from '../../src/local/functions-classes.js';
 import { startLocalRuntime } from '../../src/local/local-runtime.js';
 import type { LocalRuntime } from '../../src/local/local-runtime.js';
@@ -24,6 +26,8 @@ const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
 const GEN2 = path.join(FIXTURES, 'inventories', 'aks-azurelinuxv3-gen2-202604.13.0.rpm-qa.txt');
 const ANSWER = path.join(FIXTURES, 'answers', 'gen2-202604.13.0__3.0.20260429-3.0.json');
 const ADMIN_KEY = 'test-admin-key';
+const PUBLIC_BASE = 'https://notify.example.com';
+const TAG = '3.0.20260429-3.0';
 
 interface AnswerKey {
   affected: {
@@ -91,6 +95,9 @@ beforeAll(async () => {
     EMAIL_FROM: 'azl-notifier <notify@azl.example.com>',
     ALLOW_INSECURE_WEBHOOKS: 'true',
     ADMIN_KEY,
+    // An https base, so mail carries RFC 8058's one-click header; the links are followed
+    // here by taking their path and query to the local runtime.
+    PUBLIC_BASE_URL: PUBLIC_BASE,
     PORT: '0',
     DATA_DIR: dataDir,
     // Timers far away: detection runs through the admin endpoint, when the test says so.
@@ -261,5 +268,66 @@ describe('pipeline on the local runtime', () => {
     expect(smtp.mails).toHaveLength(1);
     const ledger = await local.runtime.store.getLedger(`delivery/${tag}/${subscriptionId}/teams-1`);
     expect(ledger?.value).toMatchObject({ state: 'sent', attempts: 1 });
+  });
+
+  it('previews exactly what was sent: the same Teams body, the same mail but for its date and ids', async () => {
+    const preview = (channel: string) =>
+      api(`subscriptions/${subscriptionId}/preview?channel=${channel}&release=${TAG}`);
+    const teamsPreview = await preview('teams');
+    expect(teamsPreview.status).toBe(200);
+    expect(teamsPreview.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await teamsPreview.text()).toBe(teams.posts[0]!.body);
+
+    const emailPreview = await preview('email');
+    expect(emailPreview.status).toBe(200);
+    expect(emailPreview.headers.get('content-type')).toBe('message/rfc822');
+    const previewed = parseMime(await emailPreview.text());
+    const sent = parseMime(smtp.mails[0]!.raw);
+    // Signed links carry their expiry, so they differ by the seconds between the two.
+    const unsigned = (s: string | undefined) => s?.replace(/token=[\w.-]+/g, 'token=…');
+    for (const header of ['subject', 'from', 'to', 'list-unsubscribe', 'list-unsubscribe-post']) {
+      expect(unsigned(previewed.headers.get(header)), header).toBe(
+        unsigned(sent.headers.get(header)),
+      );
+    }
+    for (const type of ['text/plain', 'text/html']) {
+      expect(unsigned(partOfType(previewed.parts, type)?.body), type).toBe(
+        unsigned(partOfType(sent.parts, type)?.body),
+      );
+    }
+  });
+
+  it('sends List-Unsubscribe with a signed https link; its one-click POST stops all mail to the address', async () => {
+    const headers = parseMime(smtp.mails[0]!.raw).headers;
+    const link = /^<(https:\/\/\S+)>$/.exec(headers.get('list-unsubscribe') ?? '')?.[1];
+    expect(link).toMatch(
+      new RegExp(`^${PUBLIC_BASE.replace(/\./g, '\\.')}/api/unsubscribe\\?token=[\\w.-]+$`),
+    );
+    expect(headers.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+
+    // What a mail client does (RFC 8058): POST the form to the link, no cookies, no login.
+    const url = new URL(link!);
+    const res = await fetch(`${local.apiUrl.replace(/\/api$/, '')}${url.pathname}${url.search}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(res.status).toBe(200);
+    const stored = await local.runtime.store.getSubscription(subscriptionId);
+    const email = stored?.value.channels.find((c) => c.id === 'email-1');
+    expect(email?.type === 'email' && email.unsubscribedAt).toBeTruthy();
+
+    // No more mail: a delivery finds the address gone, and a test send skips it.
+    const mailsBefore = smtp.mails.length;
+    const data = { subscriptionId, channelId: 'email-1', releaseTag: TAG };
+    expect(await deliverNotification(local.runtime, data)).toBe('gone');
+    const tested = await api(`subscriptions/${subscriptionId}/test`, { method: 'POST' });
+    expect(await tested.json()).toMatchObject({
+      results: [
+        { channelId: 'teams-1', sent: true },
+        { channelId: 'email-1', sent: false, skipped: 'unsubscribed' },
+      ],
+    });
+    expect(smtp.mails).toHaveLength(mailsBefore);
   });
 });
