@@ -38,6 +38,11 @@ const PSEUDO_PACKAGES: ReadonlySet<string> = new Set(['gpg-pubkey']);
 interface Candidate {
   change: SourceChange;
   binary: BinaryPackage | undefined;
+  /**
+   * The new EVR, parsed once per candidate and reused for every installed copy: a fleet
+   * inventory lists the same package many times, and parsing is the costly part.
+   */
+  fixed: Evr & { text: string };
 }
 
 /**
@@ -51,7 +56,7 @@ export function matchInventory(
   changeSet: ChangeSet,
   lookup?: SourceLookup,
 ): MatchResult {
-  const { bySource, byBinary } = indexChanges(changeSet.changes);
+  const { bySource, byBinary } = indexChanges(changeSet.changes, changeSet.dist);
 
   const epochUnknown = FORMATS_WITHOUT_EPOCH.has(inventory.format);
   const affected: AffectedPackage[] = [];
@@ -64,14 +69,14 @@ export function matchInventory(
       if (!isTracked(pkg, lookup)) untracked.add(pkg.name);
       continue;
     }
-    const fixed = fixedEvr(candidate);
+    const { fixed } = candidate;
     const installed =
       epochUnknown && pkg.evr.epoch === 0 ? { ...pkg.evr, epoch: fixed.epoch } : pkg.evr;
     if (compareEvr(installed, fixed) >= 0) continue;
     affected.push({
       package: pkg.name,
       installed: formatEvr(pkg.evr),
-      fixed: formatEvr(withDist(fixed, changeSet.dist)),
+      fixed: fixed.text,
       sourcePackage: candidate.change.sourcePackage,
       cves: candidate.change.cves,
       severity: candidate.change.severity,
@@ -101,58 +106,47 @@ export function matchInventory(
   };
 }
 
-function indexChanges(changes: readonly SourceChange[]): {
-  bySource: Map<string, SourceChange>;
-  byBinary: Map<string, Candidate>;
-} {
-  const bySource = new Map<string, SourceChange>();
-  const claims = new Map<
-    string,
-    { sourcePackage: string; specPath: string; candidate: Candidate }[]
-  >();
+function indexChanges(
+  changes: readonly SourceChange[],
+  dist: string,
+): { bySource: Map<string, Candidate>; byBinary: Map<string, Candidate> } {
+  const candidate = (change: SourceChange, binary: BinaryPackage | undefined): Candidate => {
+    // `to` is non-null: removed changes are skipped below.
+    const evr = parseEvr(binary?.evr ?? change.to ?? '');
+    return { change, binary, fixed: { ...evr, text: formatEvr(withDist(evr, dist)) } };
+  };
+  const bySource = new Map<string, Candidate>();
+  const claims = new Map<string, { sourcePackage: string; specPath: string; c: Candidate }[]>();
   for (const change of changes) {
     if (change.kind === 'removed' || change.to === null) continue;
-    bySource.set(change.sourcePackage, change);
+    bySource.set(change.sourcePackage, candidate(change, undefined));
     for (const binary of change.binaries) {
       const list = claims.get(binary.name) ?? [];
-      list.push({
-        sourcePackage: change.sourcePackage,
-        specPath: change.specPath,
-        candidate: { change, binary },
-      });
+      list.push({ ...change, c: candidate(change, binary) });
       claims.set(binary.name, list);
     }
   }
   // `kernel` is built by SPECS/kernel and by SPECS-SIGNED/kernel-signed-*: both can change
   // in one release, and the installed package must resolve to one of them consistently.
   const byBinary = new Map<string, Candidate>();
-  for (const [name, list] of claims) byBinary.set(name, preferredClaim(name, list)!.candidate);
+  for (const [name, list] of claims) byBinary.set(name, preferredClaim(name, list)!.c);
   return { bySource, byBinary };
 }
 
 function candidateFor(
   pkg: InstalledPackage,
-  bySource: Map<string, SourceChange>,
+  bySource: Map<string, Candidate>,
   byBinary: Map<string, Candidate>,
 ): Candidate | undefined {
   const viaBinary = byBinary.get(pkg.name);
   // The inventory's own SOURCERPM is the ground truth when present; the spec's
-  // subpackage map only fills in for formats that don't carry it.
+  // subpackage map only fills in for formats that don't carry it. A binary the changed
+  // spec doesn't list (renamed, dropped) falls back to the source's own new version.
   if (pkg.sourcePackage !== undefined) {
-    const change = bySource.get(pkg.sourcePackage);
-    if (change === undefined) return undefined;
-    return {
-      change,
-      binary: viaBinary?.change === change ? viaBinary.binary : undefined,
-    };
+    const viaSource = bySource.get(pkg.sourcePackage);
+    return viaSource && viaBinary?.change === viaSource.change ? viaBinary : viaSource;
   }
   return viaBinary;
-}
-
-/** The new EVR of the installed binary: its own when the spec lists it, else the source's. */
-function fixedEvr(candidate: Candidate): Evr {
-  // `to` is non-null: removed changes never become candidates.
-  return parseEvr(candidate.binary?.evr ?? candidate.change.to ?? '');
 }
 
 function withDist(evr: Evr, dist: string): Evr {

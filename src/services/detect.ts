@@ -1,4 +1,6 @@
+import { rpmvercmp } from '../domain/rpmvercmp.js';
 import type { ReleaseInfo } from '../domain/types.js';
+import { newestRelease } from '../sources/releases.js';
 import { releasePublished } from '../events/cloud-events.js';
 import type { DetectorCursor, ReleaseRecord } from '../store/records.js';
 import type { Runtime } from './runtime.js';
@@ -51,7 +53,9 @@ async function detectOnce(rt: Runtime): Promise<DetectedRelease[]> {
   const known = new Set(cursor?.value.knownTags ?? []);
   const fresh = watched
     .filter((r) => !known.has(r.tag))
-    .sort((a, b) => a.publishedAt.localeCompare(b.publishedAt));
+    // Oldest first by the version in the tag (publish order can differ), so each release's
+    // previous one is recorded, and its spec blobs cached, before it.
+    .sort((a, b) => rpmvercmp(a.tag, b.tag));
   const announceOnFirstRun = new Set(
     config.NOTIFY_ON_FIRST_RUN ? newestPerLine(watched).map((r) => r.tag) : [],
   );
@@ -140,12 +144,8 @@ async function saveCursor(rt: Runtime, next: DetectorCursor): Promise<void> {
 }
 
 function newestPerLine(releases: ReleaseInfo[]): ReleaseInfo[] {
-  const newest = new Map<string, ReleaseInfo>();
-  for (const r of releases) {
-    const seen = newest.get(r.line);
-    if (!seen || r.publishedAt > seen.publishedAt) newest.set(r.line, r);
-  }
-  return [...newest.values()];
+  const lines = new Set(releases.map((r) => r.line));
+  return [...lines].flatMap((line) => newestRelease(releases, line) ?? []);
 }
 
 function summarize(record: ReleaseRecord): DetectedRelease {

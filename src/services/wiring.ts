@@ -7,6 +7,7 @@ import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identi
 import { EventGridPublisher } from '../events/event-grid-publisher.js';
 import type { EventPublisher } from '../events/publisher.js';
 import { packageVersion } from '../package-info.js';
+import type { BlobCache } from '../sources/blob-cache.js';
 import { fetchChangeSet } from '../sources/changeset-source.js';
 import { createGitHubClient } from '../sources/github-client.js';
 import { fetchOval } from '../sources/oval-source.js';
@@ -26,7 +27,11 @@ export const consoleLog: Log = {
 };
 
 /** The release source on GitHub: conditional listing, change sets from git trees and specs. */
-export function createReleaseSource(config: Config, log: Log): ReleaseSource {
+export function createReleaseSource(
+  config: Config,
+  log: Log,
+  blobCache?: BlobCache,
+): ReleaseSource {
   const gh = createGitHubClient({
     apiUrl: config.GITHUB_API_URL,
     token: config.GITHUB_TOKEN,
@@ -45,6 +50,7 @@ export function createReleaseSource(config: Config, log: Log): ReleaseSource {
       const oval = config.AZL_OVAL_URL ? await fetchOval(config.AZL_OVAL_URL) : undefined;
       return fetchChangeSet(gh, config.AZL_REPO, release, previousRelease(all, release), {
         ...(oval ? { oval } : {}),
+        ...(blobCache ? { blobCache } : {}),
       });
     },
   };
@@ -93,7 +99,7 @@ export async function buildRuntime(
   return {
     config,
     store,
-    releases: overrides.releases ?? createReleaseSource(config, log),
+    releases: overrides.releases ?? createReleaseSource(config, log, store.gitObjects),
     core: overrides.core ?? createMatchCore(),
     notifier: overrides.notifier ?? createNotifier(config, log),
     now: overrides.now ?? (() => new Date()),

@@ -10,6 +10,7 @@ import type {
   LedgerEntry,
   ReleaseRecord,
 } from './records.js';
+import type { BlobCache } from '../sources/blob-cache.js';
 import type { Store, StoredInventory } from './store.js';
 
 /** Container names; a prefix lets several deployments (or test files) share one account. */
@@ -20,6 +21,7 @@ export const CONTAINERS = [
   'ledger',
   'digests',
   'deadletters',
+  'gitobjects',
 ] as const;
 type ContainerName = (typeof CONTAINERS)[number];
 
@@ -35,6 +37,7 @@ const CURSOR_BLOB = 'detector-cursor.json';
  * - ledger/{key}.json                                 LedgerEntry (create-if-absent, then If-Match)
  * - digests/{subscription}/{channel}/{tag}.json       DigestItem, one blob per queued release
  * - deadletters/{kind}/{date}/{uuid}.json             DeadLetter
+ * - gitobjects/{sha}                                  spec blob text or spec-root listing (immutable)
  */
 export class BlobStore implements Store {
   private readonly c: Record<ContainerName, JsonContainer>;
@@ -46,6 +49,17 @@ export class BlobStore implements Store {
         new JsonContainer(service.getContainerClient(prefix + name)),
       ]),
     ) as Record<ContainerName, JsonContainer>;
+  }
+
+  get gitObjects(): BlobCache {
+    const container = this.c.gitobjects;
+    return {
+      get: async (sha) => (await container.readText(sha))?.value,
+      // Create-if-absent: a concurrent writer stored the same bytes, so losing is fine.
+      put: async (sha, text) => {
+        await container.createText(sha, text);
+      },
+    };
   }
 
   async ensureReady(): Promise<void> {

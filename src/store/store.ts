@@ -8,6 +8,8 @@ import type {
   ReleaseRecord,
 } from './records.js';
 
+import type { BlobCache } from '../sources/blob-cache.js';
+
 export type { Versioned } from './json-container.js';
 
 /** An inventory as the user uploaded it; parsed again on every match so parser fixes apply. */
@@ -30,6 +32,13 @@ export interface Store {
   createRelease(record: ReleaseRecord): Promise<boolean>;
   getRelease(tag: string): Promise<ReleaseRecord | undefined>;
   listReleaseTags(): Promise<string[]>;
+
+  /**
+   * Git objects (spec blobs, spec-root listings) by sha. They are immutable, so the "to"
+   * side of one release is served from here as the "from" side of the next: each spec
+   * version is fetched from GitHub once per deployment.
+   */
+  readonly gitObjects: BlobCache;
 
   getCursor(): Promise<Versioned<DetectorCursor> | undefined>;
   /** Create-if-absent when `etag` is undefined, If-Match otherwise; false on a lost race. */

@@ -1,10 +1,12 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../support/fake-github.js';
-import { runCli } from '../support/cli.js';
+import { BIN, runCli } from '../support/cli.js';
 import { validateCard } from '../../src/notify/teams/validate.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -150,6 +152,20 @@ describe('azl-notifier check against the fake GitHub', () => {
       expect(run.stdout).toMatch(
         new RegExp(`^${a.package}\\s+${a.installed.replace(/\./g, '\\.')}\\s`, 'm'),
       );
+  });
+
+  it('shows progress on stderr only when stderr is a terminal', async () => {
+    // `script` (util-linux) gives the CLI a pseudo-terminal; stdout still goes to a file,
+    // so what `script` captures is exactly what the user's terminal would show on stderr.
+    const out = join(mkdtempSync(join(tmpdir(), 'azl-tty-')), 'out.json');
+    const command = `${process.execPath} ${BIN} check -i ${latest.inventory} -r ${latest.key.release} -f json > ${out}`;
+    const { stdout: tty } = await promisify(execFile)('script', ['-qec', command, '/dev/null'], {
+      env: { ...process.env, ...env() },
+    });
+    expect(tty).toMatch(/reading changed specs \d+\/\d+/);
+    expect(fromCli(JSON.parse(readFileSync(out, 'utf8')) as CheckJson)).toEqual(
+      fromKey(latest.key),
+    );
   });
 
   it('prints Markdown for pull-request comments', async () => {

@@ -8,6 +8,7 @@ import { BlobStore } from '../../src/store/blob-store.js';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { FakeGitHub } from '../support/fake-github.js';
 import { startTestAzurite } from '../support/azurite.js';
+import { readReleases } from '../support/release-fixtures.js';
 
 /** The detector against the fake GitHub over HTTP and real storage. */
 let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
@@ -75,4 +76,34 @@ describe('detectReleases', () => {
     expect(github.counts().tree).toBe(2);
     expect(events).toHaveLength(1);
   });
+
+  it('reads each spec version from GitHub once: the next release takes its "from" side from storage', async () => {
+    const own = await FakeGitHub.start({ unpublishedTags: [APRIL_LATE, MAY] });
+    try {
+      const { rt } = await freshRuntime({ GITHUB_API_URL: own.url });
+      await detectReleases(rt); // first run: baseline up to 3.0.20260401-3.0
+      own.publish(APRIL_LATE);
+      await detectReleases(rt);
+      own.publish(MAY);
+      own.resetCounts();
+      const found = await detectReleases(rt);
+      expect(found.map((r) => [r.tag, r.status])).toEqual([[MAY, 'published']]);
+
+      const changes = (tag: string) => readReleases().find((r) => r.tag === tag)?.changes ?? [];
+      const mayShas = new Set(
+        changes(MAY)
+          .flatMap((c) => [c.from_blob, c.to_blob])
+          .filter(Boolean),
+      );
+      const cachedByApril = new Set(changes(APRIL_LATE).map((c) => c.to_blob));
+      const alreadyStored = [...mayShas].filter((sha) => cachedByApril.has(sha)).length;
+      expect(alreadyStored).toBeGreaterThan(0);
+      expect(own.counts().blob).toBe(mayShas.size - alreadyStored);
+    } finally {
+      await own.close();
+    }
+  });
 });
+
+const APRIL_LATE = '3.0.20260414-3.0';
+const MAY = '3.0.20260429-3.0';
