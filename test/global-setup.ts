@@ -1,0 +1,10 @@
+import { ensureBuilt } from './support/built.js';
+
+/**
+ * Several test files run the compiled product as a child process (the CLI, `npm start`).
+ * `npm test` builds first; this covers a bare `npx vitest run`, and builds once here rather
+ * than racing in several test files at the same time.
+ */
+export default function setup(): void {
+  ensureBuilt('dist/src/cli/main.js');
+}
