@@ -5,7 +5,8 @@ import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { newWebhookLimiter, postToWebhook } from '../../src/notify/teams/sender.js';
 import { buildReleaseCard, toTeamsMessage } from '../../src/notify/teams/card.js';
-import { GEN2_CASE, contextFor, matchResultFromAnswerKey } from '../helpers/notify-fixtures.js';
+import { GEN2_CASE } from '../support/fixtures.js';
+import { contextFor, matchResultFromAnswerKey } from '../helpers/notify-fixtures.js';
 
 /**
  * A real HTTP sink on 127.0.0.1 standing in for a Teams webhook. Each test scripts its

@@ -18,6 +18,7 @@ import { startLocalRuntime } from '../../src/local/local-runtime.js';
 import type { LocalRuntime } from '../../src/local/local-runtime.js';
 import { startTestAzurite } from '../support/azurite.js';
 import { FakeGitHub } from '../support/fake-github.js';
+import { localRuntimeSettings } from '../support/local-settings.js';
 import { startTeamsSink } from '../support/teams-sink.js';
 
 /**
@@ -72,15 +73,8 @@ beforeAll(async () => {
   ]);
   dataDir = await mkdtemp(path.join(tmpdir(), 'azl-tracing-'));
   const config = loadConfig({
-    GITHUB_API_URL: github.url,
-    AZL_REPO: github.repoSlug,
+    ...localRuntimeSettings({ github, adminKey: ADMIN_KEY, dataDir }),
     AzureWebJobsStorage: azurite.connectionString,
-    ALLOW_INSECURE_WEBHOOKS: 'true',
-    ADMIN_KEY,
-    PORT: '0',
-    DATA_DIR: dataDir,
-    DETECT_SCHEDULE: '0 0 0 1 1 *',
-    DIGEST_SCHEDULE: '0 0 0 1 1 *',
   });
   const quiet = { info: () => {}, warn: () => {}, error: () => {} };
   local = await startLocalRuntime(config, FUNCTIONS, quiet);
