@@ -18,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**', 'bench/**', 'src/cli/**', 'src/local/**'],
+    files: ['test/**', 'bench/**', 'scripts/**', 'src/cli/**', 'src/local/**'],
     rules: { 'no-console': 'off' },
   },
   {

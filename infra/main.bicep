@@ -118,6 +118,10 @@ param smtpUrl string = ''
 @description('HMAC key for unsubscribe and confirmation links (SIGNING_KEY). azd supplies it with secretOrRandomPassword: generated once, then read back from Key Vault on every later provision.')
 param signingKey string
 
+@secure()
+@description('Admin key (ADMIN_KEY): the x-functions-key that grants admin access on the API, including the token-or-admin routes whose handlers check it themselves. Generated once by azd with secretOrRandomPassword and kept in Key Vault; the postdeploy hook also registers it as the host function key "admin", so the same key passes the host on function-level routes.')
+param adminKey string
+
 @minValue(40)
 @maxValue(1000)
 @description('Flex Consumption scale-out ceiling. 40 is the plan\'s minimum and plenty for a notifier; it also caps cost.')
@@ -248,6 +252,7 @@ module keyVault 'app/keyvault.bicep' = {
     githubToken: githubToken
     smtpUrl: smtpUrl
     signingKey: signingKey
+    adminKey: adminKey
   }
 }
 
@@ -276,6 +281,7 @@ var productSettings = {
   EVENTGRID_TOPIC_ENDPOINT: eventGrid.outputs.endpoint
   STORAGE_ACCOUNT_URL: storage.outputs.primaryBlobEndpoint
   SIGNING_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.signingKeySecretUri})'
+  ADMIN_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.adminKeySecretUri})'
 }
 
 var githubSettings = empty(githubToken) ? {} : {

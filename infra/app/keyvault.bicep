@@ -15,6 +15,9 @@ param smtpUrl string = ''
 @secure()
 param signingKey string
 
+@secure()
+param adminKey string
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
   location: location
@@ -40,6 +43,14 @@ resource signingKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
   }
 }
 
+resource adminKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'admin-key'
+  properties: {
+    value: adminKey
+  }
+}
+
 // Optional secrets exist only when a value was given: a reference to a missing secret would
 // hand the app the literal "@Microsoft.KeyVault(...)" text instead of failing loudly.
 resource githubTokenSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(githubToken)) {
@@ -61,5 +72,6 @@ resource smtpUrlSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!emp
 output name string = vault.name
 // Versionless URIs (vaultUri ends with '/'), so rotation needs no redeploy.
 output signingKeySecretUri string = '${vault.properties.vaultUri}secrets/${signingKeySecret.name}'
+output adminKeySecretUri string = '${vault.properties.vaultUri}secrets/${adminKeySecret.name}'
 output githubTokenSecretUri string = '${vault.properties.vaultUri}secrets/github-token'
 output smtpUrlSecretUri string = '${vault.properties.vaultUri}secrets/smtp-url'

@@ -1,4 +1,5 @@
-# Windows twin of postdeploy.sh: creates the Event Grid subscriptions after `azd deploy`.
+# Windows twin of postdeploy.sh: creates the Event Grid subscriptions after `azd deploy`, then
+# registers the admin key (Key Vault secret admin-key) as the host function key "admin".
 # See postdeploy.sh for why this cannot run during provisioning.
 $ErrorActionPreference = 'Stop'
 
@@ -25,9 +26,29 @@ for ($attempt = 1; $attempt -le 6; $attempt++) {
     --output none
   if ($LASTEXITCODE -eq 0) {
     Write-Host "postdeploy: Event Grid subscriptions are in place."
-    exit 0
+    break
+  }
+  if ($attempt -eq 6) {
+    Write-Error "postdeploy: giving up; rerun with 'azd hooks run postdeploy'"
   }
   Write-Warning "postdeploy: functions not visible to Event Grid yet (attempt $attempt); retrying in 30s"
   Start-Sleep -Seconds 30
 }
-Write-Error "postdeploy: giving up; rerun with 'azd hooks run postdeploy'"
+
+# The key goes from Key Vault straight into the host's key store; --output none keeps az from
+# printing it (its answer echoes the key value).
+$adminKey = az keyvault secret show --only-show-errors --vault-name $env:AZURE_KEY_VAULT_NAME `
+  --name admin-key --query value --output tsv
+if ($LASTEXITCODE -ne 0) {
+  Write-Error "postdeploy: cannot read admin-key from Key Vault $env:AZURE_KEY_VAULT_NAME (needs Key Vault Secrets Officer); see docs/deploy.md"
+}
+az functionapp keys set --only-show-errors `
+  --subscription $env:AZURE_SUBSCRIPTION_ID `
+  --resource-group $env:AZURE_RESOURCE_GROUP `
+  --name $env:AZURE_FUNCTION_NAME `
+  --key-type functionKeys --key-name admin --key-value $adminKey `
+  --output none
+if ($LASTEXITCODE -ne 0) {
+  Write-Error "postdeploy: could not register the admin key; rerun with 'azd hooks run postdeploy'"
+}
+Write-Host "postdeploy: the admin key is registered as the host function key 'admin'."

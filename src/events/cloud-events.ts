@@ -53,6 +53,12 @@ export interface AppCloudEvent<T extends EventType = EventType> {
   time: string;
   datacontenttype: 'application/json';
   data: EventDataByType[T];
+  /**
+   * CloudEvents distributed-tracing extension: the W3C trace context of the span that
+   * published the event (src/events/tracing.ts). Absent when telemetry is off.
+   */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 const DATA_SCHEMAS = {

@@ -40,5 +40,14 @@ function toSendInput(e: AppCloudEvent): SendCloudEventInput<unknown> {
     time: new Date(e.time),
     datacontenttype: e.datacontenttype,
     data: e.data,
+    // Extension attributes travel as top-level CloudEvent attributes, as the tracing extension wants.
+    ...(e.traceparent
+      ? {
+          extensionAttributes: {
+            traceparent: e.traceparent,
+            ...(e.tracestate ? { tracestate: e.tracestate } : {}),
+          },
+        }
+      : {}),
   };
 }

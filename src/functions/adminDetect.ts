@@ -6,6 +6,7 @@ import type {
   InvocationContext,
 } from '@azure/functions';
 import { handleHttp, json } from '../api/http.js';
+import { inInvocationSpan } from '../events/tracing.js';
 import { detectReleases } from '../services/detect.js';
 import { runtimeFor } from '../services/runtime.js';
 
@@ -14,10 +15,12 @@ export function adminDetectHandler(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleHttp(request, context, async () => {
-    const releases = await detectReleases(await runtimeFor(context));
-    return json(200, { releases });
-  });
+  return handleHttp(request, context, () =>
+    inInvocationSpan(context, async () => {
+      const releases = await detectReleases(await runtimeFor(context));
+      return json(200, { releases });
+    }),
+  );
 }
 
 export const options: HttpFunctionOptions = {

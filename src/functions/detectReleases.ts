@@ -1,5 +1,6 @@
 import { app } from '@azure/functions';
 import type { InvocationContext, Timer, TimerFunctionOptions } from '@azure/functions';
+import { inInvocationSpan } from '../events/tracing.js';
 import { detectReleases } from '../services/detect.js';
 import { runtimeFor } from '../services/runtime.js';
 
@@ -8,8 +9,10 @@ export async function detectReleasesHandler(
   _timer: Timer,
   context: InvocationContext,
 ): Promise<void> {
-  const found = await detectReleases(await runtimeFor(context));
-  context.log(`detectReleases: ${found.length} new release(s)`);
+  await inInvocationSpan(context, async () => {
+    const found = await detectReleases(await runtimeFor(context));
+    context.log(`detectReleases: ${found.length} new release(s)`);
+  });
 }
 
 export const options: TimerFunctionOptions = {

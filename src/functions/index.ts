@@ -3,6 +3,8 @@
  * registers them with the host. The table below lists the same registrations so the local
  * runtime can serve them exactly as the host would, without a second list to keep in step.
  */
+// First: telemetry must be running before any function registers (see src/start-telemetry.ts).
+import '../start-telemetry.js';
 import type {
   EventGridFunctionOptions,
   HttpFunctionOptions,

@@ -1,6 +1,7 @@
 import { app } from '@azure/functions';
 import type { EventGridFunctionOptions, InvocationContext } from '@azure/functions';
 import { EVENT_TYPES, readEvent } from '../events/cloud-events.js';
+import { inEventSpan } from '../events/tracing.js';
 import { matchShard } from '../services/match.js';
 import { runtimeFor } from '../services/runtime.js';
 
@@ -9,13 +10,15 @@ export async function matchSubscribersHandler(
   event: unknown,
   context: InvocationContext,
 ): Promise<void> {
-  const read = readEvent(event, EVENT_TYPES.matchRequested);
-  if (!read.ok) return context.error(`matchSubscribers: dropped event: ${read.error}`);
-  const outcome = await matchShard(await runtimeFor(context), read.event.data);
-  context.log(
-    `matchSubscribers ${read.event.id}: ${outcome.affected} affected, ` +
-      `${outcome.notificationsRequested} notifications, ${outcome.digestItemsQueued} digest items`,
-  );
+  return inEventSpan(context, event, async () => {
+    const read = readEvent(event, EVENT_TYPES.matchRequested);
+    if (!read.ok) return context.error(`matchSubscribers: dropped event: ${read.error}`);
+    const outcome = await matchShard(await runtimeFor(context), read.event.data);
+    context.log(
+      `matchSubscribers ${read.event.id}: ${outcome.affected} affected, ` +
+        `${outcome.notificationsRequested} notifications, ${outcome.digestItemsQueued} digest items`,
+    );
+  });
 }
 
 export const options: EventGridFunctionOptions<unknown> = { handler: matchSubscribersHandler };

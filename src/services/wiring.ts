@@ -6,6 +6,7 @@ import type { ChangeSet } from '../domain/types.js';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { EventGridPublisher } from '../events/event-grid-publisher.js';
 import type { EventPublisher } from '../events/publisher.js';
+import { tracingPublisher } from '../events/tracing.js';
 import { packageVersion } from '../package-info.js';
 import type { BlobCache } from '../sources/blob-cache.js';
 import { fetchChangeSet } from '../sources/changeset-source.js';
@@ -104,6 +105,7 @@ export async function buildRuntime(
     notifier: overrides.notifier ?? createNotifier(config, log),
     now: overrides.now ?? (() => new Date()),
     log,
-    publisher: overrides.publisher,
+    // Every event carries the trace context of the span that published it.
+    publisher: tracingPublisher(overrides.publisher),
   };
 }

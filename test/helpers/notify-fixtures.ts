@@ -1,48 +1,14 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { AffectedPackage, MatchResult, Severity } from '../../src/domain/types.js';
 import { SEVERITIES } from '../../src/domain/types.js';
 import type { NotificationContext } from '../../src/notify/context.js';
+import { GEN2_CASE, readAnswerKey, releaseRecord } from '../support/fixtures.js';
+import type { FixtureRelease } from '../support/fixtures.js';
 
 /**
  * MatchResults built straight from the real answer keys and release records in
  * test/fixtures, so notifier tests run on real package names, versions and CVE ids
  * without depending on the matcher.
  */
-const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
-const ANSWERS = `${FIXTURES}answers/`;
-
-interface AnswerKey {
-  release: string;
-  affected: {
-    package: string;
-    installed: string;
-    available: string;
-    source_package: string;
-    cves: string[];
-  }[];
-}
-
-interface ReleaseRecord {
-  tag: string;
-  date: string;
-  previous_tag?: string;
-  commits?: { subject: string }[];
-}
-
-const releases = JSON.parse(
-  readFileSync(`${FIXTURES}azurelinux-3.0/releases.json`, 'utf8'),
-) as ReleaseRecord[];
-
-export const answerKeyFiles = (): string[] =>
-  readdirSync(ANSWERS)
-    .filter((f) => f.endsWith('.json'))
-    .sort();
-
-export function readAnswerKey(file: string): AnswerKey {
-  return JSON.parse(readFileSync(`${ANSWERS}${file}`, 'utf8')) as AnswerKey;
-}
-
 const rank = (s: Severity) => SEVERITIES.indexOf(s);
 const worse = (a: Severity, b: Severity): Severity => (rank(a) >= rank(b) ? a : b);
 
@@ -51,7 +17,7 @@ const worse = (a: Severity, b: Severity): Severity => (rank(a) >= rank(b) ? a : 
  * `[AutoPR- Security] Patch sudo for CVE-2026-35535 [HIGH] (#16694)`. CVEs no title rates
  * stay `unknown`, as the product reports them.
  */
-function severitiesFromCommitSubjects(record: ReleaseRecord): Map<string, Severity> {
+function severitiesFromCommitSubjects(record: FixtureRelease): Map<string, Severity> {
   const out = new Map<string, Severity>();
   for (const { subject } of record.commits ?? []) {
     const tag = /\[(critical|high|medium|low)\]/i.exec(subject)?.[1]?.toLowerCase() as
@@ -62,12 +28,6 @@ function severitiesFromCommitSubjects(record: ReleaseRecord): Map<string, Severi
     }
   }
   return out;
-}
-
-export function releaseRecord(tag: string): ReleaseRecord {
-  const record = releases.find((r) => r.tag === tag);
-  if (!record) throw new Error(`no release ${tag} in fixtures`);
-  return record;
 }
 
 export function matchResultFromAnswerKey(file: string): MatchResult {
@@ -122,7 +82,7 @@ export function withSummary(
 
 /** A synthetic match of `count` packages across many sources, for size limits. */
 export function syntheticMatch(count: number): MatchResult {
-  const base = matchResultFromAnswerKey('gen2-202604.13.0__3.0.20260429-3.0.json');
+  const base = matchResultFromAnswerKey(GEN2_CASE);
   const sevs: Severity[] = ['critical', 'high', 'medium', 'low', 'unknown'];
   const affected: AffectedPackage[] = Array.from({ length: count }, (_, i) => {
     const severity = sevs[i % sevs.length] ?? 'unknown';
@@ -140,8 +100,6 @@ export function syntheticMatch(count: number): MatchResult {
   });
   return withSummary(base.release, affected);
 }
-
-export const GEN2_CASE = 'gen2-202604.13.0__3.0.20260429-3.0.json';
 
 export function contextFor(result: MatchResult, name = 'aks-prod-weu'): NotificationContext {
   return {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/security/tokens.js';
 import { parseMime, partOfType } from '../helpers/mime.js';
 import { api, recordedChangeSet, startApiEnv, type ApiEnv } from '../support/api-env.js';
+import { GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
 
 const FIX = new URL('../fixtures/', import.meta.url);
 const GEN2 = readFileSync(
@@ -10,11 +11,7 @@ const GEN2 = readFileSync(
   'utf8',
 );
 const GEN2_CDX = readFileSync(new URL('inventories/gen2.cdx.json', FIX), 'utf8');
-const ANSWER = JSON.parse(
-  readFileSync(new URL('answers/gen2-202604.13.0__3.0.20260429-3.0.json', FIX), 'utf8'),
-) as {
-  affected: { package: string; installed: string; available: string; source_package: string }[];
-};
+const ANSWER = readAnswerKey(GEN2_CASE);
 
 let env: ApiEnv;
 beforeAll(async () => {

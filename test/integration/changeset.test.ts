@@ -18,7 +18,7 @@ import {
   fixtureReleases,
   type FixtureChange,
   type FixtureRelease,
-} from '../support/azl-fixtures.js';
+} from '../support/fixtures.js';
 
 const REPO = 'microsoft/azurelinux';
 const pairs = fixtureReleases().filter(

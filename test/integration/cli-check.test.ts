@@ -1,32 +1,23 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../support/fake-github.js';
 import { BIN, runCli } from '../support/cli.js';
+import {
+  answerKeyFiles,
+  answerKeyInventoryPath,
+  fixtureReleases,
+  GEN2_CASE,
+  readAnswerKey,
+} from '../support/fixtures.js';
+import type { AnswerKey } from '../support/fixtures.js';
 import { validateCard } from '../../src/notify/teams/validate.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
-
-interface AnswerKey {
-  release: string;
-  affected: {
-    package: string;
-    installed: string;
-    available: string;
-    source_package: string;
-    cves: string[];
-  }[];
-  unmapped_binaries: string[];
-}
-
-interface ReleaseRecord {
-  tag: string;
-  changes?: unknown[];
-}
 
 interface CheckJson {
   release: {
@@ -48,22 +39,14 @@ interface CheckJson {
   summary: { affected: number; cves: number; bySeverity: Record<string, number> };
 }
 
-const releases = JSON.parse(
-  readFileSync(join(fixtures, 'azurelinux-3.0/releases.json'), 'utf8'),
-) as ReleaseRecord[];
 const changedSpecs = (tag: string): number =>
-  releases.find((r) => r.tag === tag)?.changes?.length ?? 0;
+  fixtureReleases().find((r) => r.tag === tag)?.changes?.length ?? 0;
 
-const answerKeys = readdirSync(join(fixtures, 'answers'))
-  .filter((f) => f.endsWith('.json'))
-  .map((file) => {
-    const [inventory] = file.replace(/\.json$/, '').split('__') as [string];
-    return {
-      file,
-      inventory: join(fixtures, `inventories/aks-azurelinuxv3-${inventory}.rpm-qa.txt`),
-      key: JSON.parse(readFileSync(join(fixtures, 'answers', file), 'utf8')) as AnswerKey,
-    };
-  });
+const answerKeys = answerKeyFiles().map((file) => ({
+  file,
+  inventory: answerKeyInventoryPath(file),
+  key: readAnswerKey(file),
+}));
 
 /** One comparable line per affected package: name, versions and the CVE set. */
 const fromKey = (key: AnswerKey): string[] =>
@@ -118,7 +101,7 @@ describe('azl-notifier check against the fake GitHub', () => {
     },
   );
 
-  const latest = answerKeys.find((a) => a.file === 'gen2-202604.13.0__3.0.20260429-3.0.json')!;
+  const latest = answerKeys.find((a) => a.file === GEN2_CASE)!;
 
   it.each(['gen2.rpm-qf.txt', 'gen2.cdx.json', 'gen2.spdx.json', 'aks-release-notes-gen2.txt'])(
     'reads %s (other inventory formats) to the same answer',
@@ -267,7 +250,7 @@ describe('azl-notifier check errors: one line, no stack trace, a usable exit cod
 });
 
 function latest(): (typeof answerKeys)[number] {
-  return answerKeys.find((a) => a.file === 'gen2-202604.13.0__3.0.20260429-3.0.json')!;
+  return answerKeys.find((a) => a.file === GEN2_CASE)!;
 }
 
 describe('azl-notifier render: exactly what a subscriber would receive', () => {

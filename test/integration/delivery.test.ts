@@ -1,13 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import type { Channel, Subscription } from '../../src/domain/subscription.js';
 import type { AppCloudEvent } from '../../src/events/cloud-events.js';
 import { deliverNotification, RetryLaterError } from '../../src/services/deliver.js';
 import { sendDigests } from '../../src/services/digests.js';
 import { matchShard } from '../../src/services/match.js';
 import type { Runtime } from '../../src/services/runtime.js';
-import { createSubscription } from '../../src/services/subscriptions.js';
 import { buildRuntime, createReleaseSource } from '../../src/services/wiring.js';
 import { parseMime } from '../helpers/mime.js';
 import { FakeGitHub } from '../support/fake-github.js';
@@ -48,14 +49,33 @@ async function recordRelease(tag: string) {
   });
 }
 
-async function subscribe(name: string, channels: unknown[]) {
-  return createSubscription(rt, {
+type NewChannel = DistributiveOmit<Channel, 'id'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * Seeds a subscription straight into the store, as the API would leave it once every email
+ * address is confirmed: channel ids `teams-1`, `email-1`, ... in order of type, as the API
+ * numbers them. Delivery, not the API, is what this file tests.
+ */
+async function subscribe(name: string, channels: NewChannel[]): Promise<Subscription> {
+  const now = clock.toISOString();
+  const counters = { teams: 0, email: 0 };
+  const subscription: Subscription = {
+    id: randomUUID(),
     name,
     lines: ['3.0'],
-    channels: channels as never,
-    inventories: [{ name: 'pool', content: gen2 }],
+    channels: channels.map((c): Channel => {
+      const id = `${c.type}-${++counters[c.type]}`;
+      return c.type === 'email' ? { ...c, id, confirmedAt: now } : { ...c, id };
+    }),
     filters: {},
-  });
+    inventoryNames: ['pool'],
+    tokenHash: `sha256:${'0'.repeat(64)}`, // no token opens it: only the pipeline reads it
+    createdAt: now,
+    updatedAt: now,
+  };
+  await rt.store.createSubscription(subscription, [{ name: 'pool', content: gen2 }]);
+  return subscription;
 }
 
 beforeAll(async () => {
@@ -239,7 +259,7 @@ describe('digests', () => {
   it('sends a weekly heartbeat only to those who asked, only when nothing matched, once a week', async () => {
     // Confirmed (created) on Wednesday; the digests go out on Mondays at 07:00 UTC.
     clock = new Date('2026-05-06T10:00:00Z');
-    const weekly = { type: 'email', frequency: 'weekly', weekday: 1, hourUtc: 7 };
+    const weekly = { type: 'email', frequency: 'weekly', weekday: 1, hourUtc: 7 } as const;
     const beat = await subscribe('beat', [
       { ...weekly, address: 'beat@example.com', heartbeat: true },
     ]);

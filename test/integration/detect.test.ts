@@ -8,7 +8,7 @@ import { BlobStore } from '../../src/store/blob-store.js';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { FakeGitHub } from '../support/fake-github.js';
 import { startTestAzurite } from '../support/azurite.js';
-import { readReleases } from '../support/release-fixtures.js';
+import { fixtureReleases } from '../support/fixtures.js';
 
 /** The detector against the fake GitHub over HTTP and real storage. */
 let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
@@ -89,7 +89,7 @@ describe('detectReleases', () => {
       const found = await detectReleases(rt);
       expect(found.map((r) => [r.tag, r.status])).toEqual([[MAY, 'published']]);
 
-      const changes = (tag: string) => readReleases().find((r) => r.tag === tag)?.changes ?? [];
+      const changes = (tag: string) => fixtureReleases().find((r) => r.tag === tag)?.changes ?? [];
       const mayShas = new Set(
         changes(MAY)
           .flatMap((c) => [c.from_blob, c.to_blob])

@@ -88,4 +88,21 @@ describe('EventGridPublisher through the real @azure/eventgrid client', () => {
     );
     expect(shards).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
+
+  it('carries the trace context as the CloudEvents tracing extension attributes', async () => {
+    requests.length = 0;
+    // A W3C example trace context (www.w3.org/TR/trace-context, section 3.2.2.1).
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const event = {
+      ...notificationRequested(
+        { subscriptionId: 's', channelId: 'c', releaseTag: 't' },
+        new Date(),
+      ),
+      traceparent,
+      tracestate: 'congo=t61rcWkgMzE',
+    };
+    await publisher().publish([event]);
+    const [sent] = JSON.parse(requests[0]!.body) as Record<string, unknown>[];
+    expect(sent).toMatchObject({ id: 't/s/c', traceparent, tracestate: 'congo=t61rcWkgMzE' });
+  });
 });

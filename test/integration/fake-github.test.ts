@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub, synthetic20Releases } from '../support/fake-github.js';
-import { fixturePackages, fixtureReleases, fixtureSpecStubs } from '../support/azl-fixtures.js';
+import { fixturePackages, fixtureReleases, fixtureSpecStubs } from '../support/fixtures.js';
 
 let fake: FakeGitHub;
 let api = '';

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { azuriteConnectionString } from '../../src/local/azurite.js';
 import { ensureBuilt } from '../support/built.js';
 import { FakeGitHub } from '../support/fake-github.js';
+import { localRuntimeSettings } from '../support/local-settings.js';
 import { startSmtpSink } from '../support/smtp-sink.js';
 import { startTeamsSink } from '../support/teams-sink.js';
 
@@ -44,15 +45,8 @@ async function startRuntime(): Promise<Started> {
   const child = spawn(process.execPath, [main], {
     env: {
       PATH: process.env.PATH,
-      GITHUB_API_URL: github.url,
-      AZL_REPO: github.repoSlug,
+      ...localRuntimeSettings({ github, adminKey: ADMIN_KEY, dataDir }),
       SMTP_URL: smtp.url,
-      ALLOW_INSECURE_WEBHOOKS: 'true',
-      ADMIN_KEY,
-      PORT: '0',
-      DATA_DIR: dataDir,
-      DETECT_SCHEDULE: '0 0 0 1 1 *',
-      DIGEST_SCHEDULE: '0 0 0 1 1 *',
       // One shard per subscription and one event at a time: the fan-out takes several
       // steps, and deliveries queue behind the remaining shards (the bus is FIFO).
       SHARD_SIZE: '1',

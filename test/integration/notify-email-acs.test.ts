@@ -6,7 +6,8 @@ import { renderReleaseEmail } from '../../src/notify/email/render.js';
 import { createEmailSender } from '../../src/notify/email/sender.js';
 import type { EmailSender } from '../../src/notify/email/sender.js';
 import { WindowRateLimiter } from '../../src/notify/rate-limit.js';
-import { GEN2_CASE, contextFor, matchResultFromAnswerKey } from '../helpers/notify-fixtures.js';
+import { GEN2_CASE } from '../support/fixtures.js';
+import { contextFor, matchResultFromAnswerKey } from '../helpers/notify-fixtures.js';
 
 /**
  * A fake Azure Communication Services Email endpoint on 127.0.0.1, speaking the REST API

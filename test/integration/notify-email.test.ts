@@ -6,12 +6,8 @@ import { renderDigestEmail, renderReleaseEmail } from '../../src/notify/email/re
 import { createEmailSender } from '../../src/notify/email/sender.js';
 import type { EmailSender } from '../../src/notify/email/sender.js';
 import { renderNotification } from '../../src/notify/preview.js';
-import {
-  GEN2_CASE,
-  contextFor,
-  matchResultFromAnswerKey,
-  readAnswerKey,
-} from '../helpers/notify-fixtures.js';
+import { GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
+import { contextFor, matchResultFromAnswerKey } from '../helpers/notify-fixtures.js';
 import { parseMime, partOfType } from '../helpers/mime.js';
 
 /** A real SMTP server on 127.0.0.1 capturing every message as raw bytes. */

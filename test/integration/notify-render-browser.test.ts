@@ -7,11 +7,10 @@ import type { DigestContext } from '../../src/notify/context.js';
 import { renderDigestEmail } from '../../src/notify/email/render.js';
 import { buildReleaseCard } from '../../src/notify/teams/card.js';
 import { launchChromium, renderCardInPage } from '../helpers/browser.js';
+import { GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
 import {
-  GEN2_CASE,
   contextFor,
   matchResultFromAnswerKey,
-  readAnswerKey,
   syntheticMatch,
 } from '../helpers/notify-fixtures.js';
 

@@ -7,7 +7,8 @@ import { newWebhookLimiter, postToWebhook } from '../../src/notify/teams/sender.
 import type { WebhookFetch } from '../../src/notify/teams/sender.js';
 import { safeFetch } from '../../src/security/ssrf.js';
 import { buildReleaseCard, toTeamsMessage } from '../../src/notify/teams/card.js';
-import { GEN2_CASE, contextFor, matchResultFromAnswerKey } from '../helpers/notify-fixtures.js';
+import { GEN2_CASE } from '../support/fixtures.js';
+import { contextFor, matchResultFromAnswerKey } from '../helpers/notify-fixtures.js';
 
 /**
  * A real HTTP sink on 127.0.0.1 standing in for a Teams webhook. Each test scripts its

@@ -13,6 +13,9 @@ import { InvocationContext } from '../../src/local/functions-classes.js';
 import { startLocalRuntime } from '../../src/local/local-runtime.js';
 import type { LocalRuntime } from '../../src/local/local-runtime.js';
 import { FakeGitHub } from '../support/fake-github.js';
+import { localRuntimeSettings } from '../support/local-settings.js';
+import { GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
+import type { AnswerKey } from '../support/fixtures.js';
 import { startSmtpSink } from '../support/smtp-sink.js';
 import { startTeamsSink } from '../support/teams-sink.js';
 import { startTestAzurite } from '../support/azurite.js';
@@ -24,20 +27,9 @@ import { startTestAzurite } from '../support/azurite.js';
  */
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
 const GEN2 = path.join(FIXTURES, 'inventories', 'aks-azurelinuxv3-gen2-202604.13.0.rpm-qa.txt');
-const ANSWER = path.join(FIXTURES, 'answers', 'gen2-202604.13.0__3.0.20260429-3.0.json');
 const ADMIN_KEY = 'test-admin-key';
 const PUBLIC_BASE = 'https://notify.example.com';
 const TAG = '3.0.20260429-3.0';
-
-interface AnswerKey {
-  affected: {
-    package: string;
-    installed: string;
-    available: string;
-    source_package: string;
-    cves: string[];
-  }[];
-}
 
 let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
 let github: FakeGitHub;
@@ -86,23 +78,15 @@ beforeAll(async () => {
   ]);
   dataDir = await mkdtemp(path.join(tmpdir(), 'azl-pipeline-'));
   gen2 = await readFile(GEN2, 'utf8');
-  answer = JSON.parse(await readFile(ANSWER, 'utf8')) as AnswerKey;
+  answer = readAnswerKey(GEN2_CASE);
   const config = loadConfig({
-    GITHUB_API_URL: github.url,
-    AZL_REPO: github.repoSlug,
+    ...localRuntimeSettings({ github, adminKey: ADMIN_KEY, dataDir }),
     AzureWebJobsStorage: azurite.connectionString,
     SMTP_URL: smtp.url,
     EMAIL_FROM: 'azl-notifier <notify@azl.example.com>',
-    ALLOW_INSECURE_WEBHOOKS: 'true',
-    ADMIN_KEY,
     // An https base, so mail carries RFC 8058's one-click header; the links are followed
     // here by taking their path and query to the local runtime.
     PUBLIC_BASE_URL: PUBLIC_BASE,
-    PORT: '0',
-    DATA_DIR: dataDir,
-    // Timers far away: detection runs through the admin endpoint, when the test says so.
-    DETECT_SCHEDULE: '0 0 0 1 1 *',
-    DIGEST_SCHEDULE: '0 0 0 1 1 *',
     LOCAL_BUS_RETRY_BASE_MS: '20',
     LOCAL_BUS_MAX_ATTEMPTS: '3',
   });

@@ -14,7 +14,7 @@ import {
   synthetic20Releases,
   type FakeGitHubOptions,
 } from '../support/fake-github.js';
-import { fixtureReleases } from '../support/azl-fixtures.js';
+import { fixtureReleases } from '../support/fixtures.js';
 
 const REPO = 'microsoft/azurelinux';
 const NEWEST = '3.0.20260429-3.0';

@@ -10,7 +10,7 @@ import { startLocalRuntime, type LocalRuntime } from '../../src/local/local-runt
 import type { Resolver } from '../../src/security/ssrf.js';
 import type { Store } from '../../src/store/store.js';
 import { startTestAzurite } from './azurite.js';
-import { fixturePackages, fixtureReleases } from './azl-fixtures.js';
+import { fixturePackages, fixtureReleases } from './fixtures.js';
 import { startSmtpSink, type CapturedMail } from './smtp-sink.js';
 import { startTeamsSink } from './teams-sink.js';
 

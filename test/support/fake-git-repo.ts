@@ -11,7 +11,7 @@ import {
   fixtureReleases,
   fixtureSpecStubs,
   type FixturePackage,
-} from './azl-fixtures.js';
+} from './fixtures.js';
 
 export interface TreeEntry {
   name: string;

@@ -19,7 +19,7 @@
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { fixtureReleases, type FixtureRelease } from './azl-fixtures.js';
+import { fixtureReleases, type FixtureRelease } from './fixtures.js';
 import { fixtureGitRepo, walkTree, type GitRepo, type TreeEntry } from './fake-git-repo.js';
 
 export type RouteName =

@@ -1,5 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BinaryIndex } from '../../src/domain/binary-index.js';
 import { describeSpecChange } from '../../src/domain/changeset.js';
@@ -7,32 +6,24 @@ import { parseSpec } from '../../src/domain/spec.js';
 import { InputError } from '../../src/errors.js';
 import type { SourceChange } from '../../src/domain/types.js';
 import {
-  FIXTURES,
+  answerKeyFiles,
+  answerKeyInventoryPath,
+  fixtureReleases,
   packageRows,
   packagesTsvText,
-  readReleases,
+  readAnswerKey,
   specStub,
-} from '../support/release-fixtures.js';
+} from '../support/fixtures.js';
 
-interface AnswerKey {
-  release: string;
-  affected: { package: string; source_package: string }[];
-  behind: { package: string; source_package: string }[];
-  unmapped_binaries: string[];
-}
-
-const answerFiles = readdirSync(join(FIXTURES, 'answers')).filter((f) => f.endsWith('.json'));
+const answerFiles = answerKeyFiles();
 
 /**
  * Binary names from `rpm -qa` NEVRA lines: drop `-version-release.arch`. `gpg-pubkey-<id>-<date>`
  * is rpm's pseudo-package for an imported signing key (no arch, not software); the answer keys
  * leave it out of every list, so the inventory parser must skip it too.
  */
-function inventoryNames(inventory: string): string[] {
-  const text = readFileSync(
-    join(FIXTURES, 'inventories', `aks-azurelinuxv3-${inventory}.rpm-qa.txt`),
-    'utf8',
-  );
+function inventoryNames(answerFile: string): string[] {
+  const text = readFileSync(answerKeyInventoryPath(answerFile), 'utf8');
   return text
     .split('\n')
     .filter((l) => l.trim() !== '')
@@ -44,12 +35,11 @@ describe('BinaryIndex against the answer keys', () => {
   expect(answerFiles).toHaveLength(5);
 
   for (const file of answerFiles) {
-    const key = JSON.parse(readFileSync(join(FIXTURES, 'answers', file), 'utf8')) as AnswerKey;
-    const inventory = file.split('__')[0] ?? '';
+    const key = readAnswerKey(file);
 
     it(`${file}: classifies exactly the unmapped binaries as untracked`, () => {
       const index = BinaryIndex.fromPackagesTsv(packagesTsvText(key.release));
-      const names = inventoryNames(inventory);
+      const names = inventoryNames(file);
       const untracked = [...new Set(names.filter((n) => !index.isTracked(n)))].sort();
       expect(untracked).toEqual([...key.unmapped_binaries].sort());
       expect(untracked.length).toBeGreaterThan(0);
@@ -78,7 +68,7 @@ describe('BinaryIndex claims and updates', () => {
   });
 
   it("withChanges turns each release's older index into its newer one", () => {
-    for (const release of readReleases()) {
+    for (const release of fixtureReleases()) {
       if (!release.previous_tag || !release.changes) continue;
       const changes = release.changes
         .map((c) =>
@@ -108,7 +98,7 @@ describe('BinaryIndex claims and updates', () => {
   });
 
   it('drops the binaries of a removed spec', () => {
-    const fwctl = readReleases()
+    const fwctl = fixtureReleases()
       .flatMap((r) => r.changes ?? [])
       .find((c) => c.kind === 'removed' && c.source_package === 'fwctl');
     const before = BinaryIndex.fromPackagesTsv(packagesTsvText('3.0.20251206-3.0'));

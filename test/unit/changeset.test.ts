@@ -13,16 +13,16 @@ import { parseSpec } from '../../src/domain/spec.js';
 import type { SourceChange } from '../../src/domain/types.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, packageRows, readReleases, specStub } from '../support/release-fixtures.js';
-import type { RecordedChange, RecordedRelease } from '../support/release-fixtures.js';
+import { FIXTURES, packageRows, fixtureReleases, specStub } from '../support/fixtures.js';
+import type { FixtureChange, FixtureRelease } from '../support/fixtures.js';
 
-const releases = readReleases().filter(
-  (r): r is RecordedRelease & { previous_tag: string; changes: RecordedChange[] } =>
+const releases = fixtureReleases().filter(
+  (r): r is FixtureRelease & { previous_tag: string; changes: FixtureChange[] } =>
     r.previous_tag !== undefined && r.changes !== undefined,
 );
 const NO_HINTS: SeverityHints = { byCve: new Map(), byPackage: new Map() };
 
-function describeRecorded(change: RecordedChange, hints = NO_HINTS): SourceChange | null {
+function describeRecorded(change: FixtureChange, hints = NO_HINTS): SourceChange | null {
   return describeSpecChange({
     specPath: change.spec_path,
     from: change.from_blob ? parseSpec(specStub(change.from_blob)) : null,
@@ -32,7 +32,7 @@ function describeRecorded(change: RecordedChange, hints = NO_HINTS): SourceChang
 }
 
 function shaMap(tag: string): Map<string, string> {
-  return new Map([...packageRows(tag).values()].map((r) => [r.specPath, r.blobSha]));
+  return new Map([...packageRows(tag).values()].map((r) => [r.specPath, r.specBlobSha]));
 }
 
 describe('releaseLineOf / distForLine / isSpecPath', () => {
@@ -41,7 +41,7 @@ describe('releaseLineOf / distForLine / isSpecPath', () => {
     expect(releaseLineOf('2.0.20240301-2.0')).toBe('2.0');
     expect(releaseLineOf('3.0.20260429')).toBeNull();
     expect(releaseLineOf('v3.0')).toBeNull();
-    for (const r of readReleases()) expect(releaseLineOf(r.tag)).toBe('3.0');
+    for (const r of fixtureReleases()) expect(releaseLineOf(r.tag)).toBe('3.0');
   });
 
   it('maps lines to dist tags', () => {
@@ -74,12 +74,14 @@ describe('changedSpecs on the real release trees', () => {
       expect(paths).toEqual([...new Set(paths)].sort());
       // Independent check: a path is in the result iff its blob sha differs between the TSVs.
       for (const c of got) {
-        expect(c.fromSha).toBe(before.get(c.path)?.blobSha ?? null);
-        expect(c.toSha).toBe(after.get(c.path)?.blobSha ?? null);
+        expect(c.fromSha).toBe(before.get(c.path)?.specBlobSha ?? null);
+        expect(c.toSha).toBe(after.get(c.path)?.specBlobSha ?? null);
         expect(c.fromSha).not.toBe(c.toSha);
       }
       const all = new Set([...before.keys(), ...after.keys()]);
-      const differing = [...all].filter((p) => before.get(p)?.blobSha !== after.get(p)?.blobSha);
+      const differing = [...all].filter(
+        (p) => before.get(p)?.specBlobSha !== after.get(p)?.specBlobSha,
+      );
       expect(paths).toEqual(differing.sort());
 
       // releases.json lists the blob changes that changed name or version: the rest are
@@ -163,7 +165,7 @@ describe('describeSpecChange against every recorded change', () => {
   });
 
   it('returns null when a spec blob changed but its name and EVR did not', () => {
-    const stub = specStub(readReleases()[1]?.changes?.[0]?.to_blob ?? '');
+    const stub = specStub(fixtureReleases()[1]?.changes?.[0]?.to_blob ?? '');
     const spec = parseSpec(stub);
     const edited = parseSpec(stub.replace('%changelog', '# a comment\n%changelog'));
     expect(
@@ -179,13 +181,13 @@ describe('describeSpecChange against every recorded change', () => {
 });
 
 describe('describeSpecChange severities on real releases', () => {
-  function change(tag: string, pkg: string): RecordedChange & { release: RecordedRelease } {
+  function change(tag: string, pkg: string): FixtureChange & { release: FixtureRelease } {
     const release = releases.find((r) => r.tag === tag);
     const c = release?.changes.find((x) => x.source_package === pkg);
     if (!release || !c) throw new Error(`no ${pkg} in ${tag}`);
     return { ...c, release };
   }
-  function hintsOf(release: RecordedRelease): SeverityHints {
+  function hintsOf(release: FixtureRelease): SeverityHints {
     return severityHintsFromSubjects((release.commits ?? []).map((c) => c.subject));
   }
 

@@ -1,30 +1,10 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyFilters, mergeResults } from '../../src/domain/filters.js';
 import type { AffectedPackage, MatchResult, Severity } from '../../src/domain/types.js';
+import { GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
+import type { AnswerKey } from '../support/fixtures.js';
 
-interface AnswerKey {
-  affected: {
-    package: string;
-    installed: string;
-    available: string;
-    source_package: string;
-    cves: string[];
-  }[];
-}
-const answer = JSON.parse(
-  readFileSync(
-    path.join(
-      import.meta.dirname,
-      '..',
-      'fixtures',
-      'answers',
-      'gen2-202604.13.0__3.0.20260429-3.0.json',
-    ),
-    'utf8',
-  ),
-) as AnswerKey;
+const answer = readAnswerKey(GEN2_CASE);
 
 /** The answer key as a MatchResult; severities set by the test where it needs them. */
 function result(severityOf: (source: string) => Severity = () => 'unknown'): MatchResult {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../src/errors.js';
 import { parseOval } from '../../src/domain/oval.js';
-import { FIXTURES } from '../support/release-fixtures.js';
+import { FIXTURES } from '../support/fixtures.js';
 
 const xml = readFileSync(join(FIXTURES, 'oval', 'azurelinux-3.0-oval.xml'), 'utf8');
 

@@ -4,9 +4,9 @@ import {
   parseSeverity,
   severityHintsFromSubjects,
 } from '../../src/domain/severity.js';
-import { readReleases } from '../support/release-fixtures.js';
+import { fixtureReleases } from '../support/fixtures.js';
 
-const subjects = readReleases().flatMap((r) => (r.commits ?? []).map((c) => c.subject));
+const subjects = fixtureReleases().flatMap((r) => (r.commits ?? []).map((c) => c.subject));
 
 describe('parseSeverity / maxSeverity', () => {
   it('accepts the levels and vendor synonyms, case-insensitively', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cvesSince } from '../../src/domain/changelog.js';
 import { InputError } from '../../src/errors.js';
 import { headerEvr, parseSpec } from '../../src/domain/spec.js';
-import { packageRows, readReleases, realSpec, specStub } from '../support/release-fixtures.js';
+import { packageRows, fixtureReleases, realSpec, specStub } from '../support/fixtures.js';
 
 describe('parseSpec on real Azure Linux specs', () => {
   it('openssh: %global versions and a subpackage with its own Version and Release', () => {
@@ -132,7 +132,7 @@ describe('parseSpec on real Azure Linux specs', () => {
 describe('parseSpec on every recorded spec stub', () => {
   it('reads name and EVR as packages-<tag>.tsv records them', () => {
     let checked = 0;
-    for (const release of readReleases()) {
+    for (const release of fixtureReleases()) {
       if (!release.changes) continue;
       const rows = packageRows(release.tag);
       for (const change of release.changes) {

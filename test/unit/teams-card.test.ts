@@ -7,12 +7,10 @@ import {
 } from '../../src/notify/teams/card.js';
 import type { AdaptiveCard } from '../../src/notify/teams/card.js';
 import { validateCard } from '../../src/notify/teams/validate.js';
+import { GEN2_CASE, answerKeyFiles, readAnswerKey } from '../support/fixtures.js';
 import {
-  GEN2_CASE,
-  answerKeyFiles,
   contextFor,
   matchResultFromAnswerKey,
-  readAnswerKey,
   syntheticMatch,
 } from '../helpers/notify-fixtures.js';
 
