@@ -77,7 +77,8 @@ const EnvSchema = z.object({
   LOCAL_BUS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
 
   // Notifications
-  PUBLIC_BASE_URL: z.url().default('http://localhost:7071'),
+  /** Base of links in messages; default: the local runtime's own address on PORT. */
+  PUBLIC_BASE_URL: z.url().optional(),
   SMTP_URL: z.string().optional(),
   EMAIL_FROM: z.string().default('azl-notifier <azl-notifier@localhost>'),
   ACS_EMAIL_ENDPOINT: z.url().optional(),
@@ -93,7 +94,9 @@ const EnvSchema = z.object({
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
 });
 
-export type Config = z.output<typeof EnvSchema>;
+export type Config = Omit<z.output<typeof EnvSchema>, 'PUBLIC_BASE_URL'> & {
+  PUBLIC_BASE_URL: string;
+};
 
 /** Reads and validates settings; throws one readable InputError naming every bad setting. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -108,5 +111,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       { details },
     );
   }
-  return parsed.data;
+  const { PUBLIC_BASE_URL, PORT } = parsed.data;
+  return { ...parsed.data, PUBLIC_BASE_URL: PUBLIC_BASE_URL ?? `http://localhost:${PORT}` };
 }
