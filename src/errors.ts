@@ -56,6 +56,20 @@ export class TooLargeError extends AppError {
   }
 }
 
+/** A request body of a media type the endpoint does not take (415). */
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message: string) {
+    super(message, { status: 415, code: 'unsupported-media-type', exitCode: 2 });
+  }
+}
+
+/** Missing or wrong credentials (401); never used to say "exists but not yours". */
+export class UnauthorizedError extends AppError {
+  constructor(message: string) {
+    super(message, { status: 401, code: 'unauthorized', exitCode: 2 });
+  }
+}
+
 export class NotFoundError extends AppError {
   constructor(message: string) {
     super(message, { status: 404, code: 'not-found', exitCode: 4 });

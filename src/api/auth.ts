@@ -4,7 +4,7 @@ import type { Subscription } from '../domain/subscription.js';
 import { NotFoundError } from '../errors.js';
 import { verifyToken } from '../security/tokens.js';
 import type { ApiDeps } from './deps.js';
-import { UnauthorizedError } from './http.js';
+import { UnauthorizedError } from '../errors.js';
 import { SubscriptionId } from './schemas.js';
 import type { Versioned } from './store.js';
 

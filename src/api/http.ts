@@ -1,23 +1,16 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
-import { AppError, InputError, TooLargeError } from '../errors.js';
+import {
+  InputError,
+  TooLargeError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+} from '../errors.js';
 import { fromZodError, problemResponse } from './problem.js';
 
 /** The plumbing every handler shares: bounded body reading, JSON in and out, errors out. */
 
 export type HttpHandler = (req: HttpRequest, ctx: InvocationContext) => Promise<HttpResponseInit>;
-
-export class UnsupportedMediaTypeError extends AppError {
-  constructor(message: string) {
-    super(message, { status: 415, code: 'unsupported-media-type', exitCode: 2 });
-  }
-}
-
-export class UnauthorizedError extends AppError {
-  constructor(message: string) {
-    super(message, { status: 401, code: 'unauthorized', exitCode: 2 });
-  }
-}
 
 /** Turns every throw into problem+json; the request path (never the query) is the instance. */
 export function withProblems(handler: HttpHandler): HttpHandler {

@@ -70,6 +70,20 @@ const inventoryBody = {
 };
 const linkToken = { token: z.string().meta({ description: 'The signed token from the mail.' }) };
 
+/** What the default and the named inventory uploads share: all but the route. */
+const inventoryUpload = {
+  method: 'PUT',
+  authLevel: 'anonymous',
+  auth: 'subscription',
+  body: inventoryBody,
+  ok: {
+    200: { description: 'Replaced', schema: InventoryView },
+    201: { description: 'Created', schema: InventoryView },
+  },
+  errors: [...SUB_ERRORS, 400, 409, 413, 415, 422],
+  handler: (deps, req) => putInventory(deps, req),
+} satisfies Partial<ApiRoute>;
+
 export const ROUTES: ApiRoute[] = [
   {
     name: 'createSubscription',
@@ -122,36 +136,18 @@ export const ROUTES: ApiRoute[] = [
     handler: (deps, req) => deleteSubscription(deps, req),
   },
   {
+    ...inventoryUpload,
     name: 'putDefaultInventory',
-    method: 'PUT',
     route: 'subscriptions/{id}/inventory',
-    authLevel: 'anonymous',
-    auth: 'subscription',
     summary: 'Upload the inventory named "default".',
     params: id,
-    body: inventoryBody,
-    ok: {
-      200: { description: 'Replaced', schema: InventoryView },
-      201: { description: 'Created', schema: InventoryView },
-    },
-    errors: [...SUB_ERRORS, 400, 409, 413, 415, 422],
-    handler: (deps, req) => putInventory(deps, req),
   },
   {
+    ...inventoryUpload,
     name: 'putInventory',
-    method: 'PUT',
     route: 'subscriptions/{id}/inventories/{name}',
-    authLevel: 'anonymous',
-    auth: 'subscription',
     summary: 'Upload a named inventory (one per node pool or image).',
     params: { ...id, name: InventoryName },
-    body: inventoryBody,
-    ok: {
-      200: { description: 'Replaced', schema: InventoryView },
-      201: { description: 'Created', schema: InventoryView },
-    },
-    errors: [...SUB_ERRORS, 400, 409, 413, 415, 422],
-    handler: (deps, req) => putInventory(deps, req),
   },
   {
     name: 'deleteInventory',

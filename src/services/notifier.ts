@@ -6,26 +6,18 @@ import type { DeliveryResult } from '../notify/delivery.js';
 import { renderDigestEmail, renderReleaseEmail } from '../notify/email/render.js';
 import type { RenderedEmail } from '../notify/email/render.js';
 import { createEmailSender } from '../notify/email/sender.js';
-import type { EmailSender } from '../notify/email/sender.js';
+import type { EmailConfig, EmailSender } from '../notify/email/sender.js';
 import { buildReleaseCard, toTeamsMessage } from '../notify/teams/card.js';
 import type { AdaptiveCard } from '../notify/teams/card.js';
 import { postToWebhook } from '../notify/teams/sender.js';
 import { safeFetch, type WebhookPolicy } from '../security/ssrf.js';
 import type { Log, Notifier } from './ports.js';
 
-export type NotifierConfig = Pick<
-  Config,
-  | 'PUBLIC_BASE_URL'
-  | 'SIGNING_KEY'
-  | 'TEAMS_WEBHOOK_ALLOWED_HOSTS'
-  | 'ALLOW_INSECURE_WEBHOOKS'
-  | 'SMTP_URL'
-  | 'EMAIL_FROM'
-  | 'ACS_EMAIL_ENDPOINT'
-  | 'ACS_CONNECTION_STRING'
-  | 'ACS_MAX_MESSAGES_PER_MINUTE'
-  | 'AZURE_CLIENT_ID'
->;
+export type NotifierConfig = EmailConfig &
+  Pick<
+    Config,
+    'PUBLIC_BASE_URL' | 'SIGNING_KEY' | 'TEAMS_WEBHOOK_ALLOWED_HOSTS' | 'ALLOW_INSECURE_WEBHOOKS'
+  >;
 
 /**
  * The Notifier on the real renderers and senders from src/notify. Every Teams post goes

@@ -3,7 +3,8 @@ import type { InventoryFormat } from '../../domain/types.js';
 import { ConflictError, InputError, NotFoundError } from '../../errors.js';
 import { authenticate, loadOwnedSubscription } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
-import { json, mediaType, noContent, readText, UnsupportedMediaTypeError } from '../http.js';
+import { UnsupportedMediaTypeError } from '../../errors.js';
+import { json, mediaType, noContent, readText } from '../http.js';
 import { parseInventoryField } from '../inventory-input.js';
 import { InventoryName, MAX_INVENTORIES, MAX_INVENTORY_BYTES } from '../schemas.js';
 
