@@ -86,8 +86,8 @@ export function matchInventory(
   affected.sort(
     (a, b) =>
       SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity) ||
-      a.sourcePackage.localeCompare(b.sourcePackage) ||
-      a.package.localeCompare(b.package),
+      byCodePoint(a.sourcePackage, b.sourcePackage) ||
+      byCodePoint(a.package, b.package),
   );
 
   const { release } = changeSet;
@@ -170,4 +170,9 @@ function summarize(affected: AffectedPackage[]): MatchResult['summary'] {
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const severity of worstByCve.values()) bySeverity[severity] += 1;
   return { affected: affected.length, cves: worstByCve.size, bySeverity };
+}
+
+/** Locale-independent order, so output is the same on every machine (and cheap). */
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
