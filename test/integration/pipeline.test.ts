@@ -106,6 +106,7 @@ afterAll(async () => {
 
 describe('pipeline on the local runtime', () => {
   let subscriptionId = '';
+  let token = '';
 
   it('creates a subscription and keeps only a hash of its token', async () => {
     const res = await api('subscriptions', {
@@ -119,6 +120,7 @@ describe('pipeline on the local runtime', () => {
       inventories: { packages: number }[];
     };
     subscriptionId = created.id;
+    token = created.token;
     expect(created.token.length).toBeGreaterThanOrEqual(32);
     expect(created.inventories[0]?.packages).toBe(gen2.trim().split('\n').length);
     const stored = await local.runtime.store.getSubscription(created.id);
@@ -313,5 +315,16 @@ describe('pipeline on the local runtime', () => {
       ],
     });
     expect(smtp.mails).toHaveLength(mailsBefore);
+  });
+
+  it('never writes a secret to the log: webhook URLs, tokens, keys', () => {
+    // Every line the runtime logged while creating, detecting, delivering, previewing and
+    // unsubscribing above. A webhook URL is a credential, and so is the token.
+    expect(logs.length).toBeGreaterThan(0);
+    const all = logs.join('\n');
+    for (const secret of [`${teams.url}/prod`, '/prod', token, ADMIN_KEY]) {
+      expect(secret.length).toBeGreaterThan(0);
+      expect(all).not.toContain(secret);
+    }
   });
 });
