@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BinaryIndex } from '../domain/binary-index.js';
+import type { ChangeSet } from '../domain/types.js';
 import { packageRoot } from '../package-info.js';
 
 const loaded = new Map<string, BinaryIndex | undefined>();
@@ -20,4 +21,18 @@ export function bundledBinaryIndex(line: string): BinaryIndex | undefined {
     );
   }
   return loaded.get(line);
+}
+
+const byChangeSet = new WeakMap<ChangeSet, BinaryIndex | undefined>();
+
+/**
+ * The bundled index as of a release: updated with the specs that release changed. Cached
+ * per change set, because a fan-out matches many inventories against the same one.
+ */
+export function binaryIndexAt(changeSet: ChangeSet): BinaryIndex | undefined {
+  if (!byChangeSet.has(changeSet)) {
+    const index = bundledBinaryIndex(changeSet.release.line)?.withChanges(changeSet.changes);
+    byChangeSet.set(changeSet, index);
+  }
+  return byChangeSet.get(changeSet);
 }

@@ -5,10 +5,8 @@ import { InputError, NotFoundError } from '../errors.js';
 import { releaseLineOf } from '../domain/changeset.js';
 import type { BinaryIndex } from '../domain/binary-index.js';
 import type { ChangeSet, ReleaseInfo } from '../domain/types.js';
-import { packageVersion } from '../package-info.js';
 import { FileBlobCache } from '../sources/blob-cache.js';
 import { fetchChangeSet } from '../sources/changeset-source.js';
-import { createGitHubClient } from '../sources/github-client.js';
 import { fetchOval } from '../sources/oval-source.js';
 import {
   getReleaseByTag,
@@ -16,7 +14,8 @@ import {
   newestRelease,
   previousRelease,
 } from '../sources/releases.js';
-import { bundledBinaryIndex } from './bundled-index.js';
+import { binaryIndexAt } from './bundled-index.js';
+import { gitHubFromConfig } from './github.js';
 
 export interface ChangeSetQuery {
   /** A release tag, or `latest` for the newest release on `line`. */
@@ -35,17 +34,13 @@ export interface ReleaseChanges {
 
 /**
  * Resolves a release (or `latest`) on GitHub and computes what it changed relative to
- * the newest older release on its line. Shared by `check`, `render` and the API preview.
+ * the newest older release on its line. Used by the CLI's `check` and `render`.
  */
 export async function loadReleaseChanges(
   config: Config,
   query: ChangeSetQuery,
 ): Promise<ReleaseChanges> {
-  const gh = createGitHubClient({
-    apiUrl: config.GITHUB_API_URL,
-    token: config.GITHUB_TOKEN,
-    userAgent: `azl-notifier/${packageVersion}`,
-  });
+  const gh = gitHubFromConfig(config);
   const repo = config.AZL_REPO;
   query.onProgress?.(`Listing releases of ${repo}`, 0, 0);
   const { release, previous } = await resolveRelease(gh, repo, query);
@@ -56,11 +51,10 @@ export async function loadReleaseChanges(
     blobCache,
     onProgress: query.onProgress,
   });
-  const lookup = bundledBinaryIndex(release.line)?.withChanges(changeSet.changes);
-  return { changeSet, lookup };
+  return { changeSet, lookup: binaryIndexAt(changeSet) };
 }
 
-type GitHub = ReturnType<typeof createGitHubClient>;
+type GitHub = ReturnType<typeof gitHubFromConfig>;
 
 async function resolveRelease(
   gh: GitHub,

@@ -1,22 +1,19 @@
 import type { Config } from '../config.js';
 import { parseInventory } from '../domain/inventory/index.js';
 import { matchInventory } from '../domain/match.js';
-import type { SourceLookup } from '../domain/match.js';
-import type { ChangeSet } from '../domain/types.js';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { EventGridPublisher } from '../events/event-grid-publisher.js';
 import type { EventPublisher } from '../events/publisher.js';
 import { tracingPublisher } from '../events/tracing.js';
-import { packageVersion } from '../package-info.js';
 import type { BlobCache } from '../sources/blob-cache.js';
 import { fetchChangeSet } from '../sources/changeset-source.js';
-import { createGitHubClient } from '../sources/github-client.js';
 import { fetchOval } from '../sources/oval-source.js';
 import { listReleases, previousRelease } from '../sources/releases.js';
 import { BlobStore } from '../store/blob-store.js';
 import { createBlobServiceClient } from '../store/blob-service.js';
 import type { Store } from '../store/store.js';
-import { bundledBinaryIndex } from './bundled-index.js';
+import { binaryIndexAt } from './bundled-index.js';
+import { gitHubFromConfig } from './github.js';
 import { createNotifier } from './notifier.js';
 import type { Log, MatchCore, ReleaseSource } from './ports.js';
 import type { Runtime } from './runtime.js';
@@ -33,17 +30,7 @@ export function createReleaseSource(
   log: Log,
   blobCache?: BlobCache,
 ): ReleaseSource {
-  const gh = createGitHubClient({
-    apiUrl: config.GITHUB_API_URL,
-    token: config.GITHUB_TOKEN,
-    userAgent: `azl-notifier/${packageVersion}`,
-    log: {
-      debug: () => {},
-      info: (m) => log.info(m),
-      warn: (m) => log.warn(m),
-      error: (m) => log.error(m),
-    },
-  });
+  const gh = gitHubFromConfig(config, log);
   return {
     listReleases: (etag) =>
       listReleases(gh, config.AZL_REPO, { etag, includePrereleases: config.INCLUDE_PRERELEASES }),
@@ -59,16 +46,10 @@ export function createReleaseSource(
 
 /** Matching with the shipped binary index, so untracked packages are told apart. */
 export function createMatchCore(): MatchCore {
-  const lookups = new WeakMap<ChangeSet, SourceLookup | undefined>();
-  const lookupFor = (cs: ChangeSet) => {
-    if (!lookups.has(cs))
-      lookups.set(cs, bundledBinaryIndex(cs.release.line)?.withChanges(cs.changes));
-    return lookups.get(cs);
-  };
   return {
     parseInventory: (text) => parseInventory(text),
     matchInventory: (inventory, changeSet) =>
-      matchInventory(inventory, changeSet, lookupFor(changeSet)),
+      matchInventory(inventory, changeSet, binaryIndexAt(changeSet)),
   };
 }
 

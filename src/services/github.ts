@@ -1,0 +1,22 @@
+import type { Octokit } from '@octokit/rest';
+import type { Config } from '../config.js';
+import { packageVersion } from '../package-info.js';
+import { createGitHubClient } from '../sources/github-client.js';
+import type { Log } from './ports.js';
+
+/** The GitHub client for these settings; the CLI and the Functions app build it the same way. */
+export function gitHubFromConfig(config: Config, log?: Log): Octokit {
+  return createGitHubClient({
+    apiUrl: config.GITHUB_API_URL,
+    token: config.GITHUB_TOKEN,
+    userAgent: `azl-notifier/${packageVersion}`,
+    ...(log && {
+      log: {
+        debug: () => {},
+        info: (m: string) => log.info(m),
+        warn: (m: string) => log.warn(m),
+        error: (m: string) => log.error(m),
+      },
+    }),
+  });
+}
