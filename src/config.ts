@@ -36,7 +36,21 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[\w.-]+\/[\w.-]+$/, 'must look like owner/name')
     .default('microsoft/azurelinux'),
-  AZL_OVAL_URL: z.url().optional(),
+  /**
+   * The OVAL feed per release line: unset for microsoft/AzureLinuxVulnerabilityData's own
+   * files, `off` to leave it out, or a URL where `{line}` stands for the line (`3.0`).
+   */
+  AZL_OVAL_URL: z
+    .string()
+    .optional()
+    .refine(
+      (v) =>
+        v === undefined ||
+        v.trim() === '' ||
+        v.trim().toLowerCase() === 'off' ||
+        URL.canParse(v.replaceAll('{line}', '3.0')),
+      'must be a URL (with {line} for the release line) or "off"',
+    ),
   /** Release lines the detector watches, e.g. `3.0` or `3.0,2.0`. */
   AZL_LINES: csv.transform((v) => (v.length ? v : ['3.0'])),
   INCLUDE_PRERELEASES: bool,

@@ -49,6 +49,23 @@ export class InputError extends AppError {
   }
 }
 
+/**
+ * Input that is well-formed but cannot be right: an inventory of another distribution, or
+ * of another Azure Linux line than the one asked about (422). Answering "nothing affected"
+ * for it would be a wrong answer that looks right, so it is refused.
+ */
+export class UnprocessableError extends AppError {
+  readonly line: number | undefined;
+  constructor(message: string, opts: { line?: number } = {}) {
+    super(opts.line === undefined ? message : `line ${opts.line}: ${message}`, {
+      status: 422,
+      code: 'unprocessable',
+      exitCode: 2,
+    });
+    this.line = opts.line;
+  }
+}
+
 /** Input that is well-formed but too large to accept (413). */
 export class TooLargeError extends AppError {
   constructor(message: string) {

@@ -4,12 +4,13 @@
  * Versions come from spec contents at both tags, never from compare patches (GitHub caps
  * compare file lists at 300 and drops patches from large diffs).
  */
-import { cvesSince } from './changelog.js';
-import type { OvalIndex } from './oval.js';
+import { changelogCves } from './changelog.js';
+import { fixedCves } from './fixes.js';
+import type { FixSources } from './fixes.js';
+import { parseEvr } from './rpmvercmp.js';
 import { maxSeverity } from './severity.js';
-import type { SeverityHints } from './severity.js';
 import type { SpecInfo } from './spec.js';
-import type { CveRef, Severity, SourceChange } from './types.js';
+import type { Evr, SourceChange } from './types.js';
 
 /** `3.0.20260429-3.0` → `3.0`: the release line is the tag's suffix. */
 export function releaseLineOf(tag: string): string | null {
@@ -21,6 +22,12 @@ export function releaseLineOf(tag: string): string | null {
 export function distForLine(line: string): string {
   const major = Number(line.split('.')[0]);
   return major <= 2 ? `.cm${major}` : `.azl${major}`;
+}
+
+/** An EVR as rpm shows it once built: the release carries the line's dist tag. */
+export function withDist(evr: Evr, dist: string): Evr {
+  if (dist === '' || evr.release === '' || evr.release.endsWith(dist)) return evr;
+  return { ...evr, release: evr.release + dist };
 }
 
 const SPEC_PATH = /^(?:SPECS|SPECS-EXTENDED|SPECS-SIGNED)\/.+\.spec$/;
@@ -48,12 +55,12 @@ export function changedSpecs(from: Map<string, string>, to: Map<string, string>)
   return changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-export interface DescribeSpecChangeInput {
+export interface DescribeSpecChangeInput extends FixSources {
   specPath: string;
   from: SpecInfo | null;
   to: SpecInfo | null;
-  hints: SeverityHints;
-  oval?: OvalIndex;
+  /** The line's dist tag (`.azl3`), to compare with the OVAL feed's versions. */
+  dist: string;
 }
 
 /**
@@ -67,7 +74,7 @@ export interface DescribeSpecChangeInput {
  * A rename at the same path is reported as an update under the new name.
  */
 export function describeSpecChange(input: DescribeSpecChangeInput): SourceChange | null {
-  const { specPath, from, to, hints, oval } = input;
+  const { specPath, from, to, dist } = input;
   if ((from && from.unresolved.length > 0) || (to && to.unresolved.length > 0)) return null;
   const current = to ?? from;
   if (!current) return null;
@@ -75,15 +82,17 @@ export function describeSpecChange(input: DescribeSpecChangeInput): SourceChange
 
   const kind = !from ? 'added' : !to ? 'removed' : 'updated';
   const sourcePackage = current.name;
-  const cveIds = to ? cvesSince(to, from?.evr ?? null) : [];
-  const cves: CveRef[] = cveIds.map((id) => ({
-    id,
-    severity: oval?.severityOf(id, sourcePackage) ?? hints.byCve.get(id) ?? 'unknown',
-  }));
-  const severity: Severity = maxSeverity(
-    ...cves.map((c) => c.severity),
-    hints.byPackage.get(sourcePackage) ?? 'unknown',
-  );
+  const changelog = to ? changelogCves(to) : [];
+  // What the release fixes is what a machine at the previous version gains by updating.
+  const cves = to
+    ? fixedCves(
+        sourcePackage,
+        changelog,
+        from ? withDist(parseEvr(from.evr), dist) : null,
+        withDist(parseEvr(to.evr), dist),
+        input,
+      )
+    : [];
   return {
     sourcePackage,
     kind,
@@ -92,6 +101,7 @@ export function describeSpecChange(input: DescribeSpecChangeInput): SourceChange
     specPath,
     binaries: current.binaries,
     cves,
-    severity,
+    severity: maxSeverity(...cves.map((c) => c.severity)),
+    changelog,
   };
 }

@@ -1,31 +1,27 @@
-import { preferredClaim } from './binary-index.js';
+import { withDist } from './changeset.js';
+import { fixedCves } from './fixes.js';
+import { byCodePoint } from './order.js';
+import { lineNotices } from './lifecycle.js';
+import type { ReleaseIndex } from './release-index.js';
 import { compareEvr, formatEvr, parseEvr } from './rpmvercmp.js';
-import { maxSeverity } from './severity.js';
+import { maxSeverity, severityRank } from './severity.js';
+import type { FixSources } from './fixes.js';
 import { SEVERITIES } from './types.js';
 import type {
-  AffectedPackage,
-  BinaryPackage,
-  ChangeSet,
+  CveSummary,
   Evr,
-  InstalledPackage,
   Inventory,
   InventoryFormat,
   MatchResult,
+  PackageUpdate,
   Severity,
-  SourceChange,
 } from './types.js';
-
-/** Tells which source package builds a binary, for packages no changed spec names. */
-export interface SourceLookup {
-  isTracked(binary: string): boolean;
-  hasSource(source: string): boolean;
-}
 
 /**
  * Plain `rpm -qa` prints name-version-release.arch and hides the epoch, so a package
  * whose spec carries `Epoch: 1` looks like epoch 0. Comparing that against `1:...` would
  * call every such package out of date. For these formats an epoch of 0 means "unknown",
- * and we compare version-release only, taking the epoch from the fixed package.
+ * and the installed package is taken to carry the epoch of the version at the tag.
  */
 const FORMATS_WITHOUT_EPOCH: ReadonlySet<InventoryFormat> = new Set([
   'rpm-qa',
@@ -35,144 +31,152 @@ const FORMATS_WITHOUT_EPOCH: ReadonlySet<InventoryFormat> = new Set([
 /** Packages that are not software and never map to a spec. */
 const PSEUDO_PACKAGES: ReadonlySet<string> = new Set(['gpg-pubkey']);
 
-interface Candidate {
-  change: SourceChange;
-  binary: BinaryPackage | undefined;
-  /**
-   * The new EVR, parsed once per candidate and reused for every installed copy: a fleet
-   * inventory lists the same package many times, and parsing is the costly part.
-   */
-  fixed: Evr & { text: string };
-}
+export type MatchOptions = FixSources;
 
 /**
- * Answers "what does this release change for this inventory?".
- * A package is affected when its source package changed in the release and the
- * installed EVR is older than the new one. Packages that no Azure Linux spec builds
- * are listed as untracked: they are never reported as safe.
+ * Either the answer, or the spec blobs whose facts the index lacks. Matching is pure, so
+ * it does not read them itself: the caller loads them and matches again (at most twice:
+ * once for versions the catalog does not know, once for changelogs of what is behind).
+ */
+export type MatchOutcome =
+  { status: 'done'; result: MatchResult } | { status: 'needs'; shas: string[] };
+
+/**
+ * Answers "what am I missing as of this release, and what does upgrading fix for me?".
+ * An installed package is outdated when its EVR is older than its spec's at the release
+ * tag. It is *affected* when the release changed that spec's version, and *behind* when an
+ * earlier release did. Packages that no Azure Linux spec builds are listed as untracked:
+ * they are never reported as safe.
  */
 export function matchInventory(
   inventory: Inventory,
-  changeSet: ChangeSet,
-  lookup?: SourceLookup,
-): MatchResult {
-  const { bySource, byBinary } = indexChanges(changeSet.changes, changeSet.dist);
-
+  index: ReleaseIndex,
+  opts: FixSources = {},
+): MatchOutcome {
+  const { changeSet } = index;
   const epochUnknown = FORMATS_WITHOUT_EPOCH.has(inventory.format);
-  const affected: AffectedPackage[] = [];
+  const affected: PackageUpdate[] = [];
+  const behind: PackageUpdate[] = [];
   const untracked = new Set<string>();
+  const needs = new Set<string>();
+  const targets = new Map<string, Evr>();
 
   for (const pkg of inventory.packages) {
     if (PSEUDO_PACKAGES.has(pkg.name)) continue;
-    const candidate = candidateFor(pkg, bySource, byBinary);
-    if (candidate === undefined) {
-      if (!isTracked(pkg, lookup)) untracked.add(pkg.name);
+    const at = index.resolve(pkg);
+    if (!at) {
+      untracked.add(pkg.name);
       continue;
     }
-    const { fixed } = candidate;
+    if (at.missing) {
+      needs.add(at.missing);
+      continue;
+    }
+    const { facts } = at;
+    if (!facts) continue;
+    const binary = (facts.built ?? facts.binaries).find((b) => b.name === pkg.name);
+    // The catalog lists only binaries that share the source version; a subpackage with a
+    // Version of its own needs the spec itself. A spec that was read and still does not
+    // list the binary renamed or dropped it: the source's version is the best answer.
+    if (!binary && facts.built === undefined) {
+      const sha = index.shaOf(at.specPath);
+      if (sha) needs.add(sha);
+      continue;
+    }
+    const evrText = binary?.evr || facts.evr;
+    let target = targets.get(`${at.specPath}\u0000${evrText}`);
+    if (!target) {
+      target = withDist(parseEvr(evrText), changeSet.dist);
+      targets.set(`${at.specPath}\u0000${evrText}`, target);
+    }
     const installed =
-      epochUnknown && pkg.evr.epoch === 0 ? { ...pkg.evr, epoch: fixed.epoch } : pkg.evr;
-    if (compareEvr(installed, fixed) >= 0) continue;
-    affected.push({
+      epochUnknown && pkg.evr.epoch === 0 ? { ...pkg.evr, epoch: target.epoch } : pkg.evr;
+    if (compareEvr(installed, target) >= 0) continue;
+    if (facts.changelog === undefined) {
+      const sha = index.shaOf(at.specPath);
+      if (sha) needs.add(sha);
+      continue;
+    }
+    const cves = fixedCves(at.sourcePackage, facts.changelog, installed, target, opts);
+    (at.change ? affected : behind).push({
       package: pkg.name,
       installed: formatEvr(pkg.evr),
-      fixed: fixed.text,
-      sourcePackage: candidate.change.sourcePackage,
-      cves: candidate.change.cves,
-      severity: candidate.change.severity,
+      fixed: formatEvr(target),
+      sourcePackage: at.sourcePackage,
+      cves,
+      severity: maxSeverity(...cves.map((c) => c.severity)),
     });
   }
+  if (needs.size > 0) return { status: 'needs', shas: [...needs].sort() };
 
-  affected.sort(
-    (a, b) =>
-      SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity) ||
-      byCodePoint(a.sourcePackage, b.sourcePackage) ||
-      byCodePoint(a.package, b.package),
-  );
-
+  const notices = lineNotices(changeSet.release.line);
+  if (!index.complete) {
+    notices.push(
+      'Only the packages this release changed were checked: the tree of the release tag is not known, so nothing is listed as behind.',
+    );
+  }
   const { release } = changeSet;
+  const affectedList = sortUpdates(dedupe(affected));
+  const behindList = sortUpdates(dedupe(behind));
   return {
-    release: {
-      tag: release.tag,
-      line: release.line,
-      publishedAt: release.publishedAt,
-      url: release.url,
-      previousTag: changeSet.previousTag,
-      compareUrl: changeSet.compareUrl,
+    status: 'done',
+    result: {
+      release: {
+        tag: release.tag,
+        line: release.line,
+        publishedAt: release.publishedAt,
+        url: release.url,
+        previousTag: changeSet.previousTag,
+        compareUrl: changeSet.compareUrl,
+      },
+      affected: affectedList,
+      behind: behindList,
+      untracked: [...untracked].sort(byCodePoint),
+      notices,
+      summary: summarizeUpdates(affectedList, behindList),
     },
-    affected,
-    untracked: [...untracked].sort(),
-    summary: summarize(affected),
   };
 }
 
-function indexChanges(
-  changes: readonly SourceChange[],
-  dist: string,
-): { bySource: Map<string, Candidate>; byBinary: Map<string, Candidate> } {
-  const candidate = (change: SourceChange, binary: BinaryPackage | undefined): Candidate => {
-    // `to` is non-null: removed changes are skipped below.
-    const evr = parseEvr(binary?.evr ?? change.to ?? '');
-    return { change, binary, fixed: { ...evr, text: formatEvr(withDist(evr, dist)) } };
+/** Counts for a match: packages per list, and distinct CVEs overall and for the release. */
+export function summarizeUpdates(
+  affected: readonly PackageUpdate[],
+  behind: readonly PackageUpdate[],
+): MatchResult['summary'] {
+  return {
+    affected: affected.length,
+    behind: behind.length,
+    ...countCves([...affected, ...behind]),
+    release: countCves(affected),
   };
-  const bySource = new Map<string, Candidate>();
-  const claims = new Map<string, { sourcePackage: string; specPath: string; c: Candidate }[]>();
-  for (const change of changes) {
-    if (change.kind === 'removed' || change.to === null) continue;
-    bySource.set(change.sourcePackage, candidate(change, undefined));
-    for (const binary of change.binaries) {
-      const list = claims.get(binary.name) ?? [];
-      list.push({ ...change, c: candidate(change, binary) });
-      claims.set(binary.name, list);
-    }
-  }
-  // `kernel` is built by SPECS/kernel and by SPECS-SIGNED/kernel-signed-*: both can change
-  // in one release, and the installed package must resolve to one of them consistently.
-  const byBinary = new Map<string, Candidate>();
-  for (const [name, list] of claims) byBinary.set(name, preferredClaim(name, list)!.c);
-  return { bySource, byBinary };
 }
 
-function candidateFor(
-  pkg: InstalledPackage,
-  bySource: Map<string, Candidate>,
-  byBinary: Map<string, Candidate>,
-): Candidate | undefined {
-  const viaBinary = byBinary.get(pkg.name);
-  // The inventory's own SOURCERPM is the ground truth when present; the spec's
-  // subpackage map only fills in for formats that don't carry it. A binary the changed
-  // spec doesn't list (renamed, dropped) falls back to the source's own new version.
-  if (pkg.sourcePackage !== undefined) {
-    const viaSource = bySource.get(pkg.sourcePackage);
-    return viaSource && viaBinary?.change === viaSource.change ? viaBinary : viaSource;
-  }
-  return viaBinary;
-}
-
-function withDist(evr: Evr, dist: string): Evr {
-  if (dist === '' || evr.release === '' || evr.release.endsWith(dist)) return evr;
-  return { ...evr, release: evr.release + dist };
-}
-
-function isTracked(pkg: InstalledPackage, lookup: SourceLookup | undefined): boolean {
-  if (lookup === undefined) return false;
-  if (pkg.sourcePackage !== undefined) return lookup.hasSource(pkg.sourcePackage);
-  return lookup.isTracked(pkg.name);
-}
-
-function summarize(affected: AffectedPackage[]): MatchResult['summary'] {
+export function countCves(updates: readonly PackageUpdate[]): CveSummary {
   const worstByCve = new Map<string, Severity>();
-  for (const pkg of affected) {
+  for (const pkg of updates) {
     for (const cve of pkg.cves) {
       worstByCve.set(cve.id, maxSeverity(worstByCve.get(cve.id) ?? 'unknown', cve.severity));
     }
   }
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   for (const severity of worstByCve.values()) bySeverity[severity] += 1;
-  return { affected: affected.length, cves: worstByCve.size, bySeverity };
+  return { cves: worstByCve.size, bySeverity };
 }
 
-/** Locale-independent order, so output is the same on every machine (and cheap). */
-function byCodePoint(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** Worst first, then by source and package name: the order a reader triages in. */
+export function sortUpdates(updates: PackageUpdate[]): PackageUpdate[] {
+  return updates.sort(
+    (a, b) =>
+      severityRank(b.severity) - severityRank(a.severity) ||
+      byCodePoint(a.sourcePackage, b.sourcePackage) ||
+      byCodePoint(a.package, b.package) ||
+      byCodePoint(a.installed, b.installed),
+  );
+}
+
+/** The same package at the same versions, listed twice (two arches), is one update. */
+function dedupe(updates: PackageUpdate[]): PackageUpdate[] {
+  const seen = new Map<string, PackageUpdate>();
+  for (const u of updates) seen.set(`${u.package}\u0000${u.installed}\u0000${u.fixed}`, u);
+  return [...seen.values()];
 }

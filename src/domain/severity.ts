@@ -29,6 +29,9 @@ export function parseSeverity(s: string): Severity | null {
   return ALIASES[s.trim().toLowerCase()] ?? null;
 }
 
+/** Worst first, the order a reader triages in. */
+export const SEVERITIES_WORST_FIRST: readonly Severity[] = [...SEVERITIES].reverse();
+
 export function severityRank(s: Severity): number {
   return RANK.get(s) ?? 0;
 }
@@ -40,9 +43,21 @@ export function maxSeverity(...s: Severity[]): Severity {
   return worst;
 }
 
-export interface SeverityHints {
-  byCve: Map<string, Severity>;
-  byPackage: Map<string, Severity>;
+/**
+ * Severities that security PR titles give, per package and CVE. A title names the package it
+ * patches ("Patch clamav for CVE-… [MEDIUM]"), and its level applies to that package only:
+ * the same CVE fixed in another package's vendored copy (rust's crates in clamav, kubernetes'
+ * code in containerd2) may matter differently there, so a hint never leaks across packages.
+ */
+/** Source package name (lower case) → CVE id → severity; plain data, stored with change sets. */
+export type SeverityHints = Record<string, Record<string, Severity>>;
+
+export const NO_HINTS: SeverityHints = {};
+
+export function hintFor(hints: SeverityHints, sourcePackage: string, cve: string): Severity | null {
+  const pkg = sourcePackage.toLowerCase();
+  const perCve = Object.hasOwn(hints, pkg) ? hints[pkg] : undefined;
+  return perCve && Object.hasOwn(perCve, cve) ? (perCve[cve] ?? null) : null;
 }
 
 const MARKER = /\[(critical|important|high|moderate|medium|low)\]/gi;
@@ -51,8 +66,10 @@ const CVE_ID = /CVE-\d{4}-\d{4,}/gi;
 const PACKAGE = /\b(?:patch|upgrade)\s+`?([A-Za-z0-9_][A-Za-z0-9_.+-]*)`?\s+(?:for|to)\b/i;
 
 export function severityHintsFromSubjects(subjects: string[]): SeverityHints {
-  const hints: SeverityHints = { byCve: new Map(), byPackage: new Map() };
+  const hints: SeverityHints = {};
   for (const subject of subjects) {
+    const pkg = PACKAGE.exec(subject)?.[1]?.toLowerCase();
+    if (!pkg) continue;
     const markers = [...subject.matchAll(MARKER)].map((m) => ({
       at: m.index,
       severity: parseSeverity(m[1] ?? '') ?? 'unknown',
@@ -66,6 +83,7 @@ export function severityHintsFromSubjects(subjects: string[]): SeverityHints {
     // the CVEs it qualifies ("CVE-A [High] and CVE-B [Medium]") or before them
     // ("[CRITICAL] Patch x for CVE-A, [MEDIUM] CVE-B"); the first CVE's position tells which.
     const markerFollows = (cves[0]?.at ?? 0) < (markers[0]?.at ?? 0);
+    const perCve: Record<string, Severity> = Object.hasOwn(hints, pkg) ? hints[pkg]! : {};
     for (const cve of cves) {
       const marker =
         markers.length === 1
@@ -73,14 +91,27 @@ export function severityHintsFromSubjects(subjects: string[]): SeverityHints {
           : markerFollows
             ? (markers.find((m) => m.at > cve.at) ?? markers[markers.length - 1])
             : markers.filter((m) => m.at < cve.at).pop();
-      if (marker) keepWorst(hints.byCve, cve.id, marker.severity);
+      if (marker) perCve[cve.id] = maxSeverity(perCve[cve.id] ?? 'unknown', marker.severity);
     }
-    const pkg = PACKAGE.exec(subject)?.[1];
-    if (pkg) keepWorst(hints.byPackage, pkg, maxSeverity(...markers.map((m) => m.severity)));
+    if (Object.keys(perCve).length > 0) hints[pkg] = perCve;
   }
   return hints;
 }
 
-function keepWorst(map: Map<string, Severity>, key: string, severity: Severity): void {
-  map.set(key, maxSeverity(map.get(key) ?? 'unknown', severity));
+/**
+ * The levels `--fail-on` and the API's `minSeverity` accept, weakest first: `any` (any
+ * package affected or behind), `unknown` (any CVE fixed, whatever its severity), then the
+ * severities themselves.
+ */
+export const THRESHOLDS = ['any', ...SEVERITIES] as const;
+export type Threshold = (typeof THRESHOLDS)[number];
+
+/** Whether one update reaches a threshold: by the CVEs it fixes, never by a package label. */
+export function reachesThreshold(
+  update: { cves: readonly { severity: Severity }[] },
+  t: Threshold,
+): boolean {
+  if (t === 'any') return true;
+  const min = severityRank(t);
+  return update.cves.some((c) => severityRank(c.severity) >= min);
 }

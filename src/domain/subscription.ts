@@ -1,4 +1,5 @@
-import type { Severity } from './types.js';
+import type { Threshold } from './severity.js';
+import type { InventoryFormat } from './types.js';
 
 /**
  * The stored shape of a subscription. The HTTP API validates requests into this shape
@@ -40,13 +41,25 @@ export interface EmailChannel extends ChannelBase {
 export type Channel = TeamsChannel | EmailChannel;
 
 export interface SubscriptionFilters {
-  /** Minimum severity of a fixed CVE for a package to count; undefined = everything. */
-  minSeverity?: Severity;
+  /**
+   * The weakest update that counts, on the `--fail-on` ladder: `any`, `unknown` (fixes a CVE
+   * of any severity), then `low` … `critical` (fixes a CVE that severe); undefined = any.
+   */
+  minSeverity?: Threshold;
   /** Package-name globs (binary or source name); empty = all. */
   include?: string[];
   exclude?: string[];
   /** Notify only when at least one fixed CVE applies to an installed package. */
   onlyWithCves?: boolean;
+}
+
+/** What was read from a stored inventory when it was uploaded. */
+export interface InventoryInfo {
+  format: InventoryFormat;
+  packages: number;
+  /** The release line its dist tags name (`3.0` for `.azl3`). */
+  line: string;
+  uploadedAt: string;
 }
 
 export interface Subscription {
@@ -58,6 +71,8 @@ export interface Subscription {
   filters: SubscriptionFilters;
   /** Names of the stored inventories (one per node pool or image). */
   inventoryNames: string[];
+  /** Per inventory name; absent for inventories stored before it was kept. */
+  inventoryInfo?: Record<string, InventoryInfo>;
   /** scrypt/sha256 hash of the bearer token; the token itself is shown once. */
   tokenHash: string;
   createdAt: string;

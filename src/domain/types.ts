@@ -22,13 +22,18 @@ export interface InstalledPackage {
   arch?: string;
   /** Source package name when the inventory says so (rich rpm query, SBOM upstream qualifier). */
   sourcePackage?: string;
+  /** 1-based line in the uploaded text, for formats with one package per line. */
+  line?: number;
 }
 
 export type InventoryFormat = 'rpm-qa' | 'rpm-qf' | 'aks-release-notes' | 'cyclonedx' | 'spdx';
 
 export interface Inventory {
   format: InventoryFormat;
+  /** Each installed package once: lines repeated in the input are counted once. */
   packages: InstalledPackage[];
+  /** How many repeated lines were dropped. */
+  duplicates?: number;
 }
 
 /** A release as GitHub lists it, reduced to what the product uses. */
@@ -45,10 +50,26 @@ export interface ReleaseInfo {
   prerelease: boolean;
 }
 
+/** Where a CVE fix is recorded. */
+export type CveSource = 'changelog' | 'oval';
+/** Where a CVE's severity came from: the OVAL feed wins over a security PR's title. */
+export type SeveritySource = 'oval' | 'pr-title';
+
 export interface CveRef {
   id: string;
   severity: Severity;
+  /** null when no source named a severity (`severity` is then `unknown`). */
+  severitySource: SeveritySource | null;
+  /** The spec's %changelog, the OVAL feed, or both; sorted. */
+  sources: CveSource[];
 }
+
+/**
+ * The CVE ids each %changelog entry of a spec names, newest entry first, with the EVR its
+ * header names (null when it names none). Kept instead of the whole changelog because it is
+ * all that "which CVEs does upgrading from my version fix?" needs (src/domain/changelog.ts).
+ */
+export type ChangelogCves = { evr: string | null; cves: string[] }[];
 
 /** A binary package built by a spec, with its own EVR when it declares its own Version. */
 export interface BinaryPackage {
@@ -68,10 +89,15 @@ export interface SourceChange {
   specPath: string;
   /** Binary packages the spec builds at the newer tag (the older one when removed). */
   binaries: BinaryPackage[];
-  /** CVE ids named in %changelog entries added since `from`, sorted, unique. */
+  /** CVEs newly fixed relative to `from` (src/domain/changelog.ts), sorted, unique. */
   cves: CveRef[];
-  /** Worst severity known for this change. */
+  /** Worst severity among `cves`. */
   severity: Severity;
+  /**
+   * The newer spec's changelog CVEs, so matching can tell which fixes are new for the
+   * installed version, which may be older than `from`. Empty when removed.
+   */
+  changelog: ChangelogCves;
 }
 
 /** Everything a release changed, relative to the newest older release on its line. */
@@ -82,40 +108,73 @@ export interface ChangeSet {
   dist: string;
   /** GitHub compare view between the two tags, when there is a previous tag. */
   compareUrl: string | null;
+  /**
+   * Git sha of the release tag's root tree: every spec at the tag, for packages this
+   * release did not change but an inventory may still be behind on. Null for change sets
+   * recorded before it was kept.
+   */
+  tree: string | null;
   changes: SourceChange[];
+  /**
+   * Severities the release's security PR titles give, source package (lower case) → CVE →
+   * severity. Kept so that matching, which recomputes CVE sets per installed version, can
+   * still give them; a title only speaks for the package it names.
+   */
+  titleSeverities: Record<string, Record<string, Severity>>;
 }
 
-/** One installed package that the release updates. */
-export interface AffectedPackage {
+/**
+ * One installed package older than its source's version at the release tag. It is in
+ * `affected` when that source changed in the release, in `behind` when an earlier release
+ * changed it and this machine never took the update.
+ */
+export interface PackageUpdate {
   package: string;
   /** `[epoch:]version-release` with dist tag; `epoch:` only when non-zero. */
   installed: string;
+  /** The version at the release tag, the same way. */
   fixed: string;
   sourcePackage: string;
+  /** CVEs the upgrade newly fixes for the installed version (src/domain/changelog.ts). */
   cves: CveRef[];
+  /** Worst severity among `cves`; `unknown` when none names one. */
   severity: Severity;
 }
 
-/** The answer to "what does this release change for this inventory?" (the CLI's JSON shape). */
+/** Distinct CVE counts of a list of updates. */
+export interface CveSummary {
+  /** Number of distinct CVE ids. */
+  cves: number;
+  /** Distinct CVE ids by severity (a CVE counts once, at its worst known severity). */
+  bySeverity: Record<Severity, number>;
+}
+
+/** The answer to "what am I missing as of this release, and what does upgrading fix?" */
 export interface MatchResult {
   release: {
     tag: string;
     line: string;
     publishedAt: string;
     url: string;
+    /** The release compared with: the previous one on the line, or `--from`. */
     previousTag: string | null;
-    /** Additive to the documented shape: the GitHub compare view, when known. */
+    /** The GitHub compare view, when known. */
     compareUrl: string | null;
   };
-  affected: AffectedPackage[];
+  /** Updated by this release (its source changed between `previousTag` and `tag`). */
+  affected: PackageUpdate[];
+  /** Still missing from earlier releases (the source did not change in this one). */
+  behind: PackageUpdate[];
   /** Installed packages that map to no Azure Linux spec: never reported as safe. */
   untracked: string[];
-  summary: {
+  /** Things a reader must know to trust the answer, e.g. that the line is out of support. */
+  notices: string[];
+  summary: CveSummary & {
     /** Number of affected installed packages. */
     affected: number;
-    /** Number of distinct CVE ids fixed for this inventory. */
-    cves: number;
-    /** Distinct CVE ids by severity (a CVE counts once, at its worst known severity). */
-    bySeverity: Record<Severity, number>;
+    /** Number of behind installed packages. */
+    behind: number;
+    /** The CVE counts of `affected` alone: what this release itself brings. */
+    release: CveSummary;
   };
 }

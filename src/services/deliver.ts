@@ -4,6 +4,7 @@ import { evaluateSubscription, isDeliverable } from './evaluate.js';
 import { ledgerKeys, sendOnce } from './ledger.js';
 import type { OnceOutcome } from './ledger.js';
 import type { Runtime } from './runtime.js';
+import { updateSubscription } from '../store/update-subscription.js';
 
 /**
  * Thrown when a delivery should be tried again later. Event triggers let it escape, so
@@ -112,16 +113,14 @@ async function markUnhealthy(
   channelId: string,
   reason: string,
 ): Promise<string | undefined> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await rt.store.getSubscription(subscriptionId);
-    const channel = current?.value.channels.find((c) => c.id === channelId);
-    if (!current || !channel || channel.unhealthy) return undefined;
-    const since = rt.now().toISOString();
-    const channels = current.value.channels.map((c) =>
+  const since = rt.now().toISOString();
+  const written = await updateSubscription(rt.store, subscriptionId, (current) => {
+    const channel = current.channels.find((c) => c.id === channelId);
+    if (!channel || channel.unhealthy) return undefined;
+    const channels = current.channels.map((c) =>
       c.id === channelId ? { ...c, unhealthy: { since, reason } } : c,
     );
-    const next = { ...current.value, channels, updatedAt: since };
-    if (await rt.store.replaceSubscription(next, current.etag)) return since;
-  }
-  return undefined;
+    return { ...current, channels, updatedAt: since };
+  });
+  return written ? since : undefined;
 }

@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { Runtime } from './runtime.js';
 
 /**
- * What a release changes for one subscription: every stored inventory parsed and matched,
+ * What one subscription misses as of a release: every stored inventory parsed and matched,
  * merged, then narrowed by the subscription's filters. Match and deliver both call it, so
  * a notification always reflects the inventory and filters at the moment it is sent.
  * Undefined when the release is not on one of the subscription's lines.
@@ -16,12 +16,13 @@ export async function evaluateSubscription(
   changeSet: ChangeSet,
 ): Promise<MatchResult | undefined> {
   if (!subscription.lines.includes(changeSet.release.line)) return undefined;
+  const release = await rt.core.release(changeSet);
   const results: MatchResult[] = [];
   for (const name of subscription.inventoryNames) {
     const text = await rt.store.getInventory(subscription.id, name);
     if (text === undefined) continue;
     try {
-      results.push(rt.core.matchInventory(rt.core.parseInventory(text), changeSet));
+      results.push(await release.match(rt.core.parseInventory(text)));
     } catch (err) {
       // Stored inventories were valid when uploaded; a parser that got stricter since must
       // not block the subscription's other inventories.

@@ -10,6 +10,7 @@ import type { EmailConfig, EmailSender } from '../notify/email/sender.js';
 import { buildReleaseCard, toTeamsMessage } from '../notify/teams/card.js';
 import type { AdaptiveCard } from '../notify/teams/card.js';
 import { postToWebhook } from '../notify/teams/sender.js';
+import { inventoryBasis } from '../notify/summary.js';
 import { safeFetch, type WebhookPolicy } from '../security/ssrf.js';
 import type { Log, Notifier } from './ports.js';
 
@@ -28,7 +29,11 @@ export type NotifierConfig = EmailConfig &
  * Links are the ones the API's preview shows (src/api/links.ts); every mail carries its
  * channel's signed one-click unsubscribe link (List-Unsubscribe, RFC 8058).
  */
-export function createNotifier(config: NotifierConfig, log: Log): Notifier {
+export function createNotifier(
+  config: NotifierConfig,
+  log: Log,
+  now: () => Date = () => new Date(),
+): Notifier {
   let email: EmailSender | undefined;
   const linkSettings = { publicBaseUrl: config.PUBLIC_BASE_URL, signingKey: config.SIGNING_KEY };
   const policy: WebhookPolicy = {
@@ -78,6 +83,7 @@ export function createNotifier(config: NotifierConfig, log: Log): Notifier {
         subscriptionName: subscription.name,
         result,
         links,
+        basis: inventoryBasis(subscription, now()),
       });
       if (channel.type === 'teams') {
         const links = notificationLinks(linkSettings, subscription.id, { releaseTag });

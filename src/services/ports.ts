@@ -25,10 +25,16 @@ export interface ReleaseSource {
   fetchChangeSet(release: ReleaseInfo, all: ReleaseInfo[]): Promise<ChangeSet>;
 }
 
-/** The domain core: pure functions, injected so the services can be wired before they land. */
+/** One recorded release, ready to match inventories against (src/services/release-context.ts). */
+export interface ReleaseMatcher {
+  readonly changeSet: ChangeSet;
+  match(inventory: Inventory): Promise<MatchResult>;
+}
+
+/** Matching: inventory parsing, and releases prepared for matching (cached per process). */
 export interface MatchCore {
   parseInventory(text: string): Inventory;
-  matchInventory(inventory: Inventory, changeSet: ChangeSet): MatchResult;
+  release(changeSet: ChangeSet): Promise<ReleaseMatcher>;
 }
 
 export interface ChannelNotice {

@@ -1,21 +1,24 @@
 import type { Config } from '../config.js';
 import { parseInventory } from '../domain/inventory/index.js';
-import { matchInventory } from '../domain/match.js';
+import type { ChangeSet } from '../domain/types.js';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { EventGridPublisher } from '../events/event-grid-publisher.js';
 import type { EventPublisher } from '../events/publisher.js';
 import { tracingPublisher } from '../events/tracing.js';
-import type { BlobCache } from '../sources/blob-cache.js';
-import { fetchChangeSet } from '../sources/changeset-source.js';
-import { fetchOval } from '../sources/oval-source.js';
-import { listReleases, previousRelease } from '../sources/releases.js';
+import { fetchChangeSet, specMapAt } from '../sources/changeset-source.js';
+import { readBlobs } from '../sources/git-blobs.js';
+import { ovalIndexOf, ovalSettingOf } from '../sources/oval-source.js';
+import { listReleases, previousRelease, splitRepo } from '../sources/releases.js';
 import { BlobStore } from '../store/blob-store.js';
 import { createBlobServiceClient } from '../store/blob-service.js';
 import type { Store } from '../store/store.js';
-import { binaryIndexAt } from './bundled-index.js';
+import { bundledCatalog } from './bundled-catalog.js';
 import { gitHubFromConfig } from './github.js';
 import { createNotifier } from './notifier.js';
-import type { Log, MatchCore, ReleaseSource } from './ports.js';
+import { currentOval, type OvalFeedStorage } from './oval-feed.js';
+import type { Log, MatchCore, ReleaseMatcher, ReleaseSource } from './ports.js';
+import { ReleaseContext } from './release-context.js';
+import { SpecLibrary } from './spec-library.js';
 import type { Runtime } from './runtime.js';
 
 export const consoleLog: Log = {
@@ -24,32 +27,83 @@ export const consoleLog: Log = {
   error: (m) => console.error(m),
 };
 
-/** The release source on GitHub: conditional listing, change sets from git trees and specs. */
-export function createReleaseSource(
-  config: Config,
-  log: Log,
-  blobCache?: BlobCache,
-): ReleaseSource {
+/** Where the pipeline keeps the OVAL feed between detections: one stored copy per line. */
+export function ovalStorageOf(store: Store): OvalFeedStorage {
+  return {
+    get: (line) => store.getFeed(`oval-${line}`),
+    put: (line, feed) => store.putFeed(`oval-${line}`, feed),
+  };
+}
+
+/**
+ * The release source on GitHub: conditional listing, change sets from git trees and specs.
+ * The OVAL feed is asked for again (a 304 when unchanged) each time a release is processed,
+ * before its change set, so the release's own CVE list carries the feed's fixes too.
+ */
+export function createReleaseSource(config: Config, log: Log, store?: Store): ReleaseSource {
   const gh = gitHubFromConfig(config, log);
+  const setting = ovalSettingOf(config.AZL_OVAL_URL);
   return {
     listReleases: (etag) =>
       listReleases(gh, config.AZL_REPO, { etag, includePrereleases: config.INCLUDE_PRERELEASES }),
     async fetchChangeSet(release, all) {
-      const oval = config.AZL_OVAL_URL ? await fetchOval(config.AZL_OVAL_URL) : undefined;
-      return fetchChangeSet(gh, config.AZL_REPO, release, previousRelease(all, release), {
-        ...(oval ? { oval } : {}),
-        ...(blobCache ? { blobCache } : {}),
-      });
+      const oval = store
+        ? await currentOval(setting, release.line, ovalStorageOf(store))
+        : { index: undefined };
+      if (oval.warning) log.warn(oval.warning);
+      const cache = store?.gitObjects;
+      const { changeSet, specs } = await fetchChangeSet(
+        gh,
+        config.AZL_REPO,
+        release,
+        previousRelease(all, release),
+        { oval: oval.index, blobCache: cache },
+      );
+      // Matching reads the tag's full spec list by its tree sha, long after detection.
+      if (cache && changeSet.tree) await cache.put(changeSet.tree, JSON.stringify([...specs]));
+      return changeSet;
     },
   };
 }
 
-/** Matching with the shipped binary index, so untracked packages are told apart. */
-export function createMatchCore(): MatchCore {
+/** Releases kept ready for matching per process: a fan-out matches many inventories each. */
+const CONTEXTS_KEPT = 8;
+
+/**
+ * Matching against recorded releases: the tag's spec list (cached by tree sha), the shipped
+ * spec catalog, specs read through the git-object cache, and the last stored OVAL feed.
+ */
+export function createMatchCore(config: Config, store: Store, log: Log): MatchCore {
+  const gh = gitHubFromConfig(config, log);
+  const target = splitRepo(config.AZL_REPO);
+  const contexts = new Map<string, Promise<ReleaseMatcher>>();
+  const build = async (changeSet: ChangeSet): Promise<ReleaseMatcher> => {
+    const line = changeSet.release.line;
+    const [specs, feed] = await Promise.all([
+      changeSet.tree === null ? null : specMapAt(gh, target, changeSet.tree, store.gitObjects),
+      ovalSettingOf(config.AZL_OVAL_URL).kind === 'off'
+        ? undefined
+        : ovalStorageOf(store).get(line),
+    ]);
+    const library = new SpecLibrary(bundledCatalog(line), (shas) =>
+      readBlobs(gh, target, shas, { blobCache: store.gitObjects, label: 'reading specs' }),
+    );
+    return new ReleaseContext({ changeSet, specs, library, oval: feed && ovalIndexOf(feed) });
+  };
   return {
     parseInventory: (text) => parseInventory(text),
-    matchInventory: (inventory, changeSet) =>
-      matchInventory(inventory, changeSet, binaryIndexAt(changeSet)),
+    release(changeSet) {
+      const key = `${changeSet.release.tag}\u0000${changeSet.previousTag ?? ''}`;
+      let context = contexts.get(key);
+      if (!context) {
+        context = build(changeSet);
+        // A failed build (storage or GitHub down) is not kept: the next match tries again.
+        context.catch(() => contexts.delete(key));
+        contexts.set(key, context);
+        if (contexts.size > CONTEXTS_KEPT) contexts.delete(contexts.keys().next().value!);
+      }
+      return context;
+    },
   };
 }
 
@@ -76,15 +130,16 @@ export async function buildRuntime(
   overrides: Partial<Runtime> & { publisher: EventPublisher },
 ): Promise<Runtime> {
   const log = overrides.log ?? consoleLog;
+  const now = overrides.now ?? (() => new Date());
   const store = overrides.store ?? createStore(config);
   await store.ensureReady();
   return {
     config,
     store,
-    releases: overrides.releases ?? createReleaseSource(config, log, store.gitObjects),
-    core: overrides.core ?? createMatchCore(),
-    notifier: overrides.notifier ?? createNotifier(config, log),
-    now: overrides.now ?? (() => new Date()),
+    releases: overrides.releases ?? createReleaseSource(config, log, store),
+    core: overrides.core ?? createMatchCore(config, store, log),
+    notifier: overrides.notifier ?? createNotifier(config, log, now),
+    now,
     log,
     // Every event carries the trace context of the span that published it.
     publisher: tracingPublisher(overrides.publisher),

@@ -11,6 +11,7 @@ import type {
   ReleaseRecord,
 } from './records.js';
 import type { BlobCache } from '../sources/blob-cache.js';
+import type { StoredOvalFeed } from '../sources/oval-source.js';
 import type { Store, StoredInventory } from './store.js';
 
 /** Container names; a prefix lets several deployments (or test files) share one account. */
@@ -31,6 +32,7 @@ const CURSOR_BLOB = 'detector-cursor.json';
  * The Store on Blob Storage. Layout:
  * - releases/{tag}.json                               ReleaseRecord (create-if-absent)
  * - state/detector-cursor.json                        DetectorCursor (If-Match)
+ * - state/feeds/{name}.json                           StoredOvalFeed, replaced whole
  * - subscriptions/subscriptions/{id}.json             Subscription
  * - subscriptions/inventories/{id}/{name}             raw inventory text
  * - subscriptions/lines/{line}/{id}                   empty marker: the per-line index fan-out lists
@@ -64,6 +66,14 @@ export class BlobStore implements Store {
 
   async ensureReady(): Promise<void> {
     await Promise.all(Object.values(this.c).map((c) => c.ensureExists()));
+  }
+
+  async getFeed(name: string): Promise<StoredOvalFeed | undefined> {
+    return (await this.c.state.read<StoredOvalFeed>(feedBlob(name)))?.value;
+  }
+
+  async putFeed(name: string, feed: StoredOvalFeed): Promise<void> {
+    await this.c.state.put(feedBlob(name), feed);
   }
 
   async createRelease(record: ReleaseRecord): Promise<boolean> {
@@ -210,5 +220,6 @@ export class BlobStore implements Store {
 
 const subBlob = (id: string) => `subscriptions/${id}.json`;
 const inventoryBlob = (id: string, name: string) => `inventories/${id}/${name}`;
+const feedBlob = (name: string) => `feeds/${encodeURIComponent(name)}.json`;
 const lineMarker = (line: string, id: string) => `lines/${line}/${id}`;
 const digestBlob = (i: DigestItem) => `${i.subscriptionId}/${i.channelId}/${i.releaseTag}.json`;

@@ -9,6 +9,7 @@ import type {
 } from './records.js';
 
 import type { BlobCache } from '../sources/blob-cache.js';
+import type { StoredOvalFeed } from '../sources/oval-source.js';
 
 export type { Versioned } from './json-container.js';
 
@@ -39,6 +40,13 @@ export interface Store {
    * version is fetched from GitHub once per deployment.
    */
   readonly gitObjects: BlobCache;
+
+  /**
+   * The last copy of an outside feed (the OVAL feed of each line), replaced whole on each
+   * change, so every matcher reads the one the detector fetched last.
+   */
+  getFeed(name: string): Promise<StoredOvalFeed | undefined>;
+  putFeed(name: string, feed: StoredOvalFeed): Promise<void>;
 
   getCursor(): Promise<Versioned<DetectorCursor> | undefined>;
   /** Create-if-absent when `etag` is undefined, If-Match otherwise; false on a lost race. */

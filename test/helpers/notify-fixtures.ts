@@ -1,4 +1,4 @@
-import type { AffectedPackage, MatchResult, Severity } from '../../src/domain/types.js';
+import type { MatchResult, PackageUpdate, Severity } from '../../src/domain/types.js';
 import { SEVERITIES } from '../../src/domain/types.js';
 import type { NotificationContext } from '../../src/notify/context.js';
 import { GEN2_CASE, readAnswerKey, releaseRecord } from '../support/fixtures.js';
@@ -34,8 +34,16 @@ export function matchResultFromAnswerKey(file: string): MatchResult {
   const key = readAnswerKey(file);
   const record = releaseRecord(key.release);
   const severityOf = severitiesFromCommitSubjects(record);
-  const affected: AffectedPackage[] = key.affected.map((a) => {
-    const cves = a.cves.map((id) => ({ id, severity: severityOf.get(id) ?? 'unknown' }));
+  const toUpdate = (a: (typeof key.behind)[number]): PackageUpdate => {
+    const cves = a.cves.map((id) => {
+      const severity = severityOf.get(id) ?? 'unknown';
+      return {
+        id,
+        severity,
+        severitySource: severity === 'unknown' ? null : ('pr-title' as const),
+        sources: ['changelog' as const],
+      };
+    });
     return {
       package: a.package,
       installed: a.installed,
@@ -44,7 +52,7 @@ export function matchResultFromAnswerKey(file: string): MatchResult {
       cves,
       severity: cves.reduce<Severity>((s, c) => worse(s, c.severity), 'unknown'),
     };
-  });
+  };
   return withSummary(
     {
       tag: record.tag,
@@ -56,27 +64,43 @@ export function matchResultFromAnswerKey(file: string): MatchResult {
         ? `https://github.com/microsoft/azurelinux/compare/${record.previous_tag}...${record.tag}`
         : null,
     },
-    affected,
+    key.affected.map(toUpdate),
+    [],
+    key.behind.filter((b) => !b.changed_in_release).map(toUpdate),
   );
 }
 
 /** Builds the summary the matcher would: distinct CVEs, each at its worst severity. */
 export function withSummary(
   release: MatchResult['release'],
-  affected: AffectedPackage[],
+  affected: PackageUpdate[],
   untracked: string[] = [],
+  behind: PackageUpdate[] = [],
 ): MatchResult {
-  const worst = new Map<string, Severity>();
-  for (const a of affected) {
-    for (const c of a.cves) worst.set(c.id, worse(worst.get(c.id) ?? 'unknown', c.severity));
-  }
-  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  for (const s of worst.values()) bySeverity[s]++;
+  const count = (updates: PackageUpdate[]) => {
+    const worst = new Map<string, Severity>();
+    for (const a of updates) {
+      for (const c of a.cves) worst.set(c.id, worse(worst.get(c.id) ?? 'unknown', c.severity));
+    }
+    const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<
+      Severity,
+      number
+    >;
+    for (const s of worst.values()) bySeverity[s]++;
+    return { cves: worst.size, bySeverity };
+  };
   return {
     release,
     affected,
+    behind,
     untracked,
-    summary: { affected: affected.length, cves: worst.size, bySeverity },
+    notices: [],
+    summary: {
+      affected: affected.length,
+      behind: behind.length,
+      ...count([...affected, ...behind]),
+      release: count(affected),
+    },
   };
 }
 
@@ -84,7 +108,7 @@ export function withSummary(
 export function syntheticMatch(count: number): MatchResult {
   const base = matchResultFromAnswerKey(GEN2_CASE);
   const sevs: Severity[] = ['critical', 'high', 'medium', 'low', 'unknown'];
-  const affected: AffectedPackage[] = Array.from({ length: count }, (_, i) => {
+  const affected: PackageUpdate[] = Array.from({ length: count }, (_, i) => {
     const severity = sevs[i % sevs.length] ?? 'unknown';
     return {
       package: `synthetic-package-${String(i).padStart(3, '0')}-libs`,
@@ -94,6 +118,8 @@ export function syntheticMatch(count: number): MatchResult {
       cves: Array.from({ length: (i % 4) + 1 }, (_, j) => ({
         id: `CVE-2026-${10000 + i * 4 + j}`,
         severity,
+        severitySource: 'oval' as const,
+        sources: ['changelog' as const],
       })),
       severity,
     };

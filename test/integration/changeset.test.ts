@@ -16,6 +16,7 @@ import { FakeGitHub } from '../support/fake-github.js';
 import {
   fixturePackages,
   fixtureReleases,
+  newlyFixed,
   type FixtureChange,
   type FixtureRelease,
 } from '../support/fixtures.js';
@@ -43,7 +44,7 @@ function expected(changes: FixtureChange[]) {
       from: c.from,
       to: c.to,
       specPath: c.spec_path,
-      cves: [...c.cves].sort(),
+      cves: newlyFixed(c).sort(),
     }))
     .sort((a, b) => a.sourcePackage.localeCompare(b.sourcePackage));
 }
@@ -91,9 +92,13 @@ describe('fetchChangeSet on every real release', () => {
     if (!release || !previous) throw new Error('fixture release missing from the listing');
     const gh = createGitHubClient({ apiUrl: fake.url, token: 'test-token' });
     fake.resetCounts();
-    const cs = await fetchChangeSet(gh, REPO, release, previous);
+    const { changeSet: cs, specs } = await fetchChangeSet(gh, REPO, release, previous);
 
     expect(actual(cs)).toEqual(expected(pair.changes ?? []));
+    // Every spec at the tag, for what the release did not change.
+    expect(specs).toEqual(
+      new Map(fixturePackages(pair.tag).map((p) => [p.specPath, p.specBlobSha])),
+    );
     expect(cs.previousTag).toBe(pair.previous_tag);
     expect(cs.dist).toBe('.azl3');
     expect(cs.release).toEqual(release);
@@ -116,8 +121,9 @@ describe('fetchChangeSet on every real release', () => {
     if (!release || !previous) throw new Error('fixture release missing');
     const gh = createGitHubClient({ apiUrl: fake.url, token: 'test-token' });
     fake.resetCounts();
-    const cs = await fetchChangeSet(gh, REPO, release, previous);
+    const { changeSet: cs, specs } = await fetchChangeSet(gh, REPO, release, previous);
     expect(cs.changes).toEqual([]);
+    expect(specs.size).toBe(fixturePackages('3.0.20260118-3.0').length);
     expect(cs.previousTag).toBe('3.0.20260107-3.0');
     expect(fake.counts()).toMatchObject({ tree: 2, compare: 0, blob: 0 });
   });
@@ -127,10 +133,13 @@ describe('fetchChangeSet on every real release', () => {
     const previous = releases.get('3.0.20260118-3.0');
     if (!release || !previous) throw new Error('fixture release missing');
     const gh = createGitHubClient({ apiUrl: fake.url, token: 'test-token' });
-    const cs = await fetchChangeSet(gh, REPO, release, previous);
+    const { changeSet: cs } = await fetchChangeSet(gh, REPO, release, previous);
     // "[AutoPR- Security] Patch libtasn1 for CVE-2025-13151 [LOW] (#15485)"
     const libtasn1 = cs.changes.find((c) => c.sourcePackage === 'libtasn1');
-    expect(libtasn1?.cves).toEqual([{ id: 'CVE-2025-13151', severity: 'low' }]);
+    expect(libtasn1?.cves).toEqual([
+      { id: 'CVE-2025-13151', severity: 'low', severitySource: 'pr-title', sources: ['changelog'] },
+    ]);
+    expect(cs.titleSeverities.libtasn1).toEqual({ 'CVE-2025-13151': 'low' });
     // "… Patch wget for CVE-2025-69194, CVE-2025-69195 [HIGH] …"
     const wget = cs.changes.find((c) => c.sourcePackage === 'wget');
     expect(wget?.severity).toBe('high');
@@ -141,11 +150,16 @@ describe('fetchChangeSet on every real release', () => {
     const previous = releases.get('3.0.20260118-3.0');
     if (!release || !previous) throw new Error('fixture release missing');
     const gh = createGitHubClient({ apiUrl: fake.url, token: 'test-token' });
-    const plain = await fetchChangeSet(gh, REPO, release, previous);
+    const { changeSet: plain } = await fetchChangeSet(gh, REPO, release, previous);
     // No title in this release says CRITICAL, so only the feed can.
     expect(plain.changes.some((c) => c.severity === 'critical')).toBe(false);
-    const oval = { size: 1, severityOf: () => 'critical' as const };
-    const withOval = await fetchChangeSet(gh, REPO, release, previous, { oval });
+    const oval = {
+      size: 1,
+      fixes: [],
+      fixesBetween: () => [],
+      severityOf: () => 'critical' as const,
+    };
+    const { changeSet: withOval } = await fetchChangeSet(gh, REPO, release, previous, { oval });
     const withCves = withOval.changes.filter((c) => c.cves.length > 0);
     expect(withCves.length).toBeGreaterThan(0);
     for (const change of withCves) expect(change.severity, change.sourcePackage).toBe('critical');
@@ -156,9 +170,11 @@ describe('fetchChangeSet on every real release', () => {
     if (!first) throw new Error('fixture release missing');
     const gh = createGitHubClient({ apiUrl: fake.url, token: 'test-token' });
     fake.resetCounts();
-    const cs = await fetchChangeSet(gh, REPO, first, null);
+    const { changeSet: cs, specs } = await fetchChangeSet(gh, REPO, first, null);
     expect(cs).toMatchObject({ previousTag: null, compareUrl: null, changes: [] });
-    expect(fake.totalRequests).toBe(0);
+    // Nothing to compare with, but its tree tells what a machine is behind on.
+    expect(specs.size).toBe(fixturePackages('3.0.20251206-3.0').length);
+    expect(fake.counts()).toMatchObject({ tree: 1, blob: 0, compare: 0 });
   });
 
   it('reads no blob twice when given a blob cache, and reports progress', async () => {
@@ -171,7 +187,7 @@ describe('fetchChangeSet on every real release', () => {
       const cache = new FileBlobCache(dir);
       const progress: [number, number][] = [];
       fake.resetCounts();
-      const cold = await fetchChangeSet(gh, REPO, release, previous, {
+      const { changeSet: cold } = await fetchChangeSet(gh, REPO, release, previous, {
         blobCache: cache,
         onProgress: (_m, done, total) => progress.push([done, total]),
       });
@@ -180,7 +196,9 @@ describe('fetchChangeSet on every real release', () => {
       expect(progress.at(-1)).toEqual([blobReads, blobReads]);
 
       fake.resetCounts();
-      const warm = await fetchChangeSet(gh, REPO, release, previous, { blobCache: cache });
+      const { changeSet: warm } = await fetchChangeSet(gh, REPO, release, previous, {
+        blobCache: cache,
+      });
       expect(fake.counts().blob).toBe(0);
       expect(warm.changes).toEqual(cold.changes);
     } finally {
@@ -204,8 +222,11 @@ describe('fetchChangeSet when GitHub truncates recursive trees', () => {
         const previous = pair && releases.get(pair.previous_tag);
         if (!pair || !release || !previous) throw new Error('fixture release missing');
         fake.resetCounts();
-        const cs = await fetchChangeSet(gh, REPO, release, previous);
+        const { changeSet: cs, specs } = await fetchChangeSet(gh, REPO, release, previous);
         expect(actual(cs)).toEqual(expected(pair.changes ?? []));
+        expect(specs).toEqual(
+          new Map(fixturePackages(tag).map((p) => [p.specPath, p.specBlobSha])),
+        );
         // Root listings plus one recursive listing per changed spec root and side replace
         // the two whole-tree reads: up to 10 fixed requests instead of 3 (see the source).
         expect(fake.counts().tree).toBeGreaterThan(2);
@@ -235,7 +256,7 @@ describe('fetchChangeSet when GitHub truncates recursive trees', () => {
         const previous = pair && releases.get(pair.previous_tag);
         if (!pair || !release || !previous) throw new Error('fixture release missing');
         fake.resetCounts();
-        const cs = await fetchChangeSet(gh, REPO, release, previous, { blobCache });
+        const { changeSet: cs } = await fetchChangeSet(gh, REPO, release, previous, { blobCache });
         expect(actual(cs)).toEqual(expected(pair.changes ?? []));
         if (tag === '3.0.20260429-3.0') {
           expect(fake.totalRequests).toBeLessThanOrEqual(budget(pair.previous_tag, tag));

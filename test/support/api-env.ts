@@ -10,7 +10,11 @@ import { startLocalRuntime, type LocalRuntime } from '../../src/local/local-runt
 import type { Resolver } from '../../src/security/ssrf.js';
 import type { Store } from '../../src/store/store.js';
 import { startTestAzurite } from './azurite.js';
-import { fixturePackages, fixtureReleases } from './fixtures.js';
+import { changelogCves } from '../../src/domain/changelog.js';
+import { parseSpec } from '../../src/domain/spec.js';
+import { fixtureGitRepo } from './fake-git-repo.js';
+import { FakeGitHub } from './fake-github.js';
+import { fixturePackages, fixtureReleases, newlyFixed, specStub } from './fixtures.js';
 import { startSmtpSink, type CapturedMail } from './smtp-sink.js';
 import { startTeamsSink } from './teams-sink.js';
 
@@ -46,10 +50,12 @@ export const SIGNING_KEY = 'test-signing-key-0123456789abcdef';
 const NO_DNS: Resolver = () => Promise.reject(new Error('ENOTFOUND'));
 
 export async function startApiEnv(): Promise<ApiEnv> {
-  const [azurite, smtp, teams] = await Promise.all([
+  const [azurite, smtp, teams, github] = await Promise.all([
     startTestAzurite(),
     startSmtpSink(),
     startTeamsSink(),
+    // Matching reads the specs of what an inventory is behind on, by their blob sha.
+    FakeGitHub.start(),
   ]);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'azl-api-'));
   const errors: string[] = [];
@@ -64,6 +70,9 @@ export async function startApiEnv(): Promise<ApiEnv> {
     EMAIL_FROM: 'azl-notifier <notify@azl.example.com>',
     PORT: '0',
     DATA_DIR: dataDir,
+    GITHUB_API_URL: github.url,
+    AZL_REPO: github.repoSlug,
+    AZL_OVAL_URL: 'off',
     // No timers during API tests: detection is not what they exercise.
     DETECT_SCHEDULE: '0 0 0 1 1 *',
     DIGEST_SCHEDULE: '0 0 0 1 1 *',
@@ -103,7 +112,7 @@ export async function startApiEnv(): Promise<ApiEnv> {
     async close() {
       await local.stop();
       setWebhookResolver(undefined);
-      await Promise.all([azurite.stop(), smtp.close(), teams.close()]);
+      await Promise.all([azurite.stop(), smtp.close(), teams.close(), github.close()]);
       await rm(dataDir, { recursive: true, force: true });
     },
   };
@@ -111,7 +120,8 @@ export async function startApiEnv(): Promise<ApiEnv> {
 
 /**
  * The change set of a recorded release, built from the extracted release data (spec
- * versions and binary lists at the tag) rather than by the code under test.
+ * versions and binary lists at the tag, the real changelogs, the tag's tree) rather than
+ * by the code under test.
  */
 export function recordedChangeSet(tag: string): ChangeSet {
   const rel = fixtureReleases().find((r) => r.tag === tag);
@@ -131,6 +141,8 @@ export function recordedChangeSet(tag: string): ChangeSet {
     previousTag: rel.previous_tag ?? null,
     dist: '.azl3',
     compareUrl: null,
+    tree: fixtureGitRepo().roots.get(tag) ?? null,
+    titleSeverities: {},
     changes: (rel.changes ?? []).map((c) => ({
       sourcePackage: c.source_package,
       kind: c.kind,
@@ -140,8 +152,14 @@ export function recordedChangeSet(tag: string): ChangeSet {
       binaries: (bySource.get(c.source_package)?.binaries ?? [c.source_package])
         .filter(Boolean)
         .map((name) => ({ name, evr: c.to ?? c.from ?? '' })),
-      cves: c.cves.map((id) => ({ id, severity: 'unknown' as const })),
+      cves: newlyFixed(c).map((id) => ({
+        id,
+        severity: 'unknown' as const,
+        severitySource: null,
+        sources: ['changelog' as const],
+      })),
       severity: 'unknown' as const,
+      changelog: c.to_blob ? changelogCves(parseSpec(specStub(c.to_blob))) : [],
     })),
   };
 }

@@ -31,3 +31,41 @@ export function runCli(
     child.stdin.end(opts.stdin ?? '');
   });
 }
+
+/** The shape `check --format json` documents (README), as the tests read it. */
+export interface CheckUpdateJson {
+  package: string;
+  installed: string;
+  fixed: string;
+  sourcePackage: string;
+  severity: string;
+  cves: { id: string; severity: string; severitySource: string | null; sources: string[] }[];
+}
+
+export interface CheckJson {
+  release: {
+    tag: string;
+    line: string;
+    publishedAt: string;
+    url: string;
+    previousTag: string | null;
+  };
+  affected: CheckUpdateJson[];
+  behind: CheckUpdateJson[];
+  untracked: string[];
+  notices: string[];
+  summary: {
+    affected: number;
+    behind: number;
+    cves: number;
+    bySeverity: Record<string, number>;
+    release: { cves: number; bySeverity: Record<string, number> };
+  };
+  inventories: {
+    name: string;
+    format: string;
+    packages: number;
+    duplicates: number;
+    affected: CheckUpdateJson[];
+  }[];
+}

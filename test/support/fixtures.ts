@@ -108,6 +108,24 @@ export function fixtureSpecStubs(): Map<string, string> {
   return stubsCache;
 }
 
+/**
+ * What a machine at a change's previous version newly gets: the CVEs releases.json lists for
+ * the entries added since `from`, less every id the rest of the newer spec's changelog names.
+ * "The rest" is the changelog text with the added lines (releases.json `changelog`) taken out
+ * once each: a plain text operation, independent of the product's changelog parser. No
+ * machine had an added package, so everything it names is new (releases.json keeps only the
+ * first 30 changelog lines of those, so the text operation could not apply).
+ */
+export function newlyFixed(change: FixtureChange): string[] {
+  if (!change.to_blob) return [];
+  if (change.kind === 'added') return change.cves;
+  const text = specStub(change.to_blob);
+  let rest = text.slice(text.indexOf('%changelog'));
+  for (const line of change.changelog) rest = rest.replace(line, '');
+  const older = new Set((rest.match(/CVE-\d{4}-\d{4,}/gi) ?? []).map((id) => id.toUpperCase()));
+  return change.cves.filter((id) => !older.has(id));
+}
+
 export function specStub(blobSha: string): string {
   return readFileSync(join(FIXTURE_DIR, 'spec-stubs', `${blobSha}.spec`), 'utf8');
 }
@@ -123,13 +141,18 @@ export interface AnswerPackage {
   installed: string;
   available: string;
   source_package: string;
+  /** Whether the release itself changed the source package (`affected` holds the true ones). */
+  changed_in_release: boolean;
+  /** CVEs the upgrade newly fixes for the installed version. */
+  cves: string[];
 }
 
 export interface AnswerKey {
   release: string;
+  semantics: string;
   /** Installed binaries whose source package changed in that release (test/fixtures/README.md). */
-  affected: (AnswerPackage & { cves: string[] })[];
-  /** Installed packages older than the package version at that tag. */
+  affected: AnswerPackage[];
+  /** Every installed package older than its source's version at that tag. */
   behind: AnswerPackage[];
   /** Installed packages that map to no source package at that tag. */
   unmapped_binaries: string[];

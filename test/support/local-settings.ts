@@ -20,5 +20,7 @@ export function localRuntimeSettings(opts: {
     DATA_DIR: opts.dataDir,
     DETECT_SCHEDULE: NEVER,
     DIGEST_SCHEDULE: NEVER,
+    // The default feed lives on raw.githubusercontent.com: tests that need one serve it.
+    AZL_OVAL_URL: 'off',
   };
 }

@@ -14,13 +14,20 @@ const nevraLines = readFileSync(`${dir}/aks-azurelinuxv3-gen2-202604.13.0.rpm-qa
   .split('\n')
   .filter((l) => l.trim() !== '');
 
-/** Binary package name -> source package, from the real 3.0.20260414-3.0 tag. */
+/**
+ * Binary package name -> source package, and source -> its spec's Epoch, from the real
+ * 3.0.20260414-3.0 tag the node image was built from. Plain `rpm -qa` hides the epoch; the
+ * formats below carry it (%{EPOCHNUM}, the purl's `epoch=`), so they state the real one
+ * (ca-certificates is `Epoch: 1`).
+ */
 const sourceOf = new Map();
+const epochOfSource = new Map();
 for (const row of readFileSync('test/fixtures/azurelinux-3.0/packages-3.0.20260414-3.0.tsv', 'utf8')
   .split('\n')
   .slice(1)) {
-  const [source, , , , binaries] = row.split('\t');
+  const [source, evr, , , binaries] = row.split('\t');
   if (!source || !binaries) continue;
+  epochOfSource.set(source, Number(/^(\d+):/.exec(evr ?? '')?.[1] ?? 0));
   for (const b of binaries.split(',')) if (!sourceOf.has(b)) sourceOf.set(b, source);
 }
 
@@ -35,7 +42,7 @@ const packages = nevraLines.map((line) => {
     return {
       line,
       name,
-      epoch: Number(epoch ?? 0),
+      epoch: Number(epoch ?? epochOfSource.get(source) ?? 0),
       version,
       release,
       arch,

@@ -11,22 +11,22 @@ import { severityHintsFromSubjects } from '../../src/domain/severity.js';
 import type { SeverityHints } from '../../src/domain/severity.js';
 import { parseSpec } from '../../src/domain/spec.js';
 import type { SourceChange } from '../../src/domain/types.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { FIXTURES, packageRows, fixtureReleases, specStub } from '../support/fixtures.js';
+import { newlyFixed, packageRows, fixtureReleases, specStub } from '../support/fixtures.js';
+import { APRIL_2026_FEED, ovalFeedXml } from '../support/oval-feed.js';
 import type { FixtureChange, FixtureRelease } from '../support/fixtures.js';
 
 const releases = fixtureReleases().filter(
   (r): r is FixtureRelease & { previous_tag: string; changes: FixtureChange[] } =>
     r.previous_tag !== undefined && r.changes !== undefined,
 );
-const NO_HINTS: SeverityHints = { byCve: new Map(), byPackage: new Map() };
+const NO_HINTS: SeverityHints = {};
 
 function describeRecorded(change: FixtureChange, hints = NO_HINTS): SourceChange | null {
   return describeSpecChange({
     specPath: change.spec_path,
     from: change.from_blob ? parseSpec(specStub(change.from_blob)) : null,
     to: change.to_blob ? parseSpec(specStub(change.to_blob)) : null,
+    dist: '.azl3',
     hints,
   });
 }
@@ -101,7 +101,7 @@ describe('changedSpecs on the real release trees', () => {
 describe('describeSpecChange against every recorded change', () => {
   const total = releases.reduce((n, r) => n + r.changes.length, 0);
 
-  it(`reproduces source package, kind, from, to and CVEs for all ${total} changes`, () => {
+  it(`reproduces source package, kind, from, to and newly fixed CVEs for all ${total} changes`, () => {
     const disagreements: string[] = [];
     for (const release of releases) {
       for (const change of release.changes) {
@@ -111,14 +111,14 @@ describe('describeSpecChange against every recorded change', () => {
           kind: change.kind,
           from: change.from,
           to: change.to,
-          cves: change.cves,
+          cves: newlyFixed(change),
         };
         const actual = got && {
           sourcePackage: got.sourcePackage,
           kind: got.kind,
           from: got.from,
           to: got.to,
-          cves: got.cves.map((c) => c.id),
+          cves: got.cves.map((c) => c.id).sort(),
         };
         if (JSON.stringify(actual) !== JSON.stringify(expected)) {
           disagreements.push(`${release.tag} ${change.spec_path}: ${JSON.stringify(actual)}`);
@@ -173,10 +173,13 @@ describe('describeSpecChange against every recorded change', () => {
         specPath: 'SPECS-EXTENDED/389-ds-base/389-ds-base.spec',
         from: spec,
         to: edited,
+        dist: '.azl3',
         hints: NO_HINTS,
       }),
     ).toBeNull();
-    expect(describeSpecChange({ specPath: 'x', from: null, to: null, hints: NO_HINTS })).toBeNull();
+    expect(
+      describeSpecChange({ specPath: 'x', from: null, to: null, dist: '.azl3', hints: NO_HINTS }),
+    ).toBeNull();
   });
 });
 
@@ -191,25 +194,27 @@ describe('describeSpecChange severities on real releases', () => {
     return severityHintsFromSubjects((release.commits ?? []).map((c) => c.subject));
   }
 
-  it("takes per-CVE severity from the release's PR titles, keeping the worst", () => {
+  it("takes a CVE's severity only from the PR title that names the package", () => {
     // 3.0.20260429-3.0 rates the same two CVEs twice:
     // "[AutoPR- Security] Patch clamav for CVE-2026-33056, CVE-2026-33055 [MEDIUM] (#16751)" and
     // "... [High] Patch rust for CVE-2026-2006, CVE-2026-33056, CVE-2026-33055, CVE-2026-34743 ...".
+    // Rust's vendored crates are not clamav's: clamav keeps its own title's level.
     const clamav = change('3.0.20260429-3.0', 'clamav');
     const got = describeRecorded(clamav, hintsOf(clamav.release));
+    const fromTitle = (id: string, severity: string) => ({
+      id,
+      severity,
+      severitySource: 'pr-title',
+      sources: ['changelog'],
+    });
     expect(got?.cves).toEqual([
-      { id: 'CVE-2026-33055', severity: 'high' },
-      { id: 'CVE-2026-33056', severity: 'high' },
+      fromTitle('CVE-2026-33055', 'medium'),
+      fromTitle('CVE-2026-33056', 'medium'),
     ]);
-    expect(got?.severity).toBe('high');
-    // With only the clamav title, both are medium.
-    const only = severityHintsFromSubjects([
-      '[AutoPR- Security] Patch clamav for CVE-2026-33056, CVE-2026-33055 [MEDIUM] (#16751)',
-    ]);
-    expect(describeRecorded(clamav, only)?.cves.map((c) => c.severity)).toEqual([
-      'medium',
-      'medium',
-    ]);
+    expect(got?.severity).toBe('medium');
+    const rust = change('3.0.20260429-3.0', 'rust');
+    const rustCves = describeRecorded(rust, hintsOf(rust.release))?.cves ?? [];
+    expect(rustCves.find((c) => c.id === 'CVE-2026-33056')?.severity).toBe('high');
   });
 
   it('splits a title naming two levels: "[CRITICAL] Patch kata-containers for CVE-2026-24834 , [MEDIUM] CVE-..."', () => {
@@ -223,36 +228,60 @@ describe('describeSpecChange severities on real releases', () => {
     expect(got?.severity).toBe('critical');
   });
 
-  it('prefers the OVAL feed when given; unknown when nothing names a severity', () => {
-    const oval = parseOval(readFileSync(join(FIXTURES, 'oval', 'azurelinux-3.0-oval.xml'), 'utf8'));
-    const frr = change('3.0.20260331-3.0', 'frr');
-    expect(frr.cves).toEqual(['CVE-2024-44070', 'CVE-2024-55553']);
-    const without = describeRecorded(frr, hintsOf(frr.release));
-    expect(without?.cves).toEqual([
-      { id: 'CVE-2024-44070', severity: 'unknown' },
-      { id: 'CVE-2024-55553', severity: 'unknown' },
+  it("never lends kubernetes' title level to containerd2; an OVAL severity applies", () => {
+    // 3.0.20260429-3.0 has "Patch kubernetes for CVE-2026-35469 [High]"; containerd2's
+    // 2.1.6-1 names the same CVE. Only the feed may rate it for containerd2.
+    const containerd2 = change('3.0.20260429-3.0', 'containerd2');
+    const hints = hintsOf(containerd2.release);
+    expect(hints.kubernetes?.['CVE-2026-35469']).toBe('high');
+    const titled = describeRecorded(containerd2, hints);
+    expect(titled?.cves).toEqual([
+      { id: 'CVE-2026-35469', severity: 'unknown', severitySource: null, sources: ['changelog'] },
     ]);
-    expect(without?.severity).toBe('unknown');
     const withOval = describeSpecChange({
-      specPath: frr.spec_path,
-      from: parseSpec(specStub(frr.from_blob ?? '')),
-      to: parseSpec(specStub(frr.to_blob ?? '')),
-      hints: hintsOf(frr.release),
-      oval,
+      specPath: containerd2.spec_path,
+      from: parseSpec(specStub(containerd2.from_blob ?? '')),
+      to: parseSpec(specStub(containerd2.to_blob ?? '')),
+      dist: '.azl3',
+      hints,
+      oval: parseOval(ovalFeedXml(APRIL_2026_FEED)),
     });
-    // Hand-verified in the XML: "CVE-2024-44070 affecting package frr ..." <severity>High</severity>;
-    // the 2024 feed does not name CVE-2024-55553.
     expect(withOval?.cves).toEqual([
-      { id: 'CVE-2024-44070', severity: 'high' },
-      { id: 'CVE-2024-55553', severity: 'unknown' },
+      {
+        id: 'CVE-2026-35469',
+        severity: 'medium',
+        severitySource: 'oval',
+        sources: ['changelog', 'oval'],
+      },
     ]);
-    expect(withOval?.severity).toBe('high');
   });
 
-  it('raises a change to a package-level hint even without CVEs in its changelog', () => {
+  it('adds the kernel fixes an OVAL feed records, which the changelog does not name', () => {
+    // A small feed in the real feed's format (test/support/oval-feed.ts): the shared 2024
+    // feed predates the 2026 releases.
+    const oval = parseOval(ovalFeedXml(APRIL_2026_FEED));
+    const kernel = change('3.0.20260429-3.0', 'kernel');
+    expect(kernel.cves).toEqual([]);
+    const got = describeSpecChange({
+      specPath: kernel.spec_path,
+      from: parseSpec(specStub(kernel.from_blob ?? '')),
+      to: parseSpec(specStub(kernel.to_blob ?? '')),
+      dist: '.azl3',
+      hints: NO_HINTS,
+      oval,
+    });
+    // 6.6.130.1-3 → 6.6.134.1-2: the fixes at 6.6.134.1-1 and -2, not the one at 6.6.140.1-1.
+    expect(got?.cves).toEqual([
+      { id: 'CVE-2026-31001', severity: 'high', severitySource: 'oval', sources: ['oval'] },
+      { id: 'CVE-2026-31002', severity: 'medium', severitySource: 'oval', sources: ['oval'] },
+    ]);
+    expect(got?.severity).toBe('high');
+  });
+
+  it('rates a change by its CVEs: a title level without a CVE rates nothing', () => {
     const hints = severityHintsFromSubjects(['[HIGH] Patch kernel for something (#1)']);
     const kernel = change('3.0.20260429-3.0', 'kernel');
     expect(kernel.cves).toEqual([]);
-    expect(describeRecorded(kernel, hints)?.severity).toBe('high');
+    expect(describeRecorded(kernel, hints)?.severity).toBe('unknown');
   });
 });

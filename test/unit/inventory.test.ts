@@ -18,9 +18,12 @@ function fixture(name: string): string {
 const RPM_QA = fixture('aks-azurelinuxv3-gen2-202604.13.0.rpm-qa.txt');
 const RPM_QA_LINES = RPM_QA.split('\n').filter((l) => l !== '');
 
-/** rpm -qa's own rendering of a package, to compare against the original lines. */
+/**
+ * rpm -qa's own rendering of a package (its default query format has no epoch), to compare
+ * against the original lines.
+ */
 function nevraOf(p: InstalledPackage): string {
-  return `${p.name}-${formatEvr(p.evr)}${p.arch === undefined ? '' : `.${p.arch}`}`;
+  return `${p.name}-${formatEvr({ ...p.evr, epoch: 0 })}${p.arch === undefined ? '' : `.${p.arch}`}`;
 }
 
 function thrown(fn: () => unknown): unknown {
@@ -72,6 +75,14 @@ describe('every format reads as the same package set as the rpm -qa original', (
     expect(inv.format).toBe(format);
     expect(inv.packages.map(nevraOf)).toEqual(expected);
   });
+
+  it.each(['gen2.rpm-qf.txt', 'gen2.cdx.json', 'gen2.spdx.json'])(
+    '%s carries the epoch plain rpm -qa hides (ca-certificates is Epoch: 1)',
+    (file) => {
+      const ca = parseInventory(fixture(file)).packages.find((p) => p.name === 'ca-certificates');
+      expect(ca?.evr.epoch).toBe(1);
+    },
+  );
 });
 
 describe('source packages from the rich formats', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cvesSince } from '../../src/domain/changelog.js';
+import { changelogCves, cvesNewlyFixed } from '../../src/domain/changelog.js';
+import { parseEvr } from '../../src/domain/rpmvercmp.js';
 import { InputError } from '../../src/errors.js';
 import { headerEvr, parseSpec } from '../../src/domain/spec.js';
 import { packageRows, fixtureReleases, realSpec, specStub } from '../support/fixtures.js';
@@ -32,9 +33,12 @@ describe('parseSpec on real Azure Linux specs', () => {
       lines: ['- Add patch for CVE-2023-25136'],
     });
     expect(spec.changelog[7]?.evr).toBe('8.8p1-1'); // "<rachelmenge@microsoft.com> 8.8p1-1"
-    expect(cvesSince(spec, '8.8p1-7')).toEqual(['CVE-2023-25136']);
-    expect(cvesSince(spec, '8.5p1-4')).toEqual(['CVE-2021-41617', 'CVE-2023-25136']);
-    expect(cvesSince(spec, null)).toEqual([
+    const since = (v: string | null) =>
+      cvesNewlyFixed(changelogCves(spec), v === null ? null : parseEvr(v));
+    expect(since('8.8p1-7')).toEqual(['CVE-2023-25136']);
+    expect(since('8.8p1-7.cm2')).toEqual(['CVE-2023-25136']);
+    expect(since('8.5p1-4')).toEqual(['CVE-2021-41617', 'CVE-2023-25136']);
+    expect(since(null)).toEqual([
       'CVE-2020-14145',
       'CVE-2020-15778',
       'CVE-2021-28041',

@@ -103,3 +103,41 @@ test('the validator reports what Workflows would not render', () => {
   expect(problems.some((p) => p.includes('Table'))).toBe(true);
   expect(problems.some((p) => p.includes('Action.Submit'))).toBe(true);
 });
+
+test('the card carries what is still missing from earlier releases, compactly, and the inventory age', () => {
+  const key = readAnswerKey(GEN2_CASE);
+  const result = matchResultFromAnswerKey(GEN2_CASE);
+  const basis = 'Based on inventory nodepool-system, uploaded 94 days ago.';
+  const card = buildReleaseCard({ ...contextFor(result), basis });
+  const text = cardText(card);
+  const behind = key.behind.filter((b) => !b.changed_in_release);
+  const behindCves = new Set(behind.flatMap((b) => b.cves));
+  expect(text).toContain(
+    `Still missing from earlier releases: ${behind.length} packages (${behindCves.size} CVEs`,
+  );
+  expect(text).toContain(`${behind.length} more still missing from earlier releases.`);
+  expect(text).toContain(basis);
+  // Five source packages at most, the rest behind "+N more": binutils, curl, util-linux, xz,
+  // libcap are the five sources here, so all show and nothing is hidden.
+  for (const source of new Set(behind.map((b) => b.source_package))) {
+    expect(text).toContain(`${source}: `);
+  }
+  // The headline counts what this release fixes for the node: 19, not the 28 the release
+  // names (containerd2's rebase entry repeats 9 CVEs the node already had).
+  const releaseCves = new Set(key.affected.flatMap((a) => a.cves)).size;
+  expect(releaseCves).toBe(19);
+  expect(text).toContain(
+    `${key.affected.length} installed packages updated by this release, ${releaseCves} CVEs fixed.`,
+  );
+  expect(validateCard(card)).toEqual([]);
+});
+
+test('a long behind list ends with "+N more in the full list"', () => {
+  const base = matchResultFromAnswerKey(GEN2_CASE);
+  const many = syntheticMatch(40);
+  const card = buildReleaseCard(
+    contextFor({ ...base, behind: many.affected, summary: { ...base.summary, behind: 40 } }),
+  );
+  expect(cardText(card)).toMatch(/\+35 more in the full list/);
+  expect(payloadBytes(card)).toBeLessThan(TEAMS_PAYLOAD_LIMIT_BYTES);
+});

@@ -16,14 +16,6 @@ import { parseSpdx } from './spdx.js';
 export { MAX_INVENTORY_BYTES, MAX_INVENTORY_PACKAGES } from './limits.js';
 export { detectJsonFormat, detectLineFormat } from './detect.js';
 
-export const INVENTORY_FORMATS: readonly InventoryFormat[] = [
-  'rpm-qa',
-  'rpm-qf',
-  'aks-release-notes',
-  'cyclonedx',
-  'spdx',
-];
-
 const JSON_FORMATS: ReadonlySet<InventoryFormat> = new Set(['cyclonedx', 'spdx']);
 
 function parseAs(format: InventoryFormat, text: string, doc: unknown): InstalledPackage[] {
@@ -59,7 +51,22 @@ export function parseInventory(text: string, opts: { format?: InventoryFormat } 
   }
   format ??= detectLineFormat(body);
 
-  const packages = parseAs(format, body, doc);
-  if (packages.length === 0) throw new InputError(`no packages found (read as ${format})`);
-  return { format, packages };
+  const parsed = parseAs(format, body, doc);
+  if (parsed.length === 0) throw new InputError(`no packages found (read as ${format})`);
+  const packages = uniquePackages(parsed);
+  const duplicates = parsed.length - packages.length;
+  return duplicates > 0 ? { format, packages, duplicates } : { format, packages };
+}
+
+/** A list concatenated from two runs, or an SBOM listing a package per layer, repeats lines. */
+function uniquePackages(packages: InstalledPackage[]): InstalledPackage[] {
+  const seen = new Set<string>();
+  return packages.filter((p) => {
+    const key = [p.name, p.evr.epoch, p.evr.version, p.evr.release, p.arch, p.sourcePackage].join(
+      '\u0000',
+    );
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

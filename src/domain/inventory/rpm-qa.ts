@@ -11,7 +11,7 @@ export function parseNevraLines(lines: Iterable<Line>): InstalledPackage[] {
   const packages: InstalledPackage[] = [];
   for (const line of lines) {
     if (isIgnorable(line.text)) continue;
-    packages.push(atLine(line.number, () => parseNevra(line.text)));
+    packages.push({ ...atLine(line.number, () => parseNevra(line.text)), line: line.number });
     assertPackageCountWithinLimit(packages.length);
   }
   return packages;

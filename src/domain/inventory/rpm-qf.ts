@@ -43,7 +43,7 @@ export function parseRpmQf(text: string): InstalledPackage[] {
   const packages: InstalledPackage[] = [];
   for (const line of linesOf(text)) {
     if (isIgnorable(line.text)) continue;
-    packages.push(atLine(line.number, () => parseQfLine(line.text)));
+    packages.push({ ...atLine(line.number, () => parseQfLine(line.text)), line: line.number });
     assertPackageCountWithinLimit(packages.length);
   }
   return packages;

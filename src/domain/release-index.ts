@@ -1,0 +1,131 @@
+/**
+ * Everything a release tag says about the packages a machine may have: which spec builds
+ * each binary name at that tag, and at which EVR. It joins three sources:
+ * - the release's change set, whose changed specs were read in full;
+ * - the tag's tree (spec path → blob sha), which names the exact spec version at the tag;
+ * - facts by blob sha (src/domain/spec-catalog.ts), known without reading the spec when the
+ *   catalog has that version, else read from the spec itself.
+ * The index is pure: it never reads anything. Where it needs facts it does not have, it
+ * says which blob to read (`Resolution.missing`), and the caller loads it and asks again.
+ */
+import { preferredClaim } from './spec-claims.js';
+import type { Claim } from './spec-claims.js';
+import type { SpecFacts } from './spec-catalog.js';
+import type { ChangeSet, InstalledPackage, SourceChange } from './types.js';
+
+export interface ReleaseIndexInput {
+  changeSet: ChangeSet;
+  /** Spec path → blob sha at the release tag; null when the tree is not known. */
+  specs: ReadonlyMap<string, string> | null;
+  /**
+   * Facts by blob sha, as far as known (catalog and specs read so far); null for a spec read
+   * but stating no EVR (its version comes from a build-time shell command).
+   */
+  facts: (sha: string) => SpecFacts | null | undefined;
+  /** What a spec path built in the newest version known: a guess for a sha not known yet. */
+  guess: (specPath: string) => SpecFacts | undefined;
+}
+
+/** Where an installed package comes from at the release tag. */
+export interface Resolution {
+  specPath: string;
+  sourcePackage: string;
+  /** The release changed this spec's version. */
+  change: SourceChange | undefined;
+  /** Facts of the spec at the tag; undefined until `missing` is read. */
+  facts: SpecFacts | undefined;
+  /** Blob sha whose facts are needed before this package can be judged, if any. */
+  missing: string | undefined;
+}
+
+export class ReleaseIndex {
+  private readonly changed = new Map<string, SourceChange>();
+  private readonly byBinary = new Map<string, Claim>();
+  private readonly bySource = new Map<string, Claim>();
+
+  constructor(private readonly input: ReleaseIndexInput) {
+    const claims = new Map<string, Claim[]>();
+    const sources = new Map<string, Claim[]>();
+    const add = (binary: string, claim: Claim) => {
+      const list = claims.get(binary);
+      if (!list) claims.set(binary, [claim]);
+      else if (!list.some((c) => c.specPath === claim.specPath)) list.push(claim);
+    };
+    const addSpec = (specPath: string, facts: Pick<SpecFacts, 'name' | 'binaries'>) => {
+      const claim = { sourcePackage: facts.name, specPath };
+      for (const b of facts.binaries) add(b.name, claim);
+      const list = sources.get(facts.name) ?? [];
+      list.push(claim);
+      sources.set(facts.name, list);
+    };
+    for (const change of input.changeSet.changes) {
+      if (change.kind === 'removed' || change.to === null) continue;
+      this.changed.set(change.specPath, change);
+      addSpec(change.specPath, { name: change.sourcePackage, binaries: change.binaries });
+    }
+    const removed = new Set(
+      input.changeSet.changes.filter((c) => c.kind === 'removed').map((c) => c.specPath),
+    );
+    const unchanged = input.specs
+      ? [...input.specs].map(([path, sha]) => ({ path, facts: input.facts(sha) }))
+      : []; // without the tree only the changed specs can be placed
+    for (const { path, facts } of unchanged) {
+      if (facts === null || this.changed.has(path) || removed.has(path)) continue;
+      const known = facts ?? input.guess(path);
+      if (known) addSpec(path, known);
+      else {
+        // A spec newer than every known one, never read: its directory names its package
+        // (SPECS/<name>/<name>.spec), which is enough to ask for it when that is installed.
+        const dir = path.split('/')[1];
+        if (dir) addSpec(path, { name: dir, binaries: [{ name: dir, evr: '' }] });
+      }
+    }
+    // A binary name can be claimed by two specs (the signed kernel specs repackage
+    // `kernel`): it resolves to one of them consistently (src/domain/spec-claims.ts).
+    for (const [name, list] of claims) this.byBinary.set(name, preferredClaim(name, list)!);
+    for (const [name, list] of sources) this.bySource.set(name, preferredClaim(name, list)!);
+  }
+
+  get changeSet(): ChangeSet {
+    return this.input.changeSet;
+  }
+
+  /** Whether the tag's full tree is known, so packages the release did not change can be judged. */
+  get complete(): boolean {
+    return this.input.specs !== null;
+  }
+
+  /**
+   * The spec an installed package comes from at the tag, or undefined when no spec builds
+   * it (untracked). The inventory's own SOURCERPM is the ground truth when present; the
+   * specs' subpackage lists only fill in for formats that don't carry it.
+   */
+  resolve(pkg: InstalledPackage): Resolution | undefined {
+    const claim =
+      pkg.sourcePackage !== undefined
+        ? this.bySource.get(pkg.sourcePackage)
+        : this.byBinary.get(pkg.name);
+    if (!claim) return undefined;
+    const change = this.changed.get(claim.specPath);
+    if (change) {
+      const facts: SpecFacts = {
+        name: change.sourcePackage,
+        evr: change.to ?? '',
+        binaries: change.binaries,
+        built: change.binaries,
+        changelog: change.changelog,
+      };
+      return { ...claim, change, facts, missing: undefined };
+    }
+    const sha = this.input.specs?.get(claim.specPath);
+    if (sha === undefined) return undefined;
+    const facts = this.input.facts(sha);
+    if (facts === null) return undefined;
+    return { ...claim, change, facts, missing: facts ? undefined : sha };
+  }
+
+  /** The blob sha of a spec at the tag, to read its changelog. */
+  shaOf(specPath: string): string | undefined {
+    return this.input.specs?.get(specPath);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * What a spec file says, keyed by its git blob sha: the source package's name and EVR, and
+ * the binary packages it builds. A blob sha names immutable content, so these facts never
+ * change for a sha, and a catalog of them lets matching know a source's version at any tag
+ * from the tag's tree alone, without downloading the spec. Only the specs a machine is
+ * actually behind on are then read, for their changelogs.
+ *
+ * The shipped catalog (data/spec-catalog/, see its README) covers every spec version of the
+ * published releases it was built from; facts for newer blobs come from the specs
+ * themselves (src/services/spec-library.ts).
+ */
+import { InputError } from '../errors.js';
+import { changelogCves } from './changelog.js';
+import type { SpecInfo } from './spec.js';
+import type { BinaryPackage, ChangelogCves } from './types.js';
+
+export interface SpecFacts {
+  /** Source package name. */
+  name: string;
+  /** `[epoch:]version-release` without dist tag. */
+  evr: string;
+  /**
+   * The binary packages that name this spec as theirs when a package list gives no source.
+   * From the catalog when it knows the version (so every inventory resolves the same way,
+   * whatever was read before it), else from the spec.
+   */
+  binaries: BinaryPackage[];
+  /**
+   * Every binary the spec builds, each with its own EVR (a subpackage may declare its own
+   * Version, which the catalog leaves out). Present once the spec itself was read.
+   */
+  built?: BinaryPackage[];
+  /** The changelog's CVEs; present once the spec itself was read. */
+  changelog?: ChangelogCves;
+}
+
+/**
+ * The facts of a parsed spec, or undefined when its name or EVR depends on a build-time
+ * shell command (`%(rpm -q kernel-headers)` in the signed out-of-tree module specs): no EVR
+ * can be stated, and the unsigned twin spec carries the same update.
+ */
+export function specFactsOf(spec: SpecInfo): SpecFacts | undefined {
+  if (spec.unresolved.length > 0) return undefined;
+  return {
+    name: spec.name,
+    evr: spec.evr,
+    binaries: spec.binaries,
+    built: spec.binaries,
+    changelog: changelogCves(spec),
+  };
+}
+
+const TSV_HEADER = ['spec_blob_sha', 'source_package', 'evr', 'spec_path', 'binary_packages'];
+
+export interface CatalogRow extends SpecFacts {
+  sha: string;
+  specPath: string;
+}
+
+export class SpecCatalog {
+  private readonly bySha = new Map<string, CatalogRow>();
+  private readonly latestByPath = new Map<string, CatalogRow>();
+
+  /** Rows oldest first: for a path, the last row is the newest version known. */
+  constructor(rows: Iterable<CatalogRow>) {
+    for (const row of rows) {
+      this.bySha.set(row.sha, row);
+      this.latestByPath.set(row.specPath, row);
+    }
+  }
+
+  static readonly EMPTY = new SpecCatalog([]);
+
+  /**
+   * Reads the catalog TSV. Binaries are listed by name and share the source EVR: subpackages
+   * with a Version of their own are left out (their facts come from the spec when needed).
+   */
+  static fromTsv(tsv: string): SpecCatalog {
+    const lines = tsv.split(/\r?\n/);
+    const header = lines[0]?.split('\t') ?? [];
+    if (TSV_HEADER.some((h, k) => header[k] !== h)) {
+      throw new InputError(`spec catalog must start with the header ${TSV_HEADER.join('<TAB>')}`, {
+        line: 1,
+      });
+    }
+    const rows: CatalogRow[] = [];
+    for (let k = 1; k < lines.length; k++) {
+      const line = lines[k] ?? '';
+      if (line.trim() === '') continue;
+      const [sha = '', name = '', evr = '', specPath = '', binaries] = line.split('\t');
+      if (!/^[0-9a-f]{40}$/.test(sha) || name === '' || evr === '' || binaries === undefined) {
+        throw new InputError('expected 5 tab-separated columns', { line: k + 1 });
+      }
+      rows.push({
+        sha,
+        name,
+        evr,
+        specPath,
+        binaries: binaries === '' ? [] : binaries.split(',').map((b) => ({ name: b, evr })),
+      });
+    }
+    return new SpecCatalog(rows);
+  }
+
+  /** The same TSV, for the refresh script. */
+  static toTsv(rows: readonly CatalogRow[]): string {
+    const body = rows.map((r) =>
+      [
+        r.sha,
+        r.name,
+        r.evr,
+        r.specPath,
+        r.binaries
+          .filter((b) => b.evr === r.evr)
+          .map((b) => b.name)
+          .join(','),
+      ].join('\t'),
+    );
+    return [TSV_HEADER.join('\t'), ...body].join('\n') + '\n';
+  }
+
+  get(sha: string): SpecFacts | undefined {
+    return this.bySha.get(sha);
+  }
+
+  /** The newest known facts of a spec path: a guess at what it builds when its sha is new. */
+  latestFor(specPath: string): SpecFacts | undefined {
+    return this.latestByPath.get(specPath);
+  }
+
+  get size(): number {
+    return this.bySha.size;
+  }
+}

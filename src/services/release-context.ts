@@ -1,0 +1,63 @@
+import { matchInventory } from '../domain/match.js';
+import type { OvalIndex } from '../domain/oval.js';
+import { ReleaseIndex } from '../domain/release-index.js';
+import type { ChangeSet, Inventory, MatchResult } from '../domain/types.js';
+import type { SpecLibrary } from './spec-library.js';
+
+export interface ReleaseContextInput {
+  changeSet: ChangeSet;
+  /** Spec path → blob sha at the release tag; null when not known (nothing is then behind). */
+  specs: ReadonlyMap<string, string> | null;
+  library: SpecLibrary;
+  oval?: OvalIndex | undefined;
+}
+
+/** Matching reads missing facts at most this often: versions first, then changelogs. */
+const MAX_ROUNDS = 3;
+
+/**
+ * One release, ready to match inventories against: the change set, the tag's tree, spec
+ * facts and the OVAL feed. Matching is pure and says which specs it still needs; this reads
+ * them and asks again. The index is rebuilt only when a read taught it something.
+ */
+export class ReleaseContext {
+  private index: { version: number; value: ReleaseIndex } | undefined;
+  private readonly pathOfSha = new Map<string, string>();
+
+  constructor(private readonly input: ReleaseContextInput) {
+    for (const [path, sha] of input.specs ?? []) this.pathOfSha.set(sha, path);
+  }
+
+  get changeSet(): ChangeSet {
+    return this.input.changeSet;
+  }
+
+  async match(inventory: Inventory): Promise<MatchResult> {
+    const { library, changeSet, oval } = this.input;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const outcome = matchInventory(inventory, this.currentIndex(), {
+        oval,
+        hints: changeSet.titleSeverities,
+      });
+      if (outcome.status === 'done') return outcome.result;
+      await library.load(outcome.shas, (sha) => this.pathOfSha.get(sha) ?? sha);
+    }
+    throw new Error(`${changeSet.release.tag}: spec facts still missing after ${MAX_ROUNDS} reads`);
+  }
+
+  private currentIndex(): ReleaseIndex {
+    const { library } = this.input;
+    if (this.index?.version !== library.version) {
+      this.index = {
+        version: library.version,
+        value: new ReleaseIndex({
+          changeSet: this.input.changeSet,
+          specs: this.input.specs,
+          facts: (sha) => library.facts(sha),
+          guess: (path) => library.guess(path),
+        }),
+      };
+    }
+    return this.index.value;
+  }
+}

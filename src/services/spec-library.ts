@@ -1,0 +1,61 @@
+import type { SpecCatalog, SpecFacts } from '../domain/spec-catalog.js';
+import { specFactsOf } from '../domain/spec-catalog.js';
+import { parseUpstreamSpec } from '../sources/changeset-source.js';
+
+/** Reads spec blobs by sha (from a cache or GitHub); the spec path is only for messages. */
+export type SpecReader = (shas: readonly string[]) => Promise<Map<string, string>>;
+
+/**
+ * Spec facts by blob sha: what the shipped catalog knows, and what was read from the specs
+ * themselves. Matching asks for facts it lacks (src/domain/match.ts); `load` reads those
+ * specs once each, so many inventories of one release share the reads.
+ */
+export class SpecLibrary {
+  /** Parsed specs by sha; null for a spec whose name or EVR is set by a shell command. */
+  private readonly read = new Map<string, SpecFacts | null>();
+  private loads = 0;
+
+  constructor(
+    private readonly catalog: SpecCatalog,
+    private readonly reader: SpecReader,
+  ) {}
+
+  /** Facts by sha; undefined when not known yet, null when the spec states no EVR. */
+  facts(sha: string): SpecFacts | null | undefined {
+    const known = this.catalog.get(sha);
+    const read = this.read.get(sha);
+    if (!this.read.has(sha)) return known;
+    // The catalog's binary list stays the one names resolve by, so reading a spec for one
+    // inventory never changes how another inventory's packages resolve.
+    return known && read ? { ...known, built: read.built, changelog: read.changelog } : read;
+  }
+
+  /** What a spec path built in its newest known version. */
+  guess(specPath: string): SpecFacts | undefined {
+    return this.catalog.latestFor(specPath);
+  }
+
+  /** Bumped by every load that learned something: an index built before it is stale. */
+  get version(): number {
+    return this.loads;
+  }
+
+  /** Adds specs already read (the change set's), so they are not read again. */
+  addTexts(texts: ReadonlyMap<string, string>, specPathOf: (sha: string) => string): void {
+    for (const [sha, text] of texts) {
+      if (this.read.has(sha)) continue;
+      this.read.set(
+        sha,
+        specFactsOf(parseUpstreamSpec(text, specPathOf(sha), 'the release')) ?? null,
+      );
+      this.loads++;
+    }
+  }
+
+  /** Reads and parses the specs with these shas, once each. */
+  async load(shas: readonly string[], specPathOf: (sha: string) => string): Promise<void> {
+    const wanted = shas.filter((sha) => !this.read.has(sha));
+    if (wanted.length === 0) return;
+    this.addTexts(await this.reader(wanted), specPathOf);
+  }
+}
