@@ -1,44 +1,146 @@
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import { InputError } from '../errors.js';
+import { AppError, InputError, TooLargeError, UnprocessableError } from '../errors.js';
+import { distForLine, releaseLineOf } from '../domain/changeset.js';
+import { mergeResults } from '../domain/filters.js';
+import { inventoryLine } from '../domain/inventory/distro.js';
 import { parseInventory } from '../domain/inventory/index.js';
-import { matchInventory } from '../domain/match.js';
-import type { MatchResult } from '../domain/types.js';
-import { loadReleaseChanges } from '../services/release-changes.js';
+import type { Inventory, MatchResult } from '../domain/types.js';
+import { loadRelease } from '../services/load-release.js';
 import { progressReporter } from './progress.js';
 import { readStdin } from './stdin.js';
 
-/** The options every command that answers "what does this release change here?" takes. */
+/** The options every command that answers "what am I missing as of this release?" takes. */
 export interface MatchOptions {
-  inventory: string;
+  inventory: string[];
   release: string;
-  line: string;
+  line?: string;
+  from?: string;
   cache: boolean;
+  oval: boolean;
 }
+
+/** One inventory's answer, with what was read from it. */
+export interface InventoryAnswer {
+  /** The path given (`-` for stdin). */
+  name: string;
+  format: Inventory['format'];
+  packages: number;
+  duplicates: number;
+  result: MatchResult;
+}
+
+/** The answer for every inventory given, and all of them together. */
+export interface CheckAnswer {
+  combined: MatchResult;
+  inventories: InventoryAnswer[];
+  warnings: string[];
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function withMatchOptions(command: Command): Command {
   return command
     .requiredOption(
       '-i, --inventory <file|->',
-      'package list: rpm -qa output, the rich --qf query, AKS release notes, or a CycloneDX/SPDX JSON SBOM; "-" reads stdin',
+      'package list (repeat for several): rpm -qa output, the rich --qf query, AKS release notes, or a CycloneDX/SPDX JSON SBOM; "-" reads stdin',
+      collect,
     )
     .option('-r, --release <tag|latest>', 'release tag, e.g. 3.0.20260429-3.0', 'latest')
-    .option('-l, --line <line>', 'release line used by "latest"', '3.0')
-    .option('--no-cache', 'do not reuse spec files downloaded by earlier runs');
+    .option(
+      '-l, --line <line>',
+      'release line "latest" picks from (default: the inventory\'s, from its .azl3/.cm2 dist tags)',
+    )
+    .option('--from <tag>', 'compare with this older release instead of the previous one')
+    .option('--no-cache', 'do not reuse spec files and the OVAL feed downloaded by earlier runs')
+    .option('--no-oval', 'leave out the Azure Linux OVAL feed (CVEs from changelogs only)');
 }
 
-/** Reads and parses the inventory first, so a bad file fails before any GitHub request. */
-export async function matchFromOptions(options: MatchOptions): Promise<MatchResult> {
+/**
+ * Reads and checks every inventory first, so a bad file fails before any GitHub request;
+ * then matches each against the release and merges the answers.
+ */
+export async function checkFromOptions(options: MatchOptions): Promise<CheckAnswer> {
   const config = loadConfig();
-  const inventory = parseInventory(await readInventory(options.inventory));
-  const { changeSet, lookup } = await loadReleaseChanges(config, {
+  const read = await Promise.all(
+    options.inventory.map(async (name) => {
+      const text = await readInventory(name);
+      const parsed = withName(name, () => parseInventory(text));
+      return { name, inventory: parsed, line: withName(name, () => inventoryLine(parsed)) };
+    }),
+  );
+  const line = agreeOnLine(read, options);
+  const { context, warnings } = await loadRelease(config, {
     tag: options.release,
-    line: options.line,
+    line,
+    from: options.from,
     useCache: options.cache,
+    oval: options.oval,
     onProgress: progressReporter(process.stderr),
   });
-  return matchInventory(inventory, changeSet, lookup);
+  const inventories: InventoryAnswer[] = [];
+  for (const { name, inventory } of read) {
+    inventories.push({
+      name,
+      format: inventory.format,
+      packages: inventory.packages.length,
+      duplicates: inventory.duplicates ?? 0,
+      result: await context.match(inventory),
+    });
+  }
+  const combined = mergeResults(inventories.map((i) => i.result));
+  if (!combined) throw new InputError('no inventory given');
+  return { combined, inventories, warnings };
+}
+
+/**
+ * The line the inventories belong to, checked against --line and --release: a 3.0 list
+ * against a 2.0 release would answer "nothing affected" for every package.
+ */
+function agreeOnLine(read: { name: string; line: string }[], options: MatchOptions): string {
+  const [first] = read;
+  if (!first) throw new InputError('no inventory given');
+  const other = read.find((r) => r.line !== first.line);
+  if (other) {
+    throw new UnprocessableError(
+      `${label(first.name)} is Azure Linux ${first.line} but ${label(other.name)} is ${other.line}: check them separately`,
+    );
+  }
+  if (options.line !== undefined && options.line !== first.line) {
+    if (!/^\d+\.\d+$/.test(options.line)) {
+      throw new InputError(
+        `--line ${JSON.stringify(options.line)} is not a release line (e.g. 3.0)`,
+      );
+    }
+    throw new UnprocessableError(
+      `${label(first.name)} is Azure Linux ${first.line}, not ${options.line} (--line): its packages carry ${distForLine(first.line)}`,
+    );
+  }
+  const tagLine = options.release === 'latest' ? null : releaseLineOf(options.release);
+  if (tagLine !== null && tagLine !== first.line) {
+    throw new UnprocessableError(
+      `${label(first.name)} is Azure Linux ${first.line}, but ${options.release} is a ${tagLine} release: check it against a ${first.line} release`,
+    );
+  }
+  return first.line;
+}
+
+const label = (name: string) => (name === '-' ? 'the inventory on stdin' : basename(name));
+
+/** Runs a parse step and names the file in its error, keeping the error's kind. */
+function withName<T>(name: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof TooLargeError) throw new TooLargeError(`${label(name)}: ${error.message}`);
+    if (error instanceof UnprocessableError) {
+      throw new UnprocessableError(`${label(name)}: ${error.message}`);
+    }
+    if (error instanceof AppError) throw new InputError(`${label(name)}: ${error.message}`);
+    throw error;
+  }
 }
 
 async function readInventory(path: string): Promise<string> {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../support/fake-github.js';
-import { BIN, runCli } from '../support/cli.js';
+import { BIN, runCli, type CheckJson } from '../support/cli.js';
 import {
   answerKeyFiles,
   answerKeyInventoryPath,
@@ -19,28 +19,14 @@ import { validateCard } from '../../src/notify/teams/validate.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
-interface CheckJson {
-  release: {
-    tag: string;
-    line: string;
-    publishedAt: string;
-    url: string;
-    previousTag: string | null;
-  };
-  affected: {
-    package: string;
-    installed: string;
-    fixed: string;
-    sourcePackage: string;
-    severity: string;
-    cves: { id: string; severity: string }[];
-  }[];
-  untracked: string[];
-  summary: { affected: number; cves: number; bySeverity: Record<string, number> };
-}
-
 const changedSpecs = (tag: string): number =>
   fixtureReleases().find((r) => r.tag === tag)?.changes?.length ?? 0;
+
+/** The request budget of issue 9: 8 + 2 × (changed specs) + (distinct behind sources). */
+const budgetFor = (key: AnswerKey): number =>
+  8 +
+  2 * changedSpecs(key.release) +
+  new Set(key.behind.filter((b) => !b.changed_in_release).map((b) => b.source_package)).size;
 
 const answerKeys = answerKeyFiles().map((file) => ({
   file,
@@ -48,16 +34,25 @@ const answerKeys = answerKeyFiles().map((file) => ({
   key: readAnswerKey(file),
 }));
 
-/** One comparable line per affected package: name, versions and the CVE set. */
+/** One comparable line per outdated package: list, name, versions and the CVE set. */
 const fromKey = (key: AnswerKey): string[] =>
-  key.affected
-    .map((a) => `${a.package} ${a.installed} -> ${a.available} [${[...a.cves].sort().join(',')}]`)
-    .sort();
-const fromCli = (out: CheckJson): string[] =>
-  out.affected
+  [
+    ...key.affected.map((a) => ({ ...a, list: 'affected' })),
+    ...key.behind.filter((b) => !b.changed_in_release).map((b) => ({ ...b, list: 'behind' })),
+  ]
     .map(
       (a) =>
-        `${a.package} ${a.installed} -> ${a.fixed} [${a.cves
+        `${a.list} ${a.package} ${a.installed} -> ${a.available} [${[...a.cves].sort().join(',')}]`,
+    )
+    .sort();
+const fromCli = (out: CheckJson): string[] =>
+  [
+    ...out.affected.map((a) => ({ ...a, list: 'affected' })),
+    ...out.behind.map((b) => ({ ...b, list: 'behind' })),
+  ]
+    .map(
+      (a) =>
+        `${a.list} ${a.package} ${a.installed} -> ${a.fixed} [${a.cves
           .map((c) => c.id)
           .sort()
           .join(',')}]`,
@@ -70,6 +65,9 @@ const env = (): Record<string, string> => ({
   AZL_REPO: github.repoSlug,
   // A fresh cache per run: the request budget is measured without help from earlier runs.
   AZL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'azl-cache-')),
+  // The default feed is on raw.githubusercontent.com, which tests never reach; the tests
+  // that exercise the feed serve one of their own.
+  AZL_OVAL_URL: 'off',
 });
 
 beforeAll(async () => {
@@ -94,8 +92,9 @@ describe('azl-notifier check against the fake GitHub', () => {
       expect(out.release.tag).toBe(key.release);
       expect(fromCli(out)).toEqual(fromKey(key));
       expect(out.summary.affected).toBe(key.affected.length);
+      expect(out.summary.behind).toBe(key.behind.length - key.affected.length);
       expect(out.untracked).toEqual([...key.unmapped_binaries].sort());
-      const budget = 8 + 2 * changedSpecs(key.release);
+      const budget = budgetFor(key);
       console.log(`${key.release}: ${github.totalRequests} GitHub requests (budget ${budget})`);
       expect(github.totalRequests).toBeLessThanOrEqual(budget);
     },

@@ -1,25 +1,23 @@
 import { Command, Option } from 'commander';
-import { SEVERITIES } from '../../domain/types.js';
-import type { MatchResult } from '../../domain/types.js';
-import { matchFromOptions, withMatchOptions } from '../match-options.js';
-import type { MatchOptions } from '../match-options.js';
+import { THRESHOLDS, reachesThreshold } from '../../domain/severity.js';
+import type { Threshold } from '../../domain/severity.js';
+import { checkFromOptions, withMatchOptions } from '../match-options.js';
+import type { CheckAnswer, MatchOptions } from '../match-options.js';
 import { formatMarkdown } from '../output/markdown.js';
 import { formatTable } from '../output/table.js';
 
 const FORMATS = ['table', 'json', 'markdown'] as const;
 type Format = (typeof FORMATS)[number];
-const FAIL_ON = ['any', 'low', 'medium', 'high', 'critical'] as const;
-type FailOn = (typeof FAIL_ON)[number];
 
 interface CheckOptions extends MatchOptions {
   format: Format;
-  failOn?: FailOn;
+  failOn?: Threshold;
 }
 
 export function checkCommand(): Command {
   return withMatchOptions(
     new Command('check').description(
-      'Show which installed packages a release updates, and which CVEs it fixes for them',
+      'Show what your machines miss as of a release, and which CVEs upgrading fixes for them',
     ),
   )
     .addOption(
@@ -27,52 +25,82 @@ export function checkCommand(): Command {
     )
     .addOption(
       new Option(
-        '--fail-on <severity>',
-        'exit 3 when an affected package has this severity or worse ("any" = any update; "unknown" ranks below "low")',
-      ).choices(FAIL_ON),
+        '--fail-on <level>',
+        'exit 3 when an update affected or behind reaches this level: "any" (any update), "unknown" (any CVE fixed), or a CVE severity',
+      ).choices(THRESHOLDS),
     )
     .addHelpText(
       'after',
       `
 Examples:
-  # What does the newest 3.0 release change on this VM?
+  # What is this VM missing as of the newest release of its line?
   rpm -qa | azl-notifier check --inventory -
 
   # Exact source mapping (recommended): the rich query
   rpm -qa --qf '%{NAME}|%{EPOCHNUM}|%{VERSION}|%{RELEASE}|%{ARCH}|%{SOURCERPM}\\n' > node.txt
   azl-notifier check -i node.txt --release 3.0.20260429-3.0
 
+  # Several node pools at once; the exit code is the worst of them
+  azl-notifier check -i system.txt -i user.txt --fail-on high
+
+  # What changed for this machine across a monthly patch cycle
+  azl-notifier check -i node.txt --from 3.0.20260331-3.0 --release 3.0.20260429-3.0
+
   # Gate a pipeline that builds on an Azure Linux image (SBOM from syft)
   syft my-image:tag -o cyclonedx-json > sbom.json
   azl-notifier check -i sbom.json --fail-on high --format markdown >> "$GITHUB_STEP_SUMMARY"
 
-JSON output (--format json) is a stable shape:
+"affected" packages were updated by this release; "behind" ones by an earlier release
+this machine never took. CVEs are those the upgrade newly fixes for the installed version.
+
+JSON output (--format json) is a stable shape (fields may be added, never removed):
   {release:{tag,line,publishedAt,url,previousTag,compareUrl},
-   affected:[{package,installed,fixed,sourcePackage,cves:[{id,severity}],severity}],
-   untracked:[name], summary:{affected,cves,bySeverity}}`,
+   affected:[{package,installed,fixed,sourcePackage,severity,
+              cves:[{id,severity,severitySource,sources}]}],
+   behind:[same as affected], untracked:[name], notices:[text],
+   summary:{affected,behind,cves,bySeverity,release:{cves,bySeverity}},
+   inventories:[{name,format,packages,duplicates,affected,behind,untracked,summary}]}`,
     )
     .action(async (options: CheckOptions) => {
-      const result = await matchFromOptions(options);
-      process.stdout.write(render(result, options.format));
-      if (options.failOn !== undefined && reachesThreshold(result, options.failOn)) {
+      const answer = await checkFromOptions(options);
+      for (const warning of answer.warnings) process.stderr.write(`${warning}\n`);
+      process.stdout.write(render(answer, options.format));
+      if (options.failOn !== undefined && gateFails(answer, options.failOn)) {
         process.exitCode = 3;
       }
     });
 }
 
-function render(result: MatchResult, format: Format): string {
+function render(answer: CheckAnswer, format: Format): string {
   switch (format) {
     case 'json':
-      return `${JSON.stringify(result, null, 2)}\n`;
+      return `${JSON.stringify(toJson(answer), null, 2)}\n`;
     case 'markdown':
-      return formatMarkdown(result);
+      return formatMarkdown(answer);
     case 'table':
-      return formatTable(result);
+      return formatTable(answer);
   }
 }
 
-function reachesThreshold(result: MatchResult, failOn: FailOn): boolean {
-  if (failOn === 'any') return result.affected.length > 0;
-  const min = SEVERITIES.indexOf(failOn);
-  return result.affected.some((pkg) => SEVERITIES.indexOf(pkg.severity) >= min);
+/** The combined answer, then each inventory's own lists. */
+function toJson(answer: CheckAnswer): unknown {
+  return {
+    ...answer.combined,
+    inventories: answer.inventories.map((inv) => ({
+      name: inv.name,
+      format: inv.format,
+      packages: inv.packages,
+      duplicates: inv.duplicates,
+      affected: inv.result.affected,
+      behind: inv.result.behind,
+      untracked: inv.result.untracked,
+      summary: inv.result.summary,
+    })),
+  };
+}
+
+/** Both lists count: a machine that skipped a release must not pass the gate. */
+function gateFails(answer: CheckAnswer, level: Threshold): boolean {
+  const { affected, behind } = answer.combined;
+  return [...affected, ...behind].some((update) => reachesThreshold(update, level));
 }

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../../config.js';
 import { renderNotification } from '../../notify/preview.js';
-import { matchFromOptions, withMatchOptions } from '../match-options.js';
+import { checkFromOptions, withMatchOptions } from '../match-options.js';
 import type { MatchOptions } from '../match-options.js';
 
 const CHANNELS = ['teams', 'email'] as const;
@@ -43,7 +43,8 @@ Examples:
     )
     .action(async (options: RenderOptions) => {
       const config = loadConfig();
-      const result = await matchFromOptions(options);
+      const { combined: result, warnings } = await checkFromOptions(options);
+      for (const warning of warnings) process.stderr.write(`${warning}\n`);
       const rendered = await renderNotification(
         {
           subscriptionName: options.name,

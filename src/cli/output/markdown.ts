@@ -1,26 +1,46 @@
 import type { MatchResult } from '../../domain/types.js';
-import { describeCounts, describeUntracked, headline } from './summary.js';
+import { nvdUrl } from '../../notify/summary.js';
+import type { CheckAnswer } from '../match-options.js';
+import { describeCounts, describeUntracked, headline, sections } from './summary.js';
 
 /** GitHub-flavoured Markdown, for pull-request comments and job summaries. */
-export function formatMarkdown(result: MatchResult): string {
-  const { release } = result;
-  const lines = [`### ${escape(headline(result))}`, '', describeCounts(result), ''];
-  if (result.affected.length > 0) {
+export function formatMarkdown(answer: CheckAnswer): string {
+  const { combined, inventories } = answer;
+  const { release } = combined;
+  const lines = [`### ${escape(headline(combined))}`, ''];
+  for (const notice of combined.notices) lines.push(`> [!WARNING]`, `> ${escape(notice)}`, '');
+  if (inventories.length === 1) {
+    lines.push(...resultBlock(combined, '####'));
+  } else {
+    for (const inv of inventories) {
+      lines.push(`#### ${escape(inv.name)} (${inv.format}, ${inv.packages} packages)`, '');
+      lines.push(...resultBlock(inv.result, '#####'));
+    }
+    lines.push(`#### All ${inventories.length} inventories`, '', describeCounts(combined), '');
+  }
+  const links = [`[Release notes](${release.url})`];
+  if (release.compareUrl) links.push(`[Full diff](${release.compareUrl})`);
+  lines.push(links.join(' · '), '');
+  return lines.join('\n');
+}
+
+function resultBlock(result: MatchResult, heading: string): string[] {
+  const lines = [describeCounts(result), ''];
+  for (const { title, updates } of sections(result)) {
+    lines.push(`${heading} ${title}`, '');
     lines.push('| Package | Installed | Fixed | Severity | CVEs |', '|---|---|---|---|---|');
-    for (const pkg of result.affected) {
-      const cves = pkg.cves.map((c) => `[${c.id}](https://nvd.nist.gov/vuln/detail/${c.id})`);
+    for (const pkg of updates) {
+      const cves = pkg.cves.map((c) => `[${c.id}](${nvdUrl(c.id)})`);
+      const severity = pkg.cves.length === 0 ? '–' : pkg.severity;
       lines.push(
-        `| ${escape(pkg.package)} | ${escape(pkg.installed)} | ${escape(pkg.fixed)} | ${pkg.severity} | ${cves.join(', ') || '–'} |`,
+        `| ${escape(pkg.package)} | ${escape(pkg.installed)} | ${escape(pkg.fixed)} | ${severity} | ${cves.join(', ') || '–'} |`,
       );
     }
     lines.push('');
   }
   const untracked = describeUntracked(result);
   if (untracked) lines.push(escape(untracked), '');
-  const links = [`[Release notes](${release.url})`];
-  if (release.compareUrl) links.push(`[Full diff](${release.compareUrl})`);
-  lines.push(links.join(' · '), '');
-  return lines.join('\n');
+  return lines;
 }
 
 /** Package names and versions can hold characters that Markdown would interpret. */

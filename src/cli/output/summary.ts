@@ -1,8 +1,12 @@
-import { SEVERITIES } from '../../domain/types.js';
-import type { MatchResult } from '../../domain/types.js';
+import { countCves } from '../../domain/match.js';
+import { severityPhrase } from '../../notify/summary.js';
+import type { CveSummary, MatchResult, PackageUpdate } from '../../domain/types.js';
 
 /** How many untracked names the text formats print before "and N more". */
 const UNTRACKED_SHOWN = 8;
+
+export const UPDATED_TITLE = 'Updated by this release';
+export const BEHIND_TITLE = 'Still missing from earlier releases';
 
 export function headline(result: MatchResult): string {
   const { release } = result;
@@ -11,18 +15,43 @@ export function headline(result: MatchResult): string {
   return `Azure Linux ${release.tag} (line ${release.line}, published ${published}${previous})`;
 }
 
+/** "25 installed packages updated by this release (19 CVEs: 11 high, …); 9 still missing …". */
 export function describeCounts(result: MatchResult): string {
   const { summary } = result;
-  if (summary.affected === 0) return 'Nothing installed is updated by this release.';
-  const bySeverity = [...SEVERITIES]
-    .reverse()
-    .filter((s) => summary.bySeverity[s] > 0)
-    .map((s) => `${summary.bySeverity[s]} ${s}`)
-    .join(', ');
+  if (summary.affected === 0 && summary.behind === 0) {
+    return 'Nothing installed is older than this release: no update to take.';
+  }
+  const parts: string[] = [];
+  if (summary.affected > 0) {
+    parts.push(
+      `${packages(summary.affected)} updated by this release${cvePhrase(summary.release)}`,
+    );
+  } else {
+    parts.push('nothing updated by this release');
+  }
+  if (summary.behind > 0) {
+    parts.push(
+      `${summary.behind} still missing from earlier releases${cvePhrase(countCves(result.behind))}`,
+    );
+  }
+  const sentence = parts.join('; ');
+  const total = summary.cves === 1 ? '1 CVE' : `${summary.cves} CVEs`;
+  return `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}. Upgrading fixes ${total}${severityList(summary, ' (', ')')}.`;
+}
+
+function packages(n: number): string {
+  return n === 1 ? '1 installed package' : `${n} installed packages`;
+}
+
+function cvePhrase(summary: CveSummary): string {
+  if (summary.cves === 0) return ' (no CVE named)';
   const cves = summary.cves === 1 ? '1 CVE' : `${summary.cves} CVEs`;
-  const pkgs =
-    summary.affected === 1 ? '1 installed package' : `${summary.affected} installed packages`;
-  return `${pkgs} updated, ${cves} fixed${bySeverity ? ` (${bySeverity})` : ''}.`;
+  return ` (${cves}${severityList(summary, ': ', '')})`;
+}
+
+function severityList(summary: CveSummary, before: string, after: string): string {
+  const list = severityPhrase(summary.bySeverity);
+  return list ? `${before}${list}${after}` : '';
 }
 
 export function describeUntracked(result: MatchResult): string {
@@ -32,4 +61,12 @@ export function describeUntracked(result: MatchResult): string {
   const more =
     untracked.length > UNTRACKED_SHOWN ? `, and ${untracked.length - UNTRACKED_SHOWN} more` : '';
   return `${untracked.length} packages are not built by Azure Linux and were not checked (untracked): ${shown}${more}.`;
+}
+
+/** The two lists in the order every format shows them, without empty ones. */
+export function sections(result: MatchResult): { title: string; updates: PackageUpdate[] }[] {
+  return [
+    { title: UPDATED_TITLE, updates: result.affected },
+    { title: BEHIND_TITLE, updates: result.behind },
+  ].filter((s) => s.updates.length > 0);
 }
