@@ -42,12 +42,12 @@ export interface TestNotifier {
   sendTest(subscription: Subscription, channel: Channel): Promise<TestOutcome>;
 }
 
-/** The domain's matcher: one release's change set against one raw inventory, filtered. */
+/** The pipeline's matcher: one release's change set against one raw inventory, filtered. */
 export type MatchFn = (
   changeSet: ChangeSet,
   inventoryText: string,
   filters: SubscriptionFilters,
-) => MatchResult;
+) => Promise<MatchResult>;
 
 /**
  * The pipeline's own evaluation: every inventory matched, merged, filtered. Undefined when

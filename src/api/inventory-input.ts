@@ -1,4 +1,6 @@
+import { inventoryLine } from '../domain/inventory/distro.js';
 import { MAX_INVENTORY_BYTES, parseInventory } from '../domain/inventory/index.js';
+import type { InventoryInfo } from '../domain/subscription.js';
 import type { Inventory, InventoryFormat } from '../domain/types.js';
 import { AppError, InputError, TooLargeError } from '../errors.js';
 
@@ -24,6 +26,38 @@ export function parseInventoryField(
     }
     throw err;
   }
+}
+
+/**
+ * Parses an inventory for a subscription and checks that it belongs to one of the
+ * subscription's lines: a Fedora list, or a 2.0 node under a 3.0 subscription, would
+ * otherwise be matched and reported as "nothing affected" forever. Such input is 422.
+ */
+export function checkInventoryFor(
+  text: string,
+  path: string,
+  lines: readonly string[],
+  uploadedAt: string,
+): { inventory: Inventory; info: InventoryInfo } {
+  const inventory = parseInventoryField(text, path);
+  let line: string;
+  try {
+    line = inventoryLine(inventory);
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    throw new InputError(`${path}: ${err.message}`, {
+      status: 422,
+      details: [{ path, message: err.message }],
+    });
+  }
+  if (!lines.includes(line)) {
+    const message = `the inventory is Azure Linux ${line}, but the subscription watches ${lines.join(', ')}`;
+    throw new InputError(`${path}: ${message}`, { status: 422, details: [{ path, message }] });
+  }
+  return {
+    inventory,
+    info: { format: inventory.format, packages: inventory.packages.length, line, uploadedAt },
+  };
 }
 
 /**

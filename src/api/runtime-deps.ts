@@ -29,8 +29,11 @@ export function apiDepsFrom(rt: Runtime): ApiDeps {
     deps = composeApiDeps(rt.config, {
       store: rt.store,
       emailSender: () => (sender ??= createEmailSender(rt.config, { log: (m) => rt.log.warn(m) })),
-      match: (changeSet, text, filters) =>
-        applyFilters(rt.core.matchInventory(rt.core.parseInventory(text), changeSet), filters),
+      match: async (changeSet, text, filters) =>
+        applyFilters(
+          await (await rt.core.release(changeSet)).match(rt.core.parseInventory(text)),
+          filters,
+        ),
       evaluate: (subscription, changeSet) => evaluateSubscription(rt, subscription, changeSet),
       now: rt.now,
       ...(webhookResolver ? { resolve: webhookResolver } : {}),

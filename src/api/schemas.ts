@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_INVENTORY_BYTES } from '../domain/inventory/index.js';
+import { THRESHOLDS } from '../domain/severity.js';
 import { SEVERITIES } from '../domain/types.js';
 
 /**
@@ -63,7 +64,10 @@ const unique =
 
 export const Filters = z
   .strictObject({
-    minSeverity: z.enum(SEVERITIES).optional(),
+    minSeverity: z.enum(THRESHOLDS).optional().meta({
+      description:
+        'The weakest update that counts, as `check --fail-on`: `any`, `unknown` (fixes a CVE of any severity), `low` … `critical` (fixes a CVE at least that severe).',
+    }),
     include: z.array(PackageGlob).max(100).optional(),
     exclude: z.array(PackageGlob).max(100).optional(),
     onlyWithCves: z.boolean().optional(),
@@ -71,7 +75,7 @@ export const Filters = z
   .meta({
     id: 'Filters',
     description:
-      'Which changes count: minimum CVE severity, package include/exclude globs (binary or source name), and whether a fixed CVE is required.',
+      'Which updates count: a minimum level, package include/exclude globs (binary or source name), and whether a fixed CVE is required.',
   });
 
 const WebhookUrl = z.string().min(1).max(2048).meta({
@@ -263,7 +267,15 @@ export const SubscriptionView = z
     lines: z.array(z.string()),
     channels: z.array(z.discriminatedUnion('type', [TeamsChannelView, EmailChannelView])),
     filters: Filters,
-    inventories: z.array(z.strictObject({ name: InventoryName })),
+    inventories: z.array(
+      z.strictObject({
+        name: InventoryName,
+        format: InventoryView.shape.format.optional(),
+        packages: z.number().int().optional(),
+        line: z.string().optional(),
+        uploadedAt: z.string().optional(),
+      }),
+    ),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -292,7 +304,26 @@ export const ProblemView = z
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json).' });
 
-const CveRef = z.object({ id: z.string(), severity: z.enum(SEVERITIES) });
+const CveRef = z.object({
+  id: z.string(),
+  severity: z.enum(SEVERITIES),
+  severitySource: z.enum(['oval', 'pr-title']).nullable(),
+  sources: z.array(z.enum(['changelog', 'oval'])),
+});
+
+const CveSummaryView = z.object({
+  cves: z.number().int(),
+  bySeverity: z.record(z.enum(SEVERITIES), z.number().int()),
+});
+
+const PackageUpdateView = z.object({
+  package: z.string(),
+  installed: z.string(),
+  fixed: z.string(),
+  sourcePackage: z.string(),
+  cves: z.array(CveRef),
+  severity: z.enum(SEVERITIES),
+});
 
 export const MatchResultView = z
   .object({
@@ -304,21 +335,18 @@ export const MatchResultView = z
       previousTag: z.string().nullable(),
       compareUrl: z.string().nullable(),
     }),
-    affected: z.array(
-      z.object({
-        package: z.string(),
-        installed: z.string(),
-        fixed: z.string(),
-        sourcePackage: z.string(),
-        cves: z.array(CveRef),
-        severity: z.enum(SEVERITIES),
-      }),
-    ),
+    affected: z.array(PackageUpdateView).meta({
+      description: 'Installed packages this release updates (their source changed in it).',
+    }),
+    behind: z.array(PackageUpdateView).meta({
+      description: 'Installed packages still missing updates from earlier releases.',
+    }),
     untracked: z.array(z.string()),
-    summary: z.object({
+    notices: z.array(z.string()),
+    summary: CveSummaryView.extend({
       affected: z.number().int(),
-      cves: z.number().int(),
-      bySeverity: z.record(z.enum(SEVERITIES), z.number().int()),
+      behind: z.number().int(),
+      release: CveSummaryView,
     }),
   })
   .meta({
@@ -365,6 +393,7 @@ const SourceChangeView = z.object({
   binaries: z.array(z.object({ name: z.string(), evr: z.string() })),
   cves: z.array(CveRef),
   severity: z.enum(SEVERITIES),
+  changelog: z.array(z.object({ evr: z.string().nullable(), cves: z.array(z.string()) })),
 });
 
 const ReleaseInfoView = z.object({
@@ -387,7 +416,9 @@ export const ReleaseRecordView = z
         previousTag: z.string().nullable(),
         dist: z.string(),
         compareUrl: z.string().nullable(),
+        tree: z.string().nullable(),
         changes: z.array(SourceChangeView),
+        titleSeverities: z.record(z.string(), z.record(z.string(), z.enum(SEVERITIES))),
       })
       .nullable(),
     detectedAt: z.string(),

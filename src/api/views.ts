@@ -21,7 +21,10 @@ export function toSubscriptionView(sub: Subscription): SubscriptionView {
     lines: [...sub.lines],
     channels: sub.channels.map(toChannelView),
     filters: { ...sub.filters },
-    inventories: sub.inventoryNames.map((name) => ({ name })),
+    inventories: sub.inventoryNames.map((name) => {
+      const info = sub.inventoryInfo?.[name];
+      return info ? { name, ...info } : { name };
+    }),
     createdAt: sub.createdAt,
     updatedAt: sub.updatedAt,
   };

@@ -15,6 +15,8 @@ export interface NotificationContext {
   subscriptionName: string;
   result: MatchResult;
   links: NotificationLinks;
+  /** How old the inventory behind the answer is (src/notify/summary.ts inventoryBasis). */
+  basis?: string | undefined;
 }
 
 export type DigestPeriod = 'daily' | 'weekly';

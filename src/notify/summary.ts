@@ -1,5 +1,6 @@
-import type { AffectedPackage, CveRef, Severity } from '../domain/types.js';
-import { SEVERITIES } from '../domain/types.js';
+import { SEVERITIES_WORST_FIRST, severityRank } from '../domain/severity.js';
+import type { Subscription } from '../domain/subscription.js';
+import type { CveRef, PackageUpdate, Severity } from '../domain/types.js';
 
 /**
  * Presentation helpers shared by the Teams card and the email, so both channels group,
@@ -11,11 +12,6 @@ export const AKS_NODE_IMAGE_UPGRADE_URL =
 
 export const nvdUrl = (cveId: string): string =>
   `https://nvd.nist.gov/vuln/detail/${encodeURIComponent(cveId)}`;
-
-/** Worst first, the order a reader triages in. */
-export const SEVERITIES_WORST_FIRST: readonly Severity[] = [...SEVERITIES].reverse();
-
-export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
 
 export const severityLabel = (s: Severity): string => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -34,7 +30,7 @@ export interface PackageGroup {
   severity: Severity;
 }
 
-export function groupAffected(affected: readonly AffectedPackage[]): PackageGroup[] {
+export function groupUpdates(affected: readonly PackageUpdate[]): PackageGroup[] {
   const groups = new Map<string, PackageGroup>();
   for (const a of affected) {
     const cveIds = a.cves.map((c) => c.id).sort();
@@ -74,7 +70,7 @@ export function sortCves(cves: readonly CveRef[]): CveRef[] {
 }
 
 /** Distinct CVEs across the match, each at its worst known severity, worst first. */
-export function worstCves(affected: readonly AffectedPackage[], limit: number): CveRef[] {
+export function worstCves(affected: readonly PackageUpdate[], limit: number): CveRef[] {
   const byId = new Map<string, CveRef>();
   for (const a of affected) {
     for (const c of a.cves) {
@@ -83,6 +79,18 @@ export function worstCves(affected: readonly AffectedPackage[], limit: number): 
     }
   }
   return sortCves([...byId.values()]).slice(0, limit);
+}
+
+/** "15 high, 1 low": the severities present, worst first; '' when there are none. */
+export function severityPhrase(bySeverity: Record<Severity, number>): string {
+  return SEVERITIES_WORST_FIRST.filter((s) => bySeverity[s] > 0)
+    .map((s) => `${bySeverity[s]} ${s}`)
+    .join(', ');
+}
+
+/** `1 CVE`, `3 packages`. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
 /** Number of packages shown by a list of groups. */
@@ -97,6 +105,27 @@ export function formatUtc(iso: string): string {
   if (Number.isNaN(d.getTime())) return iso;
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} UTC`;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * "Inventory system uploaded 94 days ago": an old snapshot explains a long list, so every
+ * message says how old the package list it was computed from is (the oldest, when several).
+ */
+export function inventoryBasis(subscription: Subscription, now: Date): string | undefined {
+  const dated = subscription.inventoryNames
+    .map((name) => ({ name, uploadedAt: subscription.inventoryInfo?.[name]?.uploadedAt ?? '' }))
+    .filter((i) => !Number.isNaN(Date.parse(i.uploadedAt)));
+  const oldest = dated.sort((a, b) => Date.parse(a.uploadedAt) - Date.parse(b.uploadedAt))[0];
+  if (!oldest) return undefined;
+  const days = Math.max(0, Math.floor((now.getTime() - Date.parse(oldest.uploadedAt)) / DAY_MS));
+  const age = days === 0 ? 'today' : days === 1 ? '1 day ago' : `${days} days ago`;
+  const which =
+    dated.length > 1
+      ? `oldest of ${dated.length} inventories, ${oldest.name}`
+      : `inventory ${oldest.name}`;
+  return `Based on ${which}, uploaded ${age}.`;
 }
 
 /** Shortens text a user chose (a subscription name) so it cannot blow a size budget. */

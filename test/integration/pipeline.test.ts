@@ -19,6 +19,9 @@ import type { AnswerKey } from '../support/fixtures.js';
 import { startSmtpSink } from '../support/smtp-sink.js';
 import { startTeamsSink } from '../support/teams-sink.js';
 import { startTestAzurite } from '../support/azurite.js';
+import { APRIL_2026_FEED, ovalFeedXml } from '../support/oval-feed.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /**
  * The pipeline end to end, in-process: real Azurite, the fake GitHub over HTTP serving the
@@ -40,6 +43,8 @@ let dataDir: string;
 let gen2: string;
 let answer: AnswerKey;
 const logs: string[] = [];
+let oval: http.Server;
+const ovalAnswers: number[] = [];
 
 const api = (route: string, init: RequestInit = {}, key: string | null = ADMIN_KEY) =>
   fetch(`${local.apiUrl}/${route}`, {
@@ -78,6 +83,15 @@ beforeAll(async () => {
   ]);
   dataDir = await mkdtemp(path.join(tmpdir(), 'azl-pipeline-'));
   gen2 = await readFile(GEN2, 'utf8');
+  // The OVAL feed, served as raw.githubusercontent.com would: ETag and 304.
+  const feed = ovalFeedXml(APRIL_2026_FEED);
+  oval = http.createServer((req, res) => {
+    const status = req.headers['if-none-match'] === '"v1"' ? 304 : 200;
+    ovalAnswers.push(status);
+    res.writeHead(status, { etag: '"v1"' });
+    res.end(status === 200 ? feed : undefined);
+  });
+  await new Promise<void>((resolve) => oval.listen(0, '127.0.0.1', resolve));
   answer = readAnswerKey(GEN2_CASE);
   const config = loadConfig({
     ...localRuntimeSettings({ github, adminKey: ADMIN_KEY, dataDir }),
@@ -89,6 +103,7 @@ beforeAll(async () => {
     PUBLIC_BASE_URL: PUBLIC_BASE,
     LOCAL_BUS_RETRY_BASE_MS: '20',
     LOCAL_BUS_MAX_ATTEMPTS: '3',
+    AZL_OVAL_URL: `http://127.0.0.1:${(oval.address() as AddressInfo).port}/{line}.xml`,
   });
   const log = {
     info: (m: string) => logs.push(m),
@@ -101,6 +116,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await local?.stop();
   await Promise.all([azurite?.stop(), github?.close(), teams?.close(), smtp?.close()]);
+  oval?.closeAllConnections();
+  await new Promise<void>((resolve) => (oval ? oval.close(() => resolve()) : resolve()));
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -227,6 +244,18 @@ describe('pipeline on the local runtime', () => {
     for (const source of new Set(answer.affected.map((p) => p.source_package))) {
       expect(card, source).toContain(source);
     }
+    // What the node still misses from 3.0.20260414-3.0, and how old its list is.
+    const behind = answer.behind.filter((b) => !b.changed_in_release);
+    expect(card).toContain(`Still missing from earlier releases: ${behind.length} packages`);
+    expect(mail).toContain(`Still missing from earlier releases: ${behind.length} packages`);
+    for (const b of behind) expect(mail, b.package).toContain(b.source_package);
+    expect(card).toContain('Based on inventory nodepool-system, uploaded today.');
+    // The OVAL feed adds the kernel fixes its changelog does not name (APRIL_2026_FEED).
+    expect(card).toContain('CVE-2026-31001');
+    expect(mail).toContain('CVE-2026-31002');
+    // Asked once per processed release: the re-tag above fetched it, this one got a 304.
+    expect(ovalAnswers).toEqual([200, 304]);
+    expect((await local.runtime.store.getFeed('oval-3.0'))?.etag).toBe('"v1"');
   });
 
   it('still gives one of each when the same events arrive three times', async () => {

@@ -5,7 +5,9 @@ import { authenticate, loadOwnedSubscription } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { UnsupportedMediaTypeError } from '../../errors.js';
 import { json, mediaType, noContent, readText } from '../http.js';
-import { parseInventoryField } from '../inventory-input.js';
+import { checkInventoryFor } from '../inventory-input.js';
+import type { Subscription } from '../../domain/subscription.js';
+import { updateSubscription } from '../../store/update-subscription.js';
 import { InventoryName, MAX_INVENTORIES, MAX_INVENTORY_BYTES } from '../schemas.js';
 
 /** `PUT .../inventory` is the inventory named "default". */
@@ -42,7 +44,8 @@ export async function putInventory(deps: ApiDeps, req: HttpRequest): Promise<Htt
       'body: an application/json inventory must be a CycloneDX or SPDX JSON document',
     );
   }
-  const inventory = parseInventoryField(text, 'body');
+  const uploadedAt = deps.now().toISOString();
+  const { inventory, info } = checkInventoryFor(text, 'body', sub.lines, uploadedAt);
   if (JSON_TYPES.has(type) !== SBOM_FORMATS.has(inventory.format)) {
     throw new UnsupportedMediaTypeError(
       `a ${inventory.format} inventory must be sent as ${SBOM_FORMATS.has(inventory.format) ? 'application/json' : 'text/plain'}`,
@@ -57,14 +60,21 @@ export async function putInventory(deps: ApiDeps, req: HttpRequest): Promise<Htt
   }
   const storedName = existing ?? name;
   await deps.store.putInventory(sub.id, { name: storedName, content: text });
-  if (!existing) {
+  const withInfo = (current: Subscription): Subscription => ({
+    ...current,
+    inventoryInfo: { ...current.inventoryInfo, [storedName]: info },
+    updatedAt: uploadedAt,
+  });
+  if (existing) {
+    // The content is replaced already; the info only dates it, so a lost race retries
+    // rather than failing a request whose upload succeeded.
+    await updateSubscription(deps.store, sub.id, (current) =>
+      current.inventoryNames.includes(storedName) ? withInfo(current) : undefined,
+    );
+  } else {
     const listed = await deps.store
       .replaceSubscription(
-        {
-          ...sub,
-          inventoryNames: [...sub.inventoryNames, storedName],
-          updatedAt: deps.now().toISOString(),
-        },
+        withInfo({ ...sub, inventoryNames: [...sub.inventoryNames, storedName] }),
         etag,
       )
       .catch(async (err: unknown) => {
@@ -91,8 +101,16 @@ export async function deleteInventory(deps: ApiDeps, req: HttpRequest): Promise<
   const existing = sub.inventoryNames.find((n) => n.toLowerCase() === wanted);
   if (!existing) throw new NotFoundError('inventory not found');
   const remaining = sub.inventoryNames.filter((n) => n !== existing);
+  const info = Object.fromEntries(
+    Object.entries(sub.inventoryInfo ?? {}).filter(([n]) => n !== existing),
+  );
   const listed = await deps.store.replaceSubscription(
-    { ...sub, inventoryNames: remaining, updatedAt: deps.now().toISOString() },
+    {
+      ...sub,
+      inventoryNames: remaining,
+      ...(sub.inventoryInfo ? { inventoryInfo: info } : {}),
+      updatedAt: deps.now().toISOString(),
+    },
     etag,
   );
   if (!listed) throw new ConflictError('the subscription changed while this request ran; retry it');

@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
 import { NotFoundError } from '../../errors.js';
+import { inventoryBasis } from '../../notify/summary.js';
 import { renderNotification } from '../../notify/preview.js';
 import { authenticate, loadOwnedSubscription } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
@@ -49,7 +50,7 @@ export async function previewNotification(
     now: deps.now(),
   });
   const rendered = await renderNotification(
-    { subscriptionName: sub.name, result, links },
+    { subscriptionName: sub.name, result, links, basis: inventoryBasis(sub, deps.now()) },
     channel,
     { from: deps.settings.emailFrom, ...(email ? { to: email.address } : {}), date: deps.now() },
   );

@@ -1,12 +1,12 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { EmailChannel, Subscription } from '../../domain/subscription.js';
-import { ConflictError } from '../../errors.js';
+import { ConflictError, InputError } from '../../errors.js';
 import { issueToken } from '../../security/tokens.js';
 import { authenticate, loadOwnedSubscription, requireAdmin } from '../auth.js';
 import { applyChannelPatch, channelsFromCreate } from '../channels.js';
 import type { ApiDeps, ConfirmationMail } from '../deps.js';
 import { json, noContent, parseWith, readJson } from '../http.js';
-import { assertInventorySizes, parseInventoryField } from '../inventory-input.js';
+import { assertInventorySizes, checkInventoryFor } from '../inventory-input.js';
 import { linkUrl } from '../links.js';
 import {
   CreateSubscriptionRequest,
@@ -34,16 +34,21 @@ export async function createSubscription(
   const body = await readJson(req, MAX_CREATE_BODY_BYTES);
   assertInventorySizes(body);
   const input = parseWith(CreateSubscriptionRequest, body);
-  const inventories = input.inventories.map((inv, i) => {
-    const parsed = parseInventoryField(inv.content, `inventories.${i}.content`);
-    return { name: inv.name, format: parsed.format, packages: parsed.packages.length };
-  });
+  const now = deps.now().toISOString();
+  const checked = input.inventories.map((inv, i) => ({
+    name: inv.name,
+    ...checkInventoryFor(inv.content, `inventories.${i}.content`, input.lines, now),
+  }));
+  const inventories = checked.map((c) => ({
+    name: c.name,
+    format: c.info.format,
+    packages: c.info.packages,
+  }));
   const { channels, newEmails } = await channelsFromCreate(
     input.channels,
     deps.settings.webhookPolicy,
   );
   const { token, hash } = issueToken();
-  const now = deps.now().toISOString();
   const subscription: Subscription = {
     id: deps.newId(),
     name: input.name,
@@ -51,6 +56,7 @@ export async function createSubscription(
     channels,
     filters: input.filters,
     inventoryNames: input.inventories.map((i) => i.name),
+    inventoryInfo: Object.fromEntries(checked.map((c) => [c.name, c.info])),
     tokenHash: hash,
     createdAt: now,
     updatedAt: now,
@@ -91,12 +97,26 @@ export async function patchSubscription(
     channels: changes.channels,
     updatedAt: deps.now().toISOString(),
   };
+  assertInventoriesOnLines(next);
   const confirmations = confirmationMails(deps, next, changes.newEmails);
   if (!(await deps.store.replaceSubscription(next, etag))) {
     throw new ConflictError('the subscription changed while this request ran; retry it');
   }
   await sendConfirmations(deps, ctx, next.id, confirmations);
   return json(200, toSubscriptionView(next));
+}
+
+/** A PATCH of `lines` must not orphan an inventory of a line no longer watched. */
+function assertInventoriesOnLines(sub: Subscription): void {
+  for (const [name, info] of Object.entries(sub.inventoryInfo ?? {})) {
+    if (!sub.lines.includes(info.line)) {
+      const message = `inventory ${name} is Azure Linux ${info.line}: keep ${info.line} in lines, or delete the inventory first`;
+      throw new InputError(`lines: ${message}`, {
+        status: 422,
+        details: [{ path: 'lines', message }],
+      });
+    }
+  }
 }
 
 export async function deleteSubscription(

@@ -2,14 +2,8 @@ import type { MatchResult } from '../../domain/types.js';
 import type { DigestContext, NotificationContext } from '../context.js';
 import { clip } from '../summary.js';
 import { PALETTE, escapeHtml, layout } from './html.js';
-import {
-  footerHtml,
-  footerText,
-  headline,
-  releaseHtml,
-  releaseText,
-  severityPhrase,
-} from './sections.js';
+import { footerHtml, footerText, headline, releaseHtml, releaseText } from './sections.js';
+import { severityPhrase } from '../summary.js';
 
 /** A rendered email, before addressing: what both senders and the preview start from. */
 export interface RenderedEmail {
@@ -24,7 +18,7 @@ export function renderReleaseEmail(ctx: NotificationContext): RenderedEmail {
   const { result, links } = ctx;
   const name = clip(ctx.subscriptionName, NAME_MAX);
   // Only what makes someone open it now goes in the subject: critical and high counts.
-  const { critical, high } = result.summary.bySeverity;
+  const { critical, high } = result.summary.release.bySeverity;
   const urgent = severityPhrase({ unknown: 0, low: 0, medium: 0, high, critical });
   // Plain ASCII, so the header stays readable unencoded in raw previews and filters.
   const subject = `[Azure Linux ${result.release.tag}] ${name}: ${headline(result)}${urgent ? ` (${urgent})` : ''}`;
@@ -33,10 +27,10 @@ export function renderReleaseEmail(ctx: NotificationContext): RenderedEmail {
     html: layout({
       title: subject,
       preheader: `${headline(result)} on ${name}.`,
-      content: releaseHtml(result, links, 1),
+      content: releaseHtml(result, links, 1, ctx.basis),
       footer: footerHtml(name, links),
     }),
-    text: `${releaseText(result, links)}\n\n${footerText(name, links)}\n`,
+    text: `${releaseText(result, links, ctx.basis)}\n\n${footerText(name, links)}\n`,
   };
 }
 

@@ -1,15 +1,18 @@
+import { countCves } from '../../domain/match.js';
+import { SEVERITIES_WORST_FIRST } from '../../domain/severity.js';
 import type { MatchResult, Severity } from '../../domain/types.js';
 import type { NotificationLinks } from '../context.js';
 import type { PackageGroup } from '../summary.js';
 import {
   AKS_NODE_IMAGE_UPGRADE_URL,
-  SEVERITIES_WORST_FIRST,
   formatUtc,
-  groupAffected,
+  groupUpdates,
   listWithMore,
   nvdUrl,
   packageCount,
+  plural,
   severityLabel,
+  severityPhrase,
 } from '../summary.js';
 import { FONT, MONO, PALETTE, button, escapeHtml, link } from './html.js';
 
@@ -24,6 +27,8 @@ import { FONT, MONO, PALETTE, button, escapeHtml, link } from './html.js';
  */
 export const MAX_EMAIL_ROWS = 60;
 const MAX_CVES_PER_ROW = 20;
+/** The "still missing" part stays short: the release is what the mail announces. */
+const MAX_BEHIND_ROWS = 10;
 
 /** White text on these stays readable on light and dark backgrounds alike. */
 const BADGE: Record<Severity, string> = {
@@ -39,27 +44,38 @@ export function badge(severity: Severity, text = severityLabel(severity)): strin
 }
 
 export function headline(result: MatchResult): string {
-  const { affected, cves } = result.summary;
-  return `${affected} installed ${affected === 1 ? 'package' : 'packages'} to update, ${cves} ${cves === 1 ? 'CVE' : 'CVEs'} fixed`;
+  const { affected, behind, release } = result.summary;
+  const more = behind > 0 ? `, ${behind} more still missing` : '';
+  return `${plural(affected, 'installed package')} to update, ${plural(release.cves, 'CVE')} fixed${more}`;
 }
 
-/** "15 high, 1 low": the severities present, worst first. */
-export function severityPhrase(bySeverity: Record<Severity, number>): string {
-  return SEVERITIES_WORST_FIRST.filter((s) => bySeverity[s] > 0)
-    .map((s) => `${bySeverity[s]} ${s}`)
-    .join(', ');
+/** Where the answer comes from and what a reader must know first: age, end of support. */
+function preambleLines(result: MatchResult, basis: string | undefined): string[] {
+  return [...result.notices, ...(basis ? [basis] : [])];
 }
 
-export function releaseHtml(result: MatchResult, links: NotificationLinks, level: 1 | 2): string {
+export function releaseHtml(
+  result: MatchResult,
+  links: NotificationLinks,
+  level: 1 | 2,
+  basis?: string,
+): string {
   const { release } = result;
-  const groups = groupAffected(result.affected);
+  const groups = groupUpdates(result.affected);
   const shown = groups.slice(0, MAX_EMAIL_ROWS);
   const hidden = groups.slice(MAX_EMAIL_ROWS);
   const tag = `h${level}`;
   const size = level === 1 ? 22 : 18;
-  const counts = SEVERITIES_WORST_FIRST.filter((s) => result.summary.bySeverity[s] > 0)
-    .map((s) => badge(s, `${result.summary.bySeverity[s]} ${s}`))
+  const bySeverity = result.summary.release.bySeverity;
+  const counts = SEVERITIES_WORST_FIRST.filter((s) => bySeverity[s] > 0)
+    .map((s) => badge(s, `${bySeverity[s]} ${s}`))
     .join(' ');
+  const preamble = preambleLines(result, basis)
+    .map(
+      (line) =>
+        `<p class="x-muted" style="margin:0 0 8px;color:${PALETTE.muted};font-size:13px;">${escapeHtml(line)}</p>`,
+    )
+    .join('\n');
   const buttons = [
     button(release.url, 'Release notes', true),
     release.compareUrl ? button(release.compareUrl, 'Compare changes') : '',
@@ -68,11 +84,29 @@ export function releaseHtml(result: MatchResult, links: NotificationLinks, level
   return `<${tag} class="x-text" style="margin:0 0 4px;font-size:${size}px;line-height:1.3;color:${PALETTE.text};font-family:${FONT};">Azure Linux ${escapeHtml(release.tag)}</${tag}>
 <p class="x-muted" style="margin:0 0 12px;color:${PALETTE.muted};">Published ${escapeHtml(formatUtc(release.publishedAt))}${release.previousTag ? ` · previous ${escapeHtml(release.previousTag)}` : ''}</p>
 <p style="margin:0 0 8px;"><strong>${escapeHtml(headline(result))}.</strong></p>
+${preamble}
 ${counts ? `<p style="margin:0 0 16px;line-height:2;">${counts}</p>` : ''}
 ${packageTable(shown)}
 ${hidden.length > 0 ? `<p style="margin:12px 0 0;"><strong>+${packageCount(hidden)} more packages</strong> not shown here: ${link(links.fullList, 'see the full list')}.</p>` : ''}
+${behindHtml(result, links)}
 ${result.untracked.length > 0 ? `<p class="x-muted" style="margin:12px 0 0;color:${PALETTE.muted};font-size:13px;">${result.untracked.length} installed packages map to no Azure Linux spec and are not checked.</p>` : ''}
 <p style="margin:16px 0 0;">${buttons}</p>`;
+}
+
+/** What is still missing from earlier releases: a short table, the rest behind a link. */
+function behindHtml(result: MatchResult, links: NotificationLinks): string {
+  if (result.behind.length === 0) return '';
+  const groups = groupUpdates(result.behind);
+  const hidden = groups.slice(MAX_BEHIND_ROWS);
+  return `<h3 class="x-text" style="margin:20px 0 4px;font-size:16px;color:${PALETTE.text};font-family:${FONT};">${escapeHtml(behindTitle(result))}</h3>
+${packageTable(groups.slice(0, MAX_BEHIND_ROWS))}
+${hidden.length > 0 ? `<p style="margin:12px 0 0;"><strong>+${packageCount(hidden)} more</strong>: ${link(links.fullList, 'see the full list')}.</p>` : ''}`;
+}
+
+function behindTitle(result: MatchResult): string {
+  const cves = countCves(result.behind);
+  const phrase = severityPhrase(cves.bySeverity);
+  return `Still missing from earlier releases: ${plural(result.behind.length, 'package')}${cves.cves > 0 ? ` (${plural(cves.cves, 'CVE')}${phrase ? `: ${phrase}` : ''})` : ''}`;
 }
 
 /**
@@ -118,19 +152,40 @@ function groupRow(g: PackageGroup): string {
   )}</tr>`;
 }
 
-export function releaseText(result: MatchResult, links: NotificationLinks): string {
+export function releaseText(result: MatchResult, links: NotificationLinks, basis?: string): string {
   const { release } = result;
-  const groups = groupAffected(result.affected);
+  const groups = groupUpdates(result.affected);
   const hidden = groups.slice(MAX_EMAIL_ROWS);
   const lines = [
     `Azure Linux ${release.tag}`,
     `Published ${formatUtc(release.publishedAt)}${release.previousTag ? ` (previous ${release.previousTag})` : ''}`,
     `${headline(result)}.`,
+    ...preambleLines(result, basis),
   ];
-  const phrase = severityPhrase(result.summary.bySeverity);
+  const phrase = severityPhrase(result.summary.release.bySeverity);
   if (phrase) lines.push(`CVEs by severity: ${phrase}`);
-  lines.push('');
-  for (const g of groups.slice(0, MAX_EMAIL_ROWS)) {
+  lines.push('', ...groupLines(groups.slice(0, MAX_EMAIL_ROWS)));
+  if (hidden.length > 0) lines.push(`+${packageCount(hidden)} more packages: ${links.fullList}`);
+  if (result.behind.length > 0) {
+    const behind = groupUpdates(result.behind);
+    lines.push('', `${behindTitle(result)}:`, ...groupLines(behind.slice(0, MAX_BEHIND_ROWS)));
+    const more = behind.slice(MAX_BEHIND_ROWS);
+    if (more.length > 0) lines.push(`+${packageCount(more)} more: ${links.fullList}`);
+  }
+  if (result.untracked.length > 0) {
+    lines.push(
+      `${result.untracked.length} installed packages map to no Azure Linux spec and are not checked.`,
+    );
+  }
+  lines.push('', `Release notes: ${release.url}`);
+  if (release.compareUrl) lines.push(`Compare changes: ${release.compareUrl}`);
+  lines.push(`AKS node image upgrade: ${AKS_NODE_IMAGE_UPGRADE_URL}`);
+  return lines.join('\n');
+}
+
+function groupLines(groups: readonly PackageGroup[]): string[] {
+  const lines: string[] = [];
+  for (const g of groups) {
     lines.push(`[${g.severity.toUpperCase()}] ${g.sourcePackage}: ${g.installed} -> ${g.fixed}`);
     if (!(g.packages.length === 1 && g.packages[0] === g.sourcePackage)) {
       lines.push(`  packages: ${listWithMore(g.packages, 12)}`);
@@ -144,16 +199,7 @@ export function releaseText(result: MatchResult, links: NotificationLinks): stri
       );
     }
   }
-  if (hidden.length > 0) lines.push(`+${packageCount(hidden)} more packages: ${links.fullList}`);
-  if (result.untracked.length > 0) {
-    lines.push(
-      `${result.untracked.length} installed packages map to no Azure Linux spec and are not checked.`,
-    );
-  }
-  lines.push('', `Release notes: ${release.url}`);
-  if (release.compareUrl) lines.push(`Compare changes: ${release.compareUrl}`);
-  lines.push(`AKS node image upgrade: ${AKS_NODE_IMAGE_UPGRADE_URL}`);
-  return lines.join('\n');
+  return lines;
 }
 
 export function footerHtml(subscriptionName: string, links: NotificationLinks): string {

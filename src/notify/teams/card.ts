@@ -1,16 +1,19 @@
-import type { Severity } from '../../domain/types.js';
+import { countCves } from '../../domain/match.js';
+import { SEVERITIES_WORST_FIRST } from '../../domain/severity.js';
+import type { CveSummary, Severity } from '../../domain/types.js';
 import type { NotificationContext } from '../context.js';
 import type { PackageGroup } from '../summary.js';
 import {
   AKS_NODE_IMAGE_UPGRADE_URL,
-  SEVERITIES_WORST_FIRST,
   clip,
   formatUtc,
-  groupAffected,
+  groupUpdates,
   listWithMore,
   nvdUrl,
   packageCount,
+  plural,
   severityLabel,
+  severityPhrase,
   worstCves,
 } from '../summary.js';
 
@@ -52,6 +55,8 @@ const MAX_ACTIONS = 5;
 const NVD_BUTTONS = 3;
 const CVES_PER_ROW = 12;
 const NAMES_PER_ROW = 8;
+/** The "still missing" section stays compact: the release is what the card is about. */
+const BEHIND_ROWS = 5;
 
 const SEVERITY_COLOR: Record<Severity, string> = {
   critical: 'Attention',
@@ -79,7 +84,7 @@ export const payloadBytes = (card: AdaptiveCard): number =>
  * so the card always stays valid and under Teams' 28 KB limit.
  */
 export function buildReleaseCard(ctx: NotificationContext): AdaptiveCard {
-  const groups = groupAffected(ctx.result.affected);
+  const groups = groupUpdates(ctx.result.affected);
   let shown = groups.length;
   let card = assembleCard(ctx, groups, shown);
   // Cards with hundreds of rows are rare, so a linear walk down is cheap enough and keeps
@@ -101,7 +106,14 @@ function assembleCard(
   const hidden = groups.slice(shown);
   const body: CardElement[] = [
     header(ctx),
-    severityCounts(result.summary.bySeverity),
+    ...result.notices.map((text): CardElement => ({
+      type: 'TextBlock',
+      text,
+      wrap: true,
+      color: 'Attention',
+      weight: 'Bolder',
+    })),
+    severityCounts(result.summary.release.bySeverity),
     ...groups.slice(0, shown).map(packageRow),
   ];
   if (hidden.length > 0) {
@@ -114,6 +126,7 @@ function assembleCard(
       spacing: 'Medium',
     });
   }
+  if (result.behind.length > 0) body.push(behindSection(ctx));
   if (result.untracked.length > 0) {
     body.push({
       type: 'TextBlock',
@@ -124,7 +137,7 @@ function assembleCard(
       spacing: 'Medium',
     });
   }
-  const nvd = worstCves(result.affected, NVD_BUTTONS);
+  const nvd = worstCves([...result.affected, ...result.behind], NVD_BUTTONS);
   if (nvd.length > 0) {
     body.push({
       type: 'TextBlock',
@@ -152,9 +165,11 @@ function assembleCard(
 
 function header(ctx: NotificationContext): CardElement {
   const { release, summary } = ctx.result;
-  const cves = summary.cves === 1 ? '1 CVE fixed' : `${summary.cves} CVEs fixed`;
-  const pkgs =
-    summary.affected === 1 ? '1 installed package' : `${summary.affected} installed packages`;
+  const cves = plural(summary.release.cves, 'CVE');
+  const pkgs = plural(summary.affected, 'installed package');
+  const behind =
+    summary.behind > 0 ? ` ${summary.behind} more still missing from earlier releases.` : '';
+  const basis: CardElement[] = ctx.basis ? [smallNote(ctx.basis)] : [];
   return {
     type: 'Container',
     items: [
@@ -181,9 +196,57 @@ function header(ctx: NotificationContext): CardElement {
         spacing: 'None',
         wrap: true,
       },
-      { type: 'TextBlock', text: `${pkgs} to update, ${cves}.`, wrap: true },
+      {
+        type: 'TextBlock',
+        text: `${pkgs} updated by this release, ${cves} fixed.${behind}`,
+        wrap: true,
+      },
+      ...basis,
     ],
   };
+}
+
+/**
+ * What the machines still miss from earlier releases, a few source packages at most: the
+ * release is what the card announces, and the full list is one click away.
+ */
+function behindSection(ctx: NotificationContext): CardElement {
+  const { behind } = ctx.result;
+  const groups = groupUpdates(behind);
+  const rows = groups.slice(0, BEHIND_ROWS).map((g): CardElement => ({
+    type: 'TextBlock',
+    text: `${g.sourcePackage}: ${g.installed} → ${g.fixed}${g.cves.length > 0 ? ` · ${plural(g.cves.length, 'CVE')}` : ''}`,
+    size: 'Small',
+    spacing: 'None',
+    wrap: true,
+  }));
+  const hidden = groups.slice(BEHIND_ROWS);
+  if (hidden.length > 0) rows.push(smallNote(`+${packageCount(hidden)} more in the full list`));
+  return {
+    type: 'Container',
+    separator: true,
+    spacing: 'Medium',
+    items: [
+      {
+        type: 'TextBlock',
+        text: `Still missing from earlier releases: ${plural(behind.length, 'package')}${cveCount(countCves(behind))}`,
+        weight: 'Bolder',
+        wrap: true,
+      },
+      ...rows,
+    ],
+  };
+}
+
+/** A small, subtle line directly under the one before it. */
+function smallNote(text: string): CardElement {
+  return { type: 'TextBlock', text, size: 'Small', isSubtle: true, spacing: 'None', wrap: true };
+}
+
+function cveCount(summary: CveSummary): string {
+  return summary.cves === 0
+    ? ''
+    : ` (${plural(summary.cves, 'CVE')}: ${severityPhrase(summary.bySeverity)})`;
 }
 
 function severityCounts(bySeverity: Record<Severity, number>): CardElement {
