@@ -60,6 +60,9 @@ export function matchInventory(
   const untracked = new Set<string>();
   const needs = new Set<string>();
   const targets = new Map<string, Evr>();
+  // A fleet's list repeats the same package at the same version many times: its CVE set is
+  // worked out once per (spec, installed, target).
+  const cveSets = new Map<string, PackageUpdate['cves']>();
 
   for (const pkg of inventory.packages) {
     if (PSEUDO_PACKAGES.has(pkg.name)) continue;
@@ -74,7 +77,7 @@ export function matchInventory(
     }
     const { facts } = at;
     if (!facts) continue;
-    const binary = (facts.built ?? facts.binaries).find((b) => b.name === pkg.name);
+    const binary = at.binaries.get(pkg.name);
     // The catalog lists only binaries that share the source version; a subpackage with a
     // Version of its own needs the spec itself. A spec that was read and still does not
     // list the binary renamed or dropped it: the source's version is the best answer.
@@ -97,7 +100,12 @@ export function matchInventory(
       if (sha) needs.add(sha);
       continue;
     }
-    const cves = fixedCves(at.sourcePackage, facts.changelog, installed, target, opts);
+    const cveKey = `${at.specPath}\u0000${formatEvr(installed)}\u0000${evrText}`;
+    let cves = cveSets.get(cveKey);
+    if (!cves) {
+      cves = fixedCves(at.sourcePackage, facts.changelog, installed, target, opts);
+      cveSets.set(cveKey, cves);
+    }
     (at.change ? affected : behind).push({
       package: pkg.name,
       installed: formatEvr(pkg.evr),

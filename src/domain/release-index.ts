@@ -11,7 +11,7 @@
 import { preferredClaim } from './spec-claims.js';
 import type { Claim } from './spec-claims.js';
 import type { SpecFacts } from './spec-catalog.js';
-import type { ChangeSet, InstalledPackage, SourceChange } from './types.js';
+import type { BinaryPackage, ChangeSet, InstalledPackage, SourceChange } from './types.js';
 
 export interface ReleaseIndexInput {
   changeSet: ChangeSet;
@@ -36,12 +36,16 @@ export interface Resolution {
   facts: SpecFacts | undefined;
   /** Blob sha whose facts are needed before this package can be judged, if any. */
   missing: string | undefined;
+  /** Binary name → what the spec says it builds (`built` once read, else `binaries`). */
+  binaries: ReadonlyMap<string, BinaryPackage>;
 }
 
 export class ReleaseIndex {
   private readonly changed = new Map<string, SourceChange>();
   private readonly byBinary = new Map<string, Claim>();
   private readonly bySource = new Map<string, Claim>();
+  /** One resolution per spec path: a fleet's list resolves the same specs many times. */
+  private readonly resolved = new Map<string, Resolution | undefined>();
 
   constructor(private readonly input: ReleaseIndexInput) {
     const claims = new Map<string, Claim[]>();
@@ -106,6 +110,13 @@ export class ReleaseIndex {
         ? this.bySource.get(pkg.sourcePackage)
         : this.byBinary.get(pkg.name);
     if (!claim) return undefined;
+    if (!this.resolved.has(claim.specPath)) {
+      this.resolved.set(claim.specPath, this.resolveSpec(claim));
+    }
+    return this.resolved.get(claim.specPath);
+  }
+
+  private resolveSpec(claim: Claim): Resolution | undefined {
     const change = this.changed.get(claim.specPath);
     if (change) {
       const facts: SpecFacts = {
@@ -115,17 +126,27 @@ export class ReleaseIndex {
         built: change.binaries,
         changelog: change.changelog,
       };
-      return { ...claim, change, facts, missing: undefined };
+      return { ...claim, change, facts, missing: undefined, binaries: byName(facts) };
     }
     const sha = this.input.specs?.get(claim.specPath);
     if (sha === undefined) return undefined;
     const facts = this.input.facts(sha);
     if (facts === null) return undefined;
-    return { ...claim, change, facts, missing: facts ? undefined : sha };
+    return {
+      ...claim,
+      change,
+      facts,
+      missing: facts ? undefined : sha,
+      binaries: facts ? byName(facts) : new Map(),
+    };
   }
 
   /** The blob sha of a spec at the tag, to read its changelog. */
   shaOf(specPath: string): string | undefined {
     return this.input.specs?.get(specPath);
   }
+}
+
+function byName(facts: SpecFacts): Map<string, BinaryPackage> {
+  return new Map((facts.built ?? facts.binaries).map((b) => [b.name, b]));
 }
