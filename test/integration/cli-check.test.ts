@@ -102,6 +102,17 @@ describe('azl-notifier check against the fake GitHub', () => {
 
   const latest = answerKeys.find((a) => a.file === GEN2_CASE)!;
 
+  it('reads no spec again on a warm cache: the listing, two trees and the compare', async () => {
+    const warm = env();
+    const args = ['check', '-i', latest.inventory, '-r', latest.key.release, '-f', 'json'];
+    const cold = await runCli(args, { env: warm });
+    github.resetCounts();
+    const again = await runCli(args, { env: warm });
+    expect(again.stdout).toBe(cold.stdout);
+    expect(github.counts()).toMatchObject({ releases: 1, tree: 2, compare: 1, blob: 0 });
+    console.log(`${latest.key.release} warm: ${github.totalRequests} GitHub requests`);
+  });
+
   it.each(['gen2.rpm-qf.txt', 'gen2.cdx.json', 'gen2.spdx.json', 'aks-release-notes-gen2.txt'])(
     'reads %s (other inventory formats) to the same answer',
     async (name) => {
