@@ -36,6 +36,11 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[\w.-]+\/[\w.-]+$/, 'must look like owner/name')
     .default('microsoft/azurelinux'),
+  /** Where AKS publishes node-image release notes (vhdbuilder/release-notes/). */
+  AKS_NODE_IMAGE_REPO: z
+    .string()
+    .regex(/^[\w.-]+\/[\w.-]+$/, 'must look like owner/name')
+    .default('Azure/AgentBaker'),
   /**
    * The OVAL feed per release line: unset for microsoft/AzureLinuxVulnerabilityData's own
    * files, `off` to leave it out, or a URL where `{line}` stands for the line (`3.0`).

@@ -3,7 +3,14 @@ import type { Config } from '../config.js';
 import type { EmailSender } from '../notify/email/sender.js';
 import { postToWebhook } from '../notify/teams/sender.js';
 import { safeFetch, type Resolver, type WebhookPolicy } from '../security/ssrf.js';
-import type { ApiDeps, ApiMailer, EvaluateFn, MatchFn, TestNotifier } from './deps.js';
+import type {
+  ApiDeps,
+  ApiMailer,
+  EvaluateFn,
+  MatchFn,
+  NodeImageInventories,
+  TestNotifier,
+} from './deps.js';
 import { linkUrl } from './links.js';
 import { confirmationEmail, testEmail, testTeamsMessage } from './messages.js';
 import type { ApiStore } from './store.js';
@@ -24,6 +31,7 @@ export interface ApiParts {
   emailSender: () => EmailSender;
   match: MatchFn;
   evaluate: EvaluateFn;
+  nodeImages: NodeImageInventories;
   /** DNS for webhook checks; the system resolver by default. */
   resolve?: Resolver;
   now?: () => Date;
@@ -52,6 +60,7 @@ export function composeApiDeps(config: ApiConfig, parts: ApiParts): ApiDeps {
     notifier: testNotifierOn(parts.emailSender, settings, now),
     match: parts.match,
     evaluate: parts.evaluate,
+    nodeImages: parts.nodeImages,
     now,
     newId: parts.newId ?? (() => randomUUID()),
   };

@@ -1,5 +1,6 @@
-import type { Channel, Subscription, SubscriptionFilters } from '../domain/subscription.js';
-import type { ChangeSet, MatchResult } from '../domain/types.js';
+import type { Channel, Subscription } from '../domain/subscription.js';
+import type { NodeImage } from '../domain/node-image.js';
+import type { ChangeSet, Inventory, MatchResult } from '../domain/types.js';
 import type { WebhookPolicy } from '../security/ssrf.js';
 import type { ApiStore } from './store.js';
 
@@ -42,11 +43,12 @@ export interface TestNotifier {
   sendTest(subscription: Subscription, channel: Channel): Promise<TestOutcome>;
 }
 
-/** The pipeline's matcher: one release's change set against one raw inventory, filtered. */
+/** The pipeline's matcher: one release against one stored inventory of a subscription, filtered. */
 export type MatchFn = (
   changeSet: ChangeSet,
+  subscription: Subscription,
+  inventoryName: string,
   inventoryText: string,
-  filters: SubscriptionFilters,
 ) => Promise<MatchResult>;
 
 /**
@@ -59,6 +61,11 @@ export type EvaluateFn = (
   changeSet: ChangeSet,
 ) => Promise<MatchResult | undefined>;
 
+/** AKS node images as inventories: the packages a nodeImageVersion's release notes list. */
+export interface NodeImageInventories {
+  inventoryOf(name: string): Promise<{ image: NodeImage; text: string; inventory: Inventory }>;
+}
+
 export interface ApiDeps {
   store: ApiStore;
   settings: ApiSettings;
@@ -66,6 +73,7 @@ export interface ApiDeps {
   notifier: TestNotifier;
   match: MatchFn;
   evaluate: EvaluateFn;
+  nodeImages: NodeImageInventories;
   now: () => Date;
   newId: () => string;
 }

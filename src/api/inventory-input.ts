@@ -3,6 +3,7 @@ import { MAX_INVENTORY_BYTES, parseInventory } from '../domain/inventory/index.j
 import type { InventoryInfo } from '../domain/subscription.js';
 import type { Inventory, InventoryFormat } from '../domain/types.js';
 import { AppError, InputError, TooLargeError } from '../errors.js';
+import type { NodeImageInventories } from './deps.js';
 
 /**
  * Parses an uploaded inventory for validation, re-raising the parser's errors with the
@@ -39,7 +40,47 @@ export function checkInventoryFor(
   lines: readonly string[],
   uploadedAt: string,
 ): { inventory: Inventory; info: InventoryInfo } {
-  const inventory = parseInventoryField(text, path);
+  return checkParsedFor(parseInventoryField(text, path), path, lines, uploadedAt);
+}
+
+/**
+ * A node pool's image as an inventory: its release notes, read now and stored like an
+ * upload, so matching needs nothing else. An image AgentBaker never published, or a 2.0
+ * image, is 422 with what to do instead; GitHub being down is 502 and stores nothing.
+ */
+export async function checkNodeImageFor(
+  nodeImages: NodeImageInventories,
+  name: string,
+  path: string,
+  lines: readonly string[],
+  uploadedAt: string,
+): Promise<{ text: string; inventory: Inventory; info: InventoryInfo }> {
+  let read: Awaited<ReturnType<NodeImageInventories['inventoryOf']>>;
+  try {
+    read = await nodeImages.inventoryOf(name);
+  } catch (err) {
+    if (err instanceof AppError && err.status < 500) {
+      throw new InputError(`${path}: ${err.message}`, {
+        status: err instanceof InputError ? 400 : 422,
+        details: [{ path, message: err.message }],
+      });
+    }
+    throw err;
+  }
+  const checked = checkParsedFor(read.inventory, path, lines, uploadedAt);
+  return {
+    text: read.text,
+    inventory: read.inventory,
+    info: { ...checked.info, aksNodeImage: read.image.name },
+  };
+}
+
+function checkParsedFor(
+  inventory: Inventory,
+  path: string,
+  lines: readonly string[],
+  uploadedAt: string,
+): { inventory: Inventory; info: InventoryInfo } {
   let line: string;
   try {
     line = inventoryLine(inventory);

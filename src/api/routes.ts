@@ -3,7 +3,7 @@ import type { ZodType } from 'zod';
 import { z } from 'zod';
 import type { ApiDeps } from './deps.js';
 import { confirmEmail, showUnsubscribe, unsubscribe } from './handlers/email-links.js';
-import { deleteInventory, putInventory } from './handlers/inventories.js';
+import { deleteInventory, patchInventory, putInventory } from './handlers/inventories.js';
 import { getMatches } from './handlers/matches.js';
 import { openApiDocument } from './handlers/openapi.js';
 import { PreviewChannel, previewNotification } from './handlers/preview.js';
@@ -21,6 +21,7 @@ import {
   InventoryName,
   InventoryView,
   MatchesView,
+  NodeImageInventoryBody,
   PatchSubscriptionRequest,
   ReleaseListView,
   ReleaseRecordView,
@@ -64,7 +65,7 @@ const inventoryBody = {
   contentType: ['text/plain', 'application/json'],
   schema: z.string().meta({
     description:
-      'text/plain: rpm -qa output, the rich rpm --qf format, or AKS release-notes text. application/json: a CycloneDX or SPDX 2.3 SBOM. At most 10 MB and 20,000 packages.',
+      'text/plain: rpm -qa output, the rich rpm --qf format, or AKS release-notes text. application/json: a CycloneDX or SPDX 2.3 SBOM, or {"aksNodeImage": "<nodeImageVersion>"} for an AKS node pool. At most 10 MB and 20,000 packages.',
   }),
   required: true,
 };
@@ -148,6 +149,20 @@ export const ROUTES: ApiRoute[] = [
     route: 'subscriptions/{id}/inventories/{name}',
     summary: 'Upload a named inventory (one per node pool or image).',
     params: { ...id, name: InventoryName },
+  },
+  {
+    name: 'patchInventory',
+    method: 'PATCH',
+    route: 'subscriptions/{id}/inventories/{name}',
+    authLevel: 'anonymous',
+    auth: 'subscription',
+    summary:
+      'Move a node-image inventory to the pool\'s new image after an upgrade: {"aksNodeImage": "<nodeImageVersion>"}.',
+    params: { ...id, name: InventoryName },
+    body: { contentType: ['application/json'], schema: NodeImageInventoryBody, required: true },
+    ok: { 200: { description: 'Updated', schema: InventoryView } },
+    errors: [...SUB_ERRORS, 400, 415, 422, 502],
+    handler: (deps, req) => patchInventory(deps, req),
   },
   {
     name: 'deleteInventory',

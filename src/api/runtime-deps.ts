@@ -1,7 +1,7 @@
 import { applyFilters } from '../domain/filters.js';
 import { createEmailSender, type EmailSender } from '../notify/email/sender.js';
 import type { Resolver } from '../security/ssrf.js';
-import { evaluateSubscription } from '../services/evaluate.js';
+import { evaluateSubscription, matchStoredInventory } from '../services/evaluate.js';
 import type { Runtime } from '../services/runtime.js';
 import { composeApiDeps } from './compose.js';
 import type { ApiDeps } from './deps.js';
@@ -29,12 +29,19 @@ export function apiDepsFrom(rt: Runtime): ApiDeps {
     deps = composeApiDeps(rt.config, {
       store: rt.store,
       emailSender: () => (sender ??= createEmailSender(rt.config, { log: (m) => rt.log.warn(m) })),
-      match: async (changeSet, text, filters) =>
+      match: async (changeSet, subscription, name, text) =>
         applyFilters(
-          await (await rt.core.release(changeSet)).match(rt.core.parseInventory(text)),
-          filters,
+          await matchStoredInventory(
+            rt,
+            await rt.core.release(changeSet),
+            subscription,
+            name,
+            text,
+          ),
+          subscription.filters,
         ),
       evaluate: (subscription, changeSet) => evaluateSubscription(rt, subscription, changeSet),
+      nodeImages: rt.nodeImages,
       now: rt.now,
       ...(webhookResolver ? { resolve: webhookResolver } : {}),
     });

@@ -138,14 +138,27 @@ export const ChannelInput = z.discriminatedUnion('type', [TeamsChannelInput, Ema
 const channelKey = (c: { type: string; webhookUrl?: string; address?: string }): string =>
   c.type === 'teams' ? `teams:${c.webhookUrl}` : `email:${(c.address ?? '').toLowerCase()}`;
 
+export const AksNodeImage = z.string().trim().min(1).max(200).meta({
+  description:
+    "An AKS node pool's nodeImageVersion (`az aks nodepool show --query nodeImageVersion`), e.g. AKSAzureLinux-V3gen2-202604.13.0: its installed packages are read from the node image's release notes.",
+  example: 'AKSAzureLinux-V3gen2-202604.13.0',
+});
+
+export const NodeImageInventoryBody = z
+  .strictObject({ aksNodeImage: AksNodeImage })
+  .meta({ id: 'NodeImageInventory' });
+
 export const InventoryInput = z
-  .strictObject({
-    name: InventoryName,
-    content: z.string().max(MAX_INVENTORY_BYTES).meta({
-      description:
-        'rpm -qa output, the rich rpm --qf format, AKS release-notes text, or CycloneDX/SPDX JSON as a string.',
+  .union([
+    z.strictObject({
+      name: InventoryName,
+      content: z.string().max(MAX_INVENTORY_BYTES).meta({
+        description:
+          'rpm -qa output, the rich rpm --qf format, AKS release-notes text, or CycloneDX/SPDX JSON as a string.',
+      }),
     }),
-  })
+    z.strictObject({ name: InventoryName, aksNodeImage: AksNodeImage }),
+  ])
   .meta({ id: 'InventoryInput' });
 
 const SubscriptionName = z
@@ -257,6 +270,7 @@ export const InventoryView = z
     name: InventoryName,
     format: z.enum(['rpm-qa', 'rpm-qf', 'aks-release-notes', 'cyclonedx', 'spdx']),
     packages: z.number().int(),
+    aksNodeImage: z.string().optional(),
   })
   .meta({ id: 'Inventory' });
 
@@ -274,6 +288,7 @@ export const SubscriptionView = z
         packages: z.number().int().optional(),
         line: z.string().optional(),
         uploadedAt: z.string().optional(),
+        aksNodeImage: z.string().optional(),
       }),
     ),
     createdAt: z.string(),

@@ -44,6 +44,9 @@ export function mergeResults(results: MatchResult[]): MatchResult | undefined {
     ),
     untracked: [...new Set(results.flatMap((r) => r.untracked))].sort(),
     notices: [...new Set(results.flatMap((r) => r.notices))],
+    ...(results.some((r) => r.nodeImages)
+      ? { nodeImages: results.flatMap((r) => r.nodeImages ?? []) }
+      : {}),
   };
 }
 

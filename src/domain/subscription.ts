@@ -60,6 +60,8 @@ export interface InventoryInfo {
   /** The release line its dist tags name (`3.0` for `.azl3`). */
   line: string;
   uploadedAt: string;
+  /** When the inventory is an AKS node image's: its nodeImageVersion. */
+  aksNodeImage?: string;
 }
 
 export interface Subscription {

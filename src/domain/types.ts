@@ -139,6 +139,11 @@ export interface PackageUpdate {
   cves: CveRef[];
   /** Worst severity among `cves`; `unknown` when none names one. */
   severity: Severity;
+  /**
+   * For an AKS node-image inventory: the version of the first newer image of the same
+   * variant that carries the fix (`202605.14.0`), null when none is published yet.
+   */
+  fixedInNodeImage?: string | null;
 }
 
 /** Distinct CVE counts of a list of updates. */
@@ -169,6 +174,15 @@ export interface MatchResult {
   untracked: string[];
   /** Things a reader must know to trust the answer, e.g. that the line is out of support. */
   notices: string[];
+  /** For AKS node-image inventories: the image each one runs and the one to upgrade to. */
+  nodeImages?: {
+    /** The inventory's own image, `AKSAzureLinux-V3gen2-202604.13.0`. */
+    image: string;
+    /** The first image covering every fix, or the one covering most; null when none has any. */
+    upgradeTo: { nodeImage: string; covers: number; of: number } | null;
+    /** The newest published image of the variant. */
+    newest: string | null;
+  }[];
   summary: CveSummary & {
     /** Number of affected installed packages. */
     affected: number;

@@ -20,6 +20,7 @@ import * as patchSubscription from './patchSubscription.js';
 import * as deleteSubscription from './deleteSubscription.js';
 import * as putDefaultInventory from './putDefaultInventory.js';
 import * as putInventory from './putInventory.js';
+import * as patchInventory from './patchInventory.js';
 import * as deleteInventory from './deleteInventory.js';
 import * as getMatches from './getMatches.js';
 import * as previewNotification from './previewNotification.js';
@@ -56,6 +57,7 @@ export const FUNCTIONS: FunctionDefinition[] = [
   { name: 'deleteSubscription', trigger: 'http', options: deleteSubscription.options },
   { name: 'putDefaultInventory', trigger: 'http', options: putDefaultInventory.options },
   { name: 'putInventory', trigger: 'http', options: putInventory.options },
+  { name: 'patchInventory', trigger: 'http', options: patchInventory.options },
   { name: 'deleteInventory', trigger: 'http', options: deleteInventory.options },
   { name: 'getMatches', trigger: 'http', options: getMatches.options },
   { name: 'previewNotification', trigger: 'http', options: previewNotification.options },

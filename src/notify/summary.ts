@@ -1,6 +1,6 @@
 import { SEVERITIES_WORST_FIRST, severityRank } from '../domain/severity.js';
 import type { Subscription } from '../domain/subscription.js';
-import type { CveRef, PackageUpdate, Severity } from '../domain/types.js';
+import type { CveRef, MatchResult, PackageUpdate, Severity } from '../domain/types.js';
 
 /**
  * Presentation helpers shared by the Teams card and the email, so both channels group,
@@ -9,6 +9,55 @@ import type { CveRef, PackageUpdate, Severity } from '../domain/types.js';
 
 export const AKS_NODE_IMAGE_UPGRADE_URL =
   'https://learn.microsoft.com/azure/aks/node-image-upgrade';
+
+/** The AKS release tracker: which node image version has reached which region. */
+export const AKS_RELEASE_TRACKER_URL = 'https://releases.aks.azure.com';
+
+/** The one command that moves a node pool to the newest node image, without a k8s upgrade. */
+export const NODE_IMAGE_UPGRADE_COMMAND =
+  'az aks nodepool upgrade --node-image-only -g <rg> --cluster-name <cluster> -n <pool>';
+
+/** What every message says for a node-image inventory: where the fixes are, and how to get them. */
+export interface NodeImageAdvice {
+  /** "Node image 202605.14.0 has all 34 fixes", or that none has them yet. */
+  sentence: string;
+  /** The upgrade command, when a published image carries fixes. */
+  command: string | undefined;
+}
+
+/**
+ * "Node image 202605.14.0 has all 34 fixes" and the command to move the pool there, or that
+ * no published image carries them yet (the AKS release tracker shows when one does).
+ * `withName` prefixes the pool's own image, when several are shown.
+ */
+export function nodeImageAdvice(
+  summary: NonNullable<MatchResult['nodeImages']>[number],
+  withName = false,
+): NodeImageAdvice {
+  const prefix = withName ? `${summary.image}: ` : '';
+  const { upgradeTo } = summary;
+  if (!upgradeTo) {
+    return {
+      sentence: `${prefix}No published node image has these fixes yet${summary.newest ? ` (newest: ${summary.newest})` : ''}`,
+      command: undefined,
+    };
+  }
+  const fixes =
+    upgradeTo.covers === upgradeTo.of
+      ? `has all ${plural(upgradeTo.of, 'fix')}`
+      : `has ${upgradeTo.covers} of ${plural(upgradeTo.of, 'fix')} (no published image has the rest yet)`;
+  return {
+    sentence: `${prefix}Node image ${upgradeTo.nodeImage} ${fixes}`,
+    command: NODE_IMAGE_UPGRADE_COMMAND,
+  };
+}
+
+/** The advice as one line of plain text. */
+export function nodeImageLine(advice: NodeImageAdvice): string {
+  return advice.command
+    ? `${advice.sentence}: ${advice.command}`
+    : `${advice.sentence}; the AKS release tracker shows new ones: ${AKS_RELEASE_TRACKER_URL}`;
+}
 
 export const nvdUrl = (cveId: string): string =>
   `https://nvd.nist.gov/vuln/detail/${encodeURIComponent(cveId)}`;
@@ -88,9 +137,10 @@ export function severityPhrase(bySeverity: Record<Severity, number>): string {
     .join(', ');
 }
 
-/** `1 CVE`, `3 packages`. */
+/** `1 CVE`, `3 packages`, `2 fixes`. */
 export function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+  if (n === 1) return `${n} ${noun}`;
+  return `${n} ${noun}${/(s|x|ch|sh)$/.test(noun) ? 'es' : 's'}`;
 }
 
 /** Number of packages shown by a list of groups. */

@@ -2,6 +2,8 @@ import { applyFilters, mergeResults } from '../domain/filters.js';
 import type { Channel, Subscription } from '../domain/subscription.js';
 import type { ChangeSet, MatchResult } from '../domain/types.js';
 import { AppError } from '../errors.js';
+import { parseNodeImage } from '../domain/node-image.js';
+import type { ReleaseMatcher } from './ports.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -11,7 +13,7 @@ import type { Runtime } from './runtime.js';
  * Undefined when the release is not on one of the subscription's lines.
  */
 export async function evaluateSubscription(
-  rt: Pick<Runtime, 'store' | 'core' | 'log'>,
+  rt: Pick<Runtime, 'store' | 'core' | 'log' | 'nodeImages'>,
   subscription: Subscription,
   changeSet: ChangeSet,
 ): Promise<MatchResult | undefined> {
@@ -22,7 +24,7 @@ export async function evaluateSubscription(
     const text = await rt.store.getInventory(subscription.id, name);
     if (text === undefined) continue;
     try {
-      results.push(await release.match(rt.core.parseInventory(text)));
+      results.push(await matchStoredInventory(rt, release, subscription, name, text));
     } catch (err) {
       // Stored inventories were valid when uploaded; a parser that got stricter since must
       // not block the subscription's other inventories.
@@ -32,6 +34,37 @@ export async function evaluateSubscription(
   }
   const merged = mergeResults(results);
   return merged && applyFilters(merged, subscription.filters);
+}
+
+/** One stored inventory against a release; a node pool's also says which image fixes it. */
+export async function matchStoredInventory(
+  rt: Pick<Runtime, 'core' | 'nodeImages' | 'log'>,
+  release: ReleaseMatcher,
+  subscription: Subscription,
+  name: string,
+  text: string,
+): Promise<MatchResult> {
+  const result = await release.match(rt.core.parseInventory(text));
+  const image = subscription.inventoryInfo?.[name]?.aksNodeImage;
+  return image ? withNodeImageFixes(rt, image, result) : result;
+}
+
+/**
+ * Which node image carries the fixes is advice on top of the answer: when AgentBaker cannot
+ * be read, the answer goes out without it.
+ */
+async function withNodeImageFixes(
+  rt: Pick<Runtime, 'nodeImages' | 'log'>,
+  image: string,
+  result: MatchResult,
+): Promise<MatchResult> {
+  try {
+    return await rt.nodeImages.withFixes(parseNodeImage(image), result);
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    rt.log.warn(`node image ${image}: which image fixes what is unknown for now: ${err.message}`);
+    return result;
+  }
 }
 
 /** Whether anything may be sent to this channel at all. */

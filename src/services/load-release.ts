@@ -1,7 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { InputError, NotFoundError } from '../errors.js';
 import { releaseLineOf } from '../domain/changeset.js';
@@ -9,6 +7,7 @@ import type { ReleaseInfo } from '../domain/types.js';
 import { FileBlobCache } from '../sources/blob-cache.js';
 import { fetchChangeSet } from '../sources/changeset-source.js';
 import { readBlobs } from '../sources/git-blobs.js';
+import { readJsonFile, safeFileName, writeJsonFile } from '../sources/json-file.js';
 import { ovalSettingOf, type StoredOvalFeed } from '../sources/oval-source.js';
 import {
   getReleaseByTag,
@@ -151,23 +150,11 @@ const NO_STORAGE: OvalFeedStorage = {
   put: () => Promise.resolve(),
 };
 
-/** The last feed per line as `<cache>/oval/<line>.json`, written atomically. */
+/** The last feed per line as `<cache>/oval/<line>.json`. */
 function fileOvalStorage(dir: string): OvalFeedStorage {
-  const fileOf = (line: string) => join(dir, 'oval', `${line.replace(/[^\w.-]/g, '_')}.json`);
+  const fileOf = (line: string) => join(dir, 'oval', `${safeFileName(line)}.json`);
   return {
-    async get(line) {
-      try {
-        return JSON.parse(await readFile(fileOf(line), 'utf8')) as StoredOvalFeed;
-      } catch {
-        return undefined; // absent or damaged: fetch it again
-      }
-    },
-    async put(line, feed) {
-      const file = fileOf(line);
-      await mkdir(dirname(file), { recursive: true });
-      const temp = `${file}.${randomUUID()}.tmp`;
-      await writeFile(temp, JSON.stringify(feed));
-      await rename(temp, file);
-    },
+    get: (line) => readJsonFile<StoredOvalFeed>(fileOf(line)),
+    put: (line, feed) => writeJsonFile(fileOf(line), feed),
   };
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { EventPublisher } from '../events/publisher.js';
 import type { Store } from '../store/store.js';
+import type { NodeImages } from './node-images.js';
 import type { Log, MatchCore, Notifier, ReleaseSource } from './ports.js';
 
 /**
@@ -14,6 +15,8 @@ export interface Runtime {
   publisher: EventPublisher;
   releases: ReleaseSource;
   core: MatchCore;
+  /** AKS node images as inventories, and the first image that fixes each update. */
+  nodeImages: NodeImages;
   notifier: Notifier;
   now: () => Date;
   log: Log;

@@ -7,7 +7,7 @@ import type { EventPublisher } from '../events/publisher.js';
 import { tracingPublisher } from '../events/tracing.js';
 import { fetchChangeSet, specMapAt } from '../sources/changeset-source.js';
 import { readBlobs } from '../sources/git-blobs.js';
-import { ovalIndexOf, ovalSettingOf } from '../sources/oval-source.js';
+import { ovalIndexOf, ovalSettingOf, type StoredOvalFeed } from '../sources/oval-source.js';
 import { listReleases, previousRelease, splitRepo } from '../sources/releases.js';
 import { BlobStore } from '../store/blob-store.js';
 import { createBlobServiceClient } from '../store/blob-service.js';
@@ -17,6 +17,7 @@ import { gitHubFromConfig } from './github.js';
 import { createNotifier } from './notifier.js';
 import { currentOval, type OvalFeedStorage } from './oval-feed.js';
 import type { Log, MatchCore, ReleaseMatcher, ReleaseSource } from './ports.js';
+import { NodeImages } from './node-images.js';
 import { ReleaseContext } from './release-context.js';
 import { SpecLibrary } from './spec-library.js';
 import type { Runtime } from './runtime.js';
@@ -30,7 +31,7 @@ export const consoleLog: Log = {
 /** Where the pipeline keeps the OVAL feed between detections: one stored copy per line. */
 export function ovalStorageOf(store: Store): OvalFeedStorage {
   return {
-    get: (line) => store.getFeed(`oval-${line}`),
+    get: (line) => store.getFeed<StoredOvalFeed>(`oval-${line}`),
     put: (line, feed) => store.putFeed(`oval-${line}`, feed),
   };
 }
@@ -107,6 +108,19 @@ export function createMatchCore(config: Config, store: Store, log: Log): MatchCo
   };
 }
 
+/** AgentBaker's release notes through storage: listings by ETag, notes by blob sha. */
+export function createNodeImages(config: Config, store: Store, log: Log): NodeImages {
+  return new NodeImages(
+    gitHubFromConfig(config, log),
+    config.AKS_NODE_IMAGE_REPO,
+    store.gitObjects,
+    {
+      get: (dir) => store.getFeed(`node-images-${dir}`),
+      put: (dir, listing) => store.putFeed(`node-images-${dir}`, listing),
+    },
+  );
+}
+
 export function createStore(config: Config): Store {
   return new BlobStore(createBlobServiceClient(config));
 }
@@ -138,6 +152,7 @@ export async function buildRuntime(
     store,
     releases: overrides.releases ?? createReleaseSource(config, log, store),
     core: overrides.core ?? createMatchCore(config, store, log),
+    nodeImages: overrides.nodeImages ?? createNodeImages(config, store, log),
     notifier: overrides.notifier ?? createNotifier(config, log, now),
     now,
     log,

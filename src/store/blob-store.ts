@@ -11,7 +11,6 @@ import type {
   ReleaseRecord,
 } from './records.js';
 import type { BlobCache } from '../sources/blob-cache.js';
-import type { StoredOvalFeed } from '../sources/oval-source.js';
 import type { Store, StoredInventory } from './store.js';
 
 /** Container names; a prefix lets several deployments (or test files) share one account. */
@@ -32,7 +31,7 @@ const CURSOR_BLOB = 'detector-cursor.json';
  * The Store on Blob Storage. Layout:
  * - releases/{tag}.json                               ReleaseRecord (create-if-absent)
  * - state/detector-cursor.json                        DetectorCursor (If-Match)
- * - state/feeds/{name}.json                           StoredOvalFeed, replaced whole
+ * - state/feeds/{name}.json                           outside data kept between fetches
  * - subscriptions/subscriptions/{id}.json             Subscription
  * - subscriptions/inventories/{id}/{name}             raw inventory text
  * - subscriptions/lines/{line}/{id}                   empty marker: the per-line index fan-out lists
@@ -68,12 +67,12 @@ export class BlobStore implements Store {
     await Promise.all(Object.values(this.c).map((c) => c.ensureExists()));
   }
 
-  async getFeed(name: string): Promise<StoredOvalFeed | undefined> {
-    return (await this.c.state.read<StoredOvalFeed>(feedBlob(name)))?.value;
+  async getFeed<T>(name: string): Promise<T | undefined> {
+    return (await this.c.state.read<T>(feedBlob(name)))?.value;
   }
 
-  async putFeed(name: string, feed: StoredOvalFeed): Promise<void> {
-    await this.c.state.put(feedBlob(name), feed);
+  async putFeed(name: string, value: unknown): Promise<void> {
+    await this.c.state.put(feedBlob(name), value);
   }
 
   async createRelease(record: ReleaseRecord): Promise<boolean> {

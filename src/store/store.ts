@@ -9,7 +9,6 @@ import type {
 } from './records.js';
 
 import type { BlobCache } from '../sources/blob-cache.js';
-import type { StoredOvalFeed } from '../sources/oval-source.js';
 
 export type { Versioned } from './json-container.js';
 
@@ -42,11 +41,11 @@ export interface Store {
   readonly gitObjects: BlobCache;
 
   /**
-   * The last copy of an outside feed (the OVAL feed of each line), replaced whole on each
-   * change, so every matcher reads the one the detector fetched last.
+   * The last copy of outside data kept between fetches, replaced whole on each change: the
+   * OVAL feed of each line, AgentBaker listings (with the ETag to ask again with).
    */
-  getFeed(name: string): Promise<StoredOvalFeed | undefined>;
-  putFeed(name: string, feed: StoredOvalFeed): Promise<void>;
+  getFeed<T>(name: string): Promise<T | undefined>;
+  putFeed(name: string, value: unknown): Promise<void>;
 
   getCursor(): Promise<Versioned<DetectorCursor> | undefined>;
   /** Create-if-absent when `etag` is undefined, If-Match otherwise; false on a lost race. */

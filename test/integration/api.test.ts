@@ -440,6 +440,113 @@ describe('inventories that cannot be silently wrong (422)', () => {
   });
 });
 
+describe('AKS node images as inventories', () => {
+  const IMAGE = 'AKSAzureLinux-V3gen2-202604.13.0';
+  let s: Created;
+  beforeAll(async () => {
+    await env.store.createRelease({
+      release: recordedChangeSet('3.0.20260429-3.0').release,
+      previousTag: '3.0.20260414-3.0',
+      status: 'published',
+      changeSet: recordedChangeSet('3.0.20260429-3.0'),
+      detectedAt: '2026-04-30T00:00:00Z',
+    });
+    s = await create('aks-pool', { inventories: [{ name: 'system', aksNodeImage: IMAGE }] });
+  });
+  type Update = { package: string; installed: string; fixedInNodeImage?: string | null };
+  const matches = async () => {
+    const res = await api(env, 'GET', `/api/subscriptions/${s.id}/matches`, { token: s.token });
+    expect(res.status, res.text).toBe(200);
+    const body = res.json as {
+      releases: {
+        inventories: {
+          name: string;
+          result: {
+            affected: Update[];
+            behind: Update[];
+            nodeImages: { image: string; upgradeTo: unknown }[];
+          };
+        }[];
+      }[];
+    };
+    return body.releases[0]!.inventories.find((i) => i.name === 'system')!.result;
+  };
+
+  it('reads the image release notes at creation, and answers with the image that fixes it all', async () => {
+    const view = await api(env, 'GET', `/api/subscriptions/${s.id}`, { token: s.token });
+    expect((view.json as { inventories: unknown[] }).inventories).toEqual([
+      expect.objectContaining({ name: 'system', format: 'aks-release-notes', aksNodeImage: IMAGE }),
+    ]);
+    const result = await matches();
+    const line = (u: Update) => `${u.package} ${u.installed}`;
+    expect([...result.affected, ...result.behind].map(line).sort()).toEqual(
+      ANSWER.behind.map(line).sort(),
+    );
+    expect(result.nodeImages).toEqual([
+      {
+        image: IMAGE,
+        upgradeTo: { nodeImage: '202605.14.0', covers: 34, of: 34 },
+        newest: '202608.20.0',
+      },
+    ]);
+    expect(result.affected.find((u) => u.package === 'kernel')?.fixedInNodeImage).toBe(
+      '202605.05.1',
+    );
+  });
+
+  it('follows the pool with a PATCH of its image; unknown and 2.0 images are 422', async () => {
+    const path = `/api/subscriptions/${s.id}/inventories/system`;
+    const moved = await api(env, 'PATCH', path, {
+      token: s.token,
+      json: { aksNodeImage: 'AKSAzureLinux-V3gen2-202605.14.0' },
+    });
+    expect(moved.status, moved.text).toBe(200);
+    expect((moved.json as { aksNodeImage: string }).aksNodeImage).toBe(
+      'AKSAzureLinux-V3gen2-202605.14.0',
+    );
+    // On 202605.14.0 nothing of 3.0.20260429-3.0 is missing.
+    const after = await matches();
+    expect([...after.affected, ...after.behind]).toEqual([]);
+
+    const before = await env.snapshot();
+    const unknown = await api(env, 'PATCH', path, {
+      token: s.token,
+      json: { aksNodeImage: 'AKSAzureLinux-V3gen2-202604.14.0' },
+    });
+    expect(unknown.status).toBe(422);
+    expect((unknown.json as { detail: string }).detail).toContain(
+      'nearest: AKSAzureLinux-V3gen2-202603.30.0',
+    );
+    const mariner = await api(env, 'PUT', `/api/subscriptions/${s.id}/inventories/old`, {
+      token: s.token,
+      json: { aksNodeImage: 'AKSCBLMariner-V2gen2-202512.06.0' },
+    });
+    expect(mariner.status).toBe(422);
+    expect((mariner.json as { detail: string }).detail).toContain('out of support');
+    const bad = await api(env, 'PUT', `/api/subscriptions/${s.id}/inventories/old`, {
+      token: s.token,
+      json: { aksNodeImage: 'ubuntu' },
+    });
+    expect(bad.status).toBe(400);
+    expect(await env.snapshot()).toEqual(before);
+  });
+
+  it('takes a node image by PUT as JSON, and refuses a PATCH of a package list', async () => {
+    const put = await api(env, 'PUT', `/api/subscriptions/${s.id}/inventories/user`, {
+      token: s.token,
+      json: { aksNodeImage: 'AKSAzureLinux-V3gen2arm64-202604.13.0' },
+    });
+    expect(put.status, put.text).toBe(201);
+    expect(put.json).toMatchObject({ name: 'user', format: 'aks-release-notes' });
+    const plain = await create('plain-pool', { inventories: [{ name: 'default', content: GEN2 }] });
+    const patch = await api(env, 'PATCH', `/api/subscriptions/${plain.id}/inventories/default`, {
+      token: plain.token,
+      json: { aksNodeImage: IMAGE },
+    });
+    expect(patch.status).toBe(422);
+  });
+});
+
 describe('preview', () => {
   const TAG = '3.0.20260429-3.0';
   let s: Created;

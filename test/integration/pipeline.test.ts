@@ -255,7 +255,7 @@ describe('pipeline on the local runtime', () => {
     expect(mail).toContain('CVE-2026-31002');
     // Asked once per processed release: the re-tag above fetched it, this one got a 304.
     expect(ovalAnswers).toEqual([200, 304]);
-    expect((await local.runtime.store.getFeed('oval-3.0'))?.etag).toBe('"v1"');
+    expect((await local.runtime.store.getFeed<{ etag: string }>('oval-3.0'))?.etag).toBe('"v1"');
   });
 
   it('still gives one of each when the same events arrive three times', async () => {

@@ -19,11 +19,21 @@
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { fixtureReleases, type FixtureRelease } from './fixtures.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIXTURES, fixtureReleases, type FixtureRelease } from './fixtures.js';
 import { fixtureGitRepo, walkTree, type GitRepo, type TreeEntry } from './fake-git-repo.js';
 
 export type RouteName =
-  'releases' | 'release-by-tag' | 'tree' | 'blob' | 'contents' | 'compare' | 'unknown';
+  | 'releases'
+  | 'release-by-tag'
+  | 'tree'
+  | 'blob'
+  | 'contents'
+  | 'compare'
+  | 'notes-dir'
+  | 'notes-file'
+  | 'unknown';
 
 export interface FakeReleaseInput {
   tag: string;
@@ -46,6 +56,11 @@ export interface FakeGitHubOptions {
   rateLimit?: number;
   /** Recursive trees above this many entries come back `truncated` (GitHub: 100,000 / 7 MB). */
   treeEntryLimit?: number;
+  /**
+   * Node images (`AKSAzureLinuxV3/gen2/202605.14.0`) that AgentBaker has not published yet:
+   * absent from listings and contents until `publishNodeImage`.
+   */
+  unpublishedNodeImages?: string[];
 }
 
 export interface RecordedRequest {
@@ -129,12 +144,15 @@ export class FakeGitHub {
   private readonly treeEntryLimit: number;
   private readonly rate: { limit: number; remaining: number; resetEpoch: number };
   private failures: { status: number; route: RouteName | undefined }[] = [];
+  private readonly notes = fixtureAgentBaker();
+  private readonly hiddenImages: Set<string>;
   private secondaryLimits: { status: 403 | 429; retryAfter: number }[] = [];
 
   private constructor(opts: FakeGitHubOptions) {
     this.owner = opts.owner ?? 'microsoft';
     this.repo = opts.repo ?? 'azurelinux';
     this.treeEntryLimit = opts.treeEntryLimit ?? 100_000;
+    this.hiddenImages = new Set(opts.unpublishedNodeImages ?? []);
     const limit = opts.rateLimit ?? 5000;
     this.rate = { limit, remaining: limit, resetEpoch: Math.floor(Date.now() / 1000) + 3600 };
     const hidden = new Set(opts.unpublishedTags ?? []);
@@ -175,6 +193,13 @@ export class FakeGitHub {
     this.addRelease(input);
   }
 
+  /** AgentBaker publishes a held-back node image (`AKSAzureLinuxV3/gen2/202605.14.0`). */
+  publishNodeImage(image: string): void {
+    if (!this.hiddenImages.delete(image)) {
+      throw new Error(`fake GitHub: node image ${image} is not waiting to be published`);
+    }
+  }
+
   /** The next `count` requests (to `route`, or any) fail with a 5xx. */
   failNext(count = 1, opts: { status?: number; route?: RouteName } = {}): void {
     for (let i = 0; i < count; i++) {
@@ -202,6 +227,8 @@ export class FakeGitHub {
       blob: 0,
       contents: 0,
       compare: 0,
+      'notes-dir': 0,
+      'notes-file': 0,
       unknown: 0,
     };
     for (const r of this.requests) counts[r.route]++;
@@ -309,6 +336,15 @@ export class FakeGitHub {
   private route(method: string, url: URL): { route: RouteName; reply: () => Reply } {
     const p = url.pathname;
     const q = url.searchParams;
+    const notesPrefix = `/repos/${AGENTBAKER}/contents/`;
+    if (method === 'GET' && p.startsWith(notesPrefix)) {
+      const notesPath = decodeURIComponent(p.slice(notesPrefix.length)).replace(/\/$/, '');
+      const isFile = this.notes.files.has(notesPath);
+      return {
+        route: isFile ? 'notes-file' : 'notes-dir',
+        reply: () => this.agentBakerContents(notesPath),
+      };
+    }
     const repoPrefix = `/repos/${this.owner}/${this.repo}`;
     const rest = p.startsWith(`${repoPrefix}/`)
       ? p.slice(repoPrefix.length)
@@ -497,6 +533,75 @@ export class FakeGitHub {
     };
   }
 
+  /** Whether a release-notes path belongs to an image AgentBaker has not published yet. */
+  private hidden(notesPath: string): boolean {
+    const m =
+      /^vhdbuilder\/release-notes\/(.+)\/(\d{6}\.\d{2}\.\d+)(?:\.txt|-image-list\.json)$/.exec(
+        notesPath,
+      );
+    return m !== null && this.hiddenImages.has(`${m[1]}/${m[2]}`);
+  }
+
+  /** The contents API on Azure/AgentBaker: a directory listing or one file, base64. */
+  private agentBakerContents(notesPath: string): Reply {
+    const ref = 'master';
+    const meta = (entryPath: string, type: 'file' | 'dir', sha: string, size: number) => ({
+      name: entryPath.split('/').pop() ?? entryPath,
+      path: entryPath,
+      sha,
+      size,
+      url: `${this.url}/repos/${AGENTBAKER}/contents/${entryPath}?ref=${ref}`,
+      html_url: `https://github.com/${AGENTBAKER}/${type === 'dir' ? 'tree' : 'blob'}/${ref}/${entryPath}`,
+      git_url: `${this.url}/repos/${AGENTBAKER}/git/${type === 'dir' ? 'trees' : 'blobs'}/${sha}`,
+      download_url:
+        type === 'dir'
+          ? null
+          : `https://raw.githubusercontent.com/${AGENTBAKER}/${ref}/${entryPath}`,
+      type,
+      _links: {
+        self: `${this.url}/repos/${AGENTBAKER}/contents/${entryPath}?ref=${ref}`,
+        git: `${this.url}/repos/${AGENTBAKER}/git/${type === 'dir' ? 'trees' : 'blobs'}/${sha}`,
+        html: `https://github.com/${AGENTBAKER}/${type === 'dir' ? 'tree' : 'blob'}/${ref}/${entryPath}`,
+      },
+    });
+    const file = this.notes.files.get(notesPath);
+    if (file) {
+      if (this.hidden(notesPath)) notFound();
+      const content = readNotesFixture(notesPath);
+      if (content === undefined) {
+        // The fixtures hold the listing of every file but the text of only some: a read of
+        // another one is a test asking for more than the product should need.
+        return { status: 501, body: { message: `fake GitHub holds no copy of ${notesPath}` } };
+      }
+      return {
+        status: 200,
+        body: {
+          ...meta(notesPath, 'file', file.sha, file.size),
+          content: githubBase64(content),
+          encoding: 'base64',
+        },
+      };
+    }
+    const prefix = `${notesPath}/`;
+    const entries = new Map<string, unknown>();
+    for (const [filePath, f] of this.notes.files) {
+      if (!filePath.startsWith(prefix) || this.hidden(filePath)) continue;
+      const rest = filePath.slice(prefix.length);
+      const slash = rest.indexOf('/');
+      if (slash === -1) {
+        entries.set(rest, meta(filePath, 'file', f.sha, f.size));
+      } else {
+        const dirPath = prefix + rest.slice(0, slash);
+        const sha = createHash('sha1').update(`dir:${dirPath}`).digest('hex');
+        entries.set(rest.slice(0, slash), meta(dirPath, 'dir', sha, 0));
+      }
+    }
+    if (entries.size === 0) notFound();
+    // GitHub lists a directory's entries by name.
+    const sorted = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return { status: 200, body: sorted.map(([, e]) => e) };
+  }
+
   private compare(basehead: string, q: URLSearchParams): Reply {
     const [base = '', head = ''] = basehead.split('...');
     const all = fixtureReleases();
@@ -565,6 +670,35 @@ export class FakeGitHub {
       },
     };
   }
+}
+
+const AGENTBAKER = 'Azure/AgentBaker';
+
+/** Every path under vhdbuilder/release-notes/ with its blob sha and size (listing.tsv). */
+function fixtureAgentBaker(): { files: Map<string, { sha: string; size: number }> } {
+  agentBakerCache ??= {
+    files: new Map(
+      readFileSync(join(FIXTURES, 'aks-node-images', 'listing.tsv'), 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => {
+          const [p = '', sha = '', size = '0'] = l.split('\t');
+          return [p, { sha, size: Number(size) }] as const;
+        }),
+    ),
+  };
+  return agentBakerCache;
+}
+let agentBakerCache: { files: Map<string, { sha: string; size: number }> } | undefined;
+
+/** The text of a notes file the fixtures hold (`<dir>/<variant>/<version>.txt`), if any. */
+function readNotesFixture(notesPath: string): Buffer | undefined {
+  const file = join(
+    FIXTURES,
+    'aks-node-images',
+    notesPath.replace(/^vhdbuilder\/release-notes\//, ''),
+  );
+  return existsSync(file) ? readFileSync(file) : undefined;
 }
 
 function matchesEtag(header: string | undefined, etag: string): boolean {

@@ -141,3 +141,28 @@ test('a long behind list ends with "+N more in the full list"', () => {
   expect(cardText(card)).toMatch(/\+35 more in the full list/);
   expect(payloadBytes(card)).toBeLessThan(TEAMS_PAYLOAD_LIMIT_BYTES);
 });
+
+test('a node pool card says which node image carries the fixes, and how to move to it', () => {
+  const result = {
+    ...matchResultFromAnswerKey(GEN2_CASE),
+    nodeImages: [
+      {
+        image: 'AKSAzureLinux-V3gen2-202604.13.0',
+        upgradeTo: { nodeImage: '202605.14.0', covers: 34, of: 34 },
+        newest: '202608.20.0',
+      },
+    ],
+  };
+  const text = cardText(buildReleaseCard(contextFor(result)));
+  expect(text).toContain('Node image 202605.14.0 has all 34 fixes:');
+  expect(text).toContain(
+    'az aks nodepool upgrade --node-image-only -g <rg> --cluster-name <cluster> -n <pool>',
+  );
+  const none = {
+    ...result,
+    nodeImages: [{ ...result.nodeImages[0]!, upgradeTo: null }],
+  };
+  const noneText = cardText(buildReleaseCard(contextFor(none)));
+  expect(noneText).toContain('No published node image has these fixes yet (newest: 202608.20.0).');
+  expect(noneText).toContain('https://releases.aks.azure.com');
+});

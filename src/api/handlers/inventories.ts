@@ -4,11 +4,16 @@ import { ConflictError, InputError, NotFoundError } from '../../errors.js';
 import { authenticate, loadOwnedSubscription } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { UnsupportedMediaTypeError } from '../../errors.js';
-import { json, mediaType, noContent, readText } from '../http.js';
-import { checkInventoryFor } from '../inventory-input.js';
+import { json, mediaType, noContent, parseWith, readJson, readText } from '../http.js';
+import { checkInventoryFor, checkNodeImageFor } from '../inventory-input.js';
 import type { Subscription } from '../../domain/subscription.js';
 import { updateSubscription } from '../../store/update-subscription.js';
-import { InventoryName, MAX_INVENTORIES, MAX_INVENTORY_BYTES } from '../schemas.js';
+import {
+  InventoryName,
+  MAX_INVENTORIES,
+  MAX_INVENTORY_BYTES,
+  NodeImageInventoryBody,
+} from '../schemas.js';
 
 /** `PUT .../inventory` is the inventory named "default". */
 export const DEFAULT_INVENTORY = 'default';
@@ -38,15 +43,24 @@ export async function putInventory(deps: ApiDeps, req: HttpRequest): Promise<Htt
       `content-type must be text/plain (rpm -qa, rpm --qf, AKS release notes) or application/json (CycloneDX, SPDX), not ${type || 'absent'}`,
     );
   }
-  const text = await readText(req, MAX_INVENTORY_BYTES, 'inventory');
-  if (JSON_TYPES.has(type) && !/^\s*[{[]/.test(text)) {
+  const body = await readText(req, MAX_INVENTORY_BYTES, 'inventory');
+  if (JSON_TYPES.has(type) && !/^\s*[{[]/.test(body)) {
     throw new InputError(
-      'body: an application/json inventory must be a CycloneDX or SPDX JSON document',
+      'body: an application/json inventory must be a CycloneDX or SPDX JSON document, or {"aksNodeImage": "<nodeImageVersion>"}',
     );
   }
   const uploadedAt = deps.now().toISOString();
-  const { inventory, info } = checkInventoryFor(text, 'body', sub.lines, uploadedAt);
-  if (JSON_TYPES.has(type) !== SBOM_FORMATS.has(inventory.format)) {
+  const nodeImage = JSON_TYPES.has(type) ? nodeImageOf(body) : undefined;
+  const { text, inventory, info } = nodeImage
+    ? await checkNodeImageFor(
+        deps.nodeImages,
+        nodeImage,
+        'body.aksNodeImage',
+        sub.lines,
+        uploadedAt,
+      )
+    : { text: body, ...checkInventoryFor(body, 'body', sub.lines, uploadedAt) };
+  if (!nodeImage && JSON_TYPES.has(type) !== SBOM_FORMATS.has(inventory.format)) {
     throw new UnsupportedMediaTypeError(
       `a ${inventory.format} inventory must be sent as ${SBOM_FORMATS.has(inventory.format) ? 'application/json' : 'text/plain'}`,
     );
@@ -90,7 +104,63 @@ export async function putInventory(deps: ApiDeps, req: HttpRequest): Promise<Htt
     name: storedName,
     format: inventory.format,
     packages: inventory.packages.length,
+    ...(info.aksNodeImage ? { aksNodeImage: info.aksNodeImage } : {}),
   });
+}
+
+/**
+ * PATCH /api/subscriptions/{id}/inventories/{name} `{"aksNodeImage": "<new version>"}`: a
+ * node pool's inventory follows an upgrade by naming its new image.
+ */
+export async function patchInventory(deps: ApiDeps, req: HttpRequest): Promise<HttpResponseInit> {
+  const principal = authenticate(req, deps);
+  const { value: sub } = await loadOwnedSubscription(deps, principal, req.params.id);
+  const wanted = (req.params.name ?? DEFAULT_INVENTORY).toLowerCase();
+  const existing = sub.inventoryNames.find((n) => n.toLowerCase() === wanted);
+  if (!existing) throw new NotFoundError('inventory not found');
+  if (!sub.inventoryInfo?.[existing]?.aksNodeImage) {
+    throw new InputError(
+      `inventory ${existing} is a package list, not a node image: PUT its new packages instead`,
+      { status: 422, details: [{ path: 'aksNodeImage', message: 'not a node-image inventory' }] },
+    );
+  }
+  const { aksNodeImage } = parseWith(NodeImageInventoryBody, await readJson(req, 4096));
+  const uploadedAt = deps.now().toISOString();
+  const { text, inventory, info } = await checkNodeImageFor(
+    deps.nodeImages,
+    aksNodeImage,
+    'aksNodeImage',
+    sub.lines,
+    uploadedAt,
+  );
+  await deps.store.putInventory(sub.id, { name: existing, content: text });
+  await updateSubscription(deps.store, sub.id, (current) =>
+    current.inventoryNames.includes(existing)
+      ? {
+          ...current,
+          inventoryInfo: { ...current.inventoryInfo, [existing]: info },
+          updatedAt: uploadedAt,
+        }
+      : undefined,
+  );
+  return json(200, {
+    name: existing,
+    format: inventory.format,
+    packages: inventory.packages.length,
+    aksNodeImage: info.aksNodeImage,
+  });
+}
+
+/** `{"aksNodeImage": "…"}` names a node image; any other JSON body is an SBOM. */
+function nodeImageOf(body: string): string | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch {
+    return undefined; // the SBOM parser reports the syntax error with its line
+  }
+  if (doc === null || typeof doc !== 'object' || !('aksNodeImage' in doc)) return undefined;
+  return parseWith(NodeImageInventoryBody, doc).aksNodeImage;
 }
 
 /** DELETE: unlist first (the commit point), then remove the blob; an orphan blob is inert. */

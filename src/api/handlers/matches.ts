@@ -25,7 +25,7 @@ export async function getMatches(deps: ApiDeps, req: HttpRequest): Promise<HttpR
     for (const name of sub.inventoryNames) {
       const text = await deps.store.getInventory(sub.id, name);
       if (text === undefined || !record.changeSet) continue;
-      inventories.push({ name, result: await deps.match(record.changeSet, text, sub.filters) });
+      inventories.push({ name, result: await deps.match(record.changeSet, sub, name, text) });
     }
     out.push({
       tag: record.release.tag,

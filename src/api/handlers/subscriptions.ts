@@ -6,7 +6,7 @@ import { authenticate, loadOwnedSubscription, requireAdmin } from '../auth.js';
 import { applyChannelPatch, channelsFromCreate } from '../channels.js';
 import type { ApiDeps, ConfirmationMail } from '../deps.js';
 import { json, noContent, parseWith, readJson } from '../http.js';
-import { assertInventorySizes, checkInventoryFor } from '../inventory-input.js';
+import { assertInventorySizes, checkInventoryFor, checkNodeImageFor } from '../inventory-input.js';
 import { linkUrl } from '../links.js';
 import {
   CreateSubscriptionRequest,
@@ -35,14 +35,32 @@ export async function createSubscription(
   assertInventorySizes(body);
   const input = parseWith(CreateSubscriptionRequest, body);
   const now = deps.now().toISOString();
-  const checked = input.inventories.map((inv, i) => ({
-    name: inv.name,
-    ...checkInventoryFor(inv.content, `inventories.${i}.content`, input.lines, now),
-  }));
+  const checked = [];
+  for (const [i, inv] of input.inventories.entries()) {
+    checked.push(
+      'aksNodeImage' in inv
+        ? {
+            name: inv.name,
+            ...(await checkNodeImageFor(
+              deps.nodeImages,
+              inv.aksNodeImage,
+              `inventories.${i}.aksNodeImage`,
+              input.lines,
+              now,
+            )),
+          }
+        : {
+            name: inv.name,
+            text: inv.content,
+            ...checkInventoryFor(inv.content, `inventories.${i}.content`, input.lines, now),
+          },
+    );
+  }
   const inventories = checked.map((c) => ({
     name: c.name,
     format: c.info.format,
     packages: c.info.packages,
+    ...(c.info.aksNodeImage ? { aksNodeImage: c.info.aksNodeImage } : {}),
   }));
   const { channels, newEmails } = await channelsFromCreate(
     input.channels,
@@ -62,7 +80,10 @@ export async function createSubscription(
     updatedAt: now,
   };
   const confirmations = confirmationMails(deps, subscription, newEmails);
-  await deps.store.createSubscription(subscription, input.inventories);
+  await deps.store.createSubscription(
+    subscription,
+    checked.map((c) => ({ name: c.name, content: c.text })),
+  );
   await sendConfirmations(deps, ctx, subscription.id, confirmations);
   return json(
     201,

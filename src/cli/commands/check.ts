@@ -84,8 +84,11 @@ function render(answer: CheckAnswer, format: Format): string {
 
 /** The combined answer, then each inventory's own lists. */
 function toJson(answer: CheckAnswer): unknown {
+  const images = answer.combined.nodeImages ?? [];
   return {
     ...answer.combined,
+    // One node image: the image to upgrade to, at the top as the answer itself.
+    ...(images.length === 1 ? { upgradeTo: images[0]?.upgradeTo ?? null } : {}),
     inventories: answer.inventories.map((inv) => ({
       name: inv.name,
       format: inv.format,
@@ -95,6 +98,7 @@ function toJson(answer: CheckAnswer): unknown {
       behind: inv.result.behind,
       untracked: inv.result.untracked,
       summary: inv.result.summary,
+      ...(inv.result.nodeImages?.[0] ? { upgradeTo: inv.result.nodeImages[0].upgradeTo } : {}),
     })),
   };
 }

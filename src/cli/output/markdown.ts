@@ -1,5 +1,5 @@
 import type { MatchResult } from '../../domain/types.js';
-import { nvdUrl } from '../../notify/summary.js';
+import { AKS_RELEASE_TRACKER_URL, nodeImageAdvice, nvdUrl } from '../../notify/summary.js';
 import type { CheckAnswer } from '../match-options.js';
 import { describeCounts, describeUntracked, headline, sections } from './summary.js';
 
@@ -26,6 +26,14 @@ export function formatMarkdown(answer: CheckAnswer): string {
 
 function resultBlock(result: MatchResult, heading: string): string[] {
   const lines = [describeCounts(result), ''];
+  for (const image of result.nodeImages ?? []) {
+    const advice = nodeImageAdvice(image);
+    const command = advice.command ? `: \`${advice.command}\`` : '';
+    lines.push(
+      `**${escape(advice.sentence)}**${command} ([AKS release tracker](${AKS_RELEASE_TRACKER_URL}))`,
+      '',
+    );
+  }
   for (const { title, updates } of sections(result)) {
     lines.push(`${heading} ${title}`, '');
     lines.push('| Package | Installed | Fixed | Severity | CVEs |', '|---|---|---|---|---|');

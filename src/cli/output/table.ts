@@ -1,5 +1,6 @@
 import type { MatchResult, PackageUpdate } from '../../domain/types.js';
 import type { CheckAnswer } from '../match-options.js';
+import { nodeImageAdvice, nodeImageLine } from '../../notify/summary.js';
 import { describeCounts, describeUntracked, headline, sections } from './summary.js';
 
 /** Longest CVE list shown in one table cell; the JSON output always has all of them. */
@@ -28,6 +29,8 @@ export function formatTable(answer: CheckAnswer): string {
 
 function resultBlock(result: MatchResult): string[] {
   const lines = [describeCounts(result), ''];
+  for (const image of result.nodeImages ?? [])
+    lines.push(nodeImageLine(nodeImageAdvice(image)), '');
   for (const { title, updates } of sections(result)) {
     lines.push(`${title}:`, ...renderRows(updates), '');
   }

@@ -3,7 +3,7 @@
  * writes `rpm -qa` between two marker lines; everything else in the file (components,
  * images, disk usage, os-release) is ignored.
  */
-import { InputError } from '../../errors.js';
+import { InputError, UnprocessableError } from '../../errors.js';
 import type { InstalledPackage } from '../types.js';
 import { linesOf, type Line } from './lines.js';
 import { parseNevraLines } from './rpm-qa.js';
@@ -27,6 +27,21 @@ function* packageBlock(text: string): Generator<Line> {
   });
 }
 
+/**
+ * Some AgentBaker variants (AKSAzureContainerLinux) write this line where the package list
+ * would be: their notes carry no package list at all.
+ */
+const STUB = 'listInstalledPackages stub';
+
 export function parseAksReleaseNotes(text: string): InstalledPackage[] {
-  return parseNevraLines(packageBlock(text));
+  const lines = [...packageBlock(text)];
+  const stub = lines.find((l) => l.text === STUB);
+  if (stub) {
+    // Read as a list, it would say "nothing installed": refuse it instead.
+    throw new UnprocessableError(
+      "these release notes carry no package list (their package block is a stub); use the node's own rpm -qa",
+      { line: stub.number },
+    );
+  }
+  return parseNevraLines(lines);
 }

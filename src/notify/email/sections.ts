@@ -5,9 +5,12 @@ import type { NotificationLinks } from '../context.js';
 import type { PackageGroup } from '../summary.js';
 import {
   AKS_NODE_IMAGE_UPGRADE_URL,
+  AKS_RELEASE_TRACKER_URL,
   formatUtc,
   groupUpdates,
   listWithMore,
+  nodeImageAdvice,
+  nodeImageLine,
   nvdUrl,
   packageCount,
   plural,
@@ -85,12 +88,27 @@ export function releaseHtml(
 <p class="x-muted" style="margin:0 0 12px;color:${PALETTE.muted};">Published ${escapeHtml(formatUtc(release.publishedAt))}${release.previousTag ? ` · previous ${escapeHtml(release.previousTag)}` : ''}</p>
 <p style="margin:0 0 8px;"><strong>${escapeHtml(headline(result))}.</strong></p>
 ${preamble}
+${nodeImageHtml(result)}
 ${counts ? `<p style="margin:0 0 16px;line-height:2;">${counts}</p>` : ''}
 ${packageTable(shown)}
 ${hidden.length > 0 ? `<p style="margin:12px 0 0;"><strong>+${packageCount(hidden)} more packages</strong> not shown here: ${link(links.fullList, 'see the full list')}.</p>` : ''}
 ${behindHtml(result, links)}
 ${result.untracked.length > 0 ? `<p class="x-muted" style="margin:12px 0 0;color:${PALETTE.muted};font-size:13px;">${result.untracked.length} installed packages map to no Azure Linux spec and are not checked.</p>` : ''}
 <p style="margin:16px 0 0;">${buttons}</p>`;
+}
+
+/** For a node pool's inventory: the image that carries the fixes, and the command. */
+function nodeImageHtml(result: MatchResult): string {
+  const images = result.nodeImages ?? [];
+  return images
+    .map((image) => {
+      const advice = nodeImageAdvice(image, images.length > 1);
+      const how = advice.command
+        ? `<br><code class="x-code" style="font-family:${MONO};font-size:12px;background-color:${PALETTE.code};padding:1px 4px;border-radius:4px;">${escapeHtml(advice.command)}</code>`
+        : ` New images appear on the ${link(AKS_RELEASE_TRACKER_URL, 'AKS release tracker')}.`;
+      return `<p style="margin:0 0 12px;"><strong>${escapeHtml(advice.sentence)}${advice.command ? ':' : '.'}</strong>${how}</p>`;
+    })
+    .join('\n');
 }
 
 /** What is still missing from earlier releases: a short table, the rest behind a link. */
@@ -161,6 +179,9 @@ export function releaseText(result: MatchResult, links: NotificationLinks, basis
     `Published ${formatUtc(release.publishedAt)}${release.previousTag ? ` (previous ${release.previousTag})` : ''}`,
     `${headline(result)}.`,
     ...preambleLines(result, basis),
+    ...(result.nodeImages ?? []).map((image, _i, all) =>
+      nodeImageLine(nodeImageAdvice(image, all.length > 1)),
+    ),
   ];
   const phrase = severityPhrase(result.summary.release.bySeverity);
   if (phrase) lines.push(`CVEs by severity: ${phrase}`);

@@ -5,10 +5,12 @@ import type { NotificationContext } from '../context.js';
 import type { PackageGroup } from '../summary.js';
 import {
   AKS_NODE_IMAGE_UPGRADE_URL,
+  AKS_RELEASE_TRACKER_URL,
   clip,
   formatUtc,
   groupUpdates,
   listWithMore,
+  nodeImageAdvice,
   nvdUrl,
   packageCount,
   plural,
@@ -113,6 +115,7 @@ function assembleCard(
       color: 'Attention',
       weight: 'Bolder',
     })),
+    ...nodeImageBlocks(ctx),
     severityCounts(result.summary.release.bySeverity),
     ...groups.slice(0, shown).map(packageRow),
   ];
@@ -236,6 +239,33 @@ function behindSection(ctx: NotificationContext): CardElement {
       ...rows,
     ],
   };
+}
+
+/** For a node pool's inventory: the image that carries the fixes, and the command. */
+function nodeImageBlocks(ctx: NotificationContext): CardElement[] {
+  const images = ctx.result.nodeImages ?? [];
+  return images.flatMap((image): CardElement[] => {
+    const advice = nodeImageAdvice(image, images.length > 1);
+    return [
+      {
+        type: 'TextBlock',
+        text: advice.command ? `${advice.sentence}:` : `${advice.sentence}.`,
+        weight: 'Bolder',
+        wrap: true,
+        spacing: 'Medium',
+      },
+      advice.command
+        ? {
+            type: 'TextBlock',
+            text: advice.command,
+            fontType: 'Monospace',
+            size: 'Small',
+            spacing: 'None',
+            wrap: true,
+          }
+        : smallNote(`New images appear on the AKS release tracker: ${AKS_RELEASE_TRACKER_URL}`),
+    ];
+  });
 }
 
 /** A small, subtle line directly under the one before it. */

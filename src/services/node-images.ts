@@ -1,0 +1,154 @@
+import type { Octokit } from '@octokit/rest';
+import {
+  compareImageVersions,
+  firstFixingImages,
+  nearestVersions,
+  parseNodeImage,
+  refuseRetiredImage,
+  type ImagePackages,
+  type NodeImage,
+  type UpgradeTo,
+} from '../domain/node-image.js';
+import { parseInventory } from '../domain/inventory/index.js';
+import type { Inventory, MatchResult, PackageUpdate } from '../domain/types.js';
+import { NotFoundError, UnprocessableError } from '../errors.js';
+import type { BlobCache } from '../sources/blob-cache.js';
+import { listVariantNotes, readNotes, type NotesFile } from '../sources/node-image-notes.js';
+import { splitRepo } from '../sources/releases.js';
+
+/** Where a variant's last listing is kept, with its ETag: the CLI cache dir, or storage. */
+export interface ListingStorage {
+  get(dir: string): Promise<{ etag: string | null; files: NotesFile[] } | undefined>;
+  put(dir: string, listing: { etag: string | null; files: NotesFile[] }): Promise<void>;
+}
+
+export interface NodeImageFixes {
+  /** The inventory's own image, `AKSAzureLinux-V3gen2-202604.13.0`. */
+  image: string;
+  upgradeTo: UpgradeTo | null;
+  /** The newest published image of the variant, for "none has it yet". */
+  newest: string | null;
+}
+
+/**
+ * AKS node images as inventories, and as the fix: a pool's `nodeImageVersion` names the
+ * packages it runs (AgentBaker's release notes), and the first newer image of the same
+ * variant that carries each missing update is the one to upgrade to. The variant is listed
+ * once per use (conditional, cached by ETag); notes files are cached by blob sha forever and
+ * read oldest first, stopping once every missing package is covered.
+ */
+export class NodeImages {
+  private readonly target: { owner: string; repo: string };
+  private readonly listings = new Map<string, Promise<NotesFile[]>>();
+
+  constructor(
+    private readonly gh: Octokit,
+    repo: string,
+    private readonly blobCache: BlobCache | undefined,
+    private readonly listingStorage: ListingStorage,
+  ) {
+    this.target = splitRepo(repo);
+  }
+
+  /** The image's packages as an inventory; a version AgentBaker never published is named. */
+  async inventoryOf(
+    name: string,
+  ): Promise<{ image: NodeImage; text: string; inventory: Inventory }> {
+    const image = parseNodeImage(name);
+    refuseRetiredImage(image);
+    const files = await this.filesOf(image.variant.dir);
+    const own = files.find((f) => f.version === image.version);
+    if (!own) {
+      const near = nearestVersions(
+        image.version,
+        files.map((f) => f.version),
+      );
+      throw new NotFoundError(
+        `${image.name} is not a published node image of ${image.variant.dir}` +
+          (near.length > 0
+            ? `; nearest: ${near.map((v) => `${image.name.slice(0, image.name.lastIndexOf('-') + 1)}${v}`).join(', ')}`
+            : ''),
+      );
+    }
+    const text = await readNotes(this.gh, this.target, own, this.blobCache);
+    let inventory: Inventory;
+    try {
+      inventory = parseInventory(text, { format: 'aks-release-notes' });
+    } catch (error) {
+      // The notes are upstream data: say whose file could not be read.
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new UnprocessableError(`${image.name}: ${own.path}: ${reason}`);
+    }
+    return { image, text, inventory };
+  }
+
+  /**
+   * Which newer image first carries each update, and which to upgrade to. Reads candidate
+   * notes oldest first and stops as soon as every update is covered.
+   */
+  async fixes(
+    image: NodeImage,
+    updates: readonly PackageUpdate[],
+  ): Promise<{ fixedIn: Map<PackageUpdate, string | null>; summary: NodeImageFixes }> {
+    const files = await this.filesOf(image.variant.dir);
+    const newer = files.filter((f) => compareImageVersions(f.version, image.version) > 0);
+    const read: ImagePackages[] = [];
+    let answer = firstFixingImages(updates, read);
+    for (const file of newer) {
+      if (updates.length === 0 || answer.upgradeTo?.covers === updates.length) break;
+      const text = await readNotes(this.gh, this.target, file, this.blobCache);
+      let packages: Inventory['packages'];
+      try {
+        packages = parseInventory(text, { format: 'aks-release-notes' }).packages;
+      } catch {
+        continue; // a stub or broken notes file carries nothing we can count on
+      }
+      read.push({ version: file.version, packages: new Map(packages.map((p) => [p.name, p])) });
+      answer = firstFixingImages(updates, read);
+    }
+    return {
+      fixedIn: answer.fixedIn,
+      summary: {
+        image: image.name,
+        upgradeTo: answer.upgradeTo,
+        newest: files.at(-1)?.version ?? null,
+      },
+    };
+  }
+
+  /** The result with `fixedInNodeImage` on every update and the image to upgrade to. */
+  async withFixes(image: NodeImage, result: MatchResult): Promise<MatchResult> {
+    const { fixedIn, summary } = await this.fixes(image, [...result.affected, ...result.behind]);
+    const mark = (list: PackageUpdate[]) =>
+      list.map((u) => ({ ...u, fixedInNodeImage: fixedIn.get(u) ?? null }));
+    return {
+      ...result,
+      affected: mark(result.affected),
+      behind: mark(result.behind),
+      nodeImages: [summary],
+    };
+  }
+
+  private filesOf(dir: string): Promise<NotesFile[]> {
+    let files = this.listings.get(dir);
+    if (!files) {
+      files = this.list(dir);
+      files.catch(() => this.listings.delete(dir));
+      this.listings.set(dir, files);
+    }
+    return files;
+  }
+
+  private async list(dir: string): Promise<NotesFile[]> {
+    const stored = await this.listingStorage.get(dir);
+    const answer = await listVariantNotes(this.gh, this.target, dir, stored?.etag ?? null);
+    const files =
+      answer.status === 'not-modified' && stored
+        ? stored.files
+        : answer.status === 'ok'
+          ? answer.files
+          : [];
+    if (answer.status === 'ok') await this.listingStorage.put(dir, { etag: answer.etag, files });
+    return [...files].sort((a, b) => compareImageVersions(a.version, b.version));
+  }
+}
