@@ -3,25 +3,16 @@ import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import type * as AdaptiveCardsModule from 'adaptivecards';
 import type { AdaptiveCard } from '../../src/notify/teams/card.js';
+import { chromiumLaunch } from '../support/chromium.js';
 
 /**
- * Debian's Chromium driven by playwright-core (which never downloads a browser), with
- * everything that could reach the network switched off.
+ * Chromium driven by playwright-core (which never downloads a browser), with everything that
+ * could reach the network switched off: Debian's, or the one npm ci brings
+ * (test/support/chromium.ts).
  */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+export async function launchChromium(): Promise<Browser> {
+  const { executablePath, args, env } = await chromiumLaunch();
+  return chromium.launch({ executablePath, args, ...(env ? { env } : {}) });
 }
 
 const require = createRequire(import.meta.url);

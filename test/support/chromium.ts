@@ -1,0 +1,82 @@
+/**
+ * The browser the rendering tests drive: Debian's Chromium when the machine has it, else the
+ * Chromium that @sparticuz/chromium ships compressed inside its npm package, so
+ * `npm ci && npm test` needs nothing else on the machine. playwright-core never downloads a
+ * browser, and `npx playwright install` cannot run here.
+ *
+ * The bundled binary is built for Amazon Linux; it needs libnss3, libnspr4 and libexpat,
+ * which a bare Debian lacks, so the package's own copies (al2023.tar.br) are unpacked beside
+ * it and handed to Chromium alone through its environment: the rest of the test run keeps
+ * the system's libraries. It is unpacked once, by the global setup (several test files at
+ * once would race on the same files). Its newest release declares Node 22; it starts on
+ * Node 20 (checked when it was added: v153.0.0 on v20.20.2).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const DEBIAN_CHROMIUM = '/usr/bin/chromium';
+const BUNDLED_DIR = join(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'azl-chromium');
+
+/** Flags that keep either browser off the network and quiet in a sandbox. */
+const NETWORK_OFF = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface ChromiumLaunch {
+  executablePath: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+/** AZL_TEST_BROWSER=bundled uses the bundled Chromium even where Debian's is installed. */
+function useDebian(): boolean {
+  return process.env.AZL_TEST_BROWSER !== 'bundled' && existsSync(DEBIAN_CHROMIUM);
+}
+
+/** Unpacks the bundled Chromium when it is the one to use (the global setup calls this once). */
+export async function prepareChromium(): Promise<void> {
+  if (useDebian() || existsSync(join(BUNDLED_DIR, 'chromium'))) return;
+  const { default: Chromium, inflate } = await import('@sparticuz/chromium');
+  // The package unpacks into os.tmpdir(): point that at a folder of our own for the call.
+  const tmp = process.env.TMPDIR;
+  mkdirSync(BUNDLED_DIR, { recursive: true });
+  process.env.TMPDIR = BUNDLED_DIR;
+  try {
+    await Chromium.executablePath();
+    const bin = join(
+      import.meta.dirname,
+      '..',
+      '..',
+      'node_modules',
+      '@sparticuz',
+      'chromium',
+      'bin',
+    );
+    await inflate(join(bin, 'al2023.tar.br'));
+  } finally {
+    if (tmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmp;
+  }
+}
+
+export async function chromiumLaunch(): Promise<ChromiumLaunch> {
+  if (useDebian()) return { executablePath: DEBIAN_CHROMIUM, args: NETWORK_OFF };
+  await prepareChromium();
+  const { default: Chromium } = await import('@sparticuz/chromium');
+  return {
+    executablePath: join(BUNDLED_DIR, 'chromium'),
+    args: [...new Set([...Chromium.args, ...NETWORK_OFF])],
+    env: {
+      ...(process.env as Record<string, string>),
+      LD_LIBRARY_PATH: join(BUNDLED_DIR, 'al2023', 'lib'),
+      FONTCONFIG_PATH: join(BUNDLED_DIR, 'fonts'),
+    },
+  };
+}
