@@ -56,7 +56,8 @@ function expectedFirstImages(): Map<string, string> {
       const found = listed.get(item.package);
       if (first.has(item.package) || !found) continue;
       const fixed = parseEvr(item.available);
-      if (compareEvr({ epoch: fixed.epoch, ...found }, fixed) >= 0) first.set(item.package, version);
+      if (compareEvr({ epoch: fixed.epoch, ...found }, fixed) >= 0)
+        first.set(item.package, version);
     }
   }
   return first;
@@ -170,11 +171,14 @@ describe('check --aks-node-image', () => {
       env: env(),
     });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('expected the node pool\'s nodeImageVersion');
+    expect(bad.stderr).toContain("expected the node pool's nodeImageVersion");
     github.resetCounts();
-    const mariner = await runCli(['check', '--aks-node-image', 'AKSCBLMariner-V2gen2-202512.06.0'], {
-      env: env(),
-    });
+    const mariner = await runCli(
+      ['check', '--aks-node-image', 'AKSCBLMariner-V2gen2-202512.06.0'],
+      {
+        env: env(),
+      },
+    );
     expect(mariner.code).toBe(2);
     expect(mariner.stderr).toContain('Azure Linux 2.0 is out of support');
     expect(mariner.stderr).toContain('rpm -qa');
