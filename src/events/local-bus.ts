@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { JsonContainer } from '../store/json-container.js';
+import type { Documents } from '../store/documents.js';
 import type { DeadLetter } from '../store/records.js';
 import type { AppCloudEvent, EventType } from './cloud-events.js';
 import type { EventPublisher } from './publisher.js';
@@ -9,7 +9,7 @@ export type EventHandler = (event: AppCloudEvent) => Promise<void>;
 
 export interface LocalBusOptions {
   /** Where pending deliveries live; surviving a restart is the point. */
-  container: JsonContainer;
+  container: Documents;
   /** Event type → function name (src/events/routes.ts). */
   routes: Record<EventType, string>;
   handlers: Record<string, EventHandler>;
@@ -160,6 +160,7 @@ export class LocalBus implements EventPublisher {
       );
       await this.opts.deadLetter({
         kind: 'event',
+        outcome: 'failed',
         key: `${functionName}/${event.id}`,
         reason,
         at: new Date(this.now()).toISOString(),

@@ -8,7 +8,7 @@ import type { FunctionDefinition } from '../functions/index.js';
 import type { Log } from '../services/ports.js';
 import { BlobStore } from '../store/blob-store.js';
 import { createBlobServiceClient } from '../store/blob-service.js';
-import { JsonContainer } from '../store/json-container.js';
+import { blobDocuments } from '../store/blob-documents.js';
 
 export const LOCAL_BUS_CONTAINER = 'localbus';
 
@@ -42,7 +42,7 @@ export async function createLocalBus(
     };
   }
   const bus = new LocalBus({
-    container: new JsonContainer(service.getContainerClient(LOCAL_BUS_CONTAINER)),
+    container: blobDocuments(service)(LOCAL_BUS_CONTAINER),
     routes: EVENT_ROUTES,
     handlers,
     deadLetter: (letter) => deadLetters.putDeadLetter(letter),

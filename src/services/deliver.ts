@@ -57,6 +57,7 @@ export async function deliverNotification(
       await rt.store.putDeadLetter({
         kind: 'delivery',
         key,
+        outcome: 'uncertain',
         reason: 'outcome unknown: the sender stopped between claiming and recording',
         at: rt.now().toISOString(),
         attempts: 1,
@@ -88,6 +89,7 @@ export async function channelFailed(
   await rt.store.putDeadLetter({
     kind: 'delivery',
     key,
+    outcome: 'failed',
     reason,
     at: rt.now().toISOString(),
     attempts: 1,

@@ -2,7 +2,7 @@ import type { ChangeSet, ReleaseInfo } from '../domain/types.js';
 
 /**
  * What the pipeline persists besides subscriptions (src/domain/subscription.ts).
- * Every record is one JSON blob; the names in blob-store.ts say where.
+ * Every record is one JSON document; the names in document-store.ts say where.
  */
 
 /**
@@ -56,11 +56,21 @@ export interface DigestItem {
   queuedAt: string;
 }
 
+/**
+ * What a dead letter says happened to the message:
+ * - `failed`: it certainly did not arrive, and nothing will try again (a channel answered
+ *   "never again", or the bus ran out of attempts on something that never got through);
+ * - `uncertain`: it may have arrived (the request was sent but no answer came, or the sender
+ *   stopped between claiming and recording), so it is never sent again automatically.
+ */
+export type DeadLetterOutcome = 'failed' | 'uncertain';
+
 /** Something that failed for good, kept for an operator to look at. */
 export interface DeadLetter {
   /** `delivery` for a notification that could not be sent, `event` for the local bus. */
   kind: 'delivery' | 'event';
   key: string;
+  outcome: DeadLetterOutcome;
   reason: string;
   at: string;
   attempts: number;

@@ -5,7 +5,8 @@ import type { AppCloudEvent } from '../../src/events/cloud-events.js';
 import { LocalBus } from '../../src/events/local-bus.js';
 import type { EventHandler } from '../../src/events/local-bus.js';
 import { EVENT_ROUTES } from '../../src/events/routes.js';
-import { JsonContainer } from '../../src/store/json-container.js';
+import { blobDocuments } from '../../src/store/blob-documents.js';
+import type { Documents } from '../../src/store/documents.js';
 import type { DeadLetter } from '../../src/store/records.js';
 import { startTestAzurite } from '../support/azurite.js';
 
@@ -26,12 +27,7 @@ const event = (i: number): AppCloudEvent =>
     new Date(),
   );
 
-function bus(
-  container: JsonContainer,
-  handler: EventHandler,
-  letters: DeadLetter[] = [],
-  extra = {},
-) {
+function bus(container: Documents, handler: EventHandler, letters: DeadLetter[] = [], extra = {}) {
   return new LocalBus({
     container,
     routes: EVENT_ROUTES,
@@ -45,7 +41,7 @@ function bus(
     ...extra,
   });
 }
-const freshContainer = () => new JsonContainer(service.getContainerClient(`bus${++containerSeq}`));
+const freshContainer = () => blobDocuments(service)(`bus${++containerSeq}`);
 
 describe('LocalBus on Azurite', () => {
   it('retries a failing handler with exponential backoff, then succeeds', async () => {

@@ -11,6 +11,7 @@ import { FakeGitHub } from '../support/fake-github.js';
 import { localRuntimeSettings } from '../support/local-settings.js';
 import { startSmtpSink } from '../support/smtp-sink.js';
 import { startTeamsSink } from '../support/teams-sink.js';
+import { exited, until } from '../support/wait.js';
 
 /**
  * `npm start` as a real child process, killed with SIGKILL in the middle of a fan-out and
@@ -91,19 +92,6 @@ async function count(rt: Started, container: string, prefix: string): Promise<nu
   }
   return n;
 }
-
-async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-const exited = (child: ChildProcess) =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise<void>((r) => child.once('exit', () => r()));
 
 beforeAll(async () => {
   main = ensureBuilt('dist/src/local/main.js');
