@@ -86,6 +86,11 @@ const EnvSchema = z.object({
   /** Client-side send limit for ACS; 30/min is the default quota of a custom domain. */
   ACS_MAX_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
   TEAMS_WEBHOOK_ALLOWED_HOSTS: csv.transform((v) => (v.length ? v : DEFAULT_TEAMS_HOSTS)),
+  /**
+   * How long a Teams webhook may take to answer. Past it the card may or may not have been
+   * posted, so the delivery is recorded as uncertain and never sent again automatically.
+   */
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   ALLOW_INSECURE_WEBHOOKS: bool,
   /** HMAC key for unsubscribe and confirmation links. */
   SIGNING_KEY: z.string().optional(),

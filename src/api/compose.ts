@@ -16,6 +16,7 @@ export type ApiConfig = Pick<
   | 'EMAIL_FROM'
   | 'TEAMS_WEBHOOK_ALLOWED_HOSTS'
   | 'ALLOW_INSECURE_WEBHOOKS'
+  | 'WEBHOOK_TIMEOUT_SECONDS'
 >;
 
 export interface ApiParts {
@@ -49,7 +50,7 @@ export function composeApiDeps(config: ApiConfig, parts: ApiParts): ApiDeps {
     store: parts.store,
     settings,
     mailer: mailerOn(parts.emailSender),
-    notifier: testNotifierOn(parts.emailSender, settings, now),
+    notifier: testNotifierOn(parts.emailSender, settings, now, config.WEBHOOK_TIMEOUT_SECONDS),
     match: parts.match,
     evaluate: parts.evaluate,
     now,
@@ -73,6 +74,7 @@ function testNotifierOn(
   sender: () => EmailSender,
   settings: ApiDeps['settings'],
   now: () => Date,
+  webhookTimeoutSeconds: number,
 ): TestNotifier {
   return {
     async sendTest(subscription, channel) {
@@ -81,8 +83,7 @@ function testNotifierOn(
           ? await postToWebhook(channel.webhookUrl, testTeamsMessage(subscription.name), {
               // Checked, pinned to the checked addresses, redirects refused: as the pipeline.
               fetch: (url, init) => safeFetch(url, init, settings.webhookPolicy),
-              // A test is interactive: report the first answer rather than back off for minutes.
-              maxAttempts: 1,
+              timeoutMs: webhookTimeoutSeconds * 1000,
             })
           : await sender().send({
               ...testEmail(subscription.name),

@@ -31,6 +31,7 @@ import * as showUnsubscribe from './showUnsubscribe.js';
 import * as unsubscribe from './unsubscribe.js';
 import * as openApi from './openApi.js';
 import * as createSubscription from './createSubscription.js';
+import * as deliverChannelNotice from './deliverChannelNotice.js';
 import * as deliverNotification from './deliverNotification.js';
 import * as detectReleases from './detectReleases.js';
 import * as fanOutRelease from './fanOutRelease.js';
@@ -49,6 +50,7 @@ export const FUNCTIONS: FunctionDefinition[] = [
   { name: 'fanOutRelease', trigger: 'eventGrid', options: fanOutRelease.options },
   { name: 'matchSubscribers', trigger: 'eventGrid', options: matchSubscribers.options },
   { name: 'deliverNotification', trigger: 'eventGrid', options: deliverNotification.options },
+  { name: 'deliverChannelNotice', trigger: 'eventGrid', options: deliverChannelNotice.options },
   // The subscription API (src/api/routes.ts):
   { name: 'createSubscription', trigger: 'http', options: createSubscription.options },
   { name: 'getSubscription', trigger: 'http', options: getSubscription.options },

@@ -40,6 +40,13 @@ export interface LedgerEntry {
   attempts: number;
   /** While `sending`: the claim holder's deadline; past it, the holder is presumed dead. */
   leaseUntil?: string;
+  /** While `sending`: which process holds the claim (host:pid:instance), for operators. */
+  holder?: string;
+  /**
+   * While `sending`: the holder got as far as letting the message leave. A claim that died
+   * without it sent nothing and is taken again; one that died with it may have arrived.
+   */
+  transmitting?: boolean;
   /** Why it is `failed`, `skipped`, `retry` or `uncertain` (never a secret). */
   reason?: string;
   /** When it was last sent: digests use it to tell whether a new period has begun. */
