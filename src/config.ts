@@ -66,15 +66,32 @@ const EnvSchema = z.object({
 
   // Local runtime
   DATA_DIR: z.string().default('.azl-notifier'),
+  /**
+   * The local runtime's storage when none is configured: `sqlite` (a file under DATA_DIR,
+   * durable at every acknowledged write) or `azurite` (the Blob emulator, for trying the
+   * production adapter locally; it saves its metadata only every few seconds).
+   */
+  LOCAL_STORAGE: z.enum(['sqlite', 'azurite']).default('sqlite'),
   PORT: z.coerce.number().int().min(0).max(65535).default(7071),
   ADMIN_KEY: z.string().optional(),
-  /** Azurite's blob port under `npm start`; 0 picks a free one (printed at start-up). */
+  /** Azurite's blob port under `LOCAL_STORAGE=azurite`; 0 picks a free one (printed at start-up). */
   AZURITE_BLOB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
-  /** Local event bus: Event Grid's semantics, with knobs so tests need not wait minutes. */
+  /**
+   * Local event bus: Event Grid's semantics, with knobs so tests need not wait minutes. The
+   * retries follow Event Grid's schedule (10 s, 30 s, 1 min, 5 min, ...) scaled to the base,
+   * each capped at the max; with the defaults the bus keeps trying for about 32 minutes,
+   * longer than DELIVERY_LEASE_SECONDS, which the local runtime checks at start-up.
+   */
   LOCAL_BUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
-  LOCAL_BUS_RETRY_BASE_MS: z.coerce.number().int().min(1).default(2000),
+  LOCAL_BUS_RETRY_BASE_MS: z.coerce.number().int().min(1).default(10_000),
   LOCAL_BUS_RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
+  /** Events each of fan-out and match runs at once. */
   LOCAL_BUS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * Sends each delivering function runs at once. High, because they mostly wait on the
+   * network, and a slow webhook or mail server must not make the others wait.
+   */
+  LOCAL_BUS_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
 
   // Notifications
   /** Base of links in messages; default: the local runtime's own address on PORT. */
