@@ -27,6 +27,7 @@ import * as deleteInventory from './deleteInventory.js';
 import * as getMatches from './getMatches.js';
 import * as previewNotification from './previewNotification.js';
 import * as testSubscription from './testSubscription.js';
+import * as listDeadLetters from './listDeadLetters.js';
 import * as listReleases from './listReleases.js';
 import * as getRelease from './getRelease.js';
 import * as confirmEmail from './confirmEmail.js';
@@ -86,6 +87,7 @@ export const FUNCTIONS: FunctionDefinition[] = [
   { name: 'confirmEmail', trigger: 'http', options: confirmEmail.options },
   { name: 'showUnsubscribe', trigger: 'http', options: showUnsubscribe.options },
   { name: 'unsubscribe', trigger: 'http', options: unsubscribe.options },
+  { name: 'listDeadLetters', trigger: 'http', options: listDeadLetters.options },
   { name: 'openApi', trigger: 'http', options: openApi.options },
   { name: 'health', trigger: 'http', options: health.options },
   { name: 'adminDetect', trigger: 'http', options: adminDetect.options },
