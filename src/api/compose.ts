@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { EmailSender } from '../notify/email/sender.js';
 import { postToWebhook } from '../notify/teams/sender.js';
+import { retry } from '../services/retry.js';
 import { safeFetch, type Resolver, type WebhookPolicy } from '../security/ssrf.js';
 import type { ApiDeps, ApiMailer, EvaluateFn, MatchFn, TestNotifier } from './deps.js';
 import { linkUrl } from './links.js';
@@ -58,12 +59,20 @@ export function composeApiDeps(config: ApiConfig, parts: ApiParts): ApiDeps {
   };
 }
 
+/**
+ * The confirmation mail goes out while the request waits, and there is no event behind it to
+ * try again later; so a mail that certainly did not arrive (the server refused or was
+ * briefly down) is tried a few more times within a few seconds. A second confirmation mail
+ * would be harmless; an uncertain one is still not repeated.
+ */
 function mailerOn(sender: () => EmailSender): ApiMailer {
   return {
     async sendConfirmation({ to, subscriptionName, confirmUrl }) {
-      const result = await sender().send({
-        ...confirmationEmail(subscriptionName, confirmUrl),
-        to: [to],
+      const mail = { ...confirmationEmail(subscriptionName, confirmUrl), to: [to] };
+      const result = await retry('confirmation mail', () => sender().send(mail), {
+        tries: 3,
+        baseMs: 500,
+        again: (r) => !r.ok && r.outcome === 'retry',
       });
       if (!result.ok) throw new Error(`confirmation mail not accepted: ${result.reason}`);
     },

@@ -4,8 +4,8 @@ import type { DeliveryResult, TransmitGate } from '../notify/delivery.js';
 import type { LedgerEntry } from '../store/records.js';
 import type { Store, Versioned } from '../store/store.js';
 import type { Runtime } from './runtime.js';
-import { untilStored } from './until-stored.js';
-import type { UntilStoredOptions } from './until-stored.js';
+import { untilStored } from './retry.js';
+import type { RetryOptions } from './retry.js';
 
 /**
  * At most one message per (release, subscription, channel), on an at-least-once bus.
@@ -62,7 +62,7 @@ export interface OnceOptions {
   /** What a dead letter about this key carries: the delivery's coordinates, never a secret. */
   payload?: unknown;
   /** How the final record is retried (tests shorten the waits). */
-  retry?: UntilStoredOptions;
+  retry?: RetryOptions;
 }
 
 /** Names this process on the claims it takes, so a dead letter can say who stopped. */
