@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { blobDocuments } from '../store/blob-documents.js';
@@ -69,6 +69,9 @@ export async function openLocalStorage(config: Config, dataDir: string): Promise
     };
   }
   const file = path.join(dataDir, 'state.db');
+  // Owner-only, like the admin key beside it: the store holds webhook URLs, which are
+  // credentials. SQLite gives its log file the database file's permissions.
+  await writeFile(file, '', { flag: 'a', mode: 0o600 });
   const store = SqliteStore.open(file, { exclusive: true });
   return {
     store,

@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import * as prettier from 'prettier';
 import type { ScenarioRow, Tally } from './harness.js';
 
 /**
@@ -32,7 +33,12 @@ export async function setup(): Promise<() => Promise<void>> {
     rows.sort((a, b) => rank(a.scenario) - rank(b.scenario));
     const table = renderTable(rows);
     console.log(`\n${table}`);
-    if (process.env.CHAOS_REPORT) await writeFile(process.env.CHAOS_REPORT, report(table));
+    const file = process.env.CHAOS_REPORT;
+    if (file) {
+      // Formatted as the repository's format check wants it.
+      const options = (await prettier.resolveConfig(file)) ?? {};
+      await writeFile(file, await prettier.format(report(table), { ...options, filepath: file }));
+    }
   };
 }
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { ensureBuilt } from './built.js';
+import type { ChildProcess, SpawnOptionsWithStdioTuple } from 'node:child_process';
+import { ensureBuilt, ROOT } from './built.js';
 import type { FakeGitHub } from './fake-github.js';
 import { localRuntimeSettings } from './local-settings.js';
 import type { CapturedMail } from './smtp-sink.js';
@@ -26,20 +26,26 @@ export class Product {
     adminKey: string;
     env?: Record<string, string>;
   }): Promise<Product> {
-    const main = ensureBuilt('dist/src/local/main.js');
-    const child = spawn(process.execPath, [main], {
-      env: {
-        PATH: process.env.PATH,
-        ...localRuntimeSettings({
-          github: opts.github,
-          adminKey: opts.adminKey,
-          dataDir: opts.dataDir,
-        }),
-        ...opts.env,
-      },
+    const env = {
+      PATH: process.env.PATH,
+      ...localRuntimeSettings({
+        github: opts.github,
+        adminKey: opts.adminKey,
+        dataDir: opts.dataDir,
+      }),
+      ...opts.env,
+    };
+    // AZL_PRODUCT_COMMAND="npm start" runs it exactly as the README says (npm, its shell and
+    // node in one group, as in a terminal); by default the built entry point runs directly.
+    const command = process.env.AZL_PRODUCT_COMMAND;
+    const options: SpawnOptionsWithStdioTuple<'ignore', 'pipe', 'pipe'> = {
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
-    });
+    };
+    const child = command
+      ? spawn(command, { ...options, shell: true, cwd: ROOT })
+      : spawn(process.execPath, [ensureBuilt('dist/src/local/main.js')], options);
     const log = { text: '' };
     child.stdout.on('data', (c: Buffer) => (log.text += c.toString()));
     child.stderr.on('data', (c: Buffer) => (log.text += c.toString()));
@@ -75,11 +81,25 @@ export class Product {
   /** Stops it (SIGKILL to the group unless told otherwise) and waits until it has exited. */
   async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     this.signalGroup(signal);
-    await exited(this.child);
+    await this.exited();
   }
 
-  exited(): Promise<void> {
-    return exited(this.child);
+  /**
+   * Resolves when every process of the group is gone. The leader can go first: under
+   * `npm start` the shell dies of the Ctrl-C at once while node still finishes its sends.
+   */
+  async exited(): Promise<void> {
+    await exited(this.child);
+    await until(() => !this.groupAlive(), 'the whole process group to exit', 60_000);
+  }
+
+  private groupAlive(): boolean {
+    try {
+      process.kill(-this.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   call(route: string, init: { method?: string; body?: unknown; token?: string } = {}) {
