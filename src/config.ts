@@ -106,8 +106,9 @@ const EnvSchema = z.object({
   /**
    * How long a Teams webhook may take to answer. Past it the card may or may not have been
    * posted, so the delivery is recorded as uncertain and never sent again automatically.
-   * Event Grid waits 30 s for a function before it redelivers; a redelivery during a longer
-   * send finds the claim held and comes back later, so the two need not be in step.
+   * Event Grid waits 30 s for a function before it redelivers
+   * (https://learn.microsoft.com/azure/event-grid/delivery-and-retry); a redelivery during a
+   * longer send finds the claim held and comes back later, so the two need not be in step.
    */
   WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   ALLOW_INSECURE_WEBHOOKS: bool,

@@ -279,7 +279,9 @@ export const ROUTES: ApiRoute[] = [
   {
     name: 'listDeadLetters',
     method: 'GET',
-    // Not under `admin/`: the Functions host reserves routes starting with admin or runtime.
+    // Not under `admin/`: the Functions host refuses routes starting with admin or runtime,
+    // its own APIs ("conflicts with one or more built in routes": Azure/azure-functions-host
+    // #1781, #3460).
     route: 'ops/dead-letters',
     authLevel: 'function',
     auth: 'admin',

@@ -19,8 +19,8 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) {
       // A second signal: the operator will not wait for running sends. Nothing acknowledged
-      // is lost by leaving now (the store syncs every write); a send cut short is resolved
-      // as uncertain at the next start.
+      // is lost by leaving now (SQLite syncs every write; Azurite saves when it sees us go),
+      // and a send cut short is resolved at the next start.
       console.log(`${signal} again: exiting without waiting`);
       process.exit(130);
     }
