@@ -78,8 +78,10 @@ function report(table: string): string {
     'reaching a sink (restarts included).',
     '',
     table,
-    'The same scenarios, at a smaller scale (webhooks answering after 3 s, a 2 s webhook timeout,',
-    'SMTP down for 2 s, the bus retrying in fifths of a second), run in CI as `npm run test:chaos`.',
+    'Times come from a shared 2-core machine and move by a second or so between runs. The same',
+    'scenarios, at a smaller scale (webhooks answering after 3 s, a 2 s webhook timeout, SMTP down',
+    'for 2 s, the bus retrying in fifths of a second), run in CI as `npm run test:chaos`;',
+    '`AZL_PRODUCT_COMMAND="npm start"` runs either through npm itself, as a terminal would.',
     '',
   ].join('\n');
 }
