@@ -85,15 +85,32 @@ const EnvSchema = z.object({
 
   // Local runtime
   DATA_DIR: z.string().default('.azl-notifier'),
+  /**
+   * The local runtime's storage when none is configured: `sqlite` (a file under DATA_DIR,
+   * durable at every acknowledged write) or `azurite` (the Blob emulator, for trying the
+   * production adapter locally; it saves its metadata only every few seconds).
+   */
+  LOCAL_STORAGE: z.enum(['sqlite', 'azurite']).default('sqlite'),
   PORT: z.coerce.number().int().min(0).max(65535).default(7071),
   ADMIN_KEY: z.string().optional(),
-  /** Azurite's blob port under `npm start`; 0 picks a free one (printed at start-up). */
+  /** Azurite's blob port under `LOCAL_STORAGE=azurite`; 0 picks a free one (printed at start-up). */
   AZURITE_BLOB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
-  /** Local event bus: Event Grid's semantics, with knobs so tests need not wait minutes. */
+  /**
+   * Local event bus: Event Grid's semantics, with knobs so tests need not wait minutes. The
+   * retries follow Event Grid's schedule (10 s, 30 s, 1 min, 5 min, ...) scaled to the base,
+   * each capped at the max; with the defaults the bus keeps trying for about 32 minutes,
+   * longer than DELIVERY_LEASE_SECONDS, which the local runtime checks at start-up.
+   */
   LOCAL_BUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
-  LOCAL_BUS_RETRY_BASE_MS: z.coerce.number().int().min(1).default(2000),
+  LOCAL_BUS_RETRY_BASE_MS: z.coerce.number().int().min(1).default(10_000),
   LOCAL_BUS_RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
+  /** Events each of fan-out and match runs at once. */
   LOCAL_BUS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * Sends each delivering function runs at once. High, because they mostly wait on the
+   * network, and a slow webhook or mail server must not make the others wait.
+   */
+  LOCAL_BUS_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
 
   // Notifications
   /** Base of links in messages; default: the local runtime's own address on PORT. */
@@ -105,6 +122,14 @@ const EnvSchema = z.object({
   /** Client-side send limit for ACS; 30/min is the default quota of a custom domain. */
   ACS_MAX_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
   TEAMS_WEBHOOK_ALLOWED_HOSTS: csv.transform((v) => (v.length ? v : DEFAULT_TEAMS_HOSTS)),
+  /**
+   * How long a Teams webhook may take to answer. Past it the card may or may not have been
+   * posted, so the delivery is recorded as uncertain and never sent again automatically.
+   * Event Grid waits 30 s for a function before it redelivers
+   * (https://learn.microsoft.com/azure/event-grid/delivery-and-retry); a redelivery during a
+   * longer send finds the claim held and comes back later, so the two need not be in step.
+   */
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   ALLOW_INSECURE_WEBHOOKS: bool,
   /** HMAC key for unsubscribe and confirmation links. */
   SIGNING_KEY: z.string().optional(),

@@ -114,3 +114,13 @@ export class RateLimitedError extends AppError {
     this.resetAt = resetAt;
   }
 }
+
+/**
+ * The local store refused a write because its disk (or its size limit) is full. The write
+ * was not acknowledged and nothing half-done remains; it works again once there is room.
+ */
+export class StorageFullError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { status: 507, code: 'storage-full', exitCode: 1, cause });
+  }
+}

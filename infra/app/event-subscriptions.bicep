@@ -31,6 +31,10 @@ var routes = [
     functionName: 'deliverNotification'
     eventType: 'azurelinux.notification.requested'
   }
+  {
+    functionName: 'deliverChannelNotice'
+    eventType: 'azurelinux.channel.notice-requested'
+  }
 ]
 
 resource topic 'Microsoft.EventGrid/topics@2025-02-15' existing = {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { EmailSender } from '../notify/email/sender.js';
 import { postToWebhook } from '../notify/teams/sender.js';
+import { retry } from '../services/retry.js';
 import { safeFetch, type Resolver, type WebhookPolicy } from '../security/ssrf.js';
 import type {
   ApiDeps,
@@ -23,6 +24,7 @@ export type ApiConfig = Pick<
   | 'EMAIL_FROM'
   | 'TEAMS_WEBHOOK_ALLOWED_HOSTS'
   | 'ALLOW_INSECURE_WEBHOOKS'
+  | 'WEBHOOK_TIMEOUT_SECONDS'
 >;
 
 export interface ApiParts {
@@ -57,7 +59,7 @@ export function composeApiDeps(config: ApiConfig, parts: ApiParts): ApiDeps {
     store: parts.store,
     settings,
     mailer: mailerOn(parts.emailSender),
-    notifier: testNotifierOn(parts.emailSender, settings, now),
+    notifier: testNotifierOn(parts.emailSender, settings, now, config.WEBHOOK_TIMEOUT_SECONDS),
     match: parts.match,
     evaluate: parts.evaluate,
     nodeImages: parts.nodeImages,
@@ -66,12 +68,20 @@ export function composeApiDeps(config: ApiConfig, parts: ApiParts): ApiDeps {
   };
 }
 
+/**
+ * The confirmation mail goes out while the request waits, and there is no event behind it to
+ * try again later; so a mail that certainly did not arrive (the server refused or was
+ * briefly down) is tried a few more times within a few seconds. A second confirmation mail
+ * would be harmless; an uncertain one is still not repeated.
+ */
 function mailerOn(sender: () => EmailSender): ApiMailer {
   return {
     async sendConfirmation({ to, subscriptionName, confirmUrl }) {
-      const result = await sender().send({
-        ...confirmationEmail(subscriptionName, confirmUrl),
-        to: [to],
+      const mail = { ...confirmationEmail(subscriptionName, confirmUrl), to: [to] };
+      const result = await retry('confirmation mail', () => sender().send(mail), {
+        tries: 3,
+        baseMs: 500,
+        again: (r) => !r.ok && r.outcome === 'retry',
       });
       if (!result.ok) throw new Error(`confirmation mail not accepted: ${result.reason}`);
     },
@@ -82,6 +92,7 @@ function testNotifierOn(
   sender: () => EmailSender,
   settings: ApiDeps['settings'],
   now: () => Date,
+  webhookTimeoutSeconds: number,
 ): TestNotifier {
   return {
     async sendTest(subscription, channel) {
@@ -90,8 +101,7 @@ function testNotifierOn(
           ? await postToWebhook(channel.webhookUrl, testTeamsMessage(subscription.name), {
               // Checked, pinned to the checked addresses, redirects refused: as the pipeline.
               fetch: (url, init) => safeFetch(url, init, settings.webhookPolicy),
-              // A test is interactive: report the first answer rather than back off for minutes.
-              maxAttempts: 1,
+              timeoutMs: webhookTimeoutSeconds * 1000,
             })
           : await sender().send({
               ...testEmail(subscription.name),

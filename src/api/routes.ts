@@ -2,6 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { ZodType } from 'zod';
 import { z } from 'zod';
 import type { ApiDeps } from './deps.js';
+import { DeadLetterQuery, listDeadLetters } from './handlers/dead-letters.js';
 import { confirmEmail, showUnsubscribe, unsubscribe } from './handlers/email-links.js';
 import { deleteInventory, patchInventory, putInventory } from './handlers/inventories.js';
 import { getMatches } from './handlers/matches.js';
@@ -17,6 +18,7 @@ import {
 import { sendTestNotification, TestNotificationRequest } from './handlers/test-notification.js';
 import {
   CreatedSubscriptionView,
+  DeadLetterListView,
   CreateSubscriptionRequest,
   InventoryName,
   InventoryView,
@@ -288,6 +290,22 @@ export const ROUTES: ApiRoute[] = [
     ok: { 200: { description: 'Unsubscribed (HTML page)', mediaType: 'text/html' } },
     errors: [400, 409],
     handler: (deps, req) => unsubscribe(deps, req),
+  },
+  {
+    name: 'listDeadLetters',
+    method: 'GET',
+    // Not under `admin/`: the Functions host refuses routes starting with admin or runtime,
+    // its own APIs ("conflicts with one or more built in routes": Azure/azure-functions-host
+    // #1781, #3460).
+    route: 'ops/dead-letters',
+    authLevel: 'function',
+    auth: 'admin',
+    summary:
+      'Dead letters, oldest first: what was not delivered (failed) or may have been (uncertain), and why.',
+    query: DeadLetterQuery,
+    ok: { 200: { description: 'Dead letters', schema: DeadLetterListView } },
+    errors: [400, 401],
+    handler: (deps, req) => listDeadLetters(deps, req),
   },
   {
     name: 'openApi',

@@ -455,3 +455,27 @@ export const TestResultsView = z
     ),
   })
   .meta({ id: 'TestResults' });
+
+export const DeadLetterListView = z
+  .object({
+    deadLetters: z.array(
+      z.object({
+        kind: z.enum(['delivery', 'event']).meta({
+          description:
+            '`delivery`: a notification the app recorded as not delivered; `event`: an event the local bus gave up on.',
+        }),
+        key: z.string().meta({ description: 'The ledger key, or function/event id.' }),
+        outcome: z.enum(['failed', 'uncertain']).meta({
+          description:
+            '`failed`: it certainly did not arrive and nothing will retry it. `uncertain`: it may have arrived (sent, but no answer), so it is never sent again automatically.',
+        }),
+        reason: z.string(),
+        at: z.string(),
+        attempts: z.number().int(),
+        payload: z.unknown().meta({
+          description: 'The event or delivery coordinates; never a webhook URL or token.',
+        }),
+      }),
+    ),
+  })
+  .meta({ id: 'DeadLetterList' });

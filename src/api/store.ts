@@ -15,4 +15,5 @@ export type ApiStore = Pick<
   | 'getInventory'
   | 'putInventory'
   | 'deleteInventory'
+  | 'listDeadLetters'
 >;

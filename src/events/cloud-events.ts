@@ -11,6 +11,7 @@ export const EVENT_TYPES = {
   releasePublished: 'azurelinux.release.published',
   matchRequested: 'azurelinux.release.match-requested',
   notificationRequested: 'azurelinux.notification.requested',
+  channelNoticeRequested: 'azurelinux.channel.notice-requested',
 } as const;
 export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
 
@@ -33,14 +34,27 @@ const NotificationRequestedData = z.object({
   channelId: z.string().min(1),
   releaseTag: z.string().min(1),
 });
+/**
+ * "Your other channel stopped working", to one working channel of the subscription. `since`
+ * is when the failed channel was marked unhealthy: one notice per channel and outage.
+ */
+const ChannelNoticeRequestedData = z.object({
+  subscriptionId: z.string().min(1),
+  failedChannelId: z.string().min(1),
+  channelId: z.string().min(1),
+  since: z.string().min(1),
+  reason: z.string().max(500),
+});
 export type ReleasePublishedData = z.infer<typeof ReleasePublishedData>;
 export type MatchRequestedData = z.infer<typeof MatchRequestedData>;
 export type NotificationRequestedData = z.infer<typeof NotificationRequestedData>;
+export type ChannelNoticeRequestedData = z.infer<typeof ChannelNoticeRequestedData>;
 
 interface EventDataByType {
   'azurelinux.release.published': ReleasePublishedData;
   'azurelinux.release.match-requested': MatchRequestedData;
   'azurelinux.notification.requested': NotificationRequestedData;
+  'azurelinux.channel.notice-requested': ChannelNoticeRequestedData;
 }
 
 /** A structured-mode CloudEvent as Event Grid's CloudEvent schema carries it. */
@@ -65,6 +79,7 @@ const DATA_SCHEMAS = {
   [EVENT_TYPES.releasePublished]: ReleasePublishedData,
   [EVENT_TYPES.matchRequested]: MatchRequestedData,
   [EVENT_TYPES.notificationRequested]: NotificationRequestedData,
+  [EVENT_TYPES.channelNoticeRequested]: ChannelNoticeRequestedData,
 } as const;
 
 function make<T extends EventType>(
@@ -112,6 +127,17 @@ export function notificationRequested(data: NotificationRequestedData, now: Date
     EVENT_TYPES.notificationRequested,
     `${releaseTag}/${subscriptionId}/${channelId}`,
     `/releases/${releaseTag}/subscriptions/${subscriptionId}/channels/${channelId}`,
+    data,
+    now,
+  );
+}
+
+export function channelNoticeRequested(data: ChannelNoticeRequestedData, now: Date) {
+  const { subscriptionId, failedChannelId, since, channelId } = data;
+  return make(
+    EVENT_TYPES.channelNoticeRequested,
+    `notice/${subscriptionId}/${failedChannelId}/${since}/${channelId}`,
+    `/subscriptions/${subscriptionId}/channels/${failedChannelId}/notices/${channelId}`,
     data,
     now,
   );

@@ -9,4 +9,5 @@ export const EVENT_ROUTES: Record<EventType, string> = {
   [EVENT_TYPES.releasePublished]: 'fanOutRelease',
   [EVENT_TYPES.matchRequested]: 'matchSubscribers',
   [EVENT_TYPES.notificationRequested]: 'deliverNotification',
+  [EVENT_TYPES.channelNoticeRequested]: 'deliverChannelNotice',
 };

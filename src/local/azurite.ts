@@ -35,6 +35,11 @@ export interface RunningAzurite {
  * enough to save its metadata. Azurite saves its database on SIGTERM but only every few
  * seconds otherwise, so the child turns the loss of its IPC channel (our death, even by
  * SIGKILL) into SIGTERM. The bootstrap is inline so no extra build output is needed.
+ *
+ * It runs in a process group of its own (detached), so a Ctrl-C or `kill -<pgid>` aimed at
+ * the runtime's group never reaches it: it gets exactly one stop request, from stop() once
+ * the runtime has drained, or from its own IPC watch when the runtime died. A signal in the
+ * middle of its save would cut the save short.
  */
 export async function startAzurite(opts: AzuriteOptions = {}): Promise<RunningAzurite> {
   const main = path.join(
@@ -60,22 +65,22 @@ export async function startAzurite(opts: AzuriteOptions = {}): Promise<RunningAz
   const child = fork('-e', [bootstrap, '--', ...args], {
     execArgv: [],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    detached: true,
   });
   const blobUrl = await waitForListening(child);
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
   return {
     blobUrl,
     connectionString: azuriteConnectionString(blobUrl),
     pid: child.pid ?? -1,
     async stop() {
-      process.off('exit', killOnExit);
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       // Dropping the IPC channel is the same path a crash of ours takes (see above), and
       // with the channel gone nothing keeps Azurite's event loop alive after it closes.
+      // That is the one stop request; only an Azurite that is still there a minute later,
+      // hung rather than saving, is killed.
       child.disconnect();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
       await exited;
       clearTimeout(timer);
     },

@@ -8,23 +8,25 @@ import type { FunctionDefinition } from '../functions/index.js';
 import type { Log } from '../services/ports.js';
 import { setRuntime } from '../services/runtime.js';
 import type { Runtime } from '../services/runtime.js';
+import { resolveAbandonedClaims } from '../services/ledger.js';
 import { buildRuntime, createEventGridPublisher } from '../services/wiring.js';
 import { resolveAdminKey, resolveLocalSecret } from './admin-key.js';
 import type { AdminKeySource } from './admin-key.js';
-import { startAzurite } from './azurite.js';
-import type { RunningAzurite } from './azurite.js';
-import { forgetAzurite, recordAzurite, waitForPreviousAzurite } from './azurite-lock.js';
 import { createHttpHost } from './http-host.js';
 import { createLocalBus } from './local-bus-factory.js';
+import { openLocalStorage } from './local-storage.js';
+import type { StorageDescription } from './local-storage.js';
 import { startTimers } from './timers.js';
 import type { RunningTimer } from './timers.js';
 
 export interface LocalRuntime {
   apiUrl: string;
   adminKey: { key: string; source: AdminKeySource; file: string };
-  storage: { kind: 'azurite'; blobUrl: string; dataDir: string } | { kind: 'configured' };
+  storage: StorageDescription;
   events: { kind: 'local-bus'; restored: number } | { kind: 'event-grid'; endpoint: string };
   timers: RunningTimer[];
+  /** Sends a previous process stopped in the middle of, resolved as uncertain at start-up. */
+  interrupted: number;
   runtime: Runtime;
   /** The local bus, when events stay local (tests wait on it). */
   bus: LocalBus | undefined;
@@ -32,9 +34,11 @@ export interface LocalRuntime {
 }
 
 /**
- * `npm start`: Azurite (unless storage is configured), the same functions over HTTP, the
- * timers, and the local event bus (unless an Event Grid topic is configured), all on loopback.
- * Everything durable lives in Azurite under DATA_DIR, so a restart resumes where it stopped.
+ * `npm start`: local storage (unless storage is configured), the same functions over HTTP,
+ * the timers, and the local event bus (unless an Event Grid topic is configured), all on
+ * loopback. Everything durable lives under DATA_DIR, so a restart resumes where it stopped.
+ * Stopping undoes the start in reverse: no new requests or timer runs, then the bus drains
+ * the handlers that are running, and only then is the storage closed (Azurite stopped once).
  */
 export async function startLocalRuntime(
   baseConfig: Config,
@@ -51,21 +55,9 @@ export async function startLocalRuntime(
   };
 
   try {
-    let config = baseConfig;
-    let azurite: RunningAzurite | undefined;
-    if (!config.AzureWebJobsStorage && !config.STORAGE_ACCOUNT_URL) {
-      const location = path.join(dataDir, 'azurite');
-      await mkdir(location, { recursive: true });
-      await waitForPreviousAzurite(dataDir);
-      const started = await startAzurite({ location, port: config.AZURITE_BLOB_PORT });
-      azurite = started;
-      await recordAzurite(dataDir, started.pid);
-      stops.push(async () => {
-        await started.stop();
-        await forgetAzurite(dataDir);
-      });
-      config = { ...config, AzureWebJobsStorage: started.connectionString };
-    }
+    const storage = await openLocalStorage(baseConfig, dataDir);
+    stops.push(() => storage.close());
+    let config = storage.config;
     const adminKey = await resolveAdminKey(config.ADMIN_KEY, dataDir);
     const signingKey = await resolveLocalSecret('signing-key', config.SIGNING_KEY, dataDir);
     // The API checks the admin key itself on routes that also take subscriber tokens, and
@@ -73,11 +65,20 @@ export async function startLocalRuntime(
     config = { ...config, ADMIN_KEY: adminKey.key, SIGNING_KEY: signingKey.key };
 
     const eventGrid = createEventGridPublisher(config);
-    const bus = eventGrid ? undefined : await createLocalBus(config, functions, log);
+    const bus = eventGrid ? undefined : createLocalBus(config, functions, log, storage);
     const publisher: EventPublisher = eventGrid ?? bus!;
-    const runtime = await buildRuntime(config, { ...overrides, log, publisher });
+    const runtime = await buildRuntime(config, {
+      store: storage.store,
+      ...overrides,
+      log,
+      publisher,
+    });
     setRuntime(runtime);
     stops.push(() => Promise.resolve(setRuntime(undefined)));
+    // The store is ours alone: a claim still `sending` was left by a process that is gone.
+    const interrupted = storage.exclusive
+      ? await resolveAbandonedClaims(storage.store, runtime.now)
+      : 0;
     const restored = bus ? await bus.start() : 0;
     if (bus) stops.push(() => bus.stop());
 
@@ -101,12 +102,11 @@ export async function startLocalRuntime(
     return {
       apiUrl: `http://127.0.0.1:${port}/api`,
       adminKey,
-      storage: azurite
-        ? { kind: 'azurite', blobUrl: azurite.blobUrl, dataDir: path.join(dataDir, 'azurite') }
-        : { kind: 'configured' },
+      storage: storage.description,
       events: eventGrid
         ? { kind: 'event-grid', endpoint: config.EVENTGRID_TOPIC_ENDPOINT ?? '' }
         : { kind: 'local-bus', restored },
+      interrupted,
       timers: timers.timers,
       runtime,
       bus,

@@ -17,9 +17,17 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: the operator will not wait for running sends. Nothing acknowledged
+      // is lost by leaving now (SQLite syncs every write; Azurite saves when it sees us go),
+      // and a send cut short is resolved at the next start.
+      console.log(`${signal} again: exiting without waiting`);
+      process.exit(130);
+    }
     stopping = true;
-    console.log(`\n${signal}: stopping (pending events stay stored for the next start)…`);
+    console.log(
+      `\n${signal}: stopping after the running deliveries (pending events stay stored for the next start; ${signal} again to exit now)…`,
+    );
     local.stop().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -56,6 +64,17 @@ async function importFunctions(): Promise<readonly FunctionDefinition[]> {
   }
 }
 
+function describeStorage(storage: LocalRuntime['storage']): string {
+  switch (storage.kind) {
+    case 'sqlite':
+      return `SQLite ${storage.file} (every acknowledged write is on disk)`;
+    case 'azurite':
+      return `Azurite ${storage.blobUrl} (data in ${storage.dataDir})`;
+    default:
+      return 'the configured account (AzureWebJobsStorage / STORAGE_ACCOUNT_URL)';
+  }
+}
+
 function printBanner(local: LocalRuntime, insecure: boolean): void {
   const lines = [
     '',
@@ -69,16 +88,17 @@ function printBanner(local: LocalRuntime, insecure: boolean): void {
   else if (adminKey.source === 'stored') lines.push(`  Admin key    in ${adminKey.file}`);
   else
     lines.push(`  Admin key    ${adminKey.key}   (new; saved to ${adminKey.file}, shown only now)`);
-  lines.push(
-    local.storage.kind === 'azurite'
-      ? `  Storage      Azurite ${local.storage.blobUrl} (data in ${local.storage.dataDir})`
-      : '  Storage      the configured account (AzureWebJobsStorage / STORAGE_ACCOUNT_URL)',
-  );
+  lines.push(`  Storage      ${describeStorage(local.storage)}`);
   lines.push(
     local.events.kind === 'local-bus'
       ? `  Events       local bus (${local.events.restored} pending deliveries resumed)`
       : `  Events       Event Grid topic ${new URL(local.events.endpoint).host}`,
   );
+  if (local.interrupted > 0) {
+    lines.push(
+      `  Interrupted  ${local.interrupted} sends cut short by the last stop: uncertain, not sent again (GET ${local.apiUrl}/ops/dead-letters)`,
+    );
+  }
   for (const t of local.timers) {
     lines.push(
       `  Timer        ${t.name} "${t.schedule}" next ${t.next()?.toISOString() ?? 'never'}`,

@@ -1,21 +1,54 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The outcome of handing one message to a channel. `permanent` failures mean the channel
- * itself is broken (webhook deleted, address rejected): the caller marks it unhealthy and
- * tells the subscription's other channel. Other failures may succeed later; `retryAfterMs`
- * says when, if the far end said so.
+ * What a failed hand-over means for the message, which decides what may happen next:
+ * - `retry`: it certainly did not arrive (connection refused, a host that does not resolve,
+ *   a 429 or 5xx answer, our own rate limit), so sending it again later is safe;
+ * - `failed`: the channel itself is broken (webhook deleted, address rejected): the caller
+ *   marks it unhealthy and tells the subscription's other channels;
+ * - `uncertain`: the request went out but no answer came back (a timeout or a reset after
+ *   the body was sent). It may have arrived, and a Teams webhook has no idempotency key, so
+ *   it is recorded and dead-lettered where an operator sees it, never sent again by itself.
+ */
+export type FailureOutcome = 'retry' | 'failed' | 'uncertain';
+
+/**
+ * The outcome of ONE attempt to hand a message to a channel. Senders never retry or sleep
+ * through a backoff themselves: a `retry` goes back to the event bus (Event Grid's own retry
+ * in Azure) with `retryAfterMs` when the far end said how long to wait.
  */
 export type DeliveryResult =
-  | { ok: true; status: number; attempts: number }
+  | { ok: true; status: number }
   | {
       ok: false;
-      permanent: boolean;
+      outcome: FailureOutcome;
       status?: number;
       reason: string;
-      attempts: number;
       retryAfterMs?: number;
     };
+
+/**
+ * Called by a sender at the last moment before the message can leave this machine: the
+ * connection is up, nothing of the message is written yet. The ledger records there that
+ * the send is under way, so a process that dies before it can be retried safely, and only
+ * one that dies after it is uncertain. If it throws, the sender must send nothing.
+ */
+export type TransmitGate = () => Promise<void>;
+
+/** The failed result, without an undefined `status` or `retryAfterMs` key. */
+export function failure(
+  outcome: FailureOutcome,
+  reason: string,
+  extra: { status?: number | undefined; retryAfterMs?: number | undefined } = {},
+): DeliveryResult {
+  return {
+    ok: false,
+    outcome,
+    ...(extra.status === undefined ? {} : { status: extra.status }),
+    reason,
+    ...(extra.retryAfterMs === undefined ? {} : { retryAfterMs: extra.retryAfterMs }),
+  };
+}
 
 /**
  * A short, stable name for a secret destination (webhook URL), safe to log and to key

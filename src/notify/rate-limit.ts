@@ -15,19 +15,40 @@ export class WindowRateLimiter {
 
   /** Reserves the next slot and returns how long to wait before using it (ms). */
   reserve(): number {
+    const wait = this.nextSlotIn();
+    this.spent.push(this.now() + wait);
+    if (this.spent.length > this.limit) this.spent.splice(0, this.spent.length - this.limit);
+    return wait;
+  }
+
+  /** How long until a slot is free, without reserving it. */
+  nextSlotIn(): number {
     const now = this.now();
     const oldest =
       this.spent.length >= this.limit ? this.spent[this.spent.length - this.limit] : undefined;
-    const at = oldest === undefined ? now : Math.max(now, oldest + this.windowMs);
-    this.spent.push(at);
-    if (this.spent.length > this.limit) this.spent.splice(0, this.spent.length - this.limit);
-    return at - now;
+    return oldest === undefined ? 0 : Math.max(0, oldest + this.windowMs - now);
   }
 
   /** Waits for the next slot. */
   async take(sleep: (ms: number) => Promise<void> = delay): Promise<void> {
     const wait = this.reserve();
     if (wait > 0) await sleep(wait);
+  }
+
+  /**
+   * Takes the next slot if it is free within `maxWaitMs` and waits for it; otherwise takes
+   * nothing and returns how long the caller should stay away. A sender in an event handler
+   * uses this so that it paces briefly but never sleeps through a long queue: the bus brings
+   * the message back when the slot is due, and the handler's slot serves others meanwhile.
+   */
+  async takeWithin(
+    maxWaitMs: number,
+    sleep: (ms: number) => Promise<void> = delay,
+  ): Promise<{ taken: true } | { taken: false; retryAfterMs: number }> {
+    const wait = this.nextSlotIn();
+    if (wait > maxWaitMs) return { taken: false, retryAfterMs: wait };
+    await this.take(sleep);
+    return { taken: true };
   }
 
   /** True when no reservation is still inside its window: the limiter can be forgotten. */

@@ -1,9 +1,8 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
-import http from 'node:http';
-import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { AppError, UpstreamError } from '../errors.js';
+import { httpRequest, toResponse } from './http-request.js';
 
 /**
  * Guards every outbound call to a user-supplied webhook URL. A webhook URL is typed in by
@@ -39,6 +38,12 @@ export class UnsafeWebhookError extends AppError {
     super(message, { status: 400, code: 'unsafe-webhook-url', exitCode: 2 });
   }
 }
+
+/**
+ * The webhook host did not resolve. Refused when a URL is stored, like any unsafe URL; at
+ * send time it means nothing was sent, so a sender may try again later (DNS has bad minutes).
+ */
+export class WebhookHostUnresolvedError extends UnsafeWebhookError {}
 
 const MAX_URL_LENGTH = 2048;
 const DNS_TIMEOUT_MS = 5_000;
@@ -137,10 +142,10 @@ async function resolveHost(host: string, resolve: Resolver): Promise<string[]> {
   try {
     addresses = await withTimeout(resolve(host), DNS_TIMEOUT_MS);
   } catch {
-    throw new UnsafeWebhookError(`webhook host ${host} does not resolve`);
+    throw new WebhookHostUnresolvedError(`webhook host ${host} does not resolve`);
   }
   if (addresses.length === 0) {
-    throw new UnsafeWebhookError(`webhook host ${host} does not resolve`);
+    throw new WebhookHostUnresolvedError(`webhook host ${host} does not resolve`);
   }
   return addresses;
 }
@@ -175,6 +180,8 @@ export interface SafeFetchInit {
   signal?: AbortSignal;
   /** Response bodies beyond this are refused; default 1 MiB (webhooks answer a few bytes). */
   maxResponseBytes?: number;
+  /** Runs once connected, before the request is written (src/security/http-request.ts). */
+  beforeSend?: () => Promise<void>;
 }
 
 /**
@@ -189,11 +196,16 @@ export async function safeFetch(
   policy: WebhookPolicy,
 ): Promise<Response> {
   const target = await resolveSafeTarget(url, policy);
-  const timeoutMs = init.timeoutMs ?? 10_000;
-  const signal = init.signal
-    ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)])
-    : AbortSignal.timeout(timeoutMs);
-  const raw = await sendPinned(target, init, signal, init.maxResponseBytes ?? 1024 * 1024);
+  const raw = await httpRequest(target.url, {
+    method: init.method,
+    headers: init.headers,
+    body: init.body,
+    signal: init.signal,
+    beforeSend: init.beforeSend,
+    timeoutMs: init.timeoutMs ?? 10_000,
+    maxResponseBytes: init.maxResponseBytes ?? 1024 * 1024,
+    lookup: pinnedLookup(target.addresses),
+  });
   if (raw.status >= 300 && raw.status < 400) {
     throw new UnsafeWebhookError(
       `webhook answered with a redirect (${raw.status}); redirects are never followed`,
@@ -202,14 +214,7 @@ export async function safeFetch(
   if (raw.status < 200 || raw.status > 599) {
     throw new UpstreamError(`webhook answered with invalid status ${raw.status}`);
   }
-  const nullBody = raw.status === 204 || raw.status === 205 || raw.status === 304;
-  return new Response(nullBody ? null : raw.body, { status: raw.status, headers: raw.headers });
-}
-
-interface RawResponse {
-  status: number;
-  headers: Headers;
-  body: Buffer;
+  return toResponse(raw);
 }
 
 function pinnedLookup(addresses: string[]): LookupFunction {
@@ -226,53 +231,4 @@ function pinnedLookup(addresses: string[]): LookupFunction {
       callback(null, first.address, first.family);
     }
   };
-}
-
-function sendPinned(
-  target: SafeTarget,
-  init: SafeFetchInit,
-  signal: AbortSignal,
-  maxBytes: number,
-): Promise<RawResponse> {
-  const transport = target.url.protocol === 'https:' ? https : http;
-  return new Promise<RawResponse>((resolve, reject) => {
-    const req = transport.request(
-      target.url,
-      {
-        method: init.method ?? 'POST',
-        headers: init.headers,
-        lookup: pinnedLookup(target.addresses),
-        // A fresh connection per call: a pooled socket could predate the current check.
-        agent: false,
-        signal,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBytes) {
-            res.destroy();
-            reject(new UpstreamError(`webhook response exceeded ${maxBytes} bytes`));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('error', () => reject(new UpstreamError('webhook response was cut off')));
-        res.on('end', () => {
-          const headers = new Headers();
-          for (const [name, value] of Object.entries(res.headers)) {
-            for (const v of Array.isArray(value) ? value : [value ?? '']) headers.append(name, v);
-          }
-          resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks) });
-        });
-      },
-    );
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      // Never include the URL: it is a credential.
-      const reason = signal.aborted ? 'timed out' : (err.code ?? 'connection failed');
-      reject(new UpstreamError(`could not reach webhook host ${target.url.hostname}: ${reason}`));
-    });
-    req.end(init.body);
-  });
 }

@@ -4,6 +4,7 @@ import { newestRelease } from '../sources/releases.js';
 import { releasePublished } from '../events/cloud-events.js';
 import type { DetectorCursor, ReleaseRecord } from '../store/records.js';
 import type { Runtime } from './runtime.js';
+import { updateIfMatch } from '../store/conditional-update.js';
 
 export interface DetectedRelease {
   tag: string;
@@ -133,14 +134,18 @@ async function recordRelease(
 
 /** If-Match save; on a lost race the known tags of both runs are merged and saved again. */
 async function saveCursor(rt: Runtime, next: DetectorCursor): Promise<void> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await rt.store.getCursor();
-    const merged = current
-      ? { ...next, knownTags: [...new Set([...current.value.knownTags, ...next.knownTags])].sort() }
-      : next;
-    if (await rt.store.saveCursor(merged, current?.etag)) return;
-  }
-  throw new Error('detector cursor kept changing under us');
+  await updateIfMatch({
+    read: () => rt.store.getCursor(),
+    decide: (current) => {
+      const knownTags = [...new Set([...(current?.value.knownTags ?? []), ...next.knownTags])];
+      return {
+        write: current ? { ...next, knownTags: knownTags.sort() } : next,
+        result: undefined,
+      };
+    },
+    write: (cursor, etag) => rt.store.saveCursor(cursor, etag),
+    exhausted: () => new Error('detector cursor kept changing under us'),
+  });
 }
 
 function newestPerLine(releases: ReleaseInfo[]): ReleaseInfo[] {

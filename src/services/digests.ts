@@ -2,9 +2,10 @@ import type { Channel, EmailChannel, Subscription } from '../domain/subscription
 import type { MatchResult } from '../domain/types.js';
 import { isDigestDue } from '../notify/email/schedule.js';
 import type { DigestItem, LedgerEntry } from '../store/records.js';
-import { channelFailed, ledgerOptions, RetryLaterError } from './deliver.js';
+import { RetryLaterError } from '../events/retry-later.js';
+import { channelBroken } from './channel-notice.js';
 import { evaluateSubscription, isDeliverable } from './evaluate.js';
-import { ledgerKeys, sendOnce } from './ledger.js';
+import { ledgerKeys, ledgerOptions, sendOnce } from './ledger.js';
 import type { Runtime } from './runtime.js';
 
 /** When a subscriber chose a digest but no hour: early morning in Europe, night in the US. */
@@ -123,7 +124,7 @@ async function sendOne(
     rt.store,
     key,
     {
-      ...ledgerOptions(rt),
+      ...ledgerOptions(rt, { subscriptionId: sub.id, channelId: channel.id }),
       // An uncertain digest (crash mid-send) counts as sent for its period: at most once.
       // A failed one does not: the channel is unhealthy until someone fixes it, and then
       // the next digest must go out.
@@ -132,18 +133,18 @@ async function sendOne(
         !due({ ...e, sentAt: e.sentAt && e.state === 'sent' ? e.sentAt : e.updatedAt }),
       onSent: (e) => ({ ...e, releaseTags: tags }),
     },
-    () =>
-      rt.notifier.sendDigest(channel, {
-        subscription: sub,
-        period: channel.frequency as 'daily' | 'weekly',
-        releases,
-      }),
+    (gate) =>
+      rt.notifier.sendDigest(
+        channel,
+        { subscription: sub, period: channel.frequency as 'daily' | 'weekly', releases },
+        gate,
+      ),
   );
   if (sent.status === 'sent') {
     outcome.sent += 1;
     await drop(pending);
   } else if (sent.status === 'failed') {
-    await channelFailed(rt, sub, channel satisfies EmailChannel, sent.reason, key);
+    await channelBroken(rt, sub, channel satisfies EmailChannel, sent.reason, key);
   } else if (sent.status === 'retry' || sent.status === 'held') {
     throw new RetryLaterError(`${key}: digest not sent (${sent.status})`);
   }

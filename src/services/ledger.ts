@@ -1,33 +1,45 @@
-import type { DeliveryResult } from '../notify/delivery.js';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { DeliveryResult, TransmitGate } from '../notify/delivery.js';
 import type { LedgerEntry } from '../store/records.js';
 import type { Store, Versioned } from '../store/store.js';
+import type { Runtime } from './runtime.js';
+import { untilStored } from './retry.js';
+import type { RetryOptions } from './retry.js';
 
 /**
  * At most one message per (release, subscription, channel), on an at-least-once bus.
  *
  * The ledger entry for a key moves through states with conditional writes only:
  *
- *   (absent) --create-if-absent--> requested --If-Match--> sending{leaseUntil} --If-Match--> sent
- *                                      ^                          |--> retry   (known not sent)
- *                                      |__________________________|--> failed  (permanent)
- *                                                                 |--> uncertain (lease ran out)
+ *   (absent) --create-if-absent--> requested --If-Match--> sending{lease} --If-Match--> sent
+ *                                      ^                          |--> retry     (certainly not sent)
+ *                                      |__________________________|--> failed    (channel broken)
+ *                                                                 |--> uncertain (may have arrived)
  *
  * 1. Claim before sending. Only a worker whose If-Match write moved the entry to `sending`
  *    may call the channel. Two copies of the same event racing each other both read the same
  *    ETag; storage accepts exactly one of the two writes, the other gets 412 and backs off.
- * 2. Record after sending. `sent`, `retry` and `failed` are written If-Match on the claim's
- *    ETag. A duplicate that arrives later finds `sent` (or `failed`) and does nothing.
- * 3. While the lease runs, another copy finds `sending` and is told to retry later (it throws,
- *    so Event Grid or the local bus redelivers it); the holder is still working.
- * 4. A crash between "sent" and "recorded" leaves `sending` behind. Nothing can tell whether
- *    the channel got the message (a Teams webhook has no idempotency key), so once the lease
- *    has run out the entry becomes `uncertain` and is NOT sent again: at most once. The cost
- *    is that a crash in the window between the claim and the channel's answer (one HTTP or
- *    SMTP exchange) may lose that one message; it is recorded as `uncertain` (and dead-lettered
- *    by the caller) so an operator can see it. Any crash outside that window, before the claim
- *    or after the record, is invisible: the redelivered event either claims or finds `sent`.
- * 5. A send that fails without crashing never leaves `sending`: exceptions count as retriable
- *    failures, and the entry returns to `retry`, which a later copy may claim again.
+ * 2. One attempt per claim. Right before the message can leave (connected, nothing written)
+ *    the sender passes the claim's gate, which marks the entry `transmitting`. The sender
+ *    says what a failure means: `retry` (it certainly did not arrive: refused, unresolvable,
+ *    429, 5xx) returns the entry to a claimable state and the bus brings the event back;
+ *    `uncertain` (a timeout or reset after the request went out) is final, because a Teams
+ *    webhook has no idempotency key and sending again could post the card twice.
+ * 3. Record after sending, and never give up on the record: the message is out, so the write
+ *    that says so is retried until storage takes it (untilStored), never turned into an
+ *    error that would make the bus run the handler again.
+ * 4. While the lease runs, another copy finds `sending` and is told to retry later; the
+ *    holder is still working. The bus's retry window is longer than the lease (enforced for
+ *    the local bus at start-up, and by the Event Grid retry policy in Azure), so a copy comes
+ *    back after the lease ran out and resolves the entry.
+ * 5. A claim whose holder died (lease over, or found by the local runtime's start-up sweep,
+ *    which holds the store exclusively) is taken again if it never got to `transmitting`
+ *    (nothing left), and otherwise becomes `uncertain`, NOT sent again: at most once. So
+ *    only a send that was on the wire when its process died can end up uncertain.
+ *
+ * Every `uncertain` outcome is dead-lettered (outcome `uncertain`) before the entry says so,
+ * so no entry is ever uncertain without a letter an operator can find.
  *
  * Digests reuse the same entry per (subscription, channel): `settled` decides whether a `sent`
  * entry still counts as done (a new digest period makes it claimable again).
@@ -36,7 +48,7 @@ export type OnceOutcome =
   | { status: 'sent'; result: DeliveryResult }
   | { status: 'already-done'; entry: LedgerEntry }
   | { status: 'held'; leaseUntil: string }
-  | { status: 'uncertain' }
+  | { status: 'uncertain'; reason: string }
   | { status: 'retry'; reason: string; retryAfterMs?: number }
   | { status: 'failed'; reason: string };
 
@@ -47,7 +59,14 @@ export interface OnceOptions {
   settled?: (entry: LedgerEntry) => boolean;
   /** Extra fields to keep on the entry once sent (e.g. the releases a digest covered). */
   onSent?: (entry: LedgerEntry) => LedgerEntry;
+  /** What a dead letter about this key carries: the delivery's coordinates, never a secret. */
+  payload?: unknown;
+  /** How the final record is retried (tests shorten the waits). */
+  retry?: RetryOptions;
 }
+
+/** Names this process on the claims it takes, so a dead letter can say who stopped. */
+export const CLAIM_HOLDER = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
 const FINAL_STATES = new Set(['sent', 'failed', 'uncertain', 'skipped']);
 const defaultSettled = (e: LedgerEntry) => FINAL_STATES.has(e.state);
@@ -59,7 +78,7 @@ export async function sendOnce(
   store: Store,
   key: string,
   opts: OnceOptions,
-  send: () => Promise<DeliveryResult>,
+  send: (gate: TransmitGate) => Promise<DeliveryResult>,
 ): Promise<OnceOutcome> {
   const settled = opts.settled ?? defaultSettled;
   for (let race = 0; race < MAX_RACES; race++) {
@@ -72,45 +91,120 @@ export async function sendOnce(
       if (entry.leaseUntil && Date.parse(entry.leaseUntil) > now.getTime()) {
         return { status: 'held', leaseUntil: entry.leaseUntil };
       }
-      const marked = await store.replaceLedger(
-        key,
-        {
-          ...entry,
-          state: 'uncertain',
-          updatedAt: now.toISOString(),
-          reason: 'the sender stopped between claiming and recording; not sent again',
-        },
-        etag,
-      );
-      if (marked === undefined) continue;
-      return { status: 'uncertain' };
+      if (entry.transmitting) {
+        const reason = abandonedReason(entry);
+        if (!(await markUncertain(store, key, current, reason, now, opts.payload ?? entry))) {
+          continue;
+        }
+        return { status: 'uncertain', reason };
+      }
+      // The holder died before anything left: claim it afresh below.
+    } else if (settled(entry)) {
+      return { status: 'already-done', entry };
     }
-    if (settled(entry)) return { status: 'already-done', entry };
 
     const claim: LedgerEntry = {
-      ...entry,
+      ...unclaimed(entry),
       state: 'sending',
       attempts: entry.attempts + 1,
       updatedAt: now.toISOString(),
       leaseUntil: new Date(now.getTime() + opts.leaseMs).toISOString(),
+      holder: CLAIM_HOLDER,
     };
-    const claimEtag = await store.replaceLedger(key, claim, etag);
+    let claimEtag = await store.replaceLedger(key, claim, etag);
     if (claimEtag === undefined) continue;
+    const gate: TransmitGate = async () => {
+      const marked = { ...claim, transmitting: true, updatedAt: opts.now().toISOString() };
+      const next = await store.replaceLedger(key, marked, claimEtag!);
+      // Our lease ran out and another copy took the entry: this copy must send nothing.
+      if (next === undefined) throw new Error(`the claim on ${key} was lost`);
+      claimEtag = next;
+    };
 
     let result: DeliveryResult;
     try {
-      result = await send();
+      result = await send(gate);
     } catch (err) {
+      // Senders report what happened on the network as a result; a throw comes from before
+      // the network (rendering, settings), so nothing was sent.
       result = {
         ok: false,
-        permanent: false,
+        outcome: 'retry',
         reason: err instanceof Error ? err.message : 'send failed',
-        attempts: 1,
       };
     }
     return record(store, key, claim, claimEtag, result, opts);
   }
   return { status: 'retry', reason: `ledger entry ${key} kept changing under us` };
+}
+
+/**
+ * The local runtime's start-up sweep. With the store held exclusively, a claim still
+ * `sending` was taken by a process that is gone, so it is resolved now instead of after its
+ * lease: one that never reached `transmitting` sent nothing and becomes `retry` (its event is
+ * still pending on the bus, which takes it again); one that did may or may not have arrived,
+ * so it becomes uncertain and is dead-lettered. Returns how many were uncertain.
+ */
+export async function resolveAbandonedClaims(store: Store, now: () => Date): Promise<number> {
+  let uncertain = 0;
+  for (const key of await store.listLedgerKeys('')) {
+    const current = await store.getLedger(key);
+    if (current?.value.state !== 'sending') continue;
+    const at = now();
+    if (current.value.transmitting) {
+      const reason = abandonedReason(current.value);
+      if (await markUncertain(store, key, current, reason, at, current.value)) uncertain++;
+      continue;
+    }
+    const reason = 'the process that claimed it stopped before sending; it will be sent';
+    await store.replaceLedger(
+      key,
+      { ...unclaimed(current.value), state: 'retry', updatedAt: at.toISOString(), reason },
+      current.etag,
+    );
+  }
+  return uncertain;
+}
+
+function abandonedReason(entry: LedgerEntry): string {
+  const who = entry.holder ? ` (${entry.holder})` : '';
+  return `outcome unknown: the process that claimed it${who} stopped before recording whether it was sent; not sent again`;
+}
+
+/** Dead letter first, then the entry: an uncertain entry always has its letter. */
+async function markUncertain(
+  store: Store,
+  key: string,
+  current: Versioned<LedgerEntry>,
+  reason: string,
+  now: Date,
+  payload: unknown,
+): Promise<boolean> {
+  await store.putDeadLetter({
+    kind: 'delivery',
+    key,
+    outcome: 'uncertain',
+    reason,
+    at: now.toISOString(),
+    attempts: current.value.attempts,
+    payload,
+  });
+  const next: LedgerEntry = {
+    ...unclaimed(current.value),
+    state: 'uncertain',
+    updatedAt: now.toISOString(),
+    reason,
+  };
+  return (await store.replaceLedger(key, next, current.etag)) !== undefined;
+}
+
+/** The entry without what belongs to a claim: its holder, lease and transmitting mark. */
+function unclaimed(entry: LedgerEntry): LedgerEntry {
+  const rest = { ...entry };
+  delete rest.holder;
+  delete rest.leaseUntil;
+  delete rest.transmitting;
+  return rest;
 }
 
 async function readOrCreate(
@@ -134,6 +228,7 @@ async function record(
   opts: OnceOptions,
 ): Promise<OnceOutcome> {
   const updatedAt = opts.now().toISOString();
+  // holder, lease and the transmitting mark belong to the claim, which ends here.
   const base = { attempts: claim.attempts, updatedAt };
   let next: LedgerEntry;
   let outcome: OnceOutcome;
@@ -141,7 +236,24 @@ async function record(
     next = { ...base, state: 'sent', sentAt: updatedAt };
     if (opts.onSent) next = opts.onSent(next);
     outcome = { status: 'sent', result };
-  } else if (result.permanent) {
+  } else if (result.outcome === 'uncertain') {
+    next = { ...base, state: 'uncertain', reason: result.reason };
+    outcome = { status: 'uncertain', reason: result.reason };
+    await untilStored(
+      `${key}: dead letter`,
+      () =>
+        store.putDeadLetter({
+          kind: 'delivery',
+          key,
+          outcome: 'uncertain',
+          reason: `outcome unknown: ${result.reason}; not sent again`,
+          at: updatedAt,
+          attempts: claim.attempts,
+          payload: opts.payload ?? null,
+        }),
+      opts.retry,
+    );
+  } else if (result.outcome === 'failed') {
     next = { ...base, state: 'failed', reason: result.reason };
     outcome = { status: 'failed', reason: result.reason };
   } else {
@@ -154,8 +266,25 @@ async function record(
   }
   // Losing this write means our lease ran out and someone marked the entry uncertain: the
   // message went out (or failed) anyway, and nothing will resend it, so the outcome stands.
-  await store.replaceLedger(key, next, claimEtag);
+  await untilStored(
+    `${key}: record ${next.state}`,
+    () => store.replaceLedger(key, next, claimEtag),
+    opts.retry,
+  );
   return outcome;
+}
+
+/** The options every pipeline send uses: the runtime's clock and DELIVERY_LEASE_SECONDS. */
+export function ledgerOptions(
+  rt: Pick<Runtime, 'now' | 'config' | 'log'>,
+  payload?: unknown,
+): OnceOptions {
+  return {
+    now: rt.now,
+    leaseMs: rt.config.DELIVERY_LEASE_SECONDS * 1000,
+    retry: { log: (m) => rt.log.error(m) },
+    ...(payload === undefined ? {} : { payload }),
+  };
 }
 
 /** Ledger keys, in one place so every writer agrees. */

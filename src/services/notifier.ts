@@ -2,7 +2,8 @@ import { notificationLinks } from '../api/links.js';
 import type { Config } from '../config.js';
 import type { Channel, EmailChannel } from '../domain/subscription.js';
 import type { NotificationLinks } from '../notify/context.js';
-import type { DeliveryResult } from '../notify/delivery.js';
+import type { DeliveryResult, TransmitGate } from '../notify/delivery.js';
+import { failure } from '../notify/delivery.js';
 import { renderDigestEmail, renderReleaseEmail } from '../notify/email/render.js';
 import type { RenderedEmail } from '../notify/email/render.js';
 import { createEmailSender } from '../notify/email/sender.js';
@@ -17,7 +18,11 @@ import type { Log, Notifier } from './ports.js';
 export type NotifierConfig = EmailConfig &
   Pick<
     Config,
-    'PUBLIC_BASE_URL' | 'SIGNING_KEY' | 'TEAMS_WEBHOOK_ALLOWED_HOSTS' | 'ALLOW_INSECURE_WEBHOOKS'
+    | 'PUBLIC_BASE_URL'
+    | 'SIGNING_KEY'
+    | 'TEAMS_WEBHOOK_ALLOWED_HOSTS'
+    | 'ALLOW_INSECURE_WEBHOOKS'
+    | 'WEBHOOK_TIMEOUT_SECONDS'
   >;
 
 /**
@@ -44,6 +49,7 @@ export function createNotifier(
     channel: EmailChannel,
     subscriptionId: string,
     render: (links: NotificationLinks) => RenderedEmail | null,
+    gate: TransmitGate,
     releaseTag?: string,
   ): Promise<DeliveryResult> => {
     let unsubscribe: string | undefined;
@@ -59,25 +65,26 @@ export function createNotifier(
     } catch (err) {
       // Missing settings (SIGNING_KEY, a mail transport): retriable once an operator fixes them.
       const reason = err instanceof Error ? err.message : 'email not configured';
-      return { ok: false, permanent: false, reason, attempts: 0 };
+      return failure('retry', reason);
     }
     // The digest service never asks for an empty digest; refusing here keeps that promise
     // even if a caller gets it wrong.
-    if (!rendered) return { ok: false, permanent: true, reason: 'empty digest', attempts: 0 };
-    return email.send({
-      ...rendered,
-      to: [channel.address],
-      ...(unsubscribe ? { unsubscribe } : {}),
-    });
+    if (!rendered) return failure('failed', 'empty digest');
+    return email.send(
+      { ...rendered, to: [channel.address], ...(unsubscribe ? { unsubscribe } : {}) },
+      { beforeTransmit: gate },
+    );
   };
-  const postCard = (url: string, card: AdaptiveCard) =>
+  const postCard = (url: string, card: AdaptiveCard, gate: TransmitGate) =>
     postToWebhook(url, toTeamsMessage(card), {
       fetch: (u, init) => safeFetch(u, init, policy),
+      timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
       log: (m) => log.warn(m),
+      beforeTransmit: gate,
     });
 
   return {
-    sendRelease(channel, { subscription, result }) {
+    sendRelease(channel, { subscription, result }, gate) {
       const releaseTag = result.release.tag;
       const context = (links: NotificationLinks) => ({
         subscriptionName: subscription.name,
@@ -87,38 +94,44 @@ export function createNotifier(
       });
       if (channel.type === 'teams') {
         const links = notificationLinks(linkSettings, subscription.id, { releaseTag });
-        return postCard(channel.webhookUrl, buildReleaseCard(context(links)));
+        return postCard(channel.webhookUrl, buildReleaseCard(context(links)), gate);
       }
       return sendEmail(
         channel,
         subscription.id,
         (links) => renderReleaseEmail(context(links)),
+        gate,
         releaseTag,
       );
     },
-    sendDigest(channel, { subscription, period, releases }) {
-      return sendEmail(channel, subscription.id, (links) =>
-        renderDigestEmail({
-          subscriptionName: subscription.name,
-          period,
-          releases,
-          links,
-          ...(channel.heartbeat === undefined ? {} : { heartbeat: channel.heartbeat }),
-        }),
+    sendDigest(channel, { subscription, period, releases }, gate) {
+      return sendEmail(
+        channel,
+        subscription.id,
+        (links) =>
+          renderDigestEmail({
+            subscriptionName: subscription.name,
+            period,
+            releases,
+            links,
+            ...(channel.heartbeat === undefined ? {} : { heartbeat: channel.heartbeat }),
+          }),
+        gate,
       );
     },
-    sendChannelNotice(channel, { subscription, failedChannel, reason }) {
+    sendChannelNotice(channel, { subscription, failedChannel, reason }, gate) {
       const what = describe(failedChannel);
       const text =
         `The ${what} of subscription "${subscription.name}" stopped working (${reason}). ` +
         'No more notifications go there until it is replaced.';
-      if (channel.type === 'teams') return postCard(channel.webhookUrl, noticeCard(text));
+      if (channel.type === 'teams') return postCard(channel.webhookUrl, noticeCard(text), gate);
       const subject = `azl-notifier: the ${what} of "${subscription.name}" stopped working`;
-      return sendEmail(channel, subscription.id, () => ({
-        subject,
-        text,
-        html: `<p>${escapeHtml(text)}</p>`,
-      }));
+      return sendEmail(
+        channel,
+        subscription.id,
+        () => ({ subject, text, html: `<p>${escapeHtml(text)}</p>` }),
+        gate,
+      );
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { ChangeSet, Inventory, MatchResult, ReleaseInfo } from '../domain/types.js';
 import type { Channel, EmailChannel, Subscription } from '../domain/subscription.js';
 import type { DigestPeriod } from '../notify/context.js';
-import type { DeliveryResult } from '../notify/delivery.js';
+import type { DeliveryResult, TransmitGate } from '../notify/delivery.js';
 
 /**
  * The narrow seams between orchestration and the parts that talk to the world or do the
@@ -43,16 +43,26 @@ export interface ChannelNotice {
   reason: string;
 }
 
-/** Turns results into messages and hands them to Teams or email. */
+/**
+ * Turns results into messages and hands them to Teams or email, one attempt each. Every send
+ * calls `gate` right before the message can leave (src/notify/delivery.ts), so the ledger
+ * knows whether a send that was cut short may have arrived.
+ */
 export interface Notifier {
   sendRelease(
     channel: Channel,
     msg: { subscription: Subscription; result: MatchResult },
+    gate: TransmitGate,
   ): Promise<DeliveryResult>;
   sendDigest(
     channel: EmailChannel,
     msg: { subscription: Subscription; period: DigestPeriod; releases: MatchResult[] },
+    gate: TransmitGate,
   ): Promise<DeliveryResult>;
   /** Tells a working channel that another channel of the same subscription stopped working. */
-  sendChannelNotice(channel: Channel, notice: ChannelNotice): Promise<DeliveryResult>;
+  sendChannelNotice(
+    channel: Channel,
+    notice: ChannelNotice,
+    gate: TransmitGate,
+  ): Promise<DeliveryResult>;
 }

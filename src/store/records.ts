@@ -2,7 +2,7 @@ import type { ChangeSet, ReleaseInfo } from '../domain/types.js';
 
 /**
  * What the pipeline persists besides subscriptions (src/domain/subscription.ts).
- * Every record is one JSON blob; the names in blob-store.ts say where.
+ * Every record is one JSON document; the names in document-store.ts say where.
  */
 
 /**
@@ -40,6 +40,13 @@ export interface LedgerEntry {
   attempts: number;
   /** While `sending`: the claim holder's deadline; past it, the holder is presumed dead. */
   leaseUntil?: string;
+  /** While `sending`: which process holds the claim (host:pid:instance), for operators. */
+  holder?: string;
+  /**
+   * While `sending`: the holder got as far as letting the message leave. A claim that died
+   * without it sent nothing and is taken again; one that died with it may have arrived.
+   */
+  transmitting?: boolean;
   /** Why it is `failed`, `skipped`, `retry` or `uncertain` (never a secret). */
   reason?: string;
   /** When it was last sent: digests use it to tell whether a new period has begun. */
@@ -56,11 +63,21 @@ export interface DigestItem {
   queuedAt: string;
 }
 
+/**
+ * What a dead letter says happened to the message:
+ * - `failed`: it certainly did not arrive, and nothing will try again (a channel answered
+ *   "never again", or the bus ran out of attempts on something that never got through);
+ * - `uncertain`: it may have arrived (the request was sent but no answer came, or the sender
+ *   stopped between claiming and recording), so it is never sent again automatically.
+ */
+export type DeadLetterOutcome = 'failed' | 'uncertain';
+
 /** Something that failed for good, kept for an operator to look at. */
 export interface DeadLetter {
   /** `delivery` for a notification that could not be sent, `event` for the local bus. */
   kind: 'delivery' | 'event';
   key: string;
+  outcome: DeadLetterOutcome;
   reason: string;
   at: string;
   attempts: number;

@@ -1,5 +1,5 @@
 import type { Subscription } from '../domain/subscription.js';
-import type { Versioned } from './json-container.js';
+import type { Versioned } from './documents.js';
 import type {
   DeadLetter,
   DetectorCursor,
@@ -10,7 +10,7 @@ import type {
 
 import type { BlobCache } from '../sources/blob-cache.js';
 
-export type { Versioned } from './json-container.js';
+export type { Versioned } from './documents.js';
 
 /** An inventory as the user uploaded it; parsed again on every match so parser fixes apply. */
 export interface StoredInventory {
@@ -20,7 +20,7 @@ export interface StoredInventory {
 
 /**
  * Everything the pipeline and the API persist. Handlers depend on this interface only;
- * BlobStore implements it on Azure Blob Storage (and Azurite). Conditional operations
+ * DocumentStore implements it on Blob Storage (BlobStore) and on SQLite (SqliteStore). Conditional operations
  * return `undefined`/`false` when another writer won the race instead of throwing, because
  * for an at-least-once pipeline that outcome is routine.
  */

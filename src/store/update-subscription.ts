@@ -1,26 +1,27 @@
 import type { Subscription } from '../domain/subscription.js';
+import { ConflictError } from '../errors.js';
+import { updateIfMatch } from './conditional-update.js';
 import type { Store } from './store.js';
 
-/** Conditional writes lost this often in a row mean something is wrong, not busy. */
-const ATTEMPTS = 5;
-
 /**
- * Read, edit, If-Match replace, and again on a lost race. `edit` returns the new record, or
- * undefined to leave it as it is (it is called again with fresh data after a lost race, so
- * it must decide from what it is given). Returns what was written, or undefined when the
- * subscription is gone, `edit` declined, or every attempt lost.
+ * An edit of a stored subscription through the one If-Match loop. `edit` returns the new
+ * record, or undefined to leave it as it is (it is called again with fresh data after a lost
+ * race, so it decides from what it is given). Returns what was written, or undefined when the
+ * subscription is gone or `edit` declined.
  */
-export async function updateSubscription(
+export function updateSubscription(
   store: Pick<Store, 'getSubscription' | 'replaceSubscription'>,
   id: string,
   edit: (current: Subscription) => Subscription | undefined,
 ): Promise<Subscription | undefined> {
-  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const current = await store.getSubscription(id);
-    if (!current) return undefined;
-    const next = edit(current.value);
-    if (!next) return undefined;
-    if (await store.replaceSubscription(next, current.etag)) return next;
-  }
-  return undefined;
+  return updateIfMatch<Subscription, Subscription | undefined>({
+    read: () => store.getSubscription(id),
+    decide: (current) => {
+      const next = current && edit(current.value);
+      return next ? { write: next, result: next } : { keep: undefined };
+    },
+    // A subscription is never created here: without an ETag there is nothing to replace.
+    write: (next, etag) => (etag ? store.replaceSubscription(next, etag) : Promise.resolve(false)),
+    exhausted: () => new ConflictError('the subscription kept changing; retry'),
+  });
 }

@@ -789,6 +789,45 @@ describe('releases and openapi', () => {
   });
 });
 
+describe('dead letters (ops)', () => {
+  it('lists them for the admin key only, oldest first, with reason and outcome, filtered on request', async () => {
+    const letter = (key: string, at: string, outcome: 'failed' | 'uncertain') => ({
+      kind: 'delivery' as const,
+      key,
+      outcome,
+      reason: `why ${key}`,
+      at,
+      attempts: 1,
+      payload: { key },
+    });
+    await env.store.putDeadLetter(
+      letter('delivery/r/s/teams-1', '2026-05-01T10:00:00.000Z', 'uncertain'),
+    );
+    await env.store.putDeadLetter(
+      letter('delivery/r/s/email-1', '2026-05-01T09:00:00.000Z', 'failed'),
+    );
+
+    expect((await api(env, 'GET', '/api/ops/dead-letters')).status).toBe(401);
+    const all = await api(env, 'GET', '/api/ops/dead-letters', { admin: true });
+    expect(all.status).toBe(200);
+    expect(all.json).toEqual({
+      deadLetters: [
+        letter('delivery/r/s/email-1', '2026-05-01T09:00:00.000Z', 'failed'),
+        letter('delivery/r/s/teams-1', '2026-05-01T10:00:00.000Z', 'uncertain'),
+      ],
+    });
+    const uncertain = await api(env, 'GET', '/api/ops/dead-letters?outcome=uncertain', {
+      admin: true,
+    });
+    expect(
+      (uncertain.json as { deadLetters: { key: string }[] }).deadLetters.map((l) => l.key),
+    ).toEqual(['delivery/r/s/teams-1']);
+    const bad = await api(env, 'GET', '/api/ops/dead-letters?outcome=lost', { admin: true });
+    expect(bad.status).toBe(400);
+    expect((bad.json as { errors: { path: string }[] }).errors[0]?.path).toBe('outcome');
+  });
+});
+
 afterAll(() => {
   // Unexpected errors would have been logged by withProblems; there must be none.
   expect(env.errors).toEqual([]);

@@ -4,8 +4,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { Channel, Subscription } from '../../src/domain/subscription.js';
+import { EVENT_TYPES } from '../../src/events/cloud-events.js';
 import type { AppCloudEvent } from '../../src/events/cloud-events.js';
-import { deliverNotification, RetryLaterError } from '../../src/services/deliver.js';
+import { RetryLaterError } from '../../src/events/retry-later.js';
+import { StorageFullError } from '../../src/errors.js';
+import { deliverChannelNotice } from '../../src/services/channel-notice.js';
+import { deliverNotification } from '../../src/services/deliver.js';
+import { resolveAbandonedClaims } from '../../src/services/ledger.js';
+import { createNotifier } from '../../src/services/notifier.js';
+import type { LedgerEntry } from '../../src/store/records.js';
 import { sendDigests } from '../../src/services/digests.js';
 import { matchShard } from '../../src/services/match.js';
 import type { Runtime } from '../../src/services/runtime.js';
@@ -112,8 +119,33 @@ afterAll(async () => {
 
 beforeEach(() => {
   teams.posts.length = 0;
+  teams.arrivals.length = 0;
   smtp.mails.length = 0;
+  published.length = 0;
 });
+
+/** A claim as a worker that died leaves it: `sending`, its lease running for another 30 s. */
+const seedClaim = (key: string, extra: Partial<LedgerEntry> = {}) =>
+  rt.store.createLedger(key, {
+    state: 'sending',
+    attempts: 1,
+    updatedAt: clock.toISOString(),
+    leaseUntil: new Date(clock.getTime() + 30_000).toISOString(),
+    ...extra,
+  });
+
+/** What the bus would do with the notice events a delivery published: run each once. */
+async function deliverPublishedNotices(): Promise<string[]> {
+  const notices = published.filter((e) => e.type === EVENT_TYPES.channelNoticeRequested);
+  published.length = 0;
+  const statuses: string[] = [];
+  for (const e of notices) {
+    statuses.push(
+      await deliverChannelNotice(rt, e.data as Parameters<typeof deliverChannelNotice>[1]),
+    );
+  }
+  return statuses;
+}
 
 describe('delivery', () => {
   it('sends once when five copies of the same notification race each other', async () => {
@@ -143,16 +175,136 @@ describe('delivery', () => {
 
     const stored = await rt.store.getSubscription(sub.id);
     expect(stored?.value.channels[0]?.unhealthy?.reason).toMatch(/410/);
+    // The notice is an event of its own, durable before the delivery returned.
+    expect(smtp.mails).toHaveLength(0);
+    expect(await deliverPublishedNotices()).toEqual(['sent']);
     expect(smtp.mails.map((m) => m.to)).toEqual([['gone@example.com']]);
     expect(smtp.mails[0]?.text).toMatch(/stopped working/);
     expect(smtp.mails[0]?.raw).not.toContain(`${teams.url}/gone`);
     const letters = await rt.store.listDeadLetters();
     expect(letters.some((l) => l.key === `delivery/${TAG}/${sub.id}/teams-1`)).toBe(true);
 
-    // A redelivery finds the channel unhealthy: no post, no second notice.
+    // A redelivery finds the channel unhealthy: no post, no second notice, even though it
+    // asks for the notice again (in case the first run stopped before asking).
     expect(await deliverNotification(rt, data)).toBe('gone');
+    expect(await deliverPublishedNotices()).toEqual(['already-done']);
     expect(teams.posts).toHaveLength(0);
     expect(smtp.mails).toHaveLength(1);
+  });
+
+  it('treats a legacy connector\'s "200" with "HTTP error 404" inside like a 410: one notice, no more posts', async () => {
+    const sub = await subscribe('legacy', [
+      { type: 'teams', webhookUrl: `${teams.url}/legacy-gone` },
+      { type: 'email', address: 'legacy@example.com', frequency: 'instant' },
+    ]);
+    teams.behave('/legacy-gone', {
+      status: 200,
+      body: 'Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error 404 with ContextId tcid=0,server=msgapi-production-weu,cv=x.',
+    });
+    const data = { subscriptionId: sub.id, channelId: 'teams-1', releaseTag: TAG };
+    expect(await deliverNotification(rt, data)).toBe('failed');
+    // The next release finds the channel marked: nothing more goes to the broken connector.
+    const next = { ...data, releaseTag: '3.0.20260414-3.0' };
+    expect(await deliverNotification(rt, next)).toBe('gone');
+    expect(await deliverPublishedNotices()).toEqual(['sent']);
+    expect(teams.arrivals.filter((a) => a.path === '/legacy-gone')).toHaveLength(1);
+    expect(smtp.mails.map((m) => m.to)).toEqual([['legacy@example.com']]);
+    expect(smtp.mails[0]?.text).toMatch(
+      /stopped working \(connector reported an error: .*HTTP error 404/,
+    );
+    const letters = await rt.store.listDeadLetters();
+    expect(letters.find((l) => l.key === `delivery/${TAG}/${sub.id}/teams-1`)).toMatchObject({
+      outcome: 'failed',
+    });
+  });
+
+  it('asks for the notice again when the run that marked the failure stopped before asking', async () => {
+    const sub = await subscribe('half', [
+      { type: 'teams', webhookUrl: `${teams.url}/half` },
+      { type: 'email', address: 'half@example.com', frequency: 'instant' },
+    ]);
+    const key = `delivery/${TAG}/${sub.id}/teams-1`;
+    // What a process killed right after recording the 410 leaves: `failed`, channel healthy.
+    await rt.store.createLedger(key, {
+      state: 'failed',
+      attempts: 1,
+      updatedAt: clock.toISOString(),
+      reason: 'HTTP 410',
+    });
+    const data = { subscriptionId: sub.id, channelId: 'teams-1', releaseTag: TAG };
+    expect(await deliverNotification(rt, data)).toBe('already-done');
+    expect((await rt.store.getSubscription(sub.id))?.value.channels[0]?.unhealthy?.reason).toBe(
+      'HTTP 410',
+    );
+    expect(await deliverPublishedNotices()).toEqual(['sent']);
+    expect(smtp.mails.map((m) => m.to)).toEqual([['half@example.com']]);
+    expect(teams.arrivals).toHaveLength(0);
+  });
+
+  it('records a webhook that took the card but never answered as uncertain, dead-lettered, never re-sent', async () => {
+    const sub = await subscribe('hung', [{ type: 'teams', webhookUrl: `${teams.url}/hung` }]);
+    teams.behave('/hung', { hang: true });
+    const short = { ...rt, config: { ...rt.config, WEBHOOK_TIMEOUT_SECONDS: 1 } };
+    const notifier = createNotifier(short.config, quiet);
+    const data = { subscriptionId: sub.id, channelId: 'teams-1', releaseTag: TAG };
+    expect(await deliverNotification({ ...short, notifier }, data)).toBe('uncertain');
+    expect(await deliverNotification({ ...short, notifier }, data)).toBe('already-done');
+    expect(teams.arrivals.filter((a) => a.path === '/hung')).toHaveLength(1);
+    const key = `delivery/${TAG}/${sub.id}/teams-1`;
+    expect((await rt.store.getLedger(key))?.value.state).toBe('uncertain');
+    const letter = (await rt.store.listDeadLetters()).find((l) => l.key === key);
+    expect(letter).toMatchObject({ outcome: 'uncertain', payload: data });
+    expect(letter?.reason).toMatch(/timed out .* after the message was sent; not sent again/);
+  });
+
+  it('retries the final "sent" write until storage takes it, and never sends again', async () => {
+    const sub = await subscribe('flaky-store', [
+      { type: 'teams', webhookUrl: `${teams.url}/flaky-store` },
+    ]);
+    let refusals = 3;
+    const store = new Proxy(rt.store, {
+      get(target, prop, receiver) {
+        if (prop === 'replaceLedger') {
+          return (key: string, entry: { state: string }, etag: string) => {
+            if (entry.state === 'sent' && refusals > 0) {
+              refusals--;
+              return Promise.reject(new StorageFullError('the local store is full'));
+            }
+            return target.replaceLedger(key, entry as never, etag);
+          };
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    const data = { subscriptionId: sub.id, channelId: 'teams-1', releaseTag: TAG };
+    expect(await deliverNotification({ ...rt, store }, data)).toBe('sent');
+    expect(refusals).toBe(0);
+    expect(teams.arrivals.filter((a) => a.path === '/flaky-store')).toHaveLength(1);
+    const key = `delivery/${TAG}/${sub.id}/teams-1`;
+    expect((await rt.store.getLedger(key))?.value.state).toBe('sent');
+    expect((await rt.store.listDeadLetters()).some((l) => l.key === key)).toBe(false);
+  });
+
+  it('resolves claims left by a process that is gone at start-up: uncertain if on the wire, else sent again', async () => {
+    const key = `delivery/${TAG}/swept/teams-1`;
+    const unsent = `delivery/${TAG}/swept/email-1`;
+    const claim = {
+      state: 'sending' as const,
+      attempts: 1,
+      updatedAt: clock.toISOString(),
+      leaseUntil: new Date(clock.getTime() + 900_000).toISOString(),
+      holder: 'laptop:4242:abcd1234',
+    };
+    await rt.store.createLedger(key, { ...claim, transmitting: true });
+    await rt.store.createLedger(unsent, claim);
+    expect(await resolveAbandonedClaims(rt.store, () => clock)).toBe(1);
+    expect(await resolveAbandonedClaims(rt.store, () => clock)).toBe(0);
+    expect((await rt.store.getLedger(key))?.value).toMatchObject({ state: 'uncertain' });
+    expect((await rt.store.getLedger(unsent))?.value).toMatchObject({ state: 'retry' });
+    expect((await rt.store.listDeadLetters()).some((l) => l.key === unsent)).toBe(false);
+    const letter = (await rt.store.listDeadLetters()).find((l) => l.key === key);
+    expect(letter).toMatchObject({ outcome: 'uncertain' });
+    expect(letter?.reason).toContain('laptop:4242:abcd1234');
   });
 
   it('posts through the SSRF guard: a webhook that redirects is refused, not followed, and marked unhealthy', async () => {
@@ -171,13 +323,9 @@ describe('delivery', () => {
     const sub = await subscribe('crash', [{ type: 'teams', webhookUrl: `${teams.url}/crash` }]);
     const key = `delivery/${TAG}/${sub.id}/teams-1`;
     const data = { subscriptionId: sub.id, channelId: 'teams-1', releaseTag: TAG };
-    // What a worker that died right after posting leaves behind: a claim whose lease runs.
-    await rt.store.createLedger(key, {
-      state: 'sending',
-      attempts: 1,
-      updatedAt: clock.toISOString(),
-      leaseUntil: new Date(clock.getTime() + 30_000).toISOString(),
-    });
+    // What a worker that died right after posting leaves behind: a claim whose lease runs,
+    // marked as having let the message leave.
+    await seedClaim(key, { transmitting: true });
     await expect(deliverNotification(rt, data)).rejects.toBeInstanceOf(RetryLaterError);
 
     clock = new Date(clock.getTime() + 61_000);
@@ -186,7 +334,44 @@ describe('delivery', () => {
     expect(teams.posts).toHaveLength(0);
     expect((await rt.store.getLedger(key))?.value.state).toBe('uncertain');
     const letters = await rt.store.listDeadLetters();
-    expect(letters.some((l) => l.key === key && /outcome unknown/.test(l.reason))).toBe(true);
+    expect(
+      letters.some(
+        (l) => l.key === key && l.outcome === 'uncertain' && /outcome unknown/.test(l.reason),
+      ),
+    ).toBe(true);
+  });
+
+  it('sends, once, what a worker claimed but died before letting out', async () => {
+    const sub = await subscribe('early', [{ type: 'teams', webhookUrl: `${teams.url}/early` }]);
+    const key = `delivery/${TAG}/${sub.id}/teams-1`;
+    const data = { subscriptionId: sub.id, channelId: 'teams-1', releaseTag: TAG };
+    await seedClaim(key);
+    await expect(deliverNotification(rt, data)).rejects.toBeInstanceOf(RetryLaterError);
+    clock = new Date(clock.getTime() + 61_000);
+    expect(await deliverNotification(rt, data)).toBe('sent');
+    expect(await deliverNotification(rt, data)).toBe('already-done');
+    expect(teams.arrivals.filter((a) => a.path === '/early')).toHaveLength(1);
+    expect((await rt.store.getLedger(key))?.value).toMatchObject({ state: 'sent', attempts: 2 });
+  });
+
+  it('marks the claim as transmitting before the message leaves, and clears it after', async () => {
+    const sub = await subscribe('marked', [{ type: 'teams', webhookUrl: `${teams.url}/marked` }]);
+    const key = `delivery/${TAG}/${sub.id}/teams-1`;
+    const seen: (boolean | undefined)[] = [];
+    // The sink reads the ledger while the card arrives, and answers only after: by then the
+    // mark must be there.
+    teams.behave('/marked', { delayMs: 300 });
+    teams.onArrival((arrival) => {
+      if (arrival.path !== '/marked') return;
+      void rt.store.getLedger(key).then((e) => seen.push(e?.value.transmitting));
+    });
+    const data = { subscriptionId: sub.id, channelId: 'teams-1', releaseTag: TAG };
+    expect(await deliverNotification(rt, data)).toBe('sent');
+    expect(seen).toEqual([true]);
+    const entry = (await rt.store.getLedger(key))?.value;
+    expect(entry?.state).toBe('sent');
+    expect(entry?.transmitting).toBeUndefined();
+    expect(entry?.holder).toBeUndefined();
   });
 });
 

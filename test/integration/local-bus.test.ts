@@ -1,11 +1,13 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notificationRequested } from '../../src/events/cloud-events.js';
+import { matchRequested, notificationRequested } from '../../src/events/cloud-events.js';
 import type { AppCloudEvent } from '../../src/events/cloud-events.js';
-import { LocalBus } from '../../src/events/local-bus.js';
+import { LocalBus, retryDelayMs, retryWindowMs } from '../../src/events/local-bus.js';
 import type { EventHandler } from '../../src/events/local-bus.js';
+import { RetryLaterError } from '../../src/events/retry-later.js';
 import { EVENT_ROUTES } from '../../src/events/routes.js';
-import { JsonContainer } from '../../src/store/json-container.js';
+import { blobDocuments } from '../../src/store/blob-documents.js';
+import type { Documents } from '../../src/store/documents.js';
 import type { DeadLetter } from '../../src/store/records.js';
 import { startTestAzurite } from '../support/azurite.js';
 
@@ -27,10 +29,10 @@ const event = (i: number): AppCloudEvent =>
   );
 
 function bus(
-  container: JsonContainer,
+  container: Documents,
   handler: EventHandler,
   letters: DeadLetter[] = [],
-  extra = {},
+  extra: Partial<ConstructorParameters<typeof LocalBus>[0]> = {},
 ) {
   return new LocalBus({
     container,
@@ -40,15 +42,27 @@ function bus(
     maxAttempts: 4,
     retryBaseMs: 20,
     retryMaxMs: 1000,
-    concurrency: 4,
+    concurrency: () => 4,
     log: quiet,
     ...extra,
   });
 }
-const freshContainer = () => new JsonContainer(service.getContainerClient(`bus${++containerSeq}`));
+const freshContainer = () => blobDocuments(service)(`bus${++containerSeq}`);
 
 describe('LocalBus on Azurite', () => {
-  it('retries a failing handler with exponential backoff, then succeeds', async () => {
+  it("follows Event Grid's retry schedule, scaled to the first step and capped", () => {
+    // 10 s, 30 s, 1 min, 5 min, 10 min, 30 min, 1 h, 3 h, 6 h, 12 h: Event Grid's own steps.
+    const eventGrid = { retryBaseMs: 10_000, retryMaxMs: Infinity };
+    expect(Array.from({ length: 11 }, (_, i) => retryDelayMs(i + 1, eventGrid) / 1000)).toEqual([
+      10, 30, 60, 300, 600, 1800, 3600, 10_800, 21_600, 43_200, 43_200,
+    ]);
+    const local = { retryBaseMs: 10_000, retryMaxMs: 300_000, maxAttempts: 10 };
+    expect(retryDelayMs(5, local)).toBe(300_000);
+    // The defaults keep trying for longer than the default 900 s delivery lease.
+    expect(retryWindowMs(local) / 1000).toBe(10 + 30 + 60 + 300 * 6);
+  });
+
+  it('retries a failing handler on the schedule, then succeeds', async () => {
     const attempts: number[] = [];
     const b = bus(freshContainer(), () => {
       attempts.push(Date.now());
@@ -60,7 +74,7 @@ describe('LocalBus on Azurite', () => {
     expect(attempts).toHaveLength(3);
     const gaps = [attempts[1]! - attempts[0]!, attempts[2]! - attempts[1]!];
     expect(gaps[0]).toBeGreaterThanOrEqual(20);
-    expect(gaps[1]).toBeGreaterThanOrEqual(40);
+    expect(gaps[1]).toBeGreaterThanOrEqual(60);
     await b.stop();
   });
 
@@ -72,9 +86,74 @@ describe('LocalBus on Azurite', () => {
     await b.publish([event(2)]);
     await b.whenIdle();
     expect(letters).toHaveLength(1);
-    expect(letters[0]).toMatchObject({ kind: 'event', attempts: 4, reason: 'always broken' });
+    expect(letters[0]).toMatchObject({
+      kind: 'event',
+      outcome: 'failed',
+      attempts: 4,
+      reason: 'gave up after 4 attempts: always broken',
+    });
     expect(letters[0]?.key).toBe('deliverNotification/t/s2/teams-1');
     expect(await container.listNames('pending/')).toEqual([]);
+    await b.stop();
+  });
+
+  it('comes back when the handler said to (retryAfterMs), not on its own schedule', async () => {
+    const attempts: number[] = [];
+    const b = bus(
+      freshContainer(),
+      () => {
+        attempts.push(performance.now());
+        return attempts.length < 2
+          ? Promise.reject(new RetryLaterError('429', 300))
+          : Promise.resolve();
+      },
+      [],
+      { retryBaseMs: 5000 },
+    );
+    await b.start();
+    await b.publish([event(3)]);
+    await b.whenIdle();
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1]! - attempts[0]!).toBeGreaterThanOrEqual(295);
+    expect(attempts[1]! - attempts[0]!).toBeLessThan(2000);
+    await b.stop();
+  });
+
+  it('gives every function its own queue: slow deliveries never hold up a match', async () => {
+    const order: string[] = [];
+    let release!: () => void;
+    const blocked = new Promise<void>((r) => (release = r));
+    const b = new LocalBus({
+      container: freshContainer(),
+      routes: EVENT_ROUTES,
+      handlers: {
+        deliverNotification: async (e) => {
+          order.push(`deliver ${e.id}`);
+          await blocked;
+        },
+        matchSubscribers: (e) => Promise.resolve(void order.push(`match ${e.id}`)),
+      },
+      deadLetter: () => Promise.resolve(),
+      maxAttempts: 4,
+      retryBaseMs: 20,
+      retryMaxMs: 1000,
+      concurrency: () => 2,
+      log: quiet,
+    });
+    await b.start();
+    await b.publish([event(1), event(2), event(3)]);
+    const shard = matchRequested(
+      { releaseTag: 't', line: '3.0', shard: 0, shards: 1, subscriptionIds: ['s'] },
+      new Date(),
+    );
+    await b.publish([shard]);
+    await new Promise((r) => setTimeout(r, 200));
+    // Two deliveries hang (their concurrency), the third waits, and the match ran anyway.
+    expect(order).toEqual(['deliver t/s1/teams-1', 'deliver t/s2/teams-1', 'match t/0']);
+    expect(b.pending).toBe(3);
+    release();
+    await b.whenIdle();
+    expect(order).toHaveLength(4);
     await b.stop();
   });
 
@@ -88,7 +167,7 @@ describe('LocalBus on Azurite', () => {
 
     const seen: string[] = [];
     const second = bus(container, (e) => Promise.resolve(void seen.push(e.id)), [], {
-      concurrency: 1,
+      concurrency: () => 1,
     });
     expect(await second.start()).toBe(3);
     await second.whenIdle();
@@ -108,7 +187,7 @@ describe('LocalBus on Azurite', () => {
   });
 
   it('measures throughput (events/s, each persisted, delivered and deleted)', async () => {
-    const b = bus(freshContainer(), () => Promise.resolve(), [], { concurrency: 8 });
+    const b = bus(freshContainer(), () => Promise.resolve(), [], { concurrency: () => 8 });
     await b.start();
     const n = 500;
     const started = performance.now();

@@ -77,20 +77,21 @@ const acsSender = (limiter: WindowRateLimiter): EmailSender =>
     { limiter, acsPollIntervalMs: 10 },
   );
 
-test('ACS 429 with Retry-After is honoured, then the mail is sent with RFC 8058 headers', async () => {
+test('ACS 429 goes back to the caller with its Retry-After; the next send goes out with RFC 8058 headers', async () => {
   sendScript = [{ status: 429, headers: { 'retry-after': '1' } }, { status: 202 }];
   const sender = acsSender(new WindowRateLimiter(30, 60_000));
   expect(sender.transport).toBe('acs');
   const email = renderReleaseEmail(ctx);
-  const result = await sender.send({
-    ...email,
-    to: ['oncall@example.com'],
-    unsubscribe: ctx.links.unsubscribe,
+  const message = { ...email, to: ['oncall@example.com'], unsubscribe: ctx.links.unsubscribe };
+  expect(await sender.send(message)).toMatchObject({
+    ok: false,
+    outcome: 'retry',
+    status: 429,
+    retryAfterMs: 1000,
   });
-
-  expect(result).toEqual({ ok: true, status: 202, attempts: 2 });
+  expect(sends).toHaveLength(1);
+  expect(await sender.send(message)).toEqual({ ok: true, status: 202 });
   expect(sends).toHaveLength(2);
-  expect((sends[1]?.at ?? 0) - (sends[0]?.at ?? 0)).toBeGreaterThanOrEqual(990);
   expect(sends.every((s) => s.authorized)).toBe(true);
   expect(sends[1]?.body).toMatchObject({
     senderAddress: 'DoNotReply@azl.example.com',
@@ -103,23 +104,32 @@ test('ACS 429 with Retry-After is honoured, then the mail is sent with RFC 8058 
   });
 });
 
-test('the client-side limiter holds sends to the quota', async () => {
+test('the client-side limiter holds sends to the quota, and hands back what would wait too long', async () => {
   // Two a second stands in for 30 a minute, which would make the test take a minute.
   const sender = acsSender(new WindowRateLimiter(2, 1000));
   const email = { ...renderReleaseEmail(ctx), to: ['oncall@example.com'] };
-  const results = await Promise.all([sender.send(email), sender.send(email), sender.send(email)]);
-  expect(results.every((r) => r.ok)).toBe(true);
+  const results = await Promise.all(Array.from({ length: 8 }, () => sender.send(email)));
+  // Two at once, then two a second for two seconds (the pacing allowed in-process); the last
+  // two would wait 3 s, so they are handed back with the wait.
+  expect(results.filter((r) => r.ok)).toHaveLength(6);
+  const deferred = results.filter((r) => !r.ok);
+  expect(deferred).toHaveLength(2);
+  for (const r of deferred) {
+    expect(r).toMatchObject({ outcome: 'retry' });
+    expect(r.ok ? 0 : (r.retryAfterMs ?? 0)).toBeGreaterThan(2000);
+  }
   const times = sends.map((s) => s.at).sort((a, b) => a - b);
-  expect(times).toHaveLength(3);
+  expect(times).toHaveLength(6);
   expect((times[2] ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(990);
+  expect((times[4] ?? 0) - (times[2] ?? 0)).toBeGreaterThanOrEqual(990);
 });
 
-test('a Retry-After beyond the in-process cap is handed back, not slept through', async () => {
+test('a long Retry-After is handed back, not slept through', async () => {
   sendScript = [{ status: 429, headers: { 'retry-after': '600' } }];
   const result = await acsSender(new WindowRateLimiter(30, 60_000)).send({
     ...renderReleaseEmail(ctx),
     to: ['oncall@example.com'],
   });
-  expect(result).toMatchObject({ ok: false, permanent: false, status: 429, retryAfterMs: 600_000 });
+  expect(result).toMatchObject({ ok: false, outcome: 'retry', status: 429, retryAfterMs: 600_000 });
   expect(sends).toHaveLength(1);
 });

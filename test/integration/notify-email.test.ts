@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, expect, test } from 'vitest';
 import type { DigestContext } from '../../src/notify/context.js';
@@ -9,10 +9,13 @@ import { renderNotification } from '../../src/notify/preview.js';
 import { GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
 import { contextFor, matchResultFromAnswerKey } from '../helpers/notify-fixtures.js';
 import { parseMime, partOfType } from '../helpers/mime.js';
+import { closedPort } from '../support/wait.js';
 
 /** A real SMTP server on 127.0.0.1 capturing every message as raw bytes. */
 let captured: { to: string[]; raw: string }[] = [];
 let rejectRecipients = false;
+/** What the server does at the end of DATA: accept, answer 451, or drop the connection. */
+let atEndOfData: 'accept' | 'busy' | 'drop' = 'accept';
 let server: SMTPServer;
 let sender: EmailSender;
 
@@ -35,21 +38,38 @@ beforeAll(async () => {
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks).toString('utf8'),
         });
+        if (atEndOfData === 'drop') {
+          // The whole message arrived, and the reply never leaves: the client cannot know.
+          for (const socket of sockets) socket.destroy();
+          return;
+        }
+        if (atEndOfData === 'busy') {
+          callback(Object.assign(new Error('try again later'), { responseCode: 451 }));
+          return;
+        }
         callback();
       });
     },
   });
+  server.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
-  sender = createEmailSender({
-    SMTP_URL: `smtp://127.0.0.1:${port}`,
+  sender = smtpSender(`smtp://127.0.0.1:${port}`);
+});
+
+function smtpSender(url: string): EmailSender {
+  return createEmailSender({
+    SMTP_URL: url,
     EMAIL_FROM: 'azl-notifier <notify@azl.example.com>',
     ACS_EMAIL_ENDPOINT: undefined,
     ACS_CONNECTION_STRING: undefined,
     ACS_MAX_MESSAGES_PER_MINUTE: 30,
     AZURE_CLIENT_ID: undefined,
   });
-});
+}
 afterAll(async () => {
   await sender.close();
   await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -57,7 +77,9 @@ afterAll(async () => {
 beforeEach(() => {
   captured = [];
   rejectRecipients = false;
+  atEndOfData = 'accept';
 });
+const sockets = new Set<Socket>();
 
 const ctx = contextFor(matchResultFromAnswerKey(GEN2_CASE));
 
@@ -68,7 +90,7 @@ test('an instant release mail is multipart/alternative with text and HTML and on
     to: ['oncall@example.com'],
     unsubscribe: ctx.links.unsubscribe,
   });
-  expect(result).toMatchObject({ ok: true, attempts: 1 });
+  expect(result).toEqual({ ok: true, status: 250 });
   expect(captured).toHaveLength(1);
   const mail = parseMime(captured[0]?.raw ?? '');
   expect(captured[0]?.to).toEqual(['oncall@example.com']);
@@ -139,8 +161,31 @@ test('an empty digest is never a mail, unless the subscriber asked for a weekly 
 test('a recipient the server refuses (550) is a permanent failure', async () => {
   rejectRecipients = true;
   const result = await sender.send({ ...renderReleaseEmail(ctx), to: ['gone@example.com'] });
-  expect(result).toMatchObject({ ok: false, permanent: true, status: 550, attempts: 1 });
+  expect(result).toMatchObject({ ok: false, outcome: 'failed', status: 550 });
   expect(captured).toHaveLength(0);
+});
+
+test('a 4xx reply to the message is "not now": retry, the server kept nothing', async () => {
+  atEndOfData = 'busy';
+  const result = await sender.send({ ...renderReleaseEmail(ctx), to: ['busy@example.com'] });
+  expect(result).toMatchObject({ ok: false, outcome: 'retry', status: 451 });
+});
+
+test('a connection lost after the whole message was written is uncertain: it may have been accepted', async () => {
+  atEndOfData = 'drop';
+  const result = await sender.send({ ...renderReleaseEmail(ctx), to: ['maybe@example.com'] });
+  expect(result).toMatchObject({ ok: false, outcome: 'uncertain' });
+  // It did arrive here; the sender could not know, which is why it must not send it again.
+  expect(captured.map((c) => c.to)).toEqual([['maybe@example.com']]);
+});
+
+test('a mail server that is down certainly got nothing: retry, at once', async () => {
+  const down = smtpSender(`smtp://127.0.0.1:${await closedPort()}`);
+  const started = performance.now();
+  const result = await down.send({ ...renderReleaseEmail(ctx), to: ['oncall@example.com'] });
+  expect(result).toMatchObject({ ok: false, outcome: 'retry' });
+  expect(result.ok ? '' : result.reason).toMatch(/ECONNREFUSED/);
+  expect(performance.now() - started).toBeLessThan(1000);
 });
 
 test('the email preview is the same RFC 5322 message the SMTP path sends', async () => {

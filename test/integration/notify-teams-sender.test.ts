@@ -9,6 +9,7 @@ import { safeFetch } from '../../src/security/ssrf.js';
 import { buildReleaseCard, toTeamsMessage } from '../../src/notify/teams/card.js';
 import { GEN2_CASE } from '../support/fixtures.js';
 import { contextFor, matchResultFromAnswerKey } from '../helpers/notify-fixtures.js';
+import { closedPort } from '../support/wait.js';
 
 /**
  * A real HTTP sink on 127.0.0.1 standing in for a Teams webhook. Each test scripts its
@@ -27,6 +28,7 @@ beforeAll(async () => {
     req.on('end', () => {
       arrivals.push({ at: performance.now(), path: req.url ?? '', body });
       if (req.url?.includes('/hang/')) return; // never answers: the sender must time out
+      if (req.url?.includes('/reset/')) return req.socket.destroy(); // drops the connection
       const answer = script.shift() ?? { status: 202 };
       res.writeHead(answer.status, answer.headers ?? {});
       res.end(answer.body ?? '');
@@ -49,20 +51,24 @@ const secretUrl = (name: string) =>
   `${base}/workflows/${name}/triggers/manual/paths/invoke?sig=SECRET-${name}`;
 const payload = toTeamsMessage(buildReleaseCard(contextFor(matchResultFromAnswerKey(GEN2_CASE))));
 
-test('429 with Retry-After waits as told, then 202 succeeds; the card arrives intact', async () => {
-  script = [{ status: 429, headers: { 'Retry-After': '1' } }, { status: 202 }];
+test('429 with Retry-After is handed back to the bus at once, with the wait it asked for', async () => {
+  script = [{ status: 429, headers: { 'Retry-After': '120' } }];
   const logs: string[] = [];
-  const url = secretUrl('throttled');
-  const result = await postToWebhook(url, payload, {
+  const started = performance.now();
+  const result = await postToWebhook(secretUrl('throttled'), payload, {
     limiter: newWebhookLimiter(),
     log: (m) => logs.push(m),
   });
-  expect(result).toEqual({ ok: true, status: 202, attempts: 2 });
-  expect(arrivals).toHaveLength(2);
-  const gap = (arrivals[1]?.at ?? 0) - (arrivals[0]?.at ?? 0);
-  expect(gap).toBeGreaterThanOrEqual(990);
-  expect(gap).toBeLessThan(2500);
-  expect(JSON.parse(arrivals[1]?.body ?? '')).toEqual(payload);
+  expect(result).toEqual({
+    ok: false,
+    outcome: 'retry',
+    status: 429,
+    reason: 'HTTP 429',
+    retryAfterMs: 120_000,
+  });
+  expect(performance.now() - started).toBeLessThan(1000);
+  expect(arrivals).toHaveLength(1);
+  expect(JSON.parse(arrivals[0]?.body ?? '')).toEqual(payload);
   // The URL is a credential: never in a log line.
   expect(logs.length).toBeGreaterThan(0);
   for (const line of logs) {
@@ -71,15 +77,23 @@ test('429 with Retry-After waits as told, then 202 succeeds; the card arrives in
   }
 });
 
-test('never more than 4 requests in any second to one webhook', async () => {
+test('never more than 4 requests in any second to one webhook; a longer queue goes back to the bus', async () => {
   const limiter = newWebhookLimiter();
   const url = secretUrl('busy');
   const results = await Promise.all(
-    Array.from({ length: 10 }, () => postToWebhook(url, { n: 1 }, { limiter })),
+    Array.from({ length: 12 }, () => postToWebhook(url, { n: 1 }, { limiter })),
   );
-  expect(results.every((r) => r.ok)).toBe(true);
+  const sent = results.filter((r) => r.ok);
+  const deferred = results.filter((r) => !r.ok);
+  // A window's worth waits in-process (about a second); the rest are told when to come back.
+  expect(sent).toHaveLength(8);
+  expect(deferred).toHaveLength(4);
+  for (const r of deferred) {
+    expect(r).toMatchObject({ ok: false, outcome: 'retry' });
+    expect(r.ok ? 0 : (r.retryAfterMs ?? 0)).toBeGreaterThan(2000);
+  }
   const times = arrivals.map((a) => a.at).sort((a, b) => a - b);
-  expect(times).toHaveLength(10);
+  expect(times).toHaveLength(8);
   // Any 5 consecutive arrivals at the sink must span at least a second.
   for (let i = 0; i + 4 < times.length; i++) {
     expect((times[i + 4] ?? 0) - (times[i] ?? 0)).toBeGreaterThanOrEqual(1000);
@@ -96,34 +110,38 @@ test('410 Gone is a permanent failure, without retry', async () => {
   const result = await postToWebhook(secretUrl('deleted'), payload, {
     limiter: newWebhookLimiter(),
   });
-  expect(result).toMatchObject({ ok: false, permanent: true, status: 410, attempts: 1 });
+  expect(result).toMatchObject({ ok: false, outcome: 'failed', status: 410 });
   expect(arrivals).toHaveLength(1);
 });
 
-test('legacy connectors: 200 "1" is success, 200 with error text is a failure', async () => {
+test('legacy connectors: 200 "1" is success; the error inside a 200 decides what it is', async () => {
   const limiter = newWebhookLimiter();
-  script = [{ status: 200, body: '1' }];
-  expect(await postToWebhook(secretUrl('legacy'), payload, { limiter })).toEqual({
-    ok: true,
-    status: 200,
-    attempts: 1,
-  });
-  script = [{ status: 200, body: 'Webhook Bad Request - Null or empty event' }];
-  const failed = await postToWebhook(secretUrl('legacy'), payload, { limiter });
-  expect(failed).toMatchObject({ ok: false, permanent: false, status: 200, attempts: 1 });
-  expect(failed.ok ? '' : failed.reason).toContain('Null or empty event');
-  expect(arrivals).toHaveLength(2);
+  const legacy = (body: string) => {
+    script = [{ status: 200, body }];
+    return postToWebhook(secretUrl('legacy'), payload, { limiter });
+  };
+  expect(await legacy('1')).toEqual({ ok: true, status: 200 });
+  // The text Office 365 connectors send for a channel that is gone (MicrosoftDocs/msteams-docs#402).
+  const gone = await legacy(
+    'Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error 404 with ContextId tcid=0,server=msgapi-production-weu-azsc2-4-22,cv=x.',
+  );
+  expect(gone).toMatchObject({ ok: false, outcome: 'failed', status: 200 });
+  expect(gone.ok ? '' : gone.reason).toContain('HTTP error 404');
+  const throttled = await legacy(
+    'Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error 429 with ContextId tcid=1.',
+  );
+  expect(throttled).toMatchObject({ ok: false, outcome: 'retry', status: 200 });
+  const unknown = await legacy('Webhook Bad Request - Null or empty event');
+  expect(unknown).toMatchObject({ ok: false, outcome: 'retry', status: 200 });
+  expect(unknown.ok ? '' : unknown.reason).toContain('Null or empty event');
+  expect(arrivals).toHaveLength(4);
 });
 
-test('5xx without Retry-After backs off and retries, bounded', async () => {
-  script = [{ status: 503 }, { status: 502 }, { status: 500 }, { status: 500 }, { status: 202 }];
-  const result = await postToWebhook(secretUrl('flaky'), payload, {
-    limiter: newWebhookLimiter(),
-    baseBackoffMs: 20,
-    maxAttempts: 3,
-  });
-  expect(result).toMatchObject({ ok: false, permanent: false, status: 500, attempts: 3 });
-  expect(arrivals).toHaveLength(3);
+test('5xx is handed back for a later retry, after one request', async () => {
+  script = [{ status: 503 }];
+  const result = await postToWebhook(secretUrl('flaky'), payload, { limiter: newWebhookLimiter() });
+  expect(result).toMatchObject({ ok: false, outcome: 'retry', status: 503 });
+  expect(arrivals).toHaveLength(1);
 });
 
 test('a redirect is not followed (it could lead past the SSRF guard)', async () => {
@@ -131,7 +149,7 @@ test('a redirect is not followed (it could lead past the SSRF guard)', async () 
   const result = await postToWebhook(secretUrl('redirect'), payload, {
     limiter: newWebhookLimiter(),
   });
-  expect(result).toMatchObject({ ok: false, permanent: true, status: 302 });
+  expect(result).toMatchObject({ ok: false, outcome: 'failed', status: 302 });
   expect(arrivals.map((a) => a.path)).not.toContain('/elsewhere');
 });
 
@@ -139,30 +157,37 @@ test('a URL refused by the SSRF guard is never called', async () => {
   const result = await postToWebhook(secretUrl('internal'), payload, {
     checkUrl: () => Promise.reject(new InputError('webhook host resolves to a private address')),
   });
-  expect(result).toMatchObject({ ok: false, permanent: true, attempts: 0 });
+  expect(result).toMatchObject({ ok: false, outcome: 'failed' });
   expect(result.ok ? '' : result.reason).toContain('private address');
   expect(arrivals).toHaveLength(0);
 });
 
-test('a Retry-After longer than the in-process cap is handed back to the caller', async () => {
-  script = [{ status: 429, headers: { 'Retry-After': '120' } }];
-  const result = await postToWebhook(secretUrl('slow'), payload, {
-    limiter: newWebhookLimiter(),
-  });
-  expect(result).toMatchObject({ ok: false, permanent: false, status: 429, retryAfterMs: 120_000 });
-  expect(arrivals).toHaveLength(1);
-});
-
-test('a webhook that never answers times out, and the attempts stay bounded', async () => {
+test('a webhook that never answers is uncertain after the timeout, and is posted to once', async () => {
   const result = await postToWebhook(secretUrl('hang'), payload, {
     limiter: newWebhookLimiter(),
     timeoutMs: 200,
-    maxAttempts: 2,
-    baseBackoffMs: 10,
   });
-  expect(result).toMatchObject({ ok: false, permanent: false, attempts: 2 });
-  expect(result.ok ? '' : result.reason).toBe('timed out after 200 ms');
-  expect(arrivals.filter((a) => a.path.includes('/hang/'))).toHaveLength(2);
+  expect(result).toMatchObject({ ok: false, outcome: 'uncertain' });
+  expect(result.ok ? '' : result.reason).toMatch(
+    /timed out after 200 ms, after the message was sent/,
+  );
+  expect(arrivals.filter((a) => a.path.includes('/hang/'))).toHaveLength(1);
+});
+
+test('a connection reset after the body arrived is uncertain', async () => {
+  const result = await postToWebhook(secretUrl('reset'), payload, { limiter: newWebhookLimiter() });
+  expect(result).toMatchObject({ ok: false, outcome: 'uncertain' });
+  expect(arrivals.filter((a) => a.path.includes('/reset/'))).toHaveLength(1);
+});
+
+test('a refused connection certainly sent nothing: retry', async () => {
+  const port = await closedPort();
+  const result = await postToWebhook(`http://127.0.0.1:${port}/x?sig=SECRET`, payload, {
+    limiter: newWebhookLimiter(),
+  });
+  expect(result).toMatchObject({ ok: false, outcome: 'retry' });
+  expect(result.ok ? '' : result.reason).toContain('ECONNREFUSED');
+  expect(result.ok ? '' : result.reason).not.toContain('SECRET');
 });
 
 describe('through the SSRF guard (safeFetch, as the pipeline sends)', () => {
@@ -177,7 +202,7 @@ describe('through the SSRF guard (safeFetch, as the pipeline sends)', () => {
       limiter: newWebhookLimiter(),
       fetch: guarded(true),
     });
-    expect(result).toMatchObject({ ok: true, status: 202, attempts: 1 });
+    expect(result).toMatchObject({ ok: true, status: 202 });
     expect(arrivals).toHaveLength(1);
     expect(JSON.parse(arrivals[0]!.body)).toEqual(payload);
   });
@@ -188,7 +213,7 @@ describe('through the SSRF guard (safeFetch, as the pipeline sends)', () => {
       limiter: newWebhookLimiter(),
       fetch: guarded(true),
     });
-    expect(result).toMatchObject({ ok: false, permanent: true, attempts: 1 });
+    expect(result).toMatchObject({ ok: false, outcome: 'failed' });
     expect(result.ok ? '' : result.reason).toMatch(/^webhook URL refused: .*redirect/);
     expect(arrivals.map((a) => a.path)).toEqual([expect.stringContaining('/redirect/')]);
   });
@@ -197,10 +222,24 @@ describe('through the SSRF guard (safeFetch, as the pipeline sends)', () => {
     const result = await postToWebhook(secretUrl('refused'), payload, {
       limiter: newWebhookLimiter(),
       fetch: guarded(false),
-      baseBackoffMs: 1,
     });
-    expect(result).toMatchObject({ ok: false, permanent: true, attempts: 1 });
+    expect(result).toMatchObject({ ok: false, outcome: 'failed' });
     expect(result.ok ? '' : result.reason).not.toContain('SECRET');
+    expect(arrivals).toHaveLength(0);
+  });
+
+  test('a webhook host that does not resolve at send time is retried later, not marked broken', async () => {
+    const result = await postToWebhook('https://gone.webhook.office.com/x?sig=SECRET', payload, {
+      limiter: newWebhookLimiter(),
+      fetch: (url, init) =>
+        safeFetch(url, init, {
+          allowedHosts: ['*.webhook.office.com'],
+          allowInsecure: false,
+          resolve: () => Promise.reject(new Error('EAI_AGAIN')),
+        }),
+    });
+    expect(result).toMatchObject({ ok: false, outcome: 'retry' });
+    expect(result.ok ? '' : result.reason).toContain('does not resolve');
     expect(arrivals).toHaveLength(0);
   });
 });

@@ -8,41 +8,66 @@ export interface CapturedMail {
   text: string;
   html: string;
   raw: string;
+  /** When the server took it (performance.now()). */
+  at: number;
 }
 
-/** A real SMTP server (smtp-server) on 127.0.0.1 that keeps every message it accepts. */
+/**
+ * A real SMTP server (smtp-server) on 127.0.0.1 that keeps every message it accepts. `down()`
+ * closes its port (connections are refused, as when a mail server is down) and `up()` opens
+ * the same port again.
+ */
 export async function startSmtpSink(): Promise<{
   url: string;
   mails: CapturedMail[];
+  down(): Promise<void>;
+  up(): Promise<void>;
   close(): Promise<void>;
 }> {
   const mails: CapturedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const mime = parseMime(raw);
-        mails.push({
-          to: session.envelope.rcptTo.map((r) => r.address),
-          subject: mime.headers.get('subject') ?? '',
-          text: partOfType(mime.parts, 'text/plain')?.body ?? '',
-          html: partOfType(mime.parts, 'text/html')?.body ?? '',
-          raw,
+  const create = () =>
+    new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      // No reverse DNS of 127.0.0.1 per connection: on a machine without a resolver that
+      // answers, each lookup costs a wait.
+      disableReverseLookup: true,
+      logger: false,
+      onData(stream, session, callback) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks).toString('utf8');
+          const mime = parseMime(raw);
+          mails.push({
+            to: session.envelope.rcptTo.map((r) => r.address),
+            subject: mime.headers.get('subject') ?? '',
+            text: partOfType(mime.parts, 'text/plain')?.body ?? '',
+            html: partOfType(mime.parts, 'text/html')?.body ?? '',
+            raw,
+            at: performance.now(),
+          });
+          callback();
         });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      },
+    });
+  let server: SMTPServer | undefined = create();
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   const { port } = server.server.address() as AddressInfo;
+  const stop = async () => {
+    const running = server;
+    server = undefined;
+    if (running) await new Promise<void>((r) => running.close(() => r()));
+  };
   return {
     url: `smtp://127.0.0.1:${port}`,
     mails,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    down: stop,
+    async up() {
+      if (server) return;
+      server = create();
+      await new Promise<void>((r) => server!.listen(port, '127.0.0.1', r));
+    },
+    close: stop,
   };
 }

@@ -4,6 +4,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { retryWindowMs } from '../../src/events/local-bus.js';
 
 /**
  * Keeps the deployment honest with the code: a setting src/ reads but nobody sets, an Event
@@ -186,6 +188,23 @@ describe('Event Grid: functions against subscriptions', () => {
       }
     }
     expect(new Set(routes.map((r) => r.eventType)).size).toBe(routes.length);
+  });
+
+  it("keeps retrying longer than a delivery claim's lease, so a held claim is resolved, not dead-lettered", () => {
+    const param = (name: string) =>
+      Number(new RegExp(`param ${name} int = (\\d+)`).exec(subscriptionsBicep)?.[1]);
+    const attempts = param('maxDeliveryAttempts');
+    const ttlMinutes = param('eventTimeToLiveInMinutes');
+    expect(attempts).toBeGreaterThan(1);
+    // Event Grid's own schedule (10 s, 30 s, 1 min, ...): the local bus's with no cap.
+    const windowMs = retryWindowMs({
+      maxAttempts: attempts,
+      retryBaseMs: 10_000,
+      retryMaxMs: Infinity,
+    });
+    const leaseMs = loadConfig({}).DELIVERY_LEASE_SECONDS * 1000;
+    expect(windowMs).toBeGreaterThan(leaseMs);
+    expect(ttlMinutes * 60_000).toBeGreaterThan(leaseMs);
   });
 });
 

@@ -9,6 +9,7 @@ import {
 } from '../../security/tokens.js';
 import type { ApiDeps } from '../deps.js';
 import { escapeHtml, html, mediaType, readText } from '../http.js';
+import { updateIfMatch } from '../../store/conditional-update.js';
 
 /**
  * The two links in mail, which work without a login because the signed token is the
@@ -99,21 +100,25 @@ async function updateChannel(
   claims: LinkClaims,
   edit: (channel: EmailChannel, now: string) => EmailChannel,
 ): Promise<(EmailChannel & { subscriptionName: string }) | undefined> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const found = await deps.store.getSubscription(claims.subscriptionId);
-    const channel = found?.value.channels.find(
-      (c): c is EmailChannel => c.id === claims.channelId && c.type === 'email',
-    );
-    if (!found || !channel) return undefined;
-    const edited = edit(channel, deps.now().toISOString());
-    const result = { ...edited, subscriptionName: found.value.name };
-    if (edited === channel) return result;
-    const next: Subscription = {
-      ...found.value,
-      channels: found.value.channels.map((c) => (c.id === channel.id ? edited : c)),
-      updatedAt: deps.now().toISOString(),
-    };
-    if (await deps.store.replaceSubscription(next, found.etag)) return result;
-  }
-  throw new ConflictError('the subscription is being changed; try the link again');
+  return updateIfMatch({
+    read: () => deps.store.getSubscription(claims.subscriptionId),
+    decide: (found) => {
+      const channel = found?.value.channels.find(
+        (c): c is EmailChannel => c.id === claims.channelId && c.type === 'email',
+      );
+      if (!found || !channel) return { keep: undefined };
+      const edited = edit(channel, deps.now().toISOString());
+      const result = { ...edited, subscriptionName: found.value.name };
+      if (edited === channel) return { keep: result };
+      const next: Subscription = {
+        ...found.value,
+        channels: found.value.channels.map((c) => (c.id === channel.id ? edited : c)),
+        updatedAt: deps.now().toISOString(),
+      };
+      return { write: next, result };
+    },
+    write: (next, etag) => deps.store.replaceSubscription(next, etag ?? ''),
+    exhausted: () => new ConflictError('the subscription is being changed; try the link again'),
+    races: 3,
+  });
 }

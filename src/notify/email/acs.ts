@@ -4,7 +4,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import addressparser from 'nodemailer/lib/addressparser/index.js';
 import { InputError } from '../../errors.js';
 import type { DeliveryResult } from '../delivery.js';
-import { sanitizeBody } from '../delivery.js';
+import { failure, sanitizeBody } from '../delivery.js';
 import type { WindowRateLimiter } from '../rate-limit.js';
 import { parseRetryAfter } from '../retry-after.js';
 import { unsubscribeHeaders } from './mime.js';
@@ -17,8 +17,8 @@ export interface AcsSettings {
 }
 
 /**
- * Azure Communication Services Email. The SDK's own retries are switched off so one loop
- * here owns throttling: it honours Retry-After on 429, bounds the attempts, and a
+ * Azure Communication Services Email, one attempt per send. The SDK's own retries are
+ * switched off: a 429 (with its Retry-After) or 5xx goes back to the event bus, and a
  * client-side limiter keeps under the domain's quota (30/min by default) in the first place.
  */
 export function createAcsSender(
@@ -45,52 +45,70 @@ export function createAcsSender(
 
   return {
     transport: 'acs',
-    async send(email: OutgoingEmail): Promise<DeliveryResult> {
+    async send(email: OutgoingEmail, hooks = {}): Promise<DeliveryResult> {
       const message: EmailMessage = {
         senderAddress,
         content: { subject: email.subject, plainText: email.text, html: email.html },
         recipients: { to: email.to.map((address) => ({ address })) },
         headers: unsubscribeHeaders(email.unsubscribe),
       };
-      for (let attempt = 1; ; attempt++) {
-        await opts.limiter.take(opts.sleep);
-        try {
-          const poller = await client.beginSend(message, {
-            updateIntervalInMs: opts.pollIntervalMs,
-          });
-          const result = await poller.pollUntilDone();
-          if (result.status === 'Succeeded') return { ok: true, status: 202, attempts: attempt };
-          const reason = `ACS send ${result.status}: ${sanitizeBody(result.error?.message ?? '')}`;
-          opts.log(`email (acs): ${reason}`);
-          return { ok: false, permanent: false, reason, attempts: attempt };
-        } catch (err) {
-          const status = (err as { statusCode?: number }).statusCode;
-          const header = (
-            err as { response?: { headers?: { get(name: string): string | undefined } } }
-          ).response?.headers?.get('retry-after');
-          const retryAfterMs = parseRetryAfter(header, Date.now());
-          const reason = `ACS ${status ?? 'error'}: ${sanitizeBody(err instanceof Error ? err.message : String(err))}`;
-          const transient = status === undefined || status === 429 || status >= 500;
-          const wait = retryAfterMs ?? 1000 * 2 ** (attempt - 1);
-          if (!transient || attempt >= opts.maxAttempts || wait > opts.maxRetryWaitMs) {
-            opts.log(`email (acs): ${reason}`);
-            return {
-              ok: false,
-              // 400 is an address ACS will never accept; 401/403 are our own setup, not the channel.
-              permanent: status === 400,
-              ...(status === undefined ? {} : { status }),
-              reason,
-              attempts: attempt,
-              ...(transient ? { retryAfterMs: wait } : {}),
-            };
-          }
-          opts.log(`email (acs): ${reason}; retry in ${wait} ms`);
-          await opts.sleep(wait);
-        }
+      const slot = await opts.limiter.takeWithin(opts.maxPacingMs, opts.sleep);
+      if (!slot.taken) {
+        return failure('retry', 'the ACS sending quota is used up for now', {
+          retryAfterMs: slot.retryAfterMs,
+        });
+      }
+      try {
+        await hooks.beforeTransmit?.();
+      } catch (err) {
+        return failure('retry', `not sent: ${String(err)}`);
+      }
+      let poller: Awaited<ReturnType<typeof client.beginSend>>;
+      try {
+        poller = await client.beginSend(message, { updateIntervalInMs: opts.pollIntervalMs });
+      } catch (err) {
+        return logged(opts, refusedSend(err));
+      }
+      try {
+        const result = await poller.pollUntilDone();
+        if (result.status === 'Succeeded') return { ok: true, status: 202 };
+        // ACS reports the send itself failed: nothing was delivered, a later try may work.
+        const reason = `ACS send ${result.status}: ${sanitizeBody(result.error?.message ?? '')}`;
+        return logged(opts, failure('retry', reason));
+      } catch (err) {
+        // ACS accepted the message (202) and we lost track of it while polling.
+        const why = sanitizeBody(err instanceof Error ? err.message : String(err));
+        return logged(
+          opts,
+          failure('uncertain', `ACS accepted the mail, then polling failed: ${why}`),
+        );
       }
     },
     close: () => Promise.resolve(),
   };
+}
+
+/** Network failures that happen before a request leaves this machine. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** A beginSend that threw: an answer from ACS, or a request that may not have left. */
+function refusedSend(err: unknown): DeliveryResult {
+  const { statusCode: status, code } = err as { statusCode?: number; code?: string };
+  const header = (
+    err as { response?: { headers?: { get(name: string): string | undefined } } }
+  ).response?.headers?.get('retry-after');
+  const retryAfterMs = parseRetryAfter(header, Date.now());
+  const reason = `ACS ${status ?? code ?? 'error'}: ${sanitizeBody(err instanceof Error ? err.message : String(err))}`;
+  if (status === undefined) {
+    return failure(code !== undefined && NOT_SENT_CODES.has(code) ? 'retry' : 'uncertain', reason);
+  }
+  // 400 is an address ACS will never accept; 401/403 are our own setup, not the channel.
+  return failure(status === 400 ? 'failed' : 'retry', reason, { status, retryAfterMs });
+}
+
+function logged(opts: TransportOptions, result: DeliveryResult): DeliveryResult {
+  if (!result.ok) opts.log(`email (acs): ${result.outcome}: ${result.reason}`);
+  return result;
 }
 
 function acsEndpoint(settings: AcsSettings): string {

@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js';
 import { InputError } from '../../errors.js';
-import type { DeliveryResult } from '../delivery.js';
+import type { DeliveryResult, TransmitGate } from '../delivery.js';
 import { WindowRateLimiter, delay } from '../rate-limit.js';
 import type { RenderedEmail } from './render.js';
 import { createAcsSender } from './acs.js';
@@ -15,7 +15,8 @@ export interface OutgoingEmail extends RenderedEmail {
 
 export interface EmailSender {
   readonly transport: 'smtp' | 'acs';
-  send(email: OutgoingEmail): Promise<DeliveryResult>;
+  /** One attempt; `beforeTransmit` is the ledger's "sending now" mark (src/notify/delivery.ts). */
+  send(email: OutgoingEmail, opts?: { beforeTransmit?: TransmitGate }): Promise<DeliveryResult>;
   close(): Promise<void>;
 }
 
@@ -32,10 +33,11 @@ export type EmailConfig = Pick<
 export interface SenderDeps {
   sleep?: (ms: number) => Promise<void>;
   log?: (message: string) => void;
-  /** Total attempts per message on throttling or transient errors. */
-  maxAttempts?: number;
-  /** Longest Retry-After honoured in-process; longer ones are returned to the caller. */
-  maxRetryWaitMs?: number;
+  /**
+   * Longest wait for a send slot of the ACS quota in-process; a longer queue returns
+   * `retry` with `retryAfterMs` instead, so an event handler never sleeps through it.
+   */
+  maxPacingMs?: number;
   /** Overrides the ACS limiter (tests); defaults to ACS_MAX_MESSAGES_PER_MINUTE. */
   limiter?: WindowRateLimiter;
   /** How often to poll an ACS send operation; the SDK's default is 2 s. */
@@ -43,6 +45,8 @@ export interface SenderDeps {
 }
 
 /**
+ * Every transport makes ONE attempt per send() and says what a failure means (retry, failed
+ * or uncertain, src/notify/delivery.ts): retrying is the event bus's job, not the sender's.
  * Picks the transport from settings. SMTP_URL wins when set, because setting it is an
  * explicit local or relay choice; otherwise ACS by connection string, then by endpoint
  * with managed identity (DefaultAzureCredential).
@@ -52,8 +56,7 @@ export function createEmailSender(config: EmailConfig, deps: SenderDeps = {}): E
     from: config.EMAIL_FROM,
     sleep: deps.sleep ?? delay,
     log: deps.log ?? (() => {}),
-    maxAttempts: deps.maxAttempts ?? 4,
-    maxRetryWaitMs: deps.maxRetryWaitMs ?? 60_000,
+    maxPacingMs: deps.maxPacingMs ?? 2000,
   };
   if (config.SMTP_URL) return createSmtpSender(config.SMTP_URL, shared);
   if (config.ACS_CONNECTION_STRING || config.ACS_EMAIL_ENDPOINT) {
@@ -80,6 +83,5 @@ export interface TransportOptions {
   from: string;
   sleep: (ms: number) => Promise<void>;
   log: (message: string) => void;
-  maxAttempts: number;
-  maxRetryWaitMs: number;
+  maxPacingMs: number;
 }

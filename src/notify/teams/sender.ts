@@ -1,9 +1,10 @@
-import type { DeliveryResult } from '../delivery.js';
-import { destinationId, sanitizeBody } from '../delivery.js';
+import type { DeliveryResult, TransmitGate } from '../delivery.js';
+import { destinationId, failure, sanitizeBody } from '../delivery.js';
 import { KeyedRateLimiter, delay } from '../rate-limit.js';
 import { parseRetryAfter } from '../retry-after.js';
 import { AppError } from '../../errors.js';
-import { UnsafeWebhookError } from '../../security/ssrf.js';
+import { httpRequest, RequestError, toResponse } from '../../security/http-request.js';
+import { UnsafeWebhookError, WebhookHostUnresolvedError } from '../../security/ssrf.js';
 
 /** Teams throttles a webhook above about 4 requests per second. */
 export const TEAMS_REQUESTS_PER_SECOND = 4;
@@ -22,46 +23,46 @@ export const newWebhookLimiter = (): KeyedRateLimiter =>
 const sharedLimiter = newWebhookLimiter();
 
 /**
- * How one request reaches the webhook. The default is plain fetch; the pipeline passes the
- * SSRF guard's safeFetch, which re-checks the URL, connects only to the addresses it
- * checked and refuses redirects (throwing UnsafeWebhookError, a permanent failure here).
+ * How one request reaches the webhook. The pipeline passes the SSRF guard's safeFetch,
+ * which re-checks the URL, connects only to the addresses it checked and refuses redirects
+ * (throwing UnsafeWebhookError, a permanent failure here). Either way a failure that is a
+ * RequestError says whether the body had been sent, which decides retry against uncertain.
  */
 export type WebhookFetch = (
   url: string,
-  init: { method: 'POST'; headers: Record<string, string>; body: string; timeoutMs: number },
+  init: {
+    method: 'POST';
+    headers: Record<string, string>;
+    body: string;
+    timeoutMs: number;
+    beforeSend?: TransmitGate;
+  },
 ) => Promise<Response>;
 
 export interface PostOptions {
   /** SSRF guard: throws when the URL must not be called. Runs before any request. */
   checkUrl?: (url: string) => Promise<void>;
   fetch?: WebhookFetch;
-  /** Per request. */
+  /** How long to wait for the webhook's answer (WEBHOOK_TIMEOUT_SECONDS). */
   timeoutMs?: number;
-  /** Total requests, first one included. */
-  maxAttempts?: number;
-  /** Backoff when the answer carries no Retry-After: base × 2^(attempt-1). */
-  baseBackoffMs?: number;
   /**
-   * Longest wait honoured in-process. A longer Retry-After ends the call with a transient
-   * failure carrying `retryAfterMs`, so a Function does not sleep through its timeout.
+   * Longest wait for a rate-limit slot in-process. A longer queue ends the call with
+   * `retry` and `retryAfterMs`, so the handler returns and the bus brings the message back.
    */
-  maxRetryWaitMs?: number;
+  maxPacingMs?: number;
   limiter?: KeyedRateLimiter;
   sleep?: (ms: number) => Promise<void>;
   log?: (message: string) => void;
+  /** The ledger's "sending now" mark (src/notify/delivery.ts); the pipeline always passes it. */
+  beforeTransmit?: TransmitGate;
 }
 
-/** Errors Teams returns for a webhook that will never work again. */
+/** Answers (or connector bodies) that say the webhook will never take this message. */
 const PERMANENT_STATUSES = new Set([400, 401, 403, 404, 410]);
 
-type Attempt =
-  | { kind: 'ok'; status: number }
-  | { kind: 'retry'; status?: number; reason: string; retryAfterMs?: number }
-  | { kind: 'fail'; permanent: boolean; status?: number; reason: string };
-
 /**
- * Posts a Teams message to a Workflows or legacy connector webhook. Never logs or returns
- * the URL: logs name the webhook by a hash.
+ * Posts a Teams message to a Workflows or legacy connector webhook, once. Never logs or
+ * returns the URL: logs name the webhook by a hash.
  */
 export async function postToWebhook(
   url: string,
@@ -69,10 +70,9 @@ export async function postToWebhook(
   opts: PostOptions = {},
 ): Promise<DeliveryResult> {
   const {
-    timeoutMs = 10_000,
-    maxAttempts = 4,
-    baseBackoffMs = 1000,
-    maxRetryWaitMs = 30_000,
+    timeoutMs = 30_000,
+    // One window: at most the next few posts wait in-process, about a second.
+    maxPacingMs = WINDOW_MS,
     limiter = sharedLimiter,
     sleep = delay,
     log = () => {},
@@ -84,58 +84,35 @@ export async function postToWebhook(
   } catch (err) {
     // AppError messages are written to be shown; anything else might quote the URL.
     const why = err instanceof AppError ? err.message : 'refused by the webhook URL policy';
-    return { ok: false, permanent: true, reason: `webhook URL refused: ${why}`, attempts: 0 };
+    return failure('failed', `webhook URL refused: ${why}`);
   }
-  const body = JSON.stringify(payload);
-  const bucket = limiter.for(id);
-
-  for (let attempt = 1; ; attempt++) {
-    await bucket.take(sleep);
-    const outcome = await attemptPost(send, url, body, timeoutMs);
-    if (outcome.kind === 'ok') return { ok: true, status: outcome.status, attempts: attempt };
-    if (outcome.kind === 'fail') {
-      log(`teams webhook ${id}: ${outcome.reason}`);
-      return {
-        ok: false,
-        permanent: outcome.permanent,
-        ...(outcome.status === undefined ? {} : { status: outcome.status }),
-        reason: outcome.reason,
-        attempts: attempt,
-      };
-    }
-    const wait = outcome.retryAfterMs ?? baseBackoffMs * 2 ** (attempt - 1);
-    if (attempt >= maxAttempts || wait > maxRetryWaitMs) {
-      log(`teams webhook ${id}: giving up after ${attempt} attempts: ${outcome.reason}`);
-      return {
-        ok: false,
-        permanent: false,
-        ...(outcome.status === undefined ? {} : { status: outcome.status }),
-        reason: outcome.reason,
-        attempts: attempt,
-        retryAfterMs: wait,
-      };
-    }
-    log(
-      `teams webhook ${id}: ${outcome.reason}; retry ${attempt + 1}/${maxAttempts} in ${wait} ms`,
-    );
-    await sleep(wait);
+  const slot = await limiter.for(id).takeWithin(maxPacingMs, sleep);
+  if (!slot.taken) {
+    return failure('retry', 'rate limit of 4 requests per second to this webhook', {
+      retryAfterMs: slot.retryAfterMs,
+    });
   }
+  const result = await attemptPost(
+    send,
+    url,
+    JSON.stringify(payload),
+    timeoutMs,
+    opts.beforeTransmit,
+  );
+  if (!result.ok) log(`teams webhook ${id}: ${result.outcome}: ${result.reason}`);
+  return result;
 }
 
-const plainFetch: WebhookFetch = (url, { timeoutMs, ...init }) =>
-  fetch(url, {
-    ...init,
-    // A redirect could lead past the SSRF guard to an internal address.
-    redirect: 'manual',
-    signal: AbortSignal.timeout(timeoutMs),
-  });
+const plainFetch: WebhookFetch = async (url, { timeoutMs, ...init }) =>
+  toResponse(await httpRequest(new URL(url), { ...init, timeoutMs, maxResponseBytes: 1 << 20 }));
 
 async function attemptPost(
   send: WebhookFetch,
   url: string,
   body: string,
   timeoutMs: number,
-): Promise<Attempt> {
+  beforeSend: TransmitGate | undefined,
+): Promise<DeliveryResult> {
   let response: Response;
   try {
     response = await send(url, {
@@ -143,58 +120,63 @@ async function attemptPost(
       headers: { 'content-type': 'application/json' },
       body,
       timeoutMs,
+      ...(beforeSend ? { beforeSend } : {}),
     });
   } catch (err) {
-    // The guard refused the target at connect time (DNS changed, a redirect): never retry.
-    if (err instanceof UnsafeWebhookError) {
-      return { kind: 'fail', permanent: true, reason: `webhook URL refused: ${err.message}` };
-    }
-    return { kind: 'retry', reason: networkReason(err, timeoutMs) };
+    return networkFailure(err);
   }
   const text = await response.text().catch(() => '');
   const status = response.status;
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
-  const withWait = retryAfterMs === undefined ? {} : { retryAfterMs };
 
   if (status === 200) {
-    // Legacy Office 365 connectors answer 200 "1" on success and 200 <error text> on error.
-    if (text.trim() === '1') return { kind: 'ok', status };
+    // Legacy Office 365 connectors answer 200 with the number of messages posted ("1") on
+    // success, and 200 with an error text otherwise: "Webhook message delivery failed with
+    // error: Microsoft Teams endpoint returned HTTP error 404 with ContextId ..."
+    // (MicrosoftDocs/msteams-docs#402, #10178, #9698). The status inside the text is what counts.
+    if (/^\d+$/.test(text.trim())) return { ok: true, status };
+    const reported = /\bHTTP error (\d{3})\b/i.exec(text)?.[1];
+    const why = `connector reported an error: ${sanitizeBody(text) || '(empty body)'}`;
+    if (reported) return byStatus(Number(reported), why, { status, retryAfterMs });
     if (/\b429\b/.test(text)) {
-      return { kind: 'retry', status, reason: 'connector reported throttling (429)', ...withWait };
+      return failure('retry', 'connector reported throttling (429)', { status, retryAfterMs });
     }
-    return {
-      kind: 'fail',
-      permanent: false,
-      status,
-      reason: `connector reported an error: ${sanitizeBody(text) || '(empty body)'}`,
-    };
+    return failure('retry', why, { status, retryAfterMs });
   }
-  if (status >= 200 && status < 300) return { kind: 'ok', status };
-  if (status === 429 || status === 408 || status >= 500) {
-    return { kind: 'retry', status, reason: `HTTP ${status}`, ...withWait };
-  }
-  if (status >= 300 && status < 400) {
-    return {
-      kind: 'fail',
-      permanent: true,
-      status,
-      reason: `HTTP ${status}: redirects are not followed`,
-    };
-  }
-  return {
-    kind: 'fail',
-    permanent: PERMANENT_STATUSES.has(status),
-    status,
-    reason: `HTTP ${status}${text ? `: ${sanitizeBody(text)}` : ''}`,
-  };
+  if (status >= 200 && status < 300) return { ok: true, status };
+  const why = `HTTP ${status}${text ? `: ${sanitizeBody(text)}` : ''}`;
+  return byStatus(status, why, { status, retryAfterMs });
 }
 
-function networkReason(err: unknown, timeoutMs: number): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-    return `timed out after ${timeoutMs} ms`;
+/**
+ * One rule for a status, whether it came as the answer or inside a legacy connector's 200:
+ * throttling, a timeout on the far side and server errors mean the message was not taken
+ * (retry); a redirect or an answer that the webhook is gone or refuses us is permanent.
+ */
+function byStatus(
+  code: number,
+  reason: string,
+  extra: { status: number; retryAfterMs: number | undefined },
+): DeliveryResult {
+  if (code === 429 || code === 408 || code >= 500) return failure('retry', reason, extra);
+  if (code >= 300 && code < 400)
+    return failure('failed', `${reason} (redirects are not followed)`, extra);
+  return failure(PERMANENT_STATUSES.has(code) ? 'failed' : 'retry', reason, extra);
+}
+
+function networkFailure(err: unknown): DeliveryResult {
+  // The host did not resolve at send time: nothing left this machine.
+  if (err instanceof WebhookHostUnresolvedError) return failure('retry', err.message);
+  // The guard refused the target at connect time (a redirect, an address gone private).
+  if (err instanceof UnsafeWebhookError) {
+    return failure('failed', `webhook URL refused: ${err.message}`);
   }
+  if (err instanceof RequestError) {
+    return err.bodySent
+      ? failure('uncertain', `${err.message}, after the message was sent`)
+      : failure('retry', err.message);
+  }
+  // Anything else happened somewhere we cannot see: assume the message may have arrived.
   // safeFetch's errors are written to be shown (host name at most, never the URL).
-  if (err instanceof AppError) return err.message;
-  const code = (err as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  return `network error${typeof code === 'string' ? ` (${code})` : ''}`;
+  return failure('uncertain', err instanceof AppError ? err.message : 'webhook request failed');
 }

@@ -1,27 +1,18 @@
-import type { ContainerClient } from '@azure/storage-blob';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { RestError } from '@azure/storage-blob';
-
-/** A stored value with the ETag that guards the next conditional write. */
-export interface Versioned<T> {
-  value: T;
-  etag: string;
-}
+import { Documents } from './documents.js';
+import type { DocumentsFactory, TextDocuments, Versioned } from './documents.js';
 
 /**
- * One blob container holding JSON documents, with the conditional writes the pipeline
- * relies on. 409 (already exists) and 412 (ETag moved) are expected answers here, not
- * errors: they are how two overlapping workers learn that the other one got there first.
+ * The Blob Storage adapter: one container per collection, one blob per document. Conditional
+ * writes are the service's own (If-None-Match: * and If-Match), so they hold across every
+ * process and instance that shares the account.
  */
-export class JsonContainer {
+export class BlobDocuments implements TextDocuments {
   constructor(readonly client: ContainerClient) {}
 
   async ensureExists(): Promise<void> {
     await this.client.createIfNotExists();
-  }
-
-  async read<T>(name: string): Promise<Versioned<T> | undefined> {
-    const text = await this.readText(name);
-    return text && { value: JSON.parse(text.value) as T, etag: text.etag };
   }
 
   async readText(name: string): Promise<Versioned<string> | undefined> {
@@ -38,38 +29,25 @@ export class JsonContainer {
     }
   }
 
-  /** Create-if-absent. Returns the new ETag, or undefined when the blob already exists. */
-  async create(name: string, value: unknown): Promise<string | undefined> {
-    return this.upload(name, JSON.stringify(value), { ifNoneMatch: '*' });
-  }
-
-  async createText(name: string, text: string): Promise<string | undefined> {
+  createText(name: string, text: string): Promise<string | undefined> {
     return this.upload(name, text, { ifNoneMatch: '*' });
   }
 
-  /** Replace only if the blob still has `etag`. Returns the new ETag, or undefined on a lost race. */
-  async replace(name: string, value: unknown, etag: string): Promise<string | undefined> {
-    return this.upload(name, JSON.stringify(value), { ifMatch: etag });
+  replaceText(name: string, text: string, etag: string): Promise<string | undefined> {
+    return this.upload(name, text, { ifMatch: etag });
   }
 
-  /** Unconditional write, for documents with a single writer. */
-  async put(name: string, value: unknown): Promise<string> {
-    const etag = await this.upload(name, JSON.stringify(value), {});
+  async putText(name: string, text: string): Promise<string> {
+    const etag = await this.upload(name, text, {});
     if (etag === undefined) throw new Error(`unconditional write of ${name} was refused`);
     return etag;
   }
 
-  async putText(name: string, text: string): Promise<void> {
-    await this.upload(name, text, {});
-  }
-
-  /** Deletes the blob; true when it existed. */
   async delete(name: string): Promise<boolean> {
     const res = await this.client.getBlobClient(name).deleteIfExists();
     return res.succeeded;
   }
 
-  /** Blob names under `prefix`, in the service's (lexicographic) order. */
   async listNames(prefix: string): Promise<string[]> {
     const names: string[] = [];
     for await (const blob of this.client.listBlobsFlat({ prefix })) names.push(blob.name);
@@ -92,6 +70,12 @@ export class JsonContainer {
       throw err;
     }
   }
+}
+
+/** Collections as containers of one account; a prefix lets several deployments share it. */
+export function blobDocuments(service: BlobServiceClient, prefix = ''): DocumentsFactory {
+  return (collection) =>
+    new Documents(new BlobDocuments(service.getContainerClient(prefix + collection)));
 }
 
 export function isStatus(err: unknown, status: number): boolean {

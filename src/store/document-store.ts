@@ -1,0 +1,230 @@
+import { createHash } from 'node:crypto';
+import type { Subscription } from '../domain/subscription.js';
+import type { Documents, DocumentsFactory, Versioned } from './documents.js';
+import type {
+  DeadLetter,
+  DetectorCursor,
+  DigestItem,
+  LedgerEntry,
+  ReleaseRecord,
+} from './records.js';
+import type { BlobCache } from '../sources/blob-cache.js';
+import type { Store, StoredInventory } from './store.js';
+
+/** Collections: containers on Blob Storage, a key column in SQLite. */
+export const COLLECTIONS = [
+  'releases',
+  'state',
+  'subscriptions',
+  'ledger',
+  'digests',
+  'deadletters',
+  'gitobjects',
+] as const;
+type CollectionName = (typeof COLLECTIONS)[number];
+
+const CURSOR_BLOB = 'detector-cursor.json';
+
+/**
+ * The Store's layout on any document adapter (Blob Storage in Azure, SQLite for `npm start`),
+ * so both backends hold the same documents under the same names and pass the same contract
+ * suite (test/integration/store-contract.test.ts). Layout:
+ * - releases/{tag}.json                               ReleaseRecord (create-if-absent)
+ * - state/detector-cursor.json                        DetectorCursor (If-Match)
+ * - state/feeds/{name}.json                           outside data kept between fetches
+ * - subscriptions/subscriptions/{id}.json             Subscription
+ * - subscriptions/inventories/{id}/{name}             raw inventory text
+ * - subscriptions/lines/{line}/{id}                   empty marker: the per-line index fan-out lists
+ * - ledger/{key}.json                                 LedgerEntry (create-if-absent, then If-Match)
+ * - digests/{subscription}/{channel}/{tag}.json       DigestItem, one blob per queued release
+ * - deadletters/{kind}/{date}/{hash}.json             DeadLetter (create-if-absent by key and outcome)
+ * - gitobjects/{sha}                                  spec blob text or spec-root listing (immutable)
+ */
+export class DocumentStore implements Store {
+  private readonly c: Record<CollectionName, Documents>;
+
+  constructor(documents: DocumentsFactory) {
+    this.c = Object.fromEntries(COLLECTIONS.map((name) => [name, documents(name)])) as Record<
+      CollectionName,
+      Documents
+    >;
+  }
+
+  get gitObjects(): BlobCache {
+    const container = this.c.gitobjects;
+    return {
+      get: async (sha) => (await container.readText(sha))?.value,
+      // Create-if-absent: a concurrent writer stored the same bytes, so losing is fine.
+      put: async (sha, text) => {
+        await container.createText(sha, text);
+      },
+    };
+  }
+
+  async ensureReady(): Promise<void> {
+    await Promise.all(Object.values(this.c).map((c) => c.ensureExists()));
+  }
+
+  async getFeed<T>(name: string): Promise<T | undefined> {
+    return (await this.c.state.read<T>(feedDocument(name)))?.value;
+  }
+
+  async putFeed(name: string, value: unknown): Promise<void> {
+    await this.c.state.put(feedDocument(name), value);
+  }
+
+  async createRelease(record: ReleaseRecord): Promise<boolean> {
+    return (await this.c.releases.create(`${record.release.tag}.json`, record)) !== undefined;
+  }
+
+  async getRelease(tag: string): Promise<ReleaseRecord | undefined> {
+    return (await this.c.releases.read<ReleaseRecord>(`${tag}.json`))?.value;
+  }
+
+  async listReleaseTags(): Promise<string[]> {
+    return (await this.c.releases.listNames('')).map((n) => n.replace(/\.json$/, ''));
+  }
+
+  getCursor(): Promise<Versioned<DetectorCursor> | undefined> {
+    return this.c.state.read<DetectorCursor>(CURSOR_BLOB);
+  }
+
+  async saveCursor(cursor: DetectorCursor, etag: string | undefined): Promise<boolean> {
+    const written =
+      etag === undefined
+        ? await this.c.state.create(CURSOR_BLOB, cursor)
+        : await this.c.state.replace(CURSOR_BLOB, cursor, etag);
+    return written !== undefined;
+  }
+
+  async createSubscription(sub: Subscription, inventories: StoredInventory[]): Promise<void> {
+    const undo: (() => Promise<unknown>)[] = [];
+    try {
+      for (const inv of inventories) {
+        await this.putInventory(sub.id, inv);
+        undo.push(() => this.deleteInventory(sub.id, inv.name));
+      }
+      const created = await this.c.subscriptions.create(subBlob(sub.id), sub);
+      if (created === undefined) throw new Error(`subscription ${sub.id} already exists`);
+      undo.push(() => this.c.subscriptions.delete(subBlob(sub.id)));
+      // The index goes last: fan-out only ever sees subscriptions that are complete.
+      for (const line of sub.lines) {
+        await this.c.subscriptions.putText(lineMarker(line, sub.id), '');
+        undo.push(() => this.c.subscriptions.delete(lineMarker(line, sub.id)));
+      }
+    } catch (err) {
+      for (const step of undo.reverse()) await step().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  getSubscription(id: string): Promise<Versioned<Subscription> | undefined> {
+    return this.c.subscriptions.read<Subscription>(subBlob(id));
+  }
+
+  async replaceSubscription(sub: Subscription, etag: string): Promise<boolean> {
+    const current = await this.getSubscription(sub.id);
+    if (!current || current.etag !== etag) return false;
+    // Add new markers before the write and drop old ones after it: a marker that outlives
+    // its line is harmless (matching re-checks `lines`), a missing one would skip someone.
+    for (const line of sub.lines) await this.c.subscriptions.putText(lineMarker(line, sub.id), '');
+    const written = await this.c.subscriptions.replace(subBlob(sub.id), sub, etag);
+    if (written === undefined) return false;
+    for (const line of current.value.lines.filter((l) => !sub.lines.includes(l))) {
+      await this.c.subscriptions.delete(lineMarker(line, sub.id));
+    }
+    return true;
+  }
+
+  async deleteSubscription(id: string): Promise<void> {
+    const current = await this.getSubscription(id);
+    if (!current) return;
+    for (const line of current.value.lines) await this.c.subscriptions.delete(lineMarker(line, id));
+    await this.c.subscriptions.delete(subBlob(id));
+    for (const name of await this.c.subscriptions.listNames(`inventories/${id}/`)) {
+      await this.c.subscriptions.delete(name);
+    }
+  }
+
+  async listSubscriptionIds(line: string): Promise<string[]> {
+    const prefix = `lines/${line}/`;
+    const names = await this.c.subscriptions.listNames(prefix);
+    return names.map((n) => n.slice(prefix.length)).sort();
+  }
+
+  async listAllSubscriptionIds(): Promise<string[]> {
+    const prefix = 'subscriptions/';
+    const names = await this.c.subscriptions.listNames(prefix);
+    return names.map((n) => n.slice(prefix.length).replace(/\.json$/, '')).sort();
+  }
+
+  async getInventory(subscriptionId: string, name: string): Promise<string | undefined> {
+    return (await this.c.subscriptions.readText(inventoryBlob(subscriptionId, name)))?.value;
+  }
+
+  async putInventory(subscriptionId: string, inventory: StoredInventory): Promise<void> {
+    await this.c.subscriptions.putText(
+      inventoryBlob(subscriptionId, inventory.name),
+      inventory.content,
+    );
+  }
+
+  async deleteInventory(subscriptionId: string, name: string): Promise<void> {
+    await this.c.subscriptions.delete(inventoryBlob(subscriptionId, name));
+  }
+
+  getLedger(key: string): Promise<Versioned<LedgerEntry> | undefined> {
+    return this.c.ledger.read<LedgerEntry>(`${key}.json`);
+  }
+
+  createLedger(key: string, entry: LedgerEntry): Promise<string | undefined> {
+    return this.c.ledger.create(`${key}.json`, entry);
+  }
+
+  replaceLedger(key: string, entry: LedgerEntry, etag: string): Promise<string | undefined> {
+    return this.c.ledger.replace(`${key}.json`, entry, etag);
+  }
+
+  async listLedgerKeys(prefix: string): Promise<string[]> {
+    return (await this.c.ledger.listNames(prefix)).map((n) => n.replace(/\.json$/, ''));
+  }
+
+  async enqueueDigest(item: DigestItem): Promise<boolean> {
+    return (await this.c.digests.create(digestBlob(item), item)) !== undefined;
+  }
+
+  async listDigestItems(): Promise<DigestItem[]> {
+    const names = await this.c.digests.listNames('');
+    const items = await Promise.all(names.map((n) => this.c.digests.read<DigestItem>(n)));
+    return items.flatMap((i) => (i ? [i.value] : []));
+  }
+
+  async removeDigestItem(item: DigestItem): Promise<void> {
+    await this.c.digests.delete(digestBlob(item));
+  }
+
+  async putDeadLetter(letter: DeadLetter): Promise<void> {
+    // Named by what it is about, so a writer that crashed after writing it and runs again
+    // (or two copies of one event) leave one letter, not two.
+    const id = createHash('sha256')
+      .update(`${letter.kind}\n${letter.key}\n${letter.outcome}`)
+      .digest('hex')
+      .slice(0, 32);
+    await this.c.deadletters.create(`${letter.kind}/${letter.at.slice(0, 10)}/${id}.json`, letter);
+  }
+
+  async listDeadLetters(): Promise<DeadLetter[]> {
+    const names = await this.c.deadletters.listNames('');
+    const letters = await Promise.all(names.map((n) => this.c.deadletters.read<DeadLetter>(n)));
+    return letters
+      .flatMap((l) => (l ? [l.value] : []))
+      .sort((a, b) => a.at.localeCompare(b.at, 'en') || a.key.localeCompare(b.key, 'en'));
+  }
+}
+
+const subBlob = (id: string) => `subscriptions/${id}.json`;
+const inventoryBlob = (id: string, name: string) => `inventories/${id}/${name}`;
+const lineMarker = (line: string, id: string) => `lines/${line}/${id}`;
+const digestBlob = (i: DigestItem) => `${i.subscriptionId}/${i.channelId}/${i.releaseTag}.json`;
+
+const feedDocument = (name: string) => `feeds/${encodeURIComponent(name)}.json`;
