@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { HttpRequest } from '@azure/functions';
 import type { Subscription } from '../domain/subscription.js';
 import { NotFoundError } from '../errors.js';
@@ -7,6 +6,7 @@ import type { ApiDeps } from './deps.js';
 import { UnauthorizedError } from '../errors.js';
 import { SubscriptionId } from './schemas.js';
 import type { Versioned } from './store.js';
+import { sameSecret } from '../security/same-secret.js';
 
 /**
  * Who is calling. Admins hold the function key (`x-functions-key`, equal to ADMIN_KEY
@@ -41,15 +41,8 @@ export function requireAdmin(req: HttpRequest, deps: ApiDeps, opts: AuthOptions 
 }
 
 function isAdminKey(presented: string, adminKey: string | undefined, opts: AuthOptions): boolean {
-  if (adminKey) return constantTimeEqual(presented, adminKey);
+  if (adminKey) return sameSecret(presented, adminKey);
   return opts.hostCheckedKey === true;
-}
-
-/** Compares fixed-length digests so neither content nor length leaks through timing. */
-function constantTimeEqual(a: string, b: string): boolean {
-  const da = createHash('sha256').update(a).digest();
-  const db = createHash('sha256').update(b).digest();
-  return timingSafeEqual(da, db);
 }
 
 /** Loads the subscription the principal may act on, or throws the same 404 for every refusal. */

@@ -1,5 +1,6 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
+import { sameSecret } from './same-secret.js';
 
 /**
  * Two kinds of secret the API hands out:
@@ -39,10 +40,7 @@ export function hashToken(token: string): string {
 /** Constant-time check of a presented token against a stored hash; false for any malformed input. */
 export function verifyToken(presented: string, storedHash: string): boolean {
   if (!TOKEN_SHAPE.test(presented) || !storedHash.startsWith(HASH_PREFIX)) return false;
-  const a = Buffer.from(hashToken(presented), 'utf8');
-  const b = Buffer.from(storedHash, 'utf8');
-  // Both are fixed-length digests, so the length check leaks nothing about the token.
-  return a.length === b.length && timingSafeEqual(a, b);
+  return sameSecret(hashToken(presented), storedHash);
 }
 
 export type LinkPurpose = 'confirm-email' | 'unsubscribe';
@@ -119,7 +117,7 @@ export function verifyLink(
   // Node decodes base64url leniently; insisting on the canonical spelling means an edited
   // signature is always a rejected signature.
   const canonical = presented.toString('base64url') === signature;
-  if (!canonical || presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
+  if (!canonical || !sameSecret(presented, expected)) {
     throw new InvalidLinkError('link signature is invalid');
   }
   const claims = parseClaims(payload);

@@ -71,7 +71,6 @@ function smtpSender(url: string): EmailSender {
   });
 }
 afterAll(async () => {
-  await sender.close();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 beforeEach(() => {

@@ -2,7 +2,6 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { InputError } from '../../src/errors.js';
 import { newWebhookLimiter, postToWebhook } from '../../src/notify/teams/sender.js';
 import type { WebhookFetch } from '../../src/notify/teams/sender.js';
 import { safeFetch } from '../../src/security/ssrf.js';
@@ -151,15 +150,6 @@ test('a redirect is not followed (it could lead past the SSRF guard)', async () 
   });
   expect(result).toMatchObject({ ok: false, outcome: 'failed', status: 302 });
   expect(arrivals.map((a) => a.path)).not.toContain('/elsewhere');
-});
-
-test('a URL refused by the SSRF guard is never called', async () => {
-  const result = await postToWebhook(secretUrl('internal'), payload, {
-    checkUrl: () => Promise.reject(new InputError('webhook host resolves to a private address')),
-  });
-  expect(result).toMatchObject({ ok: false, outcome: 'failed' });
-  expect(result.ok ? '' : result.reason).toContain('private address');
-  expect(arrivals).toHaveLength(0);
 });
 
 test('a webhook that never answers is uncertain after the timeout, and is posted to once', async () => {

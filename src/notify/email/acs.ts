@@ -8,7 +8,7 @@ import { failure, sanitizeBody } from '../delivery.js';
 import type { WindowRateLimiter } from '../rate-limit.js';
 import { parseRetryAfter } from '../retry-after.js';
 import { unsubscribeHeaders } from './mime.js';
-import type { EmailSender, OutgoingEmail, TransportOptions } from './sender.js';
+import type { EmailSender, OutgoingEmail, TransportOptions } from './types.js';
 
 export interface AcsSettings {
   connectionString?: string | undefined;
@@ -84,7 +84,6 @@ export function createAcsSender(
         );
       }
     },
-    close: () => Promise.resolve(),
   };
 }
 

@@ -1,24 +1,11 @@
 import type { Config } from '../../config.js';
 import { InputError } from '../../errors.js';
-import type { DeliveryResult, TransmitGate } from '../delivery.js';
 import { WindowRateLimiter, delay } from '../rate-limit.js';
-import type { RenderedEmail } from './render.js';
 import { createAcsSender } from './acs.js';
 import { createSmtpSender } from './smtp.js';
+import type { EmailSender } from './types.js';
 
-/** A rendered email with its recipients. */
-export interface OutgoingEmail extends RenderedEmail {
-  to: string[];
-  /** HTTPS one-click unsubscribe link with a signed token; adds RFC 8058 headers. */
-  unsubscribe?: string;
-}
-
-export interface EmailSender {
-  readonly transport: 'smtp' | 'acs';
-  /** One attempt; `beforeTransmit` is the ledger's "sending now" mark (src/notify/delivery.ts). */
-  send(email: OutgoingEmail, opts?: { beforeTransmit?: TransmitGate }): Promise<DeliveryResult>;
-  close(): Promise<void>;
-}
+export type { EmailSender, OutgoingEmail } from './types.js';
 
 export type EmailConfig = Pick<
   Config,
@@ -76,12 +63,4 @@ export function createEmailSender(config: EmailConfig, deps: SenderDeps = {}): E
   throw new InputError(
     'no email transport configured: set SMTP_URL, ACS_CONNECTION_STRING or ACS_EMAIL_ENDPOINT',
   );
-}
-
-/** What both transports share. */
-export interface TransportOptions {
-  from: string;
-  sleep: (ms: number) => Promise<void>;
-  log: (message: string) => void;
-  maxPacingMs: number;
 }

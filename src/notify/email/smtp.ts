@@ -5,7 +5,7 @@ import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
 import type { DeliveryResult, TransmitGate } from '../delivery.js';
 import { failure, sanitizeBody } from '../delivery.js';
 import { mailOptions } from './mime.js';
-import type { EmailSender, OutgoingEmail, TransportOptions } from './sender.js';
+import type { EmailSender, OutgoingEmail, TransportOptions } from './types.js';
 
 /**
  * Timeouts well inside Event Grid's 30-second wait for a handler, so a hung mail server
@@ -45,7 +45,6 @@ export function createSmtpSender(smtpUrl: string, opts: TransportOptions): Email
       if (!result.ok) opts.log(`email (smtp): ${result.outcome}: ${result.reason}`);
       return result;
     },
-    close: () => Promise.resolve(),
   };
 }
 

@@ -40,8 +40,6 @@ export type WebhookFetch = (
 ) => Promise<Response>;
 
 export interface PostOptions {
-  /** SSRF guard: throws when the URL must not be called. Runs before any request. */
-  checkUrl?: (url: string) => Promise<void>;
   fetch?: WebhookFetch;
   /** How long to wait for the webhook's answer (WEBHOOK_TIMEOUT_SECONDS). */
   timeoutMs?: number;
@@ -79,13 +77,6 @@ export async function postToWebhook(
     fetch: send = plainFetch,
   } = opts;
   const id = destinationId(url);
-  try {
-    if (opts.checkUrl) await opts.checkUrl(url);
-  } catch (err) {
-    // AppError messages are written to be shown; anything else might quote the URL.
-    const why = err instanceof AppError ? err.message : 'refused by the webhook URL policy';
-    return failure('failed', `webhook URL refused: ${why}`);
-  }
   const slot = await limiter.for(id).takeWithin(maxPacingMs, sleep);
   if (!slot.taken) {
     return failure('retry', 'rate limit of 4 requests per second to this webhook', {
