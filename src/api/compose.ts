@@ -12,7 +12,7 @@ import type {
   NodeImageInventories,
   TestNotifier,
 } from './deps.js';
-import { linkUrl } from './links.js';
+import { linkUrl } from '../notify/links.js';
 import { confirmationEmail, testEmail, testTeamsMessage } from './messages.js';
 import type { ApiStore } from './store.js';
 
@@ -34,6 +34,7 @@ export interface ApiParts {
   match: MatchFn;
   evaluate: EvaluateFn;
   nodeImages: NodeImageInventories;
+  detect: ApiDeps['detect'];
   /** DNS for webhook checks; the system resolver by default. */
   resolve?: Resolver;
   now?: () => Date;
@@ -63,6 +64,7 @@ export function composeApiDeps(config: ApiConfig, parts: ApiParts): ApiDeps {
     match: parts.match,
     evaluate: parts.evaluate,
     nodeImages: parts.nodeImages,
+    detect: parts.detect,
     now,
     newId: parts.newId ?? (() => randomUUID()),
   };

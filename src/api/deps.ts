@@ -74,6 +74,8 @@ export interface ApiDeps {
   match: MatchFn;
   evaluate: EvaluateFn;
   nodeImages: NodeImageInventories;
+  /** Runs the release detector now (POST /api/ops/detect). */
+  detect: () => Promise<unknown[]>;
   now: () => Date;
   newId: () => string;
 }

@@ -5,11 +5,13 @@ import {
 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { PROBLEM_CONTENT_TYPE } from './problem.js';
-import { ROUTES, type ApiRoute } from './routes.js';
+import type { ApiRoute } from './route.js';
 import { ProblemView } from './schemas.js';
 
 /** The OpenAPI 3.1 document, generated from the route table and the request/response schemas. */
-export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generateDocument']> {
+export function buildOpenApiDocument(
+  routes: readonly ApiRoute[],
+): ReturnType<OpenApiGeneratorV31['generateDocument']> {
   const registry = new OpenAPIRegistry();
   const functionKey = registry.registerComponent('securitySchemes', 'functionKey', {
     type: 'apiKey',
@@ -22,7 +24,7 @@ export function buildOpenApiDocument(): ReturnType<OpenApiGeneratorV31['generate
     scheme: 'bearer',
     description: 'The token returned once when the subscription was created.',
   });
-  for (const route of ROUTES) registry.registerPath(toPath(route, functionKey.name, bearer.name));
+  for (const route of routes) registry.registerPath(toPath(route, functionKey.name, bearer.name));
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {

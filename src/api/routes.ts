@@ -1,12 +1,11 @@
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { ZodType } from 'zod';
 import { z } from 'zod';
-import type { ApiDeps } from './deps.js';
+import type { ApiRoute } from './route.js';
 import { DeadLetterQuery, listDeadLetters } from './handlers/dead-letters.js';
 import { confirmEmail, showUnsubscribe, unsubscribe } from './handlers/email-links.js';
 import { deleteInventory, patchInventory, putInventory } from './handlers/inventories.js';
 import { getMatches } from './handlers/matches.js';
 import { openApiDocument } from './handlers/openapi.js';
+import { detectNow, health, HEALTH_UNAVAILABLE } from './handlers/ops.js';
 import { PreviewChannel, previewNotification } from './handlers/preview.js';
 import { getRelease, listReleases } from './handlers/releases.js';
 import {
@@ -22,6 +21,8 @@ import {
   CreateSubscriptionRequest,
   InventoryName,
   InventoryView,
+  DetectedView,
+  HealthView,
   MatchesView,
   NodeImageInventoryBody,
   PatchSubscriptionRequest,
@@ -32,34 +33,6 @@ import {
   SubscriptionView,
   TestResultsView,
 } from './schemas.js';
-
-/**
- * Every HTTP route, once: the function files register these with the Functions host,
- * and the OpenAPI document is generated from the same list, so a route cannot exist
- * without being documented (a test checks the document lists each one).
- */
-export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-type Auth = 'admin' | 'subscription' | 'link' | 'none';
-
-export interface ApiRoute {
-  /** Azure Function name. */
-  name: string;
-  method: Method;
-  /** Functions route template, relative to /api. */
-  route: string;
-  /** `function` makes the Azure host demand the function key before the handler runs. */
-  authLevel: 'anonymous' | 'function';
-  auth: Auth;
-  summary: string;
-  params?: Record<string, ZodType>;
-  query?: Record<string, ZodType>;
-  body?: { contentType: string[]; schema: ZodType; required?: boolean };
-  /** Success responses: status → schema (undefined: no body) or media types for non-JSON. */
-  ok: Record<number, { description: string; schema?: ZodType; mediaType?: string | string[] }>;
-  /** Error statuses this route can answer, documented as problem+json. */
-  errors: number[];
-  handler: (deps: ApiDeps, req: HttpRequest, ctx: InvocationContext) => Promise<HttpResponseInit>;
-}
 
 const id = { id: SubscriptionId };
 const SUB_ERRORS = [401, 404];
@@ -316,6 +289,32 @@ export const ROUTES: ApiRoute[] = [
     summary: 'This document.',
     ok: { 200: { description: 'OpenAPI 3.1 document', mediaType: 'application/json' } },
     errors: [],
-    handler: () => openApiDocument(),
+    handler: () => openApiDocument(ROUTES),
+  },
+  {
+    name: 'health',
+    method: 'GET',
+    route: 'health',
+    authLevel: 'anonymous',
+    auth: 'none',
+    summary: 'Whether the app and its storage answer, and when detection last ran.',
+    ok: { 200: { description: 'Healthy', schema: HealthView } },
+    errors: [503],
+    handler: (deps) => health(deps),
+    unavailable: HEALTH_UNAVAILABLE,
+  },
+  {
+    name: 'detectNow',
+    method: 'POST',
+    // Not under `admin/`: the Functions host refuses routes starting with admin or runtime
+    // (ScriptHost.ValidateHttpFunction; test/unit/app/host-rules.test.ts).
+    route: 'ops/detect',
+    authLevel: 'function',
+    auth: 'admin',
+    summary:
+      'Run release detection now, instead of waiting for the timer; answers with the new releases.',
+    ok: { 200: { description: 'New releases', schema: DetectedView } },
+    errors: [401, 502, 503],
+    handler: (deps) => detectNow(deps),
   },
 ];

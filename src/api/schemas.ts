@@ -479,3 +479,27 @@ export const DeadLetterListView = z
     ),
   })
   .meta({ id: 'DeadLetterList' });
+
+export const HealthView = z
+  .object({
+    status: z.literal('ok'),
+    version: z.string(),
+    lastDetection: z.string().nullable(),
+    knownReleases: z.number().int(),
+  })
+  .meta({ id: 'Health' });
+
+export const DetectedView = z
+  .object({
+    releases: z.array(
+      z.object({
+        tag: z.string(),
+        line: z.string(),
+        publishedAt: z.string(),
+        url: z.string(),
+        status: z.enum(['baseline', 'empty', 'published']),
+        changes: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: 'DetectedReleases' });

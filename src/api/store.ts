@@ -16,4 +16,5 @@ export type ApiStore = Pick<
   | 'putInventory'
   | 'deleteInventory'
   | 'listDeadLetters'
+  | 'getCursor'
 >;

@@ -50,7 +50,7 @@ export type MatchRequestedData = z.infer<typeof MatchRequestedData>;
 export type NotificationRequestedData = z.infer<typeof NotificationRequestedData>;
 export type ChannelNoticeRequestedData = z.infer<typeof ChannelNoticeRequestedData>;
 
-interface EventDataByType {
+export interface EventDataByType {
   'azurelinux.release.published': ReleasePublishedData;
   'azurelinux.release.match-requested': MatchRequestedData;
   'azurelinux.notification.requested': NotificationRequestedData;

@@ -1,15 +1,14 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { HttpRequest, HttpResponse, InvocationContext } from './functions-classes.js';
+import { HttpRequest, HttpResponse } from './functions-classes.js';
 import type {
   HttpFunctionOptions,
   HttpResponse as HttpResponseType,
   HttpResponseInit,
 } from '@azure/functions';
 import { problem } from '../api/problem.js';
-import type { FunctionDefinition } from '../functions/index.js';
-import type { Log } from '../services/ports.js';
+import { sameSecret } from '../security/same-secret.js';
+import { invocationContext, type HostedFunction, type HostLog } from './hosted-function.js';
 
 /** The Functions host's default request size limit. */
 const MAX_BODY_BYTES = 100 * 1024 * 1024;
@@ -28,9 +27,9 @@ interface Route {
  * InvocationContext objects, so they run exactly as in the host.
  */
 export function createHttpHost(
-  functions: readonly FunctionDefinition[],
+  functions: readonly HostedFunction[],
   adminKey: string,
-  log: Log,
+  log: HostLog,
 ): Server {
   const routes = functions.flatMap((fn) =>
     fn.trigger === 'http' ? [compileRoute(fn.name, fn.options)] : [],
@@ -49,7 +48,7 @@ async function serve(
   res: ServerResponse,
   routes: Route[],
   adminKey: string,
-  log: Log,
+  log: HostLog,
 ) {
   const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
   const method = (req.method ?? 'GET').toUpperCase();
@@ -106,17 +105,7 @@ async function serve(
     ...(body.length ? { body: { bytes: body } } : {}),
   });
   const name = match.route.name;
-  const context = new InvocationContext({
-    functionName: name,
-    invocationId: randomUUID(),
-    logHandler: (lvl, ...args) => {
-      const line = `[${name}] ${args.map(String).join(' ')}`;
-      if (lvl === 'error' || lvl === 'critical') log.error(line);
-      else if (lvl === 'warning') log.warn(line);
-      else log.info(line);
-    },
-  });
-  const result = await match.route.options.handler(request, context);
+  const result = await match.route.options.handler(request, invocationContext(name, log));
   await send(res, result ?? { status: 204 });
 }
 
@@ -141,12 +130,6 @@ function compileRoute(name: string, options: HttpFunctionOptions): Route {
     })
     .join('');
   return { name, options, pattern: new RegExp(`^/api${source}$`, 'i'), params };
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {

@@ -1,10 +1,8 @@
 import { CronExpressionParser } from 'cron-parser';
-import { InvocationContext } from './functions-classes.js';
 import type { Timer } from '@azure/functions';
 import type { Config } from '../config.js';
-import type { FunctionDefinition } from '../functions/index.js';
 import { InputError } from '../errors.js';
-import type { Log } from '../services/ports.js';
+import { invocationContext, type HostedFunction, type HostLog } from './hosted-function.js';
 
 export interface RunningTimer {
   name: string;
@@ -18,9 +16,9 @@ export interface RunningTimer {
  * still going when the next one is due makes that one wait rather than overlap.
  */
 export function startTimers(
-  functions: readonly FunctionDefinition[],
+  functions: readonly HostedFunction[],
   config: Config,
-  log: Log,
+  log: HostLog,
 ): { timers: RunningTimer[]; stop(): Promise<void> } {
   const handles = new Map<string, NodeJS.Timeout>();
   const inFlight = new Set<Promise<unknown>>();
@@ -54,14 +52,7 @@ export function startTimers(
         },
       };
       last = due;
-      const context = new InvocationContext({
-        functionName: fn.name,
-        logHandler: (level, ...args) => {
-          const line = `[${fn.name}] ${args.map(String).join(' ')}`;
-          if (level === 'error' || level === 'critical') log.error(line);
-          else log.info(line);
-        },
-      });
+      const context = invocationContext(fn.name, log);
       const run = Promise.resolve()
         .then(() => fn.options.handler(timer, context))
         .catch((err: unknown) =>

@@ -1,4 +1,4 @@
-import { notificationLinks } from '../api/links.js';
+import { notificationLinks } from '../notify/links.js';
 import type { Config } from '../config.js';
 import type { Channel, EmailChannel } from '../domain/subscription.js';
 import type { NotificationLinks } from '../notify/context.js';
@@ -31,7 +31,7 @@ export type NotifierConfig = EmailConfig &
  * (the policy may have tightened, DNS may answer differently than when it was stored), the
  * connection goes only to the addresses that passed, and redirects are refused. The email
  * transport is built on first use so a Teams-only deployment needs no mail settings.
- * Links are the ones the API's preview shows (src/api/links.ts); every mail carries its
+ * Links are the ones the API's preview shows (src/notify/links.ts); every mail carries its
  * channel's signed one-click unsubscribe link (List-Unsubscribe, RFC 8058).
  */
 export function createNotifier(

@@ -64,7 +64,7 @@ function report(table: string): string {
     '# Chaos scenarios on `npm start`',
     '',
     `Measured by \`npm run bench:chaos\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}).`,
-    'Each scenario is the real product (`node dist/src/local/main.js`, embedded SQLite store,',
+    'Each scenario is the real product (`node dist/src/app/start-local.js`, embedded SQLite store,',
     'local event bus with its default settings) as the leader of its own process group, 40',
     'subscriptions with one Teams webhook and one confirmed instant email each, the real May 2026',
     'release (3.0.20260429-3.0) against the AKS gen2 node image, a loopback Teams sink and a real',

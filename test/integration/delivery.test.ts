@@ -16,7 +16,7 @@ import type { LedgerEntry } from '../../src/store/records.js';
 import { sendDigests } from '../../src/services/digests.js';
 import { matchShard } from '../../src/services/match.js';
 import type { Runtime } from '../../src/services/runtime.js';
-import { buildRuntime, createReleaseSource } from '../../src/services/wiring.js';
+import { buildRuntime, createReleaseSource } from '../../src/app/wiring.js';
 import { parseMime } from '../helpers/mime.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { startSmtpSink } from '../support/smtp-sink.js';

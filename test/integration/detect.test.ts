@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config.js';
 import type { AppCloudEvent } from '../../src/events/cloud-events.js';
 import { detectReleases } from '../../src/services/detect.js';
 import type { Runtime } from '../../src/services/runtime.js';
-import { buildRuntime } from '../../src/services/wiring.js';
+import { buildRuntime } from '../../src/app/wiring.js';
 import { BlobStore } from '../../src/store/blob-store.js';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { FakeGitHub } from '../support/fake-github.js';

@@ -5,13 +5,12 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { notificationRequested, releasePublished } from '../../src/events/cloud-events.js';
-import { FUNCTIONS } from '../../src/functions/index.js';
-import { deliverNotificationHandler } from '../../src/functions/deliverNotification.js';
+import { FUNCTIONS } from '../../src/app/functions.js';
 import { deliverNotification } from '../../src/services/deliver.js';
 import { parseMime, partOfType } from '../helpers/mime.js';
 import { InvocationContext } from '../../src/local/functions-classes.js';
-import { startLocalRuntime } from '../../src/local/local-runtime.js';
-import type { LocalRuntime } from '../../src/local/local-runtime.js';
+import { startLocalRuntime } from '../../src/app/local-runtime.js';
+import type { LocalRuntime } from '../../src/app/local-runtime.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { localRuntimeSettings } from '../support/local-settings.js';
 import { GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
@@ -57,7 +56,7 @@ const api = (route: string, init: RequestInit = {}, key: string | null = ADMIN_K
   });
 
 const detect = async () => {
-  const res = await api('admin/detect', { method: 'POST' });
+  const res = await api('ops/detect', { method: 'POST' });
   expect(res.status).toBe(200);
   const body = (await res.json()) as { releases: { tag: string; status: string }[] };
   await local.bus!.whenIdle();
@@ -112,7 +111,7 @@ beforeAll(async () => {
     warn: (m: string) => logs.push(m),
     error: (m: string) => logs.push(m),
   };
-  local = await startLocalRuntime(config, FUNCTIONS, log);
+  local = await startLocalRuntime(config, log);
 });
 
 afterAll(async () => {
@@ -276,7 +275,9 @@ describe('pipeline on the local runtime', () => {
     await local.bus!.whenIdle();
     // And straight into the handler, as the Functions host would call it.
     for (let i = 0; i < 3; i++) {
-      await deliverNotificationHandler(
+      const deliver = FUNCTIONS.find((f) => f.name === 'deliverNotification');
+      if (deliver?.trigger !== 'eventGrid') throw new Error('no deliverNotification function');
+      await deliver.options.handler(
         again[1],
         new InvocationContext({ functionName: 'deliverNotification', logHandler: () => {} }),
       );

@@ -13,9 +13,8 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { notificationRequested } from '../../src/events/cloud-events.js';
-import { FUNCTIONS } from '../../src/functions/index.js';
-import { startLocalRuntime } from '../../src/local/local-runtime.js';
-import type { LocalRuntime } from '../../src/local/local-runtime.js';
+import { startLocalRuntime } from '../../src/app/local-runtime.js';
+import type { LocalRuntime } from '../../src/app/local-runtime.js';
 import { startTestAzurite } from '../support/azurite.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { localRuntimeSettings } from '../support/local-settings.js';
@@ -53,7 +52,7 @@ const api = (route: string, init: RequestInit = {}) =>
   });
 
 async function detect(): Promise<void> {
-  expect((await api('admin/detect', { method: 'POST' })).status).toBe(200);
+  expect((await api('ops/detect', { method: 'POST' })).status).toBe(200);
   await local.bus!.whenIdle();
 }
 
@@ -77,7 +76,7 @@ beforeAll(async () => {
     AzureWebJobsStorage: azurite.connectionString,
   });
   const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-  local = await startLocalRuntime(config, FUNCTIONS, quiet);
+  local = await startLocalRuntime(config, quiet);
 
   const res = await api('subscriptions', {
     method: 'POST',
@@ -112,7 +111,7 @@ describe('tracing through the event flow', () => {
     expect(teams.posts.map((p) => p.path)).toEqual(['/traced']);
 
     const spans = exporter.getFinishedSpans();
-    const detectSpan = spans.find((s) => s.name === 'adminDetect');
+    const detectSpan = spans.find((s) => s.name === 'detectNow');
     expect(detectSpan?.kind).toBe(SpanKind.SERVER);
     const traceId = detectSpan!.spanContext().traceId;
 

@@ -2,11 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { setWebhookResolver } from '../../src/api/runtime-deps.js';
+import { setWebhookResolver } from '../../src/app/api-deps.js';
 import { loadConfig } from '../../src/config.js';
 import type { ChangeSet } from '../../src/domain/types.js';
-import { FUNCTIONS } from '../../src/functions/index.js';
-import { startLocalRuntime, type LocalRuntime } from '../../src/local/local-runtime.js';
+import { startLocalRuntime, type LocalRuntime } from '../../src/app/local-runtime.js';
 import type { Resolver } from '../../src/security/ssrf.js';
 import type { Store } from '../../src/store/store.js';
 import { startTestAzurite } from './azurite.js';
@@ -77,7 +76,7 @@ export async function startApiEnv(): Promise<ApiEnv> {
     DETECT_SCHEDULE: '0 0 0 1 1 *',
     DIGEST_SCHEDULE: '0 0 0 1 1 *',
   });
-  const local: LocalRuntime = await startLocalRuntime(config, FUNCTIONS, {
+  const local: LocalRuntime = await startLocalRuntime(config, {
     info: () => {},
     warn: () => {},
     error: (m) => errors.push(m),

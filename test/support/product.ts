@@ -45,7 +45,7 @@ export class Product {
     };
     const child = command
       ? spawn(command, { ...options, shell: true, cwd: ROOT })
-      : spawn(process.execPath, [ensureBuilt('dist/src/local/main.js')], options);
+      : spawn(process.execPath, [ensureBuilt('dist/src/app/start-local.js')], options);
     const log = { text: '' };
     child.stdout.on('data', (c: Buffer) => (log.text += c.toString()));
     child.stderr.on('data', (c: Buffer) => (log.text += c.toString()));
@@ -116,7 +116,7 @@ export class Product {
   }
 
   async detect(): Promise<{ tag: string; status: string }[]> {
-    const res = await this.call('admin/detect', { method: 'POST' });
+    const res = await this.call('ops/detect', { method: 'POST' });
     if (res.status !== 200) throw new Error(`detect answered ${res.status}: ${await res.text()}`);
     return ((await res.json()) as { releases: { tag: string; status: string }[] }).releases;
   }

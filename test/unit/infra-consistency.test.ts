@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { FUNCTIONS } from '../../src/app/functions.js';
+import type { EventType } from '../../src/events/cloud-events.js';
 import { retryWindowMs } from '../../src/events/local-bus.js';
+import { EVENT_ROUTES } from '../../src/events/routes.js';
 
 /**
  * Keeps the deployment honest with the code: a setting src/ reads but nobody sets, an Event
@@ -127,19 +130,9 @@ describe('settings: src/config.ts against infra/ and docs/deploy.md', () => {
   });
 });
 
-/** Issue #3's Event Grid functions and their event types; used until src/functions exists. */
-const ISSUE_3_ROUTES: Record<string, string> = {
-  fanOutRelease: 'azurelinux.release.published',
-  matchSubscribers: 'azurelinux.release.match-requested',
-  deliverNotification: 'azurelinux.notification.requested',
-};
-
-function registeredEventGridFunctions(): string[] | undefined {
-  const files = filesUnder(join('src', 'functions'), '.ts');
-  if (files.length === 0) return undefined;
-  return files.flatMap((file) =>
-    [...read(file).matchAll(/app\.eventGrid\(\s*['"`]([^'"`]+)['"`]/g)].map((m) => m[1] ?? ''),
-  );
+/** The Event Grid functions of the app's one function table. */
+function registeredEventGridFunctions(): string[] {
+  return FUNCTIONS.filter((fn) => fn.trigger === 'eventGrid').map((fn) => fn.name);
 }
 
 interface Route {
@@ -172,20 +165,18 @@ describe('Event Grid: functions against subscriptions', () => {
   });
 
   it('has a subscription for every Event Grid function, and none for a function that does not exist', () => {
-    const registered = registeredEventGridFunctions() ?? Object.keys(ISSUE_3_ROUTES);
+    const registered = registeredEventGridFunctions();
     expect(routes.map((r) => r.functionName).sort()).toEqual([...registered].sort());
   });
 
   it('filters on event types the code publishes', () => {
     const sources = filesUnder('src', '.ts').map(read).join('\n');
     for (const { functionName, eventType } of routes) {
-      if (/'azurelinux\.(?:release|notification)\./.test(sources)) {
-        expect(sources, `${functionName}: no src/ file mentions ${eventType}`).toContain(
-          `'${eventType}'`,
-        );
-      } else {
-        expect(eventType).toBe(ISSUE_3_ROUTES[functionName]);
-      }
+      expect(sources, `${functionName}: no src/ file mentions ${eventType}`).toContain(
+        `'${eventType}'`,
+      );
+      // The local bus routes by the same table, so Azure and npm start agree.
+      expect(EVENT_ROUTES[eventType as EventType], eventType).toBe(functionName);
     }
     expect(new Set(routes.map((r) => r.eventType)).size).toBe(routes.length);
   });

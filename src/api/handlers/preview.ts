@@ -6,7 +6,7 @@ import { renderNotification } from '../../notify/preview.js';
 import { authenticate, loadOwnedSubscription } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { parseWith } from '../http.js';
-import { notificationLinks } from '../links.js';
+import { notificationLinks } from '../../notify/links.js';
 import { pickReleases } from './matches.js';
 
 export const PreviewChannel = z.enum(['teams', 'email']).meta({

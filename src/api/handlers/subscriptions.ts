@@ -7,7 +7,7 @@ import { applyChannelPatch, channelsFromCreate } from '../channels.js';
 import type { ApiDeps, ConfirmationMail } from '../deps.js';
 import { json, noContent, parseWith, readJson } from '../http.js';
 import { assertInventorySizes, checkInventoryFor, checkNodeImageFor } from '../inventory-input.js';
-import { linkUrl } from '../links.js';
+import { linkUrl } from '../../notify/links.js';
 import {
   CreateSubscriptionRequest,
   MAX_INVENTORY_BYTES,

@@ -23,7 +23,7 @@ const REQUIRED = [
 ];
 
 describe('OpenAPI document', () => {
-  const doc = buildOpenApiDocument();
+  const doc = buildOpenApiDocument(ROUTES);
 
   it('is a valid OpenAPI 3.1 document', async () => {
     const result = await new Validator().validate(

@@ -73,7 +73,7 @@ describe('assertSafeWebhookUrl refuses SSRF attempts', () => {
     ['plain http', 'http://contoso.webhook.office.com/x'],
     ['other scheme', 'ftp://contoso.webhook.office.com/x'],
     ['file scheme', 'file:///etc/passwd'],
-    ['relative', '/api/admin/detect'],
+    ['relative', '/api/ops/detect'],
     ['not a URL', 'contoso.webhook.office.com'],
     ['host not allowed', 'https://evil.example.com/x'],
     ['suffix trick', 'https://evilwebhook.office.com/x'],

@@ -4,20 +4,20 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import type { LocalBus } from '../events/local-bus.js';
 import type { EventPublisher } from '../events/publisher.js';
-import type { FunctionDefinition } from '../functions/index.js';
+import { resolveAdminKey, resolveLocalSecret } from '../local/admin-key.js';
+import type { AdminKeySource } from '../local/admin-key.js';
+import { createHttpHost } from '../local/http-host.js';
+import { openLocalStorage } from '../local/local-storage.js';
+import type { StorageDescription } from '../local/local-storage.js';
+import { startTimers } from '../local/timers.js';
+import type { RunningTimer } from '../local/timers.js';
 import type { Log } from '../services/ports.js';
-import { setRuntime } from '../services/runtime.js';
 import type { Runtime } from '../services/runtime.js';
 import { resolveAbandonedClaims } from '../services/ledger.js';
-import { buildRuntime, createEventGridPublisher } from '../services/wiring.js';
-import { resolveAdminKey, resolveLocalSecret } from './admin-key.js';
-import type { AdminKeySource } from './admin-key.js';
-import { createHttpHost } from './http-host.js';
-import { createLocalBus } from './local-bus-factory.js';
-import { openLocalStorage } from './local-storage.js';
-import type { StorageDescription } from './local-storage.js';
-import { startTimers } from './timers.js';
-import type { RunningTimer } from './timers.js';
+import { setRuntime } from './current-runtime.js';
+import { FUNCTIONS } from './functions.js';
+import { createLocalBus } from './local-bus.js';
+import { buildRuntime, createEventGridPublisher } from './wiring.js';
 
 export interface LocalRuntime {
   apiUrl: string;
@@ -34,7 +34,7 @@ export interface LocalRuntime {
 }
 
 /**
- * `npm start`: local storage (unless storage is configured), the same functions over HTTP,
+ * `npm start`: local storage (unless storage is configured), the app's function table over HTTP,
  * the timers, and the local event bus (unless an Event Grid topic is configured), all on
  * loopback. Everything durable lives under DATA_DIR, so a restart resumes where it stopped.
  * Stopping undoes the start in reverse: no new requests or timer runs, then the bus drains
@@ -42,7 +42,6 @@ export interface LocalRuntime {
  */
 export async function startLocalRuntime(
   baseConfig: Config,
-  functions: readonly FunctionDefinition[],
   log: Log,
   overrides: Partial<Omit<Runtime, 'publisher' | 'config'>> = {},
 ): Promise<LocalRuntime> {
@@ -65,7 +64,7 @@ export async function startLocalRuntime(
     config = { ...config, ADMIN_KEY: adminKey.key, SIGNING_KEY: signingKey.key };
 
     const eventGrid = createEventGridPublisher(config);
-    const bus = eventGrid ? undefined : createLocalBus(config, functions, log, storage);
+    const bus = eventGrid ? undefined : createLocalBus(config, FUNCTIONS, log, storage);
     const publisher: EventPublisher = eventGrid ?? bus!;
     const runtime = await buildRuntime(config, {
       store: storage.store,
@@ -82,7 +81,7 @@ export async function startLocalRuntime(
     const restored = bus ? await bus.start() : 0;
     if (bus) stops.push(() => bus.stop());
 
-    const server = createHttpHost(functions, adminKey.key, log);
+    const server = createHttpHost(FUNCTIONS, adminKey.key, log);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, '127.0.0.1', resolve);
@@ -96,7 +95,7 @@ export async function startLocalRuntime(
     );
     const { port } = server.address() as AddressInfo;
 
-    const timers = startTimers(functions, config, log);
+    const timers = startTimers(FUNCTIONS, config, log);
     stops.push(() => timers.stop());
 
     return {

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { InvocationContext } from './functions-classes.js';
 import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
 import { LocalBus, retryWindowMs } from '../events/local-bus.js';
 import type { EventHandler } from '../events/local-bus.js';
 import { EVENT_ROUTES } from '../events/routes.js';
-import type { FunctionDefinition } from '../functions/index.js';
+import { invocationContext, type HostedFunction } from '../local/hosted-function.js';
 import type { Log } from '../services/ports.js';
 import type { DocumentsFactory } from '../store/documents.js';
 import type { Store } from '../store/store.js';
@@ -19,7 +17,7 @@ export const LOCAL_BUS_CONTAINER = 'localbus';
  */
 export function createLocalBus(
   config: Config,
-  functions: readonly FunctionDefinition[],
+  functions: readonly HostedFunction[],
   log: Log,
   storage: { documents: DocumentsFactory; store: Pick<Store, 'putDeadLetter'> },
 ): LocalBus {
@@ -30,17 +28,7 @@ export function createLocalBus(
     if (fn.trigger !== 'eventGrid') continue;
     if (fn.sends) senders.add(fn.name);
     handlers[fn.name] = async (event) => {
-      const context = new InvocationContext({
-        functionName: fn.name,
-        invocationId: randomUUID(),
-        logHandler: (level, ...args) => {
-          const line = `[${fn.name}] ${args.map(String).join(' ')}`;
-          if (level === 'error' || level === 'critical') log.error(line);
-          else if (level === 'warning') log.warn(line);
-          else log.info(line);
-        },
-      });
-      await fn.options.handler(event, context);
+      await fn.options.handler(event, invocationContext(fn.name, log));
     };
   }
   const bus = new LocalBus({

@@ -12,15 +12,15 @@ import { listReleases, previousRelease, splitRepo } from '../sources/releases.js
 import { BlobStore } from '../store/blob-store.js';
 import { createBlobServiceClient } from '../store/blob-service.js';
 import type { Store } from '../store/store.js';
-import { bundledCatalog } from './bundled-catalog.js';
-import { gitHubFromConfig } from './github.js';
-import { createNotifier } from './notifier.js';
-import { currentOval, type OvalFeedStorage } from './oval-feed.js';
-import type { Log, MatchCore, ReleaseMatcher, ReleaseSource } from './ports.js';
-import { NodeImages } from './node-images.js';
-import { ReleaseContext } from './release-context.js';
-import { SpecLibrary } from './spec-library.js';
-import type { Runtime } from './runtime.js';
+import { bundledCatalog } from '../services/bundled-catalog.js';
+import { gitHubFromConfig } from '../services/github.js';
+import { createNotifier } from '../services/notifier.js';
+import { currentOval, type OvalFeedStorage } from '../services/oval-feed.js';
+import type { Log, MatchCore, ReleaseMatcher, ReleaseSource } from '../services/ports.js';
+import { NodeImages } from '../services/node-images.js';
+import { ReleaseContext } from '../services/release-context.js';
+import { SpecLibrary } from '../services/spec-library.js';
+import type { Runtime } from '../services/runtime.js';
 
 export const consoleLog: Log = {
   info: (m) => console.warn(m),

@@ -4,15 +4,13 @@
  */
 import { loadConfig } from '../config.js';
 import { AppError } from '../errors.js';
-import type { FunctionDefinition } from '../functions/index.js';
-import { consoleLog } from '../services/wiring.js';
 import { startLocalRuntime } from './local-runtime.js';
+import { consoleLog } from './wiring.js';
 import type { LocalRuntime } from './local-runtime.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const functions = await importFunctions();
-  const local = await startLocalRuntime(config, functions, consoleLog);
+  const local = await startLocalRuntime(config, consoleLog);
   printBanner(local, config.ALLOW_INSECURE_WEBHOOKS);
 
   let stopping = false;
@@ -40,30 +38,6 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-/**
- * The function files register themselves with the Functions host on import. Outside the host
- * @azure/functions prints one "test mode" warning per registration; they say nothing useful
- * here, where the local host serves the same functions itself, so only those are silenced.
- */
-async function importFunctions(): Promise<readonly FunctionDefinition[]> {
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => {
-    const text = String(args[0]);
-    if (
-      /^WARNING: (Skipping call to register|Failed to detect the Azure Functions runtime)/.test(
-        text,
-      )
-    )
-      return;
-    warn(...args);
-  };
-  try {
-    return (await import('../functions/index.js')).FUNCTIONS;
-  } finally {
-    console.warn = warn;
-  }
-}
-
 function describeStorage(storage: LocalRuntime['storage']): string {
   switch (storage.kind) {
     case 'sqlite':
@@ -81,7 +55,7 @@ function printBanner(local: LocalRuntime, insecure: boolean): void {
     'azl-notifier is running locally',
     `  API          ${local.apiUrl}`,
     `  Health       ${local.apiUrl}/health`,
-    `  Detect now   curl -X POST -H "x-functions-key: <admin key>" ${local.apiUrl}/admin/detect`,
+    `  Detect now   curl -X POST -H "x-functions-key: <admin key>" ${local.apiUrl}/ops/detect`,
   ];
   const { adminKey } = local;
   if (adminKey.source === 'setting') lines.push('  Admin key    from the ADMIN_KEY setting');

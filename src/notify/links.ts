@@ -1,4 +1,4 @@
-import type { NotificationLinks } from '../notify/context.js';
+import type { NotificationLinks } from './context.js';
 import { signLink, type LinkPurpose } from '../security/tokens.js';
 
 /** Where the signed links in mail lead; the notifiers use linkUrl for List-Unsubscribe. */

@@ -1,10 +1,11 @@
 import { applyFilters } from '../domain/filters.js';
 import { createEmailSender, type EmailSender } from '../notify/email/sender.js';
 import type { Resolver } from '../security/ssrf.js';
+import { composeApiDeps } from '../api/compose.js';
+import type { ApiDeps } from '../api/deps.js';
+import { detectReleases } from '../services/detect.js';
 import { evaluateSubscription, matchStoredInventory } from '../services/evaluate.js';
 import type { Runtime } from '../services/runtime.js';
-import { composeApiDeps } from './compose.js';
-import type { ApiDeps } from './deps.js';
 
 const built = new WeakMap<Runtime, ApiDeps>();
 let webhookResolver: Resolver | undefined;
@@ -42,6 +43,7 @@ export function apiDepsFrom(rt: Runtime): ApiDeps {
         ),
       evaluate: (subscription, changeSet) => evaluateSubscription(rt, subscription, changeSet),
       nodeImages: rt.nodeImages,
+      detect: () => detectReleases(rt),
       now: rt.now,
       ...(webhookResolver ? { resolve: webhookResolver } : {}),
     });

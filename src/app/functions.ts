@@ -1,0 +1,57 @@
+import { ROUTES } from '../api/routes.js';
+import { EVENT_TYPES } from '../events/cloud-events.js';
+import type { HostedFunction } from '../local/hosted-function.js';
+import { deliverChannelNotice } from '../services/channel-notice.js';
+import { deliverNotification } from '../services/deliver.js';
+import { detectReleases } from '../services/detect.js';
+import { sendDigests } from '../services/digests.js';
+import { fanOutRelease } from '../services/fan-out.js';
+import { matchShard } from '../services/match.js';
+import { eventGridFunction, httpFunction, timerFunction } from './triggers.js';
+
+/**
+ * Every function of the app, once. Azure registers this list (src/functions/index.ts) and the
+ * local host serves exactly this list (src/app/local-runtime.ts); a test checks it against the
+ * host's rules (test/unit/app/host-rules.test.ts). An HTTP route is one entry in
+ * src/api/routes.ts and nothing else.
+ */
+export const FUNCTIONS: readonly HostedFunction[] = [
+  // Polls GitHub for new releases: a 304 when nothing changed costs nothing.
+  timerFunction('detectReleases', '%DETECT_SCHEDULE%', async (rt) => {
+    const found = await detectReleases(rt);
+    return `${found.length} new release(s)`;
+  }),
+  // Daily and weekly digests whose period has begun; never an empty one.
+  timerFunction('sendDigests', '%DIGEST_SCHEDULE%', async (rt) => {
+    const { sent, notDue, empty } = await sendDigests(rt);
+    return `${sent} sent, ${notDue} not due, ${empty} empty`;
+  }),
+  // A release → one match request per shard of the line's subscribers.
+  eventGridFunction('fanOutRelease', EVENT_TYPES.releasePublished, async (rt, data) => {
+    const { shards, subscriptions } = await fanOutRelease(rt, data);
+    return `${subscriptions} subscriptions in ${shards} shards`;
+  }),
+  // One shard → notification requests and digest items for the subscribers it affects.
+  eventGridFunction('matchSubscribers', EVENT_TYPES.matchRequested, async (rt, data) => {
+    const outcome = await matchShard(rt, data);
+    return (
+      `${outcome.affected} affected, ${outcome.notificationsRequested} notifications, ` +
+      `${outcome.digestItemsQueued} digest items`
+    );
+  }),
+  // One Teams post or mail, at most once per release, subscription and channel.
+  eventGridFunction(
+    'deliverNotification',
+    EVENT_TYPES.notificationRequested,
+    (rt, data) => deliverNotification(rt, data),
+    { sends: true },
+  ),
+  // "Your other channel stopped working", at most once per channel and outage.
+  eventGridFunction(
+    'deliverChannelNotice',
+    EVENT_TYPES.channelNoticeRequested,
+    (rt, data) => deliverChannelNotice(rt, data),
+    { sends: true },
+  ),
+  ...ROUTES.map(httpFunction),
+];

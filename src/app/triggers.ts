@@ -1,0 +1,112 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from '@azure/functions';
+import { withProblems } from '../api/http.js';
+import type { ApiRoute } from '../api/route.js';
+import { readEvent, type EventDataByType, type EventType } from '../events/cloud-events.js';
+import { EVENT_ROUTES } from '../events/routes.js';
+import { inEventSpan, inInvocationSpan } from '../events/tracing.js';
+import type { HostedFunction } from '../local/hosted-function.js';
+import type { Runtime } from '../services/runtime.js';
+import { apiDepsFrom } from './api-deps.js';
+import { getRuntime, runtimeFor } from './current-runtime.js';
+
+/**
+ * The one wrapper per trigger kind. Each runs its function in a span (a child of the event's
+ * `traceparent` or of the host's invocation), hands it the process runtime with logs going to
+ * the invocation, and writes one log line saying what the invocation did.
+ */
+
+/** An API route as a Functions HTTP registration: every failure answers as problem+json. */
+export function httpFunction(route: ApiRoute): HostedFunction {
+  const handle = withProblems((req: HttpRequest, ctx: InvocationContext) =>
+    inInvocationSpan(ctx, async () => {
+      const started = performance.now();
+      const rt = await runtimeOrUnavailable(route, ctx);
+      const res =
+        'response' in rt ? rt.response : await route.handler(apiDepsFrom(rt.runtime), req, ctx);
+      // The route template, not the path: paths carry subscription ids, query strings tokens.
+      ctx.log(
+        `${route.method} /api/${route.route} → ${res.status ?? 200} in ${Math.round(performance.now() - started)} ms`,
+      );
+      return res;
+    }),
+  );
+  return {
+    name: route.name,
+    trigger: 'http',
+    options: {
+      methods: [route.method],
+      route: route.route,
+      authLevel: route.authLevel,
+      handler: handle,
+    },
+  };
+}
+
+/** The runtime, or the route's own answer for "cannot build it" (health's 503) when it has one. */
+async function runtimeOrUnavailable(
+  route: ApiRoute,
+  ctx: InvocationContext,
+): Promise<{ runtime: Runtime } | { response: HttpResponseInit }> {
+  if (!route.unavailable) return { runtime: await getRuntime() };
+  try {
+    return { runtime: await getRuntime() };
+  } catch (err) {
+    ctx.error(`runtime unavailable: ${err instanceof Error ? err.message : String(err)}`);
+    return { response: route.unavailable };
+  }
+}
+
+/**
+ * A timer function. `schedule` is an NCRONTAB expression or a `%SETTING%` naming one;
+ * `run` answers with the line to log.
+ */
+export function timerFunction(
+  name: string,
+  schedule: string,
+  run: (rt: Runtime) => Promise<string>,
+): HostedFunction {
+  return {
+    name,
+    trigger: 'timer',
+    options: {
+      schedule,
+      handler: (_timer: Timer, ctx: InvocationContext) =>
+        inInvocationSpan(ctx, async () => {
+          ctx.log(`${name}: ${await run(await runtimeFor(ctx))}`);
+        }),
+    },
+  };
+}
+
+/**
+ * An Event Grid function consuming one event type. It must be the consumer src/events/routes.ts
+ * names for that type (the Event Grid subscriptions and the local bus route by that table), so
+ * a mismatch fails when the table is built rather than as events nobody handles.
+ *
+ * A malformed event is logged and dropped: retrying cannot fix it, and Event Grid takes a
+ * normal return as delivered. A retriable failure throws, so Event Grid redelivers.
+ */
+export function eventGridFunction<T extends EventType>(
+  name: string,
+  type: T,
+  run: (rt: Runtime, data: EventDataByType[T]) => Promise<string>,
+  opts: { sends?: true } = {},
+): HostedFunction {
+  if (EVENT_ROUTES[type] !== name) {
+    throw new Error(`${type} is routed to ${EVENT_ROUTES[type]}, not ${name} (events/routes.ts)`);
+  }
+  return {
+    name,
+    trigger: 'eventGrid',
+    ...opts,
+    options: {
+      handler: (event: unknown, ctx: InvocationContext) =>
+        inEventSpan(ctx, event, async () => {
+          const read = readEvent(event, type);
+          if (!read.ok) return ctx.error(`${name}: dropped event: ${read.error}`);
+          const outcome = await run(await runtimeFor(ctx), read.event.data);
+          ctx.log(`${name} ${read.event.id}: ${outcome}`);
+        }),
+    },
+  };
+}

@@ -1,6 +1,0 @@
-import { app } from '@azure/functions';
-import { httpFunctionOptions } from '../api/function-options.js';
-
-export const options = httpFunctionOptions('previewNotification');
-
-app.http('previewNotification', options);
