@@ -10,6 +10,7 @@ export function gitHubFromConfig(config: Config, log?: Log): Octokit {
     apiUrl: config.GITHUB_API_URL,
     token: config.GITHUB_TOKEN,
     userAgent: `azl-notifier/${packageVersion}`,
+    timeoutMs: config.AZL_HTTP_TIMEOUT_SECONDS * 1000,
     ...(log && {
       log: {
         debug: () => {},
