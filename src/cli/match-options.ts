@@ -1,16 +1,18 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
 import { AppError, InputError, TooLargeError, UnprocessableError } from '../errors.js';
 import { distForLine, releaseLineOf } from '../domain/changeset.js';
 import { mergeResults } from '../domain/filters.js';
 import { inventoryLine } from '../domain/inventory/distro.js';
 import { parseInventory } from '../domain/inventory/index.js';
-import type { Inventory, MatchResult } from '../domain/types.js';
+import { formatEvr } from '../domain/rpmvercmp.js';
+import type { Inventory, MatchResult, PackageUpdate } from '../domain/types.js';
 import { loadRelease } from '../services/load-release.js';
-import { progressReporter } from './progress.js';
-import { readStdin } from './stdin.js';
+import { applyIgnores, type IgnoredItem } from './ignore/apply.js';
+import type { IgnoreFile } from './ignore/ignore-file.js';
+import { readInventoryFile } from './inventory-file.js';
+import type { StderrReporter } from './progress.js';
+import { sessionFor } from './session.js';
 
 /** The options every command that answers "what am I missing as of this release?" takes. */
 export interface MatchOptions {
@@ -20,6 +22,7 @@ export interface MatchOptions {
   from?: string;
   cache: boolean;
   oval: boolean;
+  offline?: boolean;
 }
 
 /** One inventory's answer, with what was read from it. */
@@ -30,13 +33,19 @@ export interface InventoryAnswer {
   packages: number;
   duplicates: number;
   result: MatchResult;
+  /** What the ignore file took out of this inventory's lists. */
+  ignored: IgnoredItem[];
+  /** The 1-based line an update's installed package is on, for formats with lines. */
+  lineOf(update: Pick<PackageUpdate, 'package' | 'installed'>): number | undefined;
 }
 
 /** The answer for every inventory given, and all of them together. */
 export interface CheckAnswer {
   combined: MatchResult;
   inventories: InventoryAnswer[];
-  warnings: string[];
+  /** Everything ignored, over all inventories. */
+  ignored: IgnoredItem[];
+  ignoreFile: IgnoreFile | undefined;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -54,45 +63,66 @@ export function withMatchOptions(command: Command): Command {
       'release line "latest" picks from (default: the inventory\'s, from its .azl3/.cm2 dist tags)',
     )
     .option('--from <tag>', 'compare with this older release instead of the previous one')
-    .option('--no-cache', 'do not reuse spec files and the OVAL feed downloaded by earlier runs')
+    .option('--no-cache', 'do not reuse (or keep) anything downloaded by earlier runs')
+    .option(
+      '--offline',
+      'answer from the cache alone, with no network (exit 5 if it lacks something)',
+    )
     .option('--no-oval', 'leave out the Azure Linux OVAL feed (CVEs from changelogs only)');
 }
 
 /**
  * Reads and checks every inventory first, so a bad file fails before any GitHub request;
- * then matches each against the release and merges the answers.
+ * then matches each against the release, takes out what the ignore file accepts, and merges
+ * the answers.
  */
-export async function checkFromOptions(options: MatchOptions): Promise<CheckAnswer> {
-  const config = loadConfig();
-  const read = await Promise.all(
-    options.inventory.map(async (name) => {
-      const text = await readInventory(name);
-      const parsed = withName(name, () => parseInventory(text));
-      return { name, inventory: parsed, line: withName(name, () => inventoryLine(parsed)) };
-    }),
-  );
+export async function checkFromOptions(
+  options: MatchOptions,
+  reporter: StderrReporter,
+  ignoreFile?: IgnoreFile,
+): Promise<CheckAnswer> {
+  const read: { name: string; inventory: Inventory; line: string }[] = [];
+  // One after the other: each may be a large file, and stdin can be read only once.
+  for (const name of options.inventory) {
+    const text = await readInventoryFile(name, process.stdin);
+    const inventory = withName(name, () => parseInventory(text));
+    read.push({ name, inventory, line: withName(name, () => inventoryLine(inventory)) });
+  }
   const line = agreeOnLine(read, options);
-  const { context, warnings } = await loadRelease(config, {
+  const session = sessionFor(options, reporter);
+  const context = await loadRelease(session, {
     tag: options.release,
     line,
     from: options.from,
-    useCache: options.cache,
     oval: options.oval,
-    onProgress: progressReporter(process.stderr),
   });
+  const rules = ignoreFile?.active ?? [];
   const inventories: InventoryAnswer[] = [];
   for (const { name, inventory } of read) {
+    const { result, ignored } = applyIgnores(await context.match(inventory), rules);
     inventories.push({
       name,
       format: inventory.format,
       packages: inventory.packages.length,
       duplicates: inventory.duplicates ?? 0,
-      result: await context.match(inventory),
+      result,
+      ignored,
+      lineOf: linesOf(inventory),
     });
   }
   const combined = mergeResults(inventories.map((i) => i.result));
   if (!combined) throw new InputError('no inventory given');
-  return { combined, inventories, warnings };
+  return { combined, inventories, ignored: inventories.flatMap((i) => i.ignored), ignoreFile };
+}
+
+/** Installed package (name and version as printed) → its line, the first when repeated. */
+function linesOf(inventory: Inventory): InventoryAnswer['lineOf'] {
+  const lines = new Map<string, number>();
+  for (const pkg of inventory.packages) {
+    const key = `${pkg.name}\u0000${formatEvr(pkg.evr)}`;
+    if (pkg.line !== undefined && !lines.has(key)) lines.set(key, pkg.line);
+  }
+  return (update) => lines.get(`${update.package}\u0000${update.installed}`);
 }
 
 /**
@@ -109,11 +139,7 @@ function agreeOnLine(read: { name: string; line: string }[], options: MatchOptio
     );
   }
   if (options.line !== undefined && options.line !== first.line) {
-    if (!/^\d+\.\d+$/.test(options.line)) {
-      throw new InputError(
-        `--line ${JSON.stringify(options.line)} is not a release line (e.g. 3.0)`,
-      );
-    }
+    assertLine(options.line);
     throw new UnprocessableError(
       `${label(first.name)} is Azure Linux ${first.line}, not ${options.line} (--line): its packages carry ${distForLine(first.line)}`,
     );
@@ -125,6 +151,13 @@ function agreeOnLine(read: { name: string; line: string }[], options: MatchOptio
     );
   }
   return first.line;
+}
+
+/** `--line` must name a line (3.0), not anything else a user might type there. */
+export function assertLine(line: string): void {
+  if (!/^\d+\.\d+$/.test(line)) {
+    throw new InputError(`--line ${JSON.stringify(line)} is not a release line (e.g. 3.0)`);
+  }
 }
 
 const label = (name: string) => (name === '-' ? 'the inventory on stdin' : basename(name));
@@ -140,16 +173,5 @@ function withName<T>(name: string, step: () => T): T {
     }
     if (error instanceof AppError) throw new InputError(`${label(name)}: ${error.message}`);
     throw error;
-  }
-}
-
-async function readInventory(path: string): Promise<string> {
-  if (path === '-') return readStdin(process.stdin);
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable');
-    throw new InputError(`cannot read inventory ${path}: ${reason}`);
   }
 }
