@@ -54,12 +54,18 @@ const Entry = z
     expires: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2026-06-30')
-      .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'is not a real date')
+      .refine((d) => isRealDate(d), 'is not a real date')
       .optional(),
   })
   .refine((e) => e.cve !== undefined || e.package !== undefined, {
     message: 'names neither a cve nor a package',
   });
+
+/** 2026-02-30 parses (as 2 March): a real date survives the round trip. */
+function isRealDate(day: string): boolean {
+  const date = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day;
+}
 
 const Schema = z.strictObject({ ignore: z.array(Entry).default([]) });
 
@@ -92,11 +98,13 @@ export async function loadIgnoreFile(
 
 export function parseIgnoreRules(text: string, path: string): IgnoreRule[] {
   // The core schema (YAML 1.2) reads 2026-06-30 as a string, not a timestamp.
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const [syntax] = doc.errors;
   if (syntax) {
     const line = syntax.linePos?.[0]?.line;
-    throw new InputError(`${path}: ${syntax.message.split('\n')[0]}`, line ? { line } : {});
+    throw new InputError(
+      `${path}: ${line ? `line ${line}: ` : ''}${(syntax.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
+    );
   }
   const parsed = Schema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {
