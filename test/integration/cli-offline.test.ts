@@ -9,28 +9,18 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGitHub } from '../support/fake-github.js';
+import { fakeUpstreams } from '../support/upstreams.js';
 import { cliEnv, errorLine, runCli, type CheckJson } from '../support/cli.js';
 import { GEN2_CASE, answerKeyInventoryPath, readAnswerKey } from '../support/fixtures.js';
-import { APRIL_2026_FEED, serveOvalFeed, type OvalFeedServer } from '../support/oval-feed.js';
+
+const up = fakeUpstreams();
 
 const key = readAnswerKey(GEN2_CASE);
 const gen2 = answerKeyInventoryPath(GEN2_CASE);
-let github: FakeGitHub;
-let oval: OvalFeedServer;
 
 const env = (cache: string, extra: Record<string, string> = {}) =>
-  cliEnv(github, { AZL_CACHE_DIR: cache, AZL_OVAL_URL: oval.urlTemplate, ...extra });
+  cliEnv(up.github, { AZL_CACHE_DIR: cache, AZL_OVAL_URL: up.oval.urlTemplate, ...extra });
 const newCache = () => mkdtempSync(join(tmpdir(), 'azl-cache-'));
-
-beforeAll(async () => {
-  github = await FakeGitHub.start();
-  oval = await serveOvalFeed(APRIL_2026_FEED);
-});
-afterAll(async () => {
-  await github.close();
-  await oval.close();
-});
 
 describe('--offline', () => {
   it('answers from a warm cache with no request to GitHub or the feed, exactly as online', async () => {
@@ -38,13 +28,13 @@ describe('--offline', () => {
     const args = ['check', '-i', gen2, '-r', key.release, '-f', 'json'];
     const online = await runCli(args, { env: env(cache) });
     expect(online.code).toBe(0);
-    github.resetCounts();
-    oval.requests.length = 0;
+    up.github.resetCounts();
+    up.oval.requests.length = 0;
     const offline = await runCli([...args, '--offline'], { env: env(cache) });
     expect(offline.stderr).toBe('');
     expect(offline.code).toBe(0);
-    expect(github.totalRequests).toBe(0);
-    expect(oval.requests).toEqual([]);
+    expect(up.github.totalRequests).toBe(0);
+    expect(up.oval.requests).toEqual([]);
     expect(offline.stdout).toBe(online.stdout);
     // "latest" resolves from the cached list too.
     const latest = await runCli(['check', '-i', gen2, '-f', 'json', '--offline'], {
@@ -54,14 +44,14 @@ describe('--offline', () => {
     // So does a release summary of a release the cache has seen.
     const release = await runCli(['release', key.release, '--offline'], { env: env(cache) });
     expect(release.code).toBe(0);
-    expect(github.totalRequests).toBe(0);
+    expect(up.github.totalRequests).toBe(0);
   });
 
   it('fails with exit 5 and says what the cache lacks', async () => {
     const empty = await runCli(['check', '-i', gen2, '--offline'], { env: env(newCache()) });
     expect(empty.code).toBe(5);
     expect(empty.stderr).toBe(
-      `azl-notifier: --offline: the cache cannot answer: it has no release list of ${github.repoSlug} (run once with network access to fill it)\n`,
+      `azl-notifier: --offline: the cache cannot answer: it has no release list of ${up.github.repoSlug} (run once with network access to fill it)\n`,
     );
     // A cache that has seen another release only.
     const cache = newCache();
@@ -92,8 +82,8 @@ describe('a cache that cannot be written', () => {
     const asRoot = process.getuid?.() === 0;
     const run = await runCli(['check', '-i', gen2, '-r', key.release, '-f', 'json'], {
       env: {
-        GITHUB_API_URL: github.url,
-        AZL_REPO: github.repoSlug,
+        GITHUB_API_URL: up.github.url,
+        AZL_REPO: up.github.repoSlug,
         AZL_OVAL_URL: 'off',
         HOME: home,
       },

@@ -12,11 +12,11 @@ import { join, relative } from 'node:path';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import type { Log } from 'sarif';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGitHub } from '../support/fake-github.js';
+import { describe, expect, it } from 'vitest';
+import { fakeUpstreams } from '../support/upstreams.js';
 import { BIN, cliEnv, runCli, tmpFile } from '../support/cli.js';
 import { FIXTURES, GEN2_CASE, answerKeyInventoryPath, readAnswerKey } from '../support/fixtures.js';
-import { APRIL_2026_FEED, serveOvalFeed, type OvalFeedServer } from '../support/oval-feed.js';
+import { APRIL_2026_FEED } from '../support/oval-feed.js';
 
 const key = readAnswerKey(GEN2_CASE);
 const gen2 = answerKeyInventoryPath(GEN2_CASE);
@@ -34,18 +34,9 @@ const FEED = [
   { id: 60102, cve: 'CVE-2026-5958', sourcePackage: 'sed', fixed: '0:4.9-2.azl3', severity: 'Low' },
 ] as const;
 
-let github: FakeGitHub;
-let oval: OvalFeedServer;
-const env = () => cliEnv(github, { AZL_OVAL_URL: oval.urlTemplate });
+const up = fakeUpstreams(FEED);
 
-beforeAll(async () => {
-  github = await FakeGitHub.start();
-  oval = await serveOvalFeed(FEED);
-});
-afterAll(async () => {
-  await github.close();
-  await oval.close();
-});
+const env = () => cliEnv(up.github, { AZL_OVAL_URL: up.oval.urlTemplate });
 
 const validateSarif = (() => {
   // Both are CommonJS packages whose class is their `default` export.

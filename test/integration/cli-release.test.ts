@@ -3,32 +3,23 @@
  * the list of releases with their dates and counts. Expected values come from the release
  * records (releases.json) and the fixture helper that reads CVEs from the spec stubs.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGitHub, fixtureReleaseInputs } from '../support/fake-github.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fakeUpstreams } from '../support/upstreams.js';
+import { fixtureReleaseInputs } from '../support/fake-github.js';
 import { cliEnv, runCli } from '../support/cli.js';
 import { fixtureReleases, newlyFixed, releaseRecord } from '../support/fixtures.js';
-import { APRIL_2026_FEED, serveOvalFeed, type OvalFeedServer } from '../support/oval-feed.js';
+
+const up = fakeUpstreams();
 
 const TAG = '3.0.20260429-3.0';
 const record = releaseRecord(TAG);
 const changes = record.changes ?? [];
 const kinds = (kind: string) => changes.filter((c) => c.kind === kind).length;
 
-let github: FakeGitHub;
-let oval: OvalFeedServer;
-beforeAll(async () => {
-  github = await FakeGitHub.start();
-  oval = await serveOvalFeed(APRIL_2026_FEED);
-});
-afterAll(async () => {
-  await github.close();
-  await oval.close();
-});
-
 describe(`release ${TAG} --format markdown`, () => {
   let note = '';
   beforeAll(async () => {
-    const run = await runCli(['release', TAG, '--format', 'markdown'], { env: cliEnv(github) });
+    const run = await runCli(['release', TAG, '--format', 'markdown'], { env: cliEnv(up.github) });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     note = run.stdout;
@@ -40,8 +31,8 @@ describe(`release ${TAG} --format markdown`, () => {
     expect(lines[0]).toBe(`## Azure Linux ${TAG}`);
     expect(lines[2]).toBe(
       `Published 29 Apr 2026, 01:56 UTC, compared with ${record.previous_tag}. ` +
-        `[Release page](https://github.com/${github.repoSlug}/releases/tag/${TAG}) · ` +
-        `[Full diff](${github.url}/${github.repoSlug}/compare/${record.previous_tag}...${TAG})`,
+        `[Release page](https://up.github.com/${up.github.repoSlug}/releases/tag/${TAG}) · ` +
+        `[Full diff](${up.github.url}/${up.github.repoSlug}/compare/${record.previous_tag}...${TAG})`,
     );
   });
 
@@ -91,7 +82,7 @@ describe(`release ${TAG} --format markdown`, () => {
 
   it('takes kernel CVEs from the OVAL feed, which changelogs leave out', async () => {
     const run = await runCli(['release', TAG, '-f', 'markdown'], {
-      env: cliEnv(github, { AZL_OVAL_URL: oval.urlTemplate }),
+      env: cliEnv(up.github, { AZL_OVAL_URL: up.oval.urlTemplate }),
     });
     const kernel = run.stdout.split('\n').find((l) => l.startsWith('- `kernel` '));
     // CVE-2026-31001 and -31002 are fixed by 6.6.134.1-1 and -2; -31003 only in 6.6.140.
@@ -106,8 +97,8 @@ describe('releases', () => {
   const newestFirst = [...fixtureReleases()].reverse();
 
   it('lists every release of the line, newest first, with its date and counts', async () => {
-    github.resetCounts();
-    const run = await runCli(['releases', '--limit', '20'], { env: cliEnv(github) });
+    up.github.resetCounts();
+    const run = await runCli(['releases', '--limit', '20'], { env: cliEnv(up.github) });
     expect(run.code).toBe(0);
     const rows = run.stdout.trim().split('\n');
     expect(rows[0]).toMatch(/^TAG\s+PUBLISHED\s+UPDATED\s+ADDED\s+REMOVED$/);
@@ -123,11 +114,11 @@ describe('releases', () => {
       ]),
     );
     // One tree per release, no spec read: the catalog knows every version.
-    expect(github.counts()).toMatchObject({ tree: newestFirst.length, blob: 0, compare: 0 });
+    expect(up.github.counts()).toMatchObject({ tree: newestFirst.length, blob: 0, compare: 0 });
   });
 
   it('--limit and --format json', async () => {
-    const run = await runCli(['releases', '-n', '2', '-f', 'json'], { env: cliEnv(github) });
+    const run = await runCli(['releases', '-n', '2', '-f', 'json'], { env: cliEnv(up.github) });
     const out = JSON.parse(run.stdout) as {
       tag: string;
       previousTag: string;
@@ -144,7 +135,7 @@ describe('releases', () => {
   });
 
   it('refuses a --limit that is not a count (exit 2)', async () => {
-    const run = await runCli(['releases', '--limit', 'lots'], { env: cliEnv(github) });
+    const run = await runCli(['releases', '--limit', 'lots'], { env: cliEnv(up.github) });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("option '-n, --limit <n>' argument 'lots' is invalid");
   });
