@@ -31,7 +31,7 @@ describe(`release ${TAG} --format markdown`, () => {
     expect(lines[0]).toBe(`## Azure Linux ${TAG}`);
     expect(lines[2]).toBe(
       `Published 29 Apr 2026, 01:56 UTC, compared with ${record.previous_tag}. ` +
-        `[Release page](https://up.github.com/${up.github.repoSlug}/releases/tag/${TAG}) · ` +
+        `[Release page](https://github.com/${up.github.repoSlug}/releases/tag/${TAG}) · ` +
         `[Full diff](${up.github.url}/${up.github.repoSlug}/compare/${record.previous_tag}...${TAG})`,
     );
   });
