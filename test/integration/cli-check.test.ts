@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../support/fake-github.js';
-import { BIN, errorLine, runCli, type CheckJson } from '../support/cli.js';
+import { BIN, errorLine, fromCli, fromKey, runCli, type CheckJson } from '../support/cli.js';
 import {
   answerKeyFiles,
   answerKeyInventoryPath,
@@ -33,31 +33,6 @@ const answerKeys = answerKeyFiles().map((file) => ({
   inventory: answerKeyInventoryPath(file),
   key: readAnswerKey(file),
 }));
-
-/** One comparable line per outdated package: list, name, versions and the CVE set. */
-const fromKey = (key: AnswerKey): string[] =>
-  [
-    ...key.affected.map((a) => ({ ...a, list: 'affected' })),
-    ...key.behind.filter((b) => !b.changed_in_release).map((b) => ({ ...b, list: 'behind' })),
-  ]
-    .map(
-      (a) =>
-        `${a.list} ${a.package} ${a.installed} -> ${a.available} [${[...a.cves].sort().join(',')}]`,
-    )
-    .sort();
-const fromCli = (out: CheckJson): string[] =>
-  [
-    ...out.affected.map((a) => ({ ...a, list: 'affected' })),
-    ...out.behind.map((b) => ({ ...b, list: 'behind' })),
-  ]
-    .map(
-      (a) =>
-        `${a.list} ${a.package} ${a.installed} -> ${a.fixed} [${a.cves
-          .map((c) => c.id)
-          .sort()
-          .join(',')}]`,
-    )
-    .sort();
 
 let github: FakeGitHub;
 const env = (): Record<string, string> => ({

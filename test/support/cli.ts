@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import type { AnswerKey } from './fixtures.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/azl-notifier.js', import.meta.url));
 
@@ -123,3 +124,28 @@ export interface CheckJson {
     affected: CheckUpdateJson[];
   }[];
 }
+
+/** One comparable line per outdated package: list, name, versions and the CVE set. */
+export const fromKey = (key: AnswerKey): string[] =>
+  [
+    ...key.affected.map((a) => ({ ...a, list: 'affected' })),
+    ...key.behind.filter((b) => !b.changed_in_release).map((b) => ({ ...b, list: 'behind' })),
+  ]
+    .map(
+      (a) =>
+        `${a.list} ${a.package} ${a.installed} -> ${a.available} [${[...a.cves].sort().join(',')}]`,
+    )
+    .sort();
+export const fromCli = (out: CheckJson): string[] =>
+  [
+    ...out.affected.map((a) => ({ ...a, list: 'affected' })),
+    ...out.behind.map((b) => ({ ...b, list: 'behind' })),
+  ]
+    .map(
+      (a) =>
+        `${a.list} ${a.package} ${a.installed} -> ${a.fixed} [${a.cves
+          .map((c) => c.id)
+          .sort()
+          .join(',')}]`,
+    )
+    .sort();
