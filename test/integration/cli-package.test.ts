@@ -1,15 +1,19 @@
 /**
- * The package people install (issue 13): `npm pack`, installed into an empty project the way
- * a user's pipeline would, answers `check` against the fake GitHub from there. The install
- * resolves dependencies through npm's ordinary client, preferring the local cache that
- * `npm ci` filled; it needs no TypeScript, since dist/ ships in the tarball.
+ * The package people install and the GitHub Action that runs it (issue 13). `npm pack` makes
+ * the tarball; the action's own install step, run as a runner would, installs it into an
+ * empty folder (npm's ordinary client, preferring the cache `npm ci` filled; no TypeScript,
+ * since dist/ ships in the tarball). From that folder the packed CLI answers `check` against
+ * the fake GitHub, and the action's check step writes the job summary, the SARIF file and
+ * the gate's exit code.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Log } from 'sarif';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runner, type Runner } from '../support/action-runner.js';
 import { ROOT } from '../support/built.js';
 import { cliEnv, fromCli, fromKey, type CheckJson } from '../support/cli.js';
 import { GEN2_CASE, answerKeyInventoryPath, readAnswerKey } from '../support/fixtures.js';
@@ -31,7 +35,10 @@ interface PackResult {
 }
 
 let packed: PackResult;
-let project = '';
+let job: Runner;
+let install: { code: number | null; stdout: string; stderr: string };
+/** Where the action's install step put the package: a folder with nothing else in it. */
+const installed = () => join(job.temp, 'azl-notifier-cli');
 
 beforeAll(async () => {
   const out = mkdtempSync(join(tmpdir(), 'azl-pack-'));
@@ -39,21 +46,24 @@ beforeAll(async () => {
   const { stdout } = await run(
     'npm',
     ['pack', '--json', '--ignore-scripts', '--pack-destination', out],
-    { cwd: ROOT },
+    {
+      cwd: ROOT,
+    },
   );
   packed = (JSON.parse(stdout) as PackResult[])[0]!;
   console.log(
     `packed ${packed.filename}: ${(packed.size / 1024).toFixed(1)} kB, unpacked ${(packed.unpackedSize / 1024).toFixed(1)} kB, ${packed.entryCount} files`,
   );
-  project = mkdtempSync(join(tmpdir(), 'azl-consumer-'));
-  writeFileSync(join(project, 'package.json'), '{ "name": "consumer", "private": true }\n');
+  job = runner({
+    ...cliEnv(up.github),
+    AZL_NOTIFIER_TARBALL: join(out, packed.filename),
+  });
+  copyFileSync(answerKeyInventoryPath(GEN2_CASE), join(job.workspace, 'node.txt'));
   const started = Date.now();
-  await run(
-    'npm',
-    ['install', '--prefer-offline', '--no-audit', '--no-fund', join(out, packed.filename)],
-    { cwd: project, timeout: 150_000 },
+  install = await job.step(0);
+  console.log(
+    `action install step (npm install of the tarball): ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
-  console.log(`npm install of the tarball: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }, 180_000);
 
 describe('the packed package', () => {
@@ -76,12 +86,12 @@ describe('the packed package', () => {
     expect(packed.unpackedSize).toBeLessThan(2 * 1024 * 1024);
   });
 
-  it('installs without TypeScript and answers check from an empty project', async () => {
-    expect(existsSync(join(project, 'node_modules', 'typescript'))).toBe(false);
-    const { stdout: v } = await run('npx', ['--no-install', 'azl-notifier', '--version'], {
-      cwd: project,
-    });
-    expect(v.trim()).toBe(version);
+  it('installs without TypeScript into an empty folder and answers check from there', async () => {
+    expect(install.stderr).toBe('');
+    expect(install.code).toBe(0);
+    // npm's one-line summary, then the installed CLI's --version.
+    expect(install.stdout.trim().split('\n').pop()).toBe(version);
+    expect(existsSync(join(installed(), 'node_modules', 'typescript'))).toBe(false);
     const { stdout } = await run(
       'npx',
       [
@@ -96,7 +106,7 @@ describe('the packed package', () => {
         'json',
       ],
       {
-        cwd: project,
+        cwd: installed(),
         env: {
           PATH: process.env.PATH ?? '',
           HOME: process.env.HOME ?? '/tmp',
@@ -107,5 +117,59 @@ describe('the packed package', () => {
     const out = JSON.parse(stdout) as CheckJson;
     expect(out.release.tag).toBe(key.release);
     expect(fromCli(out)).toEqual(fromKey(key));
+  });
+});
+
+describe('the GitHub Action (action.yml)', () => {
+  const keyPairs = () =>
+    [...key.affected, ...key.behind.filter((b) => !b.changed_in_release)].flatMap((a) =>
+      a.cves.map((c) => `${a.package} ${c}`),
+    );
+
+  it('writes the report to the job summary, SARIF for upload-sarif, and fails at the level asked', async () => {
+    const step = await job.step('check', {
+      inventory: 'node.txt',
+      release: key.release,
+      'fail-on': 'unknown',
+      format: 'sarif',
+    });
+    console.log(`action check step: exit ${step.code}\n${step.stdout}${step.stderr}`);
+    // The answer key lists CVEs the node misses: "unknown" (any CVE) is reached.
+    expect(step.code).toBe(3);
+    const summary = readFileSync(job.summary, 'utf8');
+    expect(summary).toContain(`### Azure Linux ${key.release}`);
+    for (const a of key.affected)
+      expect(summary).toContain(`| ${a.package.replace(/_/g, '\\_')} |`);
+    const outputs = job.outputs();
+    expect(outputs['exit-code']).toBe('3');
+    expect(outputs['report-file']).toBe(join(job.temp, 'azl-notifier.sarif'));
+    const sarif = JSON.parse(readFileSync(outputs['report-file']!, 'utf8')) as Log;
+    expect(sarif.version).toBe('2.1.0');
+    const results = sarif.runs[0]!.results ?? [];
+    expect(
+      results.map((r) => `${(r.properties as { package: string }).package} ${r.ruleId}`).sort(),
+    ).toEqual(keyPairs().sort());
+    // Paths relative to the workspace, as code scanning wants them.
+    expect(
+      new Set(results.map((r) => r.locations?.[0]?.physicalLocation?.artifactLocation?.uri)),
+    ).toEqual(new Set(['node.txt']));
+  });
+
+  it('passes without a gate, and refuses an aks-node-image the CLI cannot take yet', async () => {
+    const pass = await job.step('check', { inventory: 'node.txt', release: key.release });
+    expect(pass.code).toBe(0);
+    const help = await run(join(installed(), 'node_modules', '.bin', 'azl-notifier'), [
+      'check',
+      '--help',
+    ]);
+    const aks = await job.step('check', { 'aks-node-image': 'AKSAzureLinux-V3gen2-202604.13.0' });
+    if (help.stdout.includes('--aks-node-image')) {
+      expect(aks.stdout).not.toContain('does not have yet');
+    } else {
+      expect(aks.code).toBe(2);
+      expect(aks.stdout).toBe(
+        `::error title=azl-notifier::the aks-node-image input needs check --aks-node-image, which azl-notifier ${version} does not have yet\n`,
+      );
+    }
   });
 });
