@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ROOT } from './built.js';
+import { finished, type CliRun } from './cli.js';
 
 interface ActionStep {
   name: string;
@@ -41,11 +42,7 @@ export interface Runner {
   outputs(): Record<string, string>;
 }
 
-export interface StepRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type StepRun = CliRun;
 
 /**
  * A runner hands its own environment to every step (CA certificates, proxies, HOME). This
@@ -122,19 +119,13 @@ export function runner(jobEnv: Record<string, string>): Runner {
       };
       const script = join(base, `step-${Date.now()}.sh`);
       appendFileSync(script, step.run);
-      return new Promise((resolve, reject) => {
-        const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
+      return finished(
+        spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
           cwd: dirs.workspace,
           env,
           stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      });
+        }),
+      );
     },
   };
 }

@@ -16,6 +16,9 @@
  *   an alert stays the same alert across releases until the package is fixed.
  * Updates that fix no CVE have no rule to report under and are left out: the other formats
  * list them, and `--fail-on any` gates on them.
+ * A node or image gives tens to hundreds of results, far inside code scanning's limits
+ * (docs.github.com, "SARIF results exceed one or more limits": 25,000 results and rules
+ * per run, 20 tags per rule).
  */
 import { createHash } from 'node:crypto';
 import { relative, resolve, sep } from 'node:path';
