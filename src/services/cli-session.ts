@@ -38,12 +38,9 @@ export function openSession(config: Config, opts: SessionOptions): CliSession {
   if (opts.offline && !opts.useCache) {
     throw new InputError('--offline answers from the cache, so it cannot go with --no-cache');
   }
-  const gh = gitHubFromConfig(config, {
-    info: () => {},
-    warn: opts.onWarning,
-    // The request that finally fails is reported once, as the run's error.
-    error: () => {},
-  });
+  // Retries are said as they happen; the request that finally fails is the run's one error
+  // line, so nothing else of the client's log is shown.
+  const gh = gitHubFromConfig(config, undefined, { onRetry: opts.onWarning });
   if (opts.offline) {
     // Registered last, so it wraps the retry and throttling plugins: nothing is retried.
     gh.hook.wrap('request', (_request, options) => {

@@ -5,8 +5,9 @@
  *   limit we wait and retry once when the wait is short, otherwise the caller gets a
  *   `RateLimitedError` carrying the reset time (a timer should come back later, not sleep).
  * - retry plugin: 5xx answers, dropped connections and timeouts are retried twice with its
- *   quadratic backoff; 4xx are not (403/429 belong to the throttling plugin). Each retry is
- *   one `log.warn` line saying why, so a slow or failing GitHub is never silent.
+ *   quadratic backoff; 4xx are not (403/429 belong to the throttling plugin). Each retry, of
+ *   either plugin, is one line to `onRetry` (default `log.warn`) saying why, so a slow or
+ *   failing GitHub is never silent.
  * - failures reach callers as AppErrors with one readable line; the token is never logged.
  * 304, 404 and 422 stay `RequestError`s: only the caller knows what they mean.
  */
@@ -37,6 +38,8 @@ export interface GitHubClientOptions {
   retryAfterBaseMs?: number;
   /** Per-request timeout (each retry gets its own). Default 30 s. */
   timeoutMs?: number;
+  /** One line per retry (a timeout, a 5xx, a short rate-limit wait). Default: `log.warn`. */
+  onRetry?: (line: string) => void;
 }
 
 /** A rate-limit wait longer than this is not worth holding a timer or a CLI user for. */
@@ -50,9 +53,10 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
  * theirs and see every attempt: the retry and throttling plugins run the same request
  * options again, so a second sight of one options object is a retry, and the failure it
  * follows is the one recorded just before. Rate-limit retries are left to `onLimit`, which
- * already says how long it waits.
+ * already says how long it waits. The client's options carry `onRetry`.
  */
-const reportRetries: Parameters<typeof Octokit.plugin>[number] = (octokit) => {
+const reportRetries: Parameters<typeof Octokit.plugin>[number] = (octokit, options) => {
+  const onRetry = (options as { onRetry?: (line: string) => void }).onRetry;
   const attempts = new WeakMap<object, { count: number; failure?: string }>();
   octokit.hook.before('request', (request) => {
     const seen = attempts.get(request);
@@ -63,7 +67,7 @@ const reportRetries: Parameters<typeof Octokit.plugin>[number] = (octokit) => {
     seen.count++;
     if (seen.failure === undefined) return;
     const { method, url } = octokit.request.endpoint.parse(request);
-    octokit.log.warn(
+    onRetry?.(
       `GitHub ${method} ${new URL(url).pathname}: ${seen.failure}; retry ${seen.count - 1} of ${RETRIES}`,
     );
   });
@@ -90,6 +94,7 @@ export function createGitHubClient(opts: GitHubClientOptions): Octokit {
   const log = opts.log ?? silent;
   const baseMs = opts.retryAfterBaseMs ?? 1000;
   const timeoutMs = opts.timeoutMs ?? 30_000;
+  const onRetry = opts.onRetry ?? ((line: string) => log.warn(line));
   const onLimit =
     (kind: string) =>
     (
@@ -100,9 +105,8 @@ export function createGitHubClient(opts: GitHubClientOptions): Octokit {
     ) => {
       const retrying = retryCount < 1 && retryAfter <= MAX_RATE_LIMIT_WAIT_S;
       const where = `GitHub ${kind} rate limit on ${options.method ?? 'GET'} ${options.url ?? ''}`;
-      // A retry is worth a warning; giving up is said by the RateLimitedError that follows.
-      if (retrying) log.warn(`${where}: retrying in ${retryAfter} s`);
-      else log.info(`${where}: giving up (resets in ${retryAfter} s)`);
+      if (retrying) onRetry(`${where}: retrying in ${retryAfter} s`);
+      else log.warn(`${where}: giving up (resets in ${retryAfter} s)`);
       return retrying;
     };
   const octokit = new GitHub({
@@ -116,6 +120,8 @@ export function createGitHubClient(opts: GitHubClientOptions): Octokit {
       error: (m: string) => log.error(m),
     },
     request: { fetch: fetchWithTimeout(timeoutMs) },
+    // Read by reportRetries: plugins receive the constructor's options.
+    onRetry,
     throttle: {
       retryAfterBaseValue: baseMs,
       onRateLimit: onLimit('primary'),

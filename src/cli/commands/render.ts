@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import { loadConfig } from '../../config.js';
-import { renderNotification } from '../../notify/preview.js';
 import { checkFromOptions, withMatchOptions } from '../match-options.js';
 import type { MatchOptions } from '../match-options.js';
 import {
@@ -56,6 +55,8 @@ Examples:
       await checkOutputPath(output);
       const reporter = stderrReporter(process.stderr, { quiet: options.quiet });
       const { combined: result } = await checkFromOptions(options, reporter);
+      // Loaded here: the renderers (Adaptive Cards, MIME) cost every other command's start-up.
+      const { renderNotification } = await import('../../notify/preview.js');
       const rendered = await renderNotification(
         {
           subscriptionName: options.name,

@@ -16,7 +16,6 @@
  * Unknown keys are refused, so a misspelt `expire:` cannot make an entry last forever.
  */
 import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../../errors.js';
 import { fileErrorReason } from '../file-errors.js';
@@ -87,7 +86,7 @@ export async function loadIgnoreFile(
     }
     throw new InputError(`cannot read --ignore-file ${path}: ${fileErrorReason(error)}`);
   }
-  const rules = parseIgnoreRules(text, path);
+  const rules = await parseIgnoreRules(text, path);
   const today = now.toISOString().slice(0, 10);
   return {
     path,
@@ -96,7 +95,9 @@ export async function loadIgnoreFile(
   };
 }
 
-export function parseIgnoreRules(text: string, path: string): IgnoreRule[] {
+export async function parseIgnoreRules(text: string, path: string): Promise<IgnoreRule[]> {
+  // Loaded only when there is a file to read, as most runs have none.
+  const { parseDocument } = await import('yaml');
   // The core schema (YAML 1.2) reads 2026-06-30 as a string, not a timestamp.
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const [syntax] = doc.errors;
