@@ -25,7 +25,12 @@ const STYLES: Record<Style, Format> = {
   unknown: 'magenta',
 };
 
-export const ansi: Paint = (style, text) => (text === '' ? text : styleText(STYLES[style], text));
+/**
+ * The decision is paintFor's: styleText's own stream check would also drop colour on a
+ * terminal whenever CI is set (node's getColorDepth), which is not the rule documented.
+ */
+export const ansi: Paint = (style, text) =>
+  text === '' ? text : styleText(STYLES[style], text, { validateStream: false });
 
 export function paintFor(toTerminal: boolean, noColor: string | undefined): Paint {
   return toTerminal && !noColor ? ansi : plain;
