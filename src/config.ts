@@ -64,6 +64,13 @@ const EnvSchema = z.object({
   XDG_CACHE_HOME: z.string().optional(),
   /** Print stack traces for unexpected errors (when reporting a bug). */
   AZL_DEBUG: bool,
+  /**
+   * Per-request timeout for GitHub and the OVAL feed. Each of the two retries after a timeout
+   * gets its own, so a GitHub that never answers fails after about 3 × this plus 5 s.
+   */
+  AZL_HTTP_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(30),
+  /** Any non-empty value turns colour off in the CLI's table (https://no-color.org). */
+  NO_COLOR: z.string().optional(),
 
   // Detection and fan-out
   DETECT_SCHEDULE: z.string().default('0 */15 * * * *'),

@@ -1,5 +1,7 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help, type Option } from 'commander';
 import { checkCommand } from './commands/check.js';
+import { releaseCommand } from './commands/release.js';
+import { releasesCommand } from './commands/releases.js';
 import { renderCommand } from './commands/render.js';
 import { vercmpCommand } from './commands/vercmp.js';
 import { reportError } from './errors.js';
@@ -16,6 +18,8 @@ const program = new Command('azl-notifier')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .addCommand(checkCommand())
+  .addCommand(releaseCommand())
+  .addCommand(releasesCommand())
   .addCommand(renderCommand())
   .addCommand(vercmpCommand())
   .addHelpText(
@@ -23,13 +27,16 @@ const program = new Command('azl-notifier')
     `
 Exit codes:
   0  success (for check: nothing at or above --fail-on)
-  2  bad input or usage (the message names the line or flag)
-  3  check --fail-on: something affected has that severity or worse
+  2  bad input, usage or setting (the message names the file, line, flag or setting)
+  3  check --fail-on: something affected or behind has that severity or worse
   4  unknown release tag
-  5  GitHub unreachable or rate limited (set GITHUB_TOKEN for a higher limit)
+  5  GitHub or a configured OVAL feed unreachable or rate limited (set GITHUB_TOKEN for a
+     higher limit), or --offline and the cache lacks what is needed
   11/12  vercmp: A > B / A < B (as rpmdev-vercmp)
 
-Settings (environment): GITHUB_API_URL, GITHUB_TOKEN, AZL_REPO, AZL_OVAL_URL.
+Settings (environment): GITHUB_TOKEN, GITHUB_API_URL, AZL_REPO, AZL_OVAL_URL,
+AKS_NODE_IMAGE_REPO, AZL_CACHE_DIR (or XDG_CACHE_HOME), AZL_HTTP_TIMEOUT_SECONDS, NO_COLOR,
+AZL_DEBUG.
 Run 'azl-notifier <command> --help' for examples.`,
   );
 
@@ -42,10 +49,25 @@ function debugRequested(): boolean {
   }
 }
 
+/** Commander shows no mark for mandatory options; a user should not learn it from an error. */
+class MarkRequired extends Help {
+  override optionDescription(option: Option): string {
+    const text = super.optionDescription(option);
+    return option.mandatory ? `${text} (required)` : text;
+  }
+}
+
 // Commander copies these settings only to subcommands it creates itself, not to added ones.
 for (const command of program.commands) {
   command.exitOverride().showHelpAfterError('(run with --help for usage)');
+  command.createHelp = () => Object.assign(new MarkRequired(), command.configureHelp());
 }
+
+// `azl-notifier release … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
 
 try {
   await program.parseAsync(process.argv);

@@ -1,22 +1,22 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config.js';
 import { AppError, InputError, TooLargeError, UnprocessableError } from '../errors.js';
 import { distForLine, releaseLineOf } from '../domain/changeset.js';
 import { mergeResults } from '../domain/filters.js';
 import { inventoryLine } from '../domain/inventory/distro.js';
 import { parseInventory } from '../domain/inventory/index.js';
-import type { Inventory, MatchResult } from '../domain/types.js';
+import { formatEvr } from '../domain/rpmvercmp.js';
 import { parseNodeImage, refuseRetiredImage, type NodeImage } from '../domain/node-image.js';
-import { gitHubFromConfig } from '../services/github.js';
-import { cacheDir, loadRelease } from '../services/load-release.js';
+import type { Inventory, MatchResult, PackageUpdate } from '../domain/types.js';
+import { cacheKey } from '../services/cli-cache.js';
+import type { CliSession } from '../services/cli-session.js';
+import { loadRelease } from '../services/load-release.js';
 import { NodeImages } from '../services/node-images.js';
-import { FileBlobCache } from '../sources/blob-cache.js';
-import { readJsonFile, safeFileName, writeJsonFile } from '../sources/json-file.js';
-import { join } from 'node:path';
-import { progressReporter } from './progress.js';
-import { readStdin } from './stdin.js';
+import { applyIgnores, type IgnoredItem } from './ignore/apply.js';
+import type { IgnoreFile } from './ignore/ignore-file.js';
+import { readInventoryFile } from './inventory-file.js';
+import type { StderrReporter } from './progress.js';
+import { sessionFor } from './session.js';
 
 /** The options every command that answers "what am I missing as of this release?" takes. */
 export interface MatchOptions {
@@ -27,44 +27,33 @@ export interface MatchOptions {
   from?: string;
   cache: boolean;
   oval: boolean;
+  offline?: boolean;
 }
 
 /** One inventory's answer, with what was read from it. */
 export interface InventoryAnswer {
-  /** The path given (`-` for stdin). */
+  /** The path given (`-` for stdin), or the node image. */
   name: string;
   format: Inventory['format'];
   packages: number;
   duplicates: number;
   result: MatchResult;
+  /** What the ignore file took out of this inventory's lists. */
+  ignored: IgnoredItem[];
+  /** The 1-based line an update's installed package is on, for formats with lines. */
+  lineOf(update: Pick<PackageUpdate, 'package' | 'installed'>): number | undefined;
 }
 
 /** The answer for every inventory given, and all of them together. */
 export interface CheckAnswer {
   combined: MatchResult;
   inventories: InventoryAnswer[];
-  warnings: string[];
+  /** Everything ignored, over all inventories. */
+  ignored: IgnoredItem[];
+  ignoreFile: IgnoreFile | undefined;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-/** AgentBaker's notes through the CLI's cache: listings by ETag, files by blob sha. */
-function nodeImagesFor(config: ReturnType<typeof loadConfig>, useCache: boolean): NodeImages {
-  const dir = cacheDir(config);
-  const listingFile = (variant: string) =>
-    join(dir, 'node-images', `${safeFileName(variant)}.json`);
-  return new NodeImages(
-    gitHubFromConfig(config),
-    config.AKS_NODE_IMAGE_REPO,
-    useCache ? new FileBlobCache(join(dir, 'blobs')) : undefined,
-    useCache
-      ? {
-          get: (variant) => readJsonFile(listingFile(variant)),
-          put: (variant, listing) => writeJsonFile(listingFile(variant), listing),
-        }
-      : { get: () => Promise.resolve(undefined), put: () => Promise.resolve() },
-  );
-}
 
 export function withMatchOptions(command: Command): Command {
   return command
@@ -84,16 +73,24 @@ export function withMatchOptions(command: Command): Command {
       'release line "latest" picks from (default: the inventory\'s, from its .azl3/.cm2 dist tags)',
     )
     .option('--from <tag>', 'compare with this older release instead of the previous one')
-    .option('--no-cache', 'do not reuse spec files and the OVAL feed downloaded by earlier runs')
+    .option('--no-cache', 'do not reuse (or keep) anything downloaded by earlier runs')
+    .option(
+      '--offline',
+      'answer from the cache alone, with no network (exit 5 if it lacks something)',
+    )
     .option('--no-oval', 'leave out the Azure Linux OVAL feed (CVEs from changelogs only)');
 }
 
 /**
  * Reads and checks every inventory first, so a bad file fails before any GitHub request;
- * then matches each against the release and merges the answers.
+ * then matches each against the release, takes out what the ignore file accepts, and merges
+ * the answers.
  */
-export async function checkFromOptions(options: MatchOptions): Promise<CheckAnswer> {
-  const config = loadConfig();
+export async function checkFromOptions(
+  options: MatchOptions,
+  reporter: StderrReporter,
+  ignoreFile?: IgnoreFile,
+): Promise<CheckAnswer> {
   const files = options.inventory ?? [];
   const images = (options.aksNodeImage ?? []).map((name) => {
     const image = parseNodeImage(name);
@@ -105,50 +102,46 @@ export async function checkFromOptions(options: MatchOptions): Promise<CheckAnsw
       "give the machine's packages: --inventory <file|-> or --aks-node-image <nodeImageVersion>",
     );
   }
-  const fromFiles = await Promise.all(
-    files.map(async (name) => {
-      const text = await readInventory(name);
-      const parsed = withName(name, () => parseInventory(text));
-      const line = withName(name, () => inventoryLine(parsed));
-      return { name, label: label(name), inventory: parsed, line };
-    }),
-  );
-  const nodeImages = images.length > 0 ? nodeImagesFor(config, options.cache) : undefined;
-  const fromImages = [];
+  const read: Read[] = [];
+  // One after the other: each may be a large file, and stdin can be read only once.
+  for (const name of files) {
+    const text = await readInventoryFile(name, process.stdin);
+    const inventory = withName(name, () => parseInventory(text));
+    const line = withName(name, () => inventoryLine(inventory));
+    read.push({ name, label: label(name), inventory, line });
+  }
+  const session = sessionFor(options, reporter);
+  const nodeImages = images.length > 0 ? nodeImagesOf(session) : undefined;
   for (const image of images) {
     const { inventory } = await nodeImages!.inventoryOf(image.name);
-    fromImages.push({
-      name: image.name,
-      label: image.name,
-      inventory,
-      line: image.variant.line,
-      image,
-    });
+    read.push({ name: image.name, label: image.name, inventory, line: image.variant.line, image });
   }
-  const read: Read[] = [...fromFiles, ...fromImages];
   const line = agreeOnLine(read, options);
-  const { context, warnings } = await loadRelease(config, {
+  const context = await loadRelease(session, {
     tag: options.release,
     line,
     from: options.from,
-    useCache: options.cache,
     oval: options.oval,
-    onProgress: progressReporter(process.stderr),
   });
+  const rules = ignoreFile?.active ?? [];
   const inventories: InventoryAnswer[] = [];
   for (const { name, inventory, image } of read) {
     const matched = await context.match(inventory);
+    const withImages = image && nodeImages ? await nodeImages.withFixes(image, matched) : matched;
+    const { result, ignored } = applyIgnores(withImages, rules);
     inventories.push({
       name,
       format: inventory.format,
       packages: inventory.packages.length,
       duplicates: inventory.duplicates ?? 0,
-      result: image && nodeImages ? await nodeImages.withFixes(image, matched) : matched,
+      result,
+      ignored,
+      lineOf: linesOf(inventory),
     });
   }
   const combined = mergeResults(inventories.map((i) => i.result));
   if (!combined) throw new InputError('no inventory given');
-  return { combined, inventories, warnings };
+  return { combined, inventories, ignored: inventories.flatMap((i) => i.ignored), ignoreFile };
 }
 
 /** One inventory as read, before matching. */
@@ -160,6 +153,37 @@ interface Read {
   inventory: Inventory;
   line: string;
   image?: NodeImage;
+}
+
+/**
+ * AgentBaker's release notes through the CLI cache: notes by blob sha (immutable), each
+ * variant's listing by ETag. Offline, a cached listing is used as it is.
+ */
+function nodeImagesOf(session: CliSession): NodeImages {
+  const { config, cache } = session;
+  const keyOf = (dir: string) => cacheKey(config.GITHUB_API_URL, config.AKS_NODE_IMAGE_REPO, dir);
+  return new NodeImages(
+    session.gh,
+    config.AKS_NODE_IMAGE_REPO,
+    cache?.blobs,
+    cache
+      ? {
+          get: (dir) => cache.getJson('node-images', keyOf(dir)),
+          put: (dir, listing) => cache.putJson('node-images', keyOf(dir), listing),
+        }
+      : { get: () => Promise.resolve(undefined), put: () => Promise.resolve() },
+    { offline: session.offline },
+  );
+}
+
+/** Installed package (name and version as printed) → its line, the first when repeated. */
+function linesOf(inventory: Inventory): InventoryAnswer['lineOf'] {
+  const lines = new Map<string, number>();
+  for (const pkg of inventory.packages) {
+    const key = `${pkg.name}\u0000${formatEvr(pkg.evr)}`;
+    if (pkg.line !== undefined && !lines.has(key)) lines.set(key, pkg.line);
+  }
+  return (update) => lines.get(`${update.package}\u0000${update.installed}`);
 }
 
 /**
@@ -176,11 +200,7 @@ function agreeOnLine(read: Read[], options: MatchOptions): string {
     );
   }
   if (options.line !== undefined && options.line !== first.line) {
-    if (!/^\d+\.\d+$/.test(options.line)) {
-      throw new InputError(
-        `--line ${JSON.stringify(options.line)} is not a release line (e.g. 3.0)`,
-      );
-    }
+    assertLine(options.line);
     throw new UnprocessableError(
       `${first.label} is Azure Linux ${first.line}, not ${options.line} (--line): its packages carry ${distForLine(first.line)}`,
     );
@@ -192,6 +212,13 @@ function agreeOnLine(read: Read[], options: MatchOptions): string {
     );
   }
   return first.line;
+}
+
+/** `--line` must name a line (3.0), not anything else a user might type there. */
+export function assertLine(line: string): void {
+  if (!/^\d+\.\d+$/.test(line)) {
+    throw new InputError(`--line ${JSON.stringify(line)} is not a release line (e.g. 3.0)`);
+  }
 }
 
 const label = (name: string) => (name === '-' ? 'the inventory on stdin' : basename(name));
@@ -207,16 +234,5 @@ function withName<T>(name: string, step: () => T): T {
     }
     if (error instanceof AppError) throw new InputError(`${label(name)}: ${error.message}`);
     throw error;
-  }
-}
-
-async function readInventory(path: string): Promise<string> {
-  if (path === '-') return readStdin(process.stdin);
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable');
-    throw new InputError(`cannot read inventory ${path}: ${reason}`);
   }
 }

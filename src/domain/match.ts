@@ -8,6 +8,7 @@ import { maxSeverity, severityRank } from './severity.js';
 import type { FixSources } from './fixes.js';
 import { SEVERITIES } from './types.js';
 import type {
+  ChangeSet,
   CveSummary,
   Evr,
   Inventory,
@@ -123,26 +124,31 @@ export function matchInventory(
       'Only the packages this release changed were checked: the tree of the release tag is not known, so nothing is listed as behind.',
     );
   }
-  const { release } = changeSet;
   const affectedList = sortUpdates(dedupe(affected));
   const behindList = sortUpdates(dedupe(behind));
   return {
     status: 'done',
     result: {
-      release: {
-        tag: release.tag,
-        line: release.line,
-        publishedAt: release.publishedAt,
-        url: release.url,
-        previousTag: changeSet.previousTag,
-        compareUrl: changeSet.compareUrl,
-      },
+      release: releaseFacts(changeSet),
       affected: affectedList,
       behind: behindList,
       untracked: [...untracked].sort(byCodePoint),
       notices,
       summary: summarizeUpdates(affectedList, behindList),
     },
+  };
+}
+
+/** The release a change set is about, as answers show it. */
+export function releaseFacts(changeSet: ChangeSet): MatchResult['release'] {
+  const { release } = changeSet;
+  return {
+    tag: release.tag,
+    line: release.line,
+    publishedAt: release.publishedAt,
+    url: release.url,
+    previousTag: changeSet.previousTag,
+    compareUrl: changeSet.compareUrl,
   };
 }
 
@@ -159,7 +165,7 @@ export function summarizeUpdates(
   };
 }
 
-export function countCves(updates: readonly PackageUpdate[]): CveSummary {
+export function countCves(updates: readonly Pick<PackageUpdate, 'cves'>[]): CveSummary {
   const worstByCve = new Map<string, Severity>();
   for (const pkg of updates) {
     for (const cve of pkg.cves) {

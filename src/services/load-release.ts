@@ -1,24 +1,15 @@
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import type { Config } from '../config.js';
 import { InputError, NotFoundError } from '../errors.js';
 import { releaseLineOf } from '../domain/changeset.js';
 import type { ReleaseInfo } from '../domain/types.js';
-import { FileBlobCache } from '../sources/blob-cache.js';
-import { fetchChangeSet } from '../sources/changeset-source.js';
+import { fetchChangeSet, type ReleaseSpecs } from '../sources/changeset-source.js';
 import { readBlobs } from '../sources/git-blobs.js';
-import { readJsonFile, safeFileName, writeJsonFile } from '../sources/json-file.js';
-import { ovalSettingOf, type StoredOvalFeed } from '../sources/oval-source.js';
-import {
-  getReleaseByTag,
-  listReleases,
-  newestRelease,
-  previousRelease,
-  splitRepo,
-} from '../sources/releases.js';
+import { ovalIndexOf, ovalSettingOf, ovalUrlFor } from '../sources/oval-source.js';
+import { getReleaseByTag, newestRelease, previousRelease, splitRepo } from '../sources/releases.js';
+import { packageVersion } from '../package-info.js';
 import { bundledCatalog } from './bundled-catalog.js';
-import { gitHubFromConfig } from './github.js';
-import { currentOval, type OvalFeedStorage } from './oval-feed.js';
+import { cacheKey } from './cli-cache.js';
+import { cachedReleases, offlineError, type CliSession } from './cli-session.js';
+import { currentOval, type CurrentOval, type OvalFeedStorage } from './oval-feed.js';
 import { ReleaseContext } from './release-context.js';
 import { SpecLibrary } from './spec-library.js';
 
@@ -28,17 +19,6 @@ export interface ReleaseQuery {
   line: string;
   /** Compare with this older tag instead of the previous release on the line. */
   from?: string | undefined;
-  /** Reuse spec blobs and the OVAL feed downloaded by earlier runs. */
-  useCache: boolean;
-  /** Leave the OVAL feed out, whatever AZL_OVAL_URL says. */
-  oval: boolean;
-  onProgress?: ((message: string, done: number, total: number) => void) | undefined;
-}
-
-export interface LoadedRelease {
-  context: ReleaseContext;
-  /** One line each, for stderr (e.g. the default OVAL feed was unreachable). */
-  warnings: string[];
 }
 
 /**
@@ -47,43 +27,43 @@ export interface LoadedRelease {
  * shipped spec catalog, specs read on demand through the cache, and the OVAL feed. Used by
  * the CLI's `check` and `render`.
  */
-export async function loadRelease(config: Config, query: ReleaseQuery): Promise<LoadedRelease> {
-  const gh = gitHubFromConfig(config);
-  const repo = config.AZL_REPO;
-  query.onProgress?.(`Listing releases of ${repo}`, 0, 0);
-  const { release, previous } = await resolveRelease(gh, repo, query);
-  const cache = cacheDir(config);
-  const blobCache = query.useCache ? new FileBlobCache(join(cache, 'blobs')) : undefined;
-  const setting = query.oval ? ovalSettingOf(config.AZL_OVAL_URL) : { kind: 'off' as const };
+export async function loadRelease(
+  session: CliSession,
+  query: ReleaseQuery & { oval: boolean },
+): Promise<ReleaseContext> {
+  session.onProgress?.(`Listing releases of ${session.repo}`, 0, 0);
+  const { release, previous } = await resolveRelease(session, query);
   const [oval, fetched] = await Promise.all([
-    currentOval(setting, release.line, query.useCache ? fileOvalStorage(cache) : NO_STORAGE),
-    fetchChangeSet(gh, repo, release, previous, { blobCache, onProgress: query.onProgress }),
+    releaseOval(session, query.oval, release.line),
+    releaseChangeSet(session, release, previous),
   ]);
+  if (oval.warning) session.warn(oval.warning);
   // The change set was computed without the feed so both could load at once; the feed's
   // severities and extra CVEs apply at matching, per installed version.
-  const library = new SpecLibrary(bundledCatalog(release.line), (shas) =>
-    readBlobs(gh, splitRepo(repo), shas, {
-      blobCache,
-      onProgress: query.onProgress,
-      label: 'reading specs of packages behind',
-    }),
-  );
+  const library = specLibrary(session, release.line, 'reading specs of packages behind');
   const pathOf = new Map([...fetched.specs].map(([path, sha]) => [sha, path]));
   library.addTexts(fetched.texts, (sha) => pathOf.get(sha) ?? sha);
-  const context = new ReleaseContext({
+  return new ReleaseContext({
     changeSet: fetched.changeSet,
     specs: fetched.specs,
     library,
     oval: oval.index,
   });
-  return { context, warnings: oval.warning ? [oval.warning] : [] };
 }
 
-type GitHub = ReturnType<typeof gitHubFromConfig>;
+/** Spec facts from the shipped catalog, and from specs read through the cache. */
+export function specLibrary(session: CliSession, line: string, label: string): SpecLibrary {
+  return new SpecLibrary(bundledCatalog(line), (shas) =>
+    readBlobs(session.gh, splitRepo(session.repo), shas, {
+      blobCache: session.cache?.blobs,
+      onProgress: session.onProgress,
+      label,
+    }),
+  );
+}
 
-async function resolveRelease(
-  gh: GitHub,
-  repo: string,
+export async function resolveRelease(
+  session: CliSession,
   query: ReleaseQuery,
 ): Promise<{ release: ReleaseInfo; previous: ReleaseInfo | null }> {
   for (const tag of [query.tag, query.from]) {
@@ -95,13 +75,13 @@ async function resolveRelease(
   }
   // Recent tags are on the first page of the listing, which the previous release needs
   // anyway; only an older tag costs the extra by-tag request.
-  const firstPage = await listAll(gh, repo, false);
-  const byTag = async (tag: string) =>
-    firstPage.find((r) => r.tag === tag) ?? (await getReleaseByTag(gh, repo, tag));
+  const firstPage = await cachedReleases(session, false);
+  const byTag = (tag: string) => findRelease(session, firstPage, tag);
   let release: ReleaseInfo;
   if (query.tag === 'latest') {
     const newest = newestRelease(firstPage, query.line);
-    if (newest === null) throw new NotFoundError(`no ${query.line} release found in ${repo}`);
+    if (newest === null)
+      throw new NotFoundError(`no ${query.line} release found in ${session.repo}`);
     release = newest;
   } else {
     release = await byTag(query.tag);
@@ -118,31 +98,67 @@ async function resolveRelease(
     }
     return { release, previous: from };
   }
-  return { release, previous: await findPrevious(gh, repo, firstPage, release) };
-}
-
-/** The first page covers recent releases; only an old tag needs the whole history. */
-async function findPrevious(
-  gh: GitHub,
-  repo: string,
-  firstPage: ReleaseInfo[],
-  release: ReleaseInfo,
-): Promise<ReleaseInfo | null> {
   const fromFirstPage = previousRelease(firstPage, release);
-  if (fromFirstPage !== null) return fromFirstPage;
-  return previousRelease(await listAll(gh, repo, true), release);
+  if (fromFirstPage !== null) return { release, previous: fromFirstPage };
+  // The first page covers recent releases; only an old tag needs the whole history.
+  return { release, previous: previousRelease(await cachedReleases(session, true), release) };
 }
 
-async function listAll(gh: GitHub, repo: string, all: boolean): Promise<ReleaseInfo[]> {
-  const listing = await listReleases(gh, repo, { all });
-  // Without an ETag we never get 304, so `ok` is the only possible answer here.
-  return listing.status === 'ok' ? listing.releases : [];
+async function findRelease(
+  session: CliSession,
+  firstPage: ReleaseInfo[],
+  tag: string,
+): Promise<ReleaseInfo> {
+  const listed = firstPage.find((r) => r.tag === tag);
+  if (listed) return listed;
+  if (!session.offline) return getReleaseByTag(session.gh, session.repo, tag);
+  const older = (await cachedReleases(session, true).catch(() => [])).find((r) => r.tag === tag);
+  if (!older) throw offlineError(`it has no release ${tag} of ${session.repo}`);
+  return older;
 }
 
-export function cacheDir(config: Config): string {
-  return (
-    config.AZL_CACHE_DIR ?? join(config.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'azl-notifier')
+interface StoredChangeSet {
+  changeSet: ReleaseSpecs['changeSet'];
+  specs: [string, string][];
+}
+
+/**
+ * What a release changed relative to `previous`, and its tag's spec tree. A release pair
+ * never changes, so it is computed once and kept; the key holds the product version, since
+ * a newer parser may read the same specs better.
+ */
+export async function releaseChangeSet(
+  session: CliSession,
+  release: ReleaseInfo,
+  previous: ReleaseInfo | null,
+): Promise<ReleaseSpecs> {
+  const { cache, config, repo } = session;
+  const key = cacheKey(
+    config.GITHUB_API_URL,
+    repo,
+    release.tag,
+    previous?.tag ?? '',
+    packageVersion,
   );
+  const stored = await cache?.getJson<StoredChangeSet>('changesets', key);
+  if (stored) {
+    // The listing may have been refreshed since (a release published late): keep its facts.
+    const changeSet = { ...stored.changeSet, release };
+    return { changeSet, specs: new Map(stored.specs), texts: new Map() };
+  }
+  if (session.offline) {
+    const against = previous ? ` compared with ${previous.tag}` : '';
+    throw offlineError(`it has not seen release ${release.tag}${against}`);
+  }
+  const fetched = await fetchChangeSet(session.gh, repo, release, previous, {
+    blobCache: cache?.blobs,
+    onProgress: session.onProgress,
+  });
+  await cache?.putJson('changesets', key, {
+    changeSet: fetched.changeSet,
+    specs: [...fetched.specs],
+  } satisfies StoredChangeSet);
+  return fetched;
 }
 
 const NO_STORAGE: OvalFeedStorage = {
@@ -150,11 +166,28 @@ const NO_STORAGE: OvalFeedStorage = {
   put: () => Promise.resolve(),
 };
 
-/** The last feed per line as `<cache>/oval/<line>.json`. */
-function fileOvalStorage(dir: string): OvalFeedStorage {
-  const fileOf = (line: string) => join(dir, 'oval', `${safeFileName(line)}.json`);
+/** The OVAL feed for a line (AZL_OVAL_URL, unless `enabled` is false), or the cached copy. */
+export async function releaseOval(
+  session: CliSession,
+  enabled: boolean,
+  line: string,
+): Promise<CurrentOval> {
+  const setting = enabled ? ovalSettingOf(session.config.AZL_OVAL_URL) : { kind: 'off' as const };
+  const storage = session.cache?.oval ?? NO_STORAGE;
+  if (!session.offline) {
+    return currentOval(setting, line, storage, {
+      timeoutMs: session.config.AZL_HTTP_TIMEOUT_SECONDS * 1000,
+    });
+  }
+  const url = ovalUrlFor(setting, line);
+  if (url === null) return { index: undefined };
+  const stored = await storage.get(line);
+  if (stored?.url === url) return { index: ovalIndexOf(stored) };
+  // As online: the feed you configured is required, the default one is enrichment.
+  if (setting.kind === 'custom') throw offlineError(`it has no copy of the OVAL feed ${url}`);
   return {
-    get: (line) => readJsonFile<StoredOvalFeed>(fileOf(line)),
-    put: (line, feed) => writeJsonFile(fileOf(line), feed),
+    index: undefined,
+    warning:
+      'warning: --offline: the cache has no copy of the OVAL feed; CVEs and severities come from changelogs and PR titles only',
   };
 }

@@ -46,6 +46,8 @@ export class NodeImages {
     repo: string,
     private readonly blobCache: BlobCache | undefined,
     private readonly listingStorage: ListingStorage,
+    /** Use a stored listing without asking GitHub (the CLI's --offline). */
+    private readonly opts: { offline?: boolean } = {},
   ) {
     this.target = splitRepo(repo);
   }
@@ -141,6 +143,9 @@ export class NodeImages {
 
   private async list(dir: string): Promise<NotesFile[]> {
     const stored = await this.listingStorage.get(dir);
+    if (this.opts.offline && stored) {
+      return [...stored.files].sort((a, b) => compareImageVersions(a.version, b.version));
+    }
     const answer = await listVariantNotes(this.gh, this.target, dir, stored?.etag ?? null);
     const files =
       answer.status === 'not-modified' && stored

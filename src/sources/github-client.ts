@@ -4,8 +4,10 @@
  * - throttling plugin: GitHub's recommended pacing; on a spent (primary or secondary) rate
  *   limit we wait and retry once when the wait is short, otherwise the caller gets a
  *   `RateLimitedError` carrying the reset time (a timer should come back later, not sleep).
- * - retry plugin: 5xx answers and dropped connections are retried twice with its quadratic
- *   backoff; 4xx are not (403/429 belong to the throttling plugin).
+ * - retry plugin: 5xx answers, dropped connections and timeouts are retried twice with its
+ *   quadratic backoff; 4xx are not (403/429 belong to the throttling plugin). Each retry, of
+ *   either plugin, is one line to `onRetry` (default `log.warn`) saying why, so a slow or
+ *   failing GitHub is never silent.
  * - failures reach callers as AppErrors with one readable line; the token is never logged.
  * 304, 404 and 422 stay `RequestError`s: only the caller knows what they mean.
  */
@@ -34,8 +36,10 @@ export interface GitHubClientOptions {
    * the retry backoff is 1, 4 units). Default 1000; tests shorten it.
    */
   retryAfterBaseMs?: number;
-  /** Per-request timeout. Default 30 s. */
+  /** Per-request timeout (each retry gets its own). Default 30 s. */
   timeoutMs?: number;
+  /** One line per retry (a timeout, a 5xx, a short rate-limit wait). Default: `log.warn`. */
+  onRetry?: (line: string) => void;
 }
 
 /** A rate-limit wait longer than this is not worth holding a timer or a CLI user for. */
@@ -44,13 +48,53 @@ const RETRIES = 2;
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-const GitHub = Octokit.plugin(throttling, retry);
+/**
+ * Reports each retry of the plugins after it. Registered first, so its hooks sit inside
+ * theirs and see every attempt: the retry and throttling plugins run the same request
+ * options again, so a second sight of one options object is a retry, and the failure it
+ * follows is the one recorded just before. Rate-limit retries are left to `onLimit`, which
+ * already says how long it waits. The client's options carry `onRetry`.
+ */
+const reportRetries: Parameters<typeof Octokit.plugin>[number] = (octokit, options) => {
+  const onRetry = (options as { onRetry?: (line: string) => void }).onRetry;
+  const attempts = new WeakMap<object, { count: number; failure?: string }>();
+  octokit.hook.before('request', (request) => {
+    const seen = attempts.get(request);
+    if (!seen) {
+      attempts.set(request, { count: 1 });
+      return;
+    }
+    seen.count++;
+    if (seen.failure === undefined) return;
+    const { method, url } = octokit.request.endpoint.parse(request);
+    onRetry?.(
+      `GitHub ${method} ${new URL(url).pathname}: ${seen.failure}; retry ${seen.count - 1} of ${RETRIES}`,
+    );
+  });
+  octokit.hook.error('request', (error, request) => {
+    const seen = attempts.get(request);
+    if (seen) seen.failure = retryReason(error);
+    throw error;
+  });
+};
+
+/** Why an attempt failed, in a few words; undefined for rate limits (reported elsewhere). */
+function retryReason(error: unknown): string | undefined {
+  const e = error as ErrorLike;
+  const status = e.status ?? 0;
+  if (status === 403 || status === 429) return undefined;
+  if (e.response) return `answered ${status}`;
+  return networkReason(e) ?? (firstLine(e) || 'network error');
+}
+
+const GitHub = Octokit.plugin(reportRetries, throttling, retry);
 
 export function createGitHubClient(opts: GitHubClientOptions): Octokit {
   const apiUrl = opts.apiUrl.replace(/\/+$/, '');
   const log = opts.log ?? silent;
   const baseMs = opts.retryAfterBaseMs ?? 1000;
   const timeoutMs = opts.timeoutMs ?? 30_000;
+  const onRetry = opts.onRetry ?? ((line: string) => log.warn(line));
   const onLimit =
     (kind: string) =>
     (
@@ -60,10 +104,9 @@ export function createGitHubClient(opts: GitHubClientOptions): Octokit {
       retryCount: number,
     ) => {
       const retrying = retryCount < 1 && retryAfter <= MAX_RATE_LIMIT_WAIT_S;
-      log.warn(
-        `GitHub ${kind} rate limit on ${options.method ?? 'GET'} ${options.url ?? ''}: ` +
-          (retrying ? `retrying in ${retryAfter} s` : `giving up (resets in ${retryAfter} s)`),
-      );
+      const where = `GitHub ${kind} rate limit on ${options.method ?? 'GET'} ${options.url ?? ''}`;
+      if (retrying) onRetry(`${where}: retrying in ${retryAfter} s`);
+      else log.warn(`${where}: giving up (resets in ${retryAfter} s)`);
       return retrying;
     };
   const octokit = new GitHub({
@@ -77,6 +120,8 @@ export function createGitHubClient(opts: GitHubClientOptions): Octokit {
       error: (m: string) => log.error(m),
     },
     request: { fetch: fetchWithTimeout(timeoutMs) },
+    // Read by reportRetries: plugins receive the constructor's options.
+    onRetry,
     throttle: {
       retryAfterBaseValue: baseMs,
       onRateLimit: onLimit('primary'),

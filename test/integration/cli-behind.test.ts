@@ -4,21 +4,19 @@
  * Everything runs through the real CLI against the fake GitHub over HTTP; expected values
  * come from the answer keys and the release records.
  */
-import http from 'node:http';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../support/fake-github.js';
-import { runCli, type CheckJson } from '../support/cli.js';
+import { runCli, tmpFile, type CheckJson } from '../support/cli.js';
 import {
   GEN2_CASE,
   answerKeyInventoryPath,
   fixtureReleases,
   readAnswerKey,
 } from '../support/fixtures.js';
-import { APRIL_2026_FEED, ovalFeedXml } from '../support/oval-feed.js';
+import { APRIL_2026_FEED, serveOvalFeed, type OvalFeedServer } from '../support/oval-feed.js';
 
 const TAG = '3.0.20260429-3.0';
 const key = readAnswerKey(GEN2_CASE);
@@ -27,9 +25,9 @@ const gen2Text = readFileSync(gen2, 'utf8');
 const arm64 = answerKeyInventoryPath('gen2arm64-202604.13.0__3.0.20260429-3.0.json');
 
 let github: FakeGitHub;
-let oval: http.Server;
+let oval: OvalFeedServer;
 let ovalUrl = '';
-const ovalRequests: { url: string; ifNoneMatch: string | undefined; status: number }[] = [];
+let ovalRequests: OvalFeedServer['requests'] = [];
 
 const env = (extra: Record<string, string> = {}): Record<string, string> => ({
   GITHUB_API_URL: github.url,
@@ -38,12 +36,6 @@ const env = (extra: Record<string, string> = {}): Record<string, string> => ({
   AZL_OVAL_URL: 'off',
   ...extra,
 });
-
-const tmpFile = (name: string, text: string): string => {
-  const file = join(mkdtempSync(join(tmpdir(), 'azl-inv-')), name);
-  writeFileSync(file, text);
-  return file;
-};
 
 const json = async (args: string[], e = env()): Promise<CheckJson> => {
   const run = await runCli([...args, '--format', 'json'], { env: e });
@@ -59,24 +51,13 @@ const oneLine = (stderr: string): void => {
 
 beforeAll(async () => {
   github = await FakeGitHub.start();
-  // An OVAL feed server that answers like raw.githubusercontent.com: ETag, and 304 to a
-  // matching If-None-Match.
-  const body = ovalFeedXml(APRIL_2026_FEED);
-  const etag = '"april-2026-feed"';
-  oval = http.createServer((req, res) => {
-    const ifNoneMatch = req.headers['if-none-match'];
-    const status = req.url === '/oval/3.0.xml' ? (ifNoneMatch === etag ? 304 : 200) : 404;
-    ovalRequests.push({ url: req.url ?? '', ifNoneMatch, status });
-    res.writeHead(status, status === 200 ? { etag, 'content-type': 'text/plain' } : {});
-    res.end(status === 200 ? body : undefined);
-  });
-  await new Promise<void>((resolve) => oval.listen(0, '127.0.0.1', resolve));
-  ovalUrl = `http://127.0.0.1:${(oval.address() as AddressInfo).port}/oval/{line}.xml`;
+  oval = await serveOvalFeed(APRIL_2026_FEED);
+  ovalUrl = oval.urlTemplate;
+  ovalRequests = oval.requests;
 });
 afterAll(async () => {
   await github.close();
-  oval.closeAllConnections();
-  await new Promise<void>((resolve) => oval.close(() => resolve()));
+  await oval.close();
 });
 
 describe('the gate counts what is behind', () => {

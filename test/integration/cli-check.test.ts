@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../support/fake-github.js';
-import { BIN, runCli, type CheckJson } from '../support/cli.js';
+import { BIN, errorLine, fromCli, fromKey, runCli, type CheckJson } from '../support/cli.js';
 import {
   answerKeyFiles,
   answerKeyInventoryPath,
@@ -33,31 +33,6 @@ const answerKeys = answerKeyFiles().map((file) => ({
   inventory: answerKeyInventoryPath(file),
   key: readAnswerKey(file),
 }));
-
-/** One comparable line per outdated package: list, name, versions and the CVE set. */
-const fromKey = (key: AnswerKey): string[] =>
-  [
-    ...key.affected.map((a) => ({ ...a, list: 'affected' })),
-    ...key.behind.filter((b) => !b.changed_in_release).map((b) => ({ ...b, list: 'behind' })),
-  ]
-    .map(
-      (a) =>
-        `${a.list} ${a.package} ${a.installed} -> ${a.available} [${[...a.cves].sort().join(',')}]`,
-    )
-    .sort();
-const fromCli = (out: CheckJson): string[] =>
-  [
-    ...out.affected.map((a) => ({ ...a, list: 'affected' })),
-    ...out.behind.map((b) => ({ ...b, list: 'behind' })),
-  ]
-    .map(
-      (a) =>
-        `${a.list} ${a.package} ${a.installed} -> ${a.fixed} [${a.cves
-          .map((c) => c.id)
-          .sort()
-          .join(',')}]`,
-    )
-    .sort();
 
 let github: FakeGitHub;
 const env = (): Record<string, string> => ({
@@ -102,14 +77,17 @@ describe('azl-notifier check against the fake GitHub', () => {
 
   const latest = answerKeys.find((a) => a.file === GEN2_CASE)!;
 
-  it('reads no spec again on a warm cache: the listing, two trees and the compare', async () => {
+  it('asks GitHub one thing on a warm cache: whether the release list changed', async () => {
+    // The change set of a release pair is kept (issue 13), so trees and compare are not
+    // read again; the listing is asked with its ETag and answered 304.
     const warm = env();
     const args = ['check', '-i', latest.inventory, '-r', latest.key.release, '-f', 'json'];
     const cold = await runCli(args, { env: warm });
     github.resetCounts();
     const again = await runCli(args, { env: warm });
     expect(again.stdout).toBe(cold.stdout);
-    expect(github.counts()).toMatchObject({ releases: 1, tree: 2, compare: 1, blob: 0 });
+    expect(github.counts()).toMatchObject({ releases: 1, tree: 0, compare: 0, blob: 0 });
+    expect(github.requests[0]?.status).toBe(304);
     console.log(`${latest.key.release} warm: ${github.totalRequests} GitHub requests`);
   });
 
@@ -229,12 +207,24 @@ describe('azl-notifier check errors: one line, no stack trace, a usable exit cod
     expect(run.stderr).toContain('3.0.20990101-3.0');
   });
 
-  it('exits 5 when GitHub cannot be reached', async () => {
+  it('exits 5 when GitHub cannot be reached, saying so at each retry', async () => {
     const run = await runCli(['check', '-i', latest().inventory], {
       env: { ...env(), GITHUB_API_URL: 'http://127.0.0.1:9' },
     });
     expect(run.code).toBe(5);
-    oneLine(run.stderr);
+    const lines = run.stderr.trim().split('\n');
+    // Two retries, each one line even though stderr is a pipe, then the error.
+    expect(lines.slice(0, -1)).toEqual([
+      expect.stringMatching(
+        /^GitHub GET \/repos\/microsoft\/azurelinux\/releases: .+; retry 1 of 2$/,
+      ),
+      expect.stringMatching(
+        /^GitHub GET \/repos\/microsoft\/azurelinux\/releases: .+; retry 2 of 2$/,
+      ),
+    ]);
+    expect(errorLine(run.stderr)).toMatch(
+      /^azl-notifier: cannot reach GitHub at http:\/\/127\.0\.0\.1:9/,
+    );
   });
 
   it('exits 5 and says until when the rate limit is spent', async () => {

@@ -131,7 +131,7 @@ describe('check --aks-node-image', () => {
     );
   });
 
-  it('reads nothing again on a warm cache: the listing answers 304, notes come by blob sha', async () => {
+  it('reads nothing again on a warm cache (the listing answers 304, notes come by blob sha), and answers --offline', async () => {
     const cache = mkdtempSync(join(tmpdir(), 'azl-cache-'));
     const args = ['check', '--aks-node-image', IMAGE, '-r', TAG, '-f', 'json'];
     const cold = await runCli(args, { env: env(cache) });
@@ -141,6 +141,12 @@ describe('check --aks-node-image', () => {
     expect(github.counts()).toMatchObject({ 'notes-dir': 1, 'notes-file': 0, blob: 0 });
     expect(github.requests.find((r) => r.route === 'notes-dir')?.status).toBe(304);
     console.log(`${IMAGE} × ${TAG}: ${github.totalRequests} GitHub requests warm`);
+    // And with no network at all, from the same cache.
+    github.resetCounts();
+    const offline = await runCli([...args, '--offline'], { env: env(cache) });
+    expect(offline.stderr).toBe('');
+    expect(offline.stdout).toBe(cold.stdout);
+    expect(github.totalRequests).toBe(0);
   });
 
   it('says which image to upgrade to in the table, with the command', async () => {

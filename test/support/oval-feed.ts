@@ -1,3 +1,6 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
 /**
  * Small OVAL feeds in exactly the layout of the real Azure Linux feed
  * (test/fixtures/oval/azurelinux-3.0-oval.xml, microsoft/AzureLinuxVulnerabilityData as of
@@ -134,3 +137,39 @@ export const APRIL_2026_FEED: OvalDefinitionInput[] = [
     patchable: 'Not Applicable',
   },
 ];
+
+export interface OvalFeedServer {
+  /** AZL_OVAL_URL for it: `http://127.0.0.1:<port>/oval/{line}.xml`. */
+  urlTemplate: string;
+  requests: { url: string; ifNoneMatch: string | undefined; status: number }[];
+  close(): Promise<void>;
+}
+
+/**
+ * Serves a feed for line 3.0 the way raw.githubusercontent.com does: an ETag, and 304 to a
+ * matching If-None-Match; 404 for any other path.
+ */
+export async function serveOvalFeed(
+  defs: readonly OvalDefinitionInput[],
+  etag = '"april-2026-feed"',
+): Promise<OvalFeedServer> {
+  const body = ovalFeedXml(defs);
+  const requests: OvalFeedServer['requests'] = [];
+  const server = http.createServer((req, res) => {
+    const ifNoneMatch = req.headers['if-none-match'];
+    const status = req.url === '/oval/3.0.xml' ? (ifNoneMatch === etag ? 304 : 200) : 404;
+    requests.push({ url: req.url ?? '', ifNoneMatch, status });
+    res.writeHead(status, status === 200 ? { etag, 'content-type': 'text/plain' } : {});
+    res.end(status === 200 ? body : undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    urlTemplate: `http://127.0.0.1:${port}/oval/{line}.xml`,
+    requests,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,23 +1,39 @@
 import { Command, Option } from 'commander';
+import { loadConfig } from '../../config.js';
 import { THRESHOLDS, reachesThreshold } from '../../domain/severity.js';
 import type { Threshold } from '../../domain/severity.js';
+import { loadIgnoreFile, DEFAULT_IGNORE_FILE } from '../ignore/ignore-file.js';
 import { checkFromOptions, withMatchOptions } from '../match-options.js';
 import type { CheckAnswer, MatchOptions } from '../match-options.js';
+import { stderrReporter } from '../progress.js';
+import { paintFor, type Paint } from '../output/colour.js';
+import {
+  checkOutputPath,
+  emit,
+  withOutputOptions,
+  writesToTerminal,
+  type OutputOptions,
+} from '../output/destination.js';
+import { describeExpired } from '../output/ignored.js';
 import { formatMarkdown } from '../output/markdown.js';
+import { formatSarif } from '../output/sarif.js';
 import { formatTable } from '../output/table.js';
 
-const FORMATS = ['table', 'json', 'markdown'] as const;
+const FORMATS = ['table', 'json', 'markdown', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
 
-interface CheckOptions extends MatchOptions {
+interface CheckOptions extends MatchOptions, OutputOptions {
   format: Format;
   failOn?: Threshold;
+  ignoreFile?: string;
 }
 
 export function checkCommand(): Command {
-  return withMatchOptions(
-    new Command('check').description(
-      'Show what your machines miss as of a release, and which CVEs upgrading fixes for them',
+  return withOutputOptions(
+    withMatchOptions(
+      new Command('check').description(
+        'Show what your machines miss as of a release, and which CVEs upgrading fixes for them',
+      ),
     ),
   )
     .addOption(
@@ -28,6 +44,10 @@ export function checkCommand(): Command {
         '--fail-on <level>',
         'exit 3 when an update affected or behind reaches this level: "any" (any update), "unknown" (any CVE fixed), or a CVE severity',
       ).choices(THRESHOLDS),
+    )
+    .option(
+      '--ignore-file <file>',
+      `accepted risks (CVEs, packages) left out of --fail-on and listed as ignored (default: ${DEFAULT_IGNORE_FILE} when present)`,
     )
     .addHelpText(
       'after',
@@ -43,12 +63,20 @@ Examples:
   # Several node pools at once; the exit code is the worst of them
   azl-notifier check -i system.txt -i user.txt --fail-on high
 
+  # An AKS node pool by its node image: what it misses, and the image that carries the fixes
+  azl-notifier check --aks-node-image "$(az aks nodepool show -g RG --cluster-name AKS \\
+    -n nodepool1 --query nodeImageVersion -o tsv)"
+
   # What changed for this machine across a monthly patch cycle
   azl-notifier check -i node.txt --from 3.0.20260331-3.0 --release 3.0.20260429-3.0
 
-  # Gate a pipeline that builds on an Azure Linux image (SBOM from syft)
+  # Gate a pipeline that builds on an Azure Linux image (SBOM from syft), with a SARIF file
+  # for GitHub code scanning and accepted risks in .azl-notifier-ignore.yaml
   syft my-image:tag -o cyclonedx-json > sbom.json
-  azl-notifier check -i sbom.json --fail-on high --format markdown >> "$GITHUB_STEP_SUMMARY"
+  azl-notifier check -i sbom.json --fail-on high --format sarif --output azl.sarif
+
+  # On a machine without network, from what earlier runs cached
+  azl-notifier check -i node.txt --offline
 
 "affected" packages were updated by this release; "behind" ones by an earlier release
 this machine never took. CVEs are those the upgrade newly fixes for the installed version.
@@ -59,26 +87,38 @@ JSON output (--format json) is a stable shape (fields may be added, never remove
               cves:[{id,severity,severitySource,sources}]}],
    behind:[same as affected], untracked:[name], notices:[text],
    summary:{affected,behind,cves,bySeverity,release:{cves,bySeverity}},
-   inventories:[{name,format,packages,duplicates,affected,behind,untracked,summary}]}`,
+   ignored:[{list,package,installed,fixed,sourcePackage,cves,wholePackage,reason,expires}],
+   ignoreFile:{path,expired:[{cve,package,reason,expires}]}|null,
+   inventories:[{name,format,packages,duplicates,affected,behind,untracked,summary,ignored}]}`,
     )
     .action(async (options: CheckOptions) => {
-      const answer = await checkFromOptions(options);
-      for (const warning of answer.warnings) process.stderr.write(`${warning}\n`);
-      process.stdout.write(render(answer, options.format));
+      const config = loadConfig();
+      const reporter = stderrReporter(process.stderr, { quiet: options.quiet });
+      await checkOutputPath(options);
+      // Read before any request, so a broken ignore file fails fast.
+      const ignoreFile = await loadIgnoreFile(options.ignoreFile, new Date());
+      for (const rule of ignoreFile?.expired ?? []) {
+        reporter.warn(`warning: ${describeExpired(rule, ignoreFile!.path)}`);
+      }
+      const answer = await checkFromOptions(options, reporter, ignoreFile);
+      const paint = paintFor(writesToTerminal(options), config.NO_COLOR);
+      await emit(options, render(answer, options.format, paint));
       if (options.failOn !== undefined && gateFails(answer, options.failOn)) {
         process.exitCode = 3;
       }
     });
 }
 
-function render(answer: CheckAnswer, format: Format): string {
+function render(answer: CheckAnswer, format: Format, paint: Paint): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(toJson(answer), null, 2)}\n`;
     case 'markdown':
       return formatMarkdown(answer);
+    case 'sarif':
+      return formatSarif(answer);
     case 'table':
-      return formatTable(answer);
+      return formatTable(answer, paint);
   }
 }
 
@@ -89,6 +129,10 @@ function toJson(answer: CheckAnswer): unknown {
     ...answer.combined,
     // One node image: the image to upgrade to, at the top as the answer itself.
     ...(images.length === 1 ? { upgradeTo: images[0]?.upgradeTo ?? null } : {}),
+    ignored: answer.ignored,
+    ignoreFile: answer.ignoreFile
+      ? { path: answer.ignoreFile.path, expired: answer.ignoreFile.expired }
+      : null,
     inventories: answer.inventories.map((inv) => ({
       name: inv.name,
       format: inv.format,
@@ -99,6 +143,7 @@ function toJson(answer: CheckAnswer): unknown {
       untracked: inv.result.untracked,
       summary: inv.result.summary,
       ...(inv.result.nodeImages?.[0] ? { upgradeTo: inv.result.nodeImages[0].upgradeTo } : {}),
+      ignored: inv.ignored,
     })),
   };
 }

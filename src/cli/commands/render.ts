@@ -1,15 +1,21 @@
-import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../../config.js';
-import { renderNotification } from '../../notify/preview.js';
 import { checkFromOptions, withMatchOptions } from '../match-options.js';
 import type { MatchOptions } from '../match-options.js';
+import {
+  checkOutputPath,
+  emit,
+  withOutputOptions,
+  type OutputOptions,
+} from '../output/destination.js';
+import { stderrReporter } from '../progress.js';
 
 const CHANNELS = ['teams', 'email'] as const;
 
-interface RenderOptions extends MatchOptions {
+interface RenderOptions extends MatchOptions, OutputOptions {
   channel: (typeof CHANNELS)[number];
-  out: string;
+  /** The old name of --output, still accepted. */
+  out?: string;
   name: string;
 }
 
@@ -19,9 +25,11 @@ interface RenderOptions extends MatchOptions {
  * subscribes. Uses the same renderer the pipeline sends with.
  */
 export function renderCommand(): Command {
-  return withMatchOptions(
-    new Command('render').description(
-      'Write the Teams card or email a subscriber with this inventory would receive',
+  return withOutputOptions(
+    withMatchOptions(
+      new Command('render').description(
+        'Write the Teams card or email a subscriber with this inventory would receive',
+      ),
     ),
   )
     .addOption(
@@ -29,22 +37,26 @@ export function renderCommand(): Command {
         .choices(CHANNELS)
         .makeOptionMandatory(),
     )
-    .option('-o, --out <file>', 'where to write it; "-" for stdout', '-')
+    .addOption(new Option('--out <file>').hideHelp())
     .option('-n, --name <subscription>', 'subscription name shown in the message', 'preview')
     .addHelpText(
       'after',
       `
 Examples:
   # The Teams webhook body (Adaptive Card 1.4) for a node pool, to paste into the Adaptive Card designer
-  azl-notifier render -i nodepool.txt -r 3.0.20260429-3.0 --channel teams --out card.json
+  azl-notifier render -i nodepool.txt -r 3.0.20260429-3.0 --channel teams --output card.json
 
   # The complete email (MIME, HTML + text parts), to open in a mail client
-  azl-notifier render -i nodepool.txt --channel email --out release.eml`,
+  azl-notifier render -i nodepool.txt --channel email --output release.eml`,
     )
     .action(async (options: RenderOptions) => {
       const config = loadConfig();
-      const { combined: result, warnings } = await checkFromOptions(options);
-      for (const warning of warnings) process.stderr.write(`${warning}\n`);
+      const output = { output: options.output ?? options.out, quiet: options.quiet };
+      await checkOutputPath(output);
+      const reporter = stderrReporter(process.stderr, { quiet: options.quiet });
+      const { combined: result } = await checkFromOptions(options, reporter);
+      // Loaded here: the renderers (Adaptive Cards, MIME) cost every other command's start-up.
+      const { renderNotification } = await import('../../notify/preview.js');
       const rendered = await renderNotification(
         {
           subscriptionName: options.name,
@@ -54,7 +66,7 @@ Examples:
         options.channel,
         { from: config.EMAIL_FROM },
       );
-      if (options.out === '-') process.stdout.write(`${rendered.body}\n`);
-      else await writeFile(options.out, rendered.body);
+      const toFile = output.output !== undefined && output.output !== '-';
+      await emit(output, toFile ? rendered.body : `${rendered.body}\n`);
     });
 }

@@ -7,6 +7,12 @@ import type { Readable, Writable } from 'node:stream';
 import { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { compareEvr, parseEvr, type Order } from '../../domain/rpmvercmp.js';
+import {
+  checkOutputPath,
+  outputStream,
+  withOutputOptions,
+  type OutputOptions,
+} from '../output/destination.js';
 
 /** rpmdev-vercmp's exit statuses. */
 export const VERCMP_EXIT = { equal: 0, greater: 11, less: 12 } as const;
@@ -114,25 +120,39 @@ With --batch: 0 when every line compared, 2 at the first malformed line (named o
  * run with parseAsync; AppErrors are left to the caller to print and turn into an exit code.
  */
 export function vercmpCommand(
-  io: { stdin: Readable; stdout: Writable } = { stdin: process.stdin, stdout: process.stdout },
+  io: { stdin: Readable; stdout?: Writable } = { stdin: process.stdin },
 ): Command {
-  return new Command('vercmp')
+  return withOutputOptions(new Command('vercmp'))
     .description('compare two RPM [epoch:]version[-release] strings, or many with --batch')
     .argument('[A]', 'first version, e.g. 1:9.8p1-5.azl3')
     .argument('[B]', 'second version')
     .option('--batch', 'read left<TAB>right lines on stdin and print -1, 0 or 1 per line')
     .addHelpText('after', HELP_AFTER)
-    .action(async (a: string | undefined, b: string | undefined, opts: { batch?: boolean }) => {
-      if (opts.batch) {
-        if (a !== undefined) throw new InputError('vercmp --batch takes no version arguments');
-        await runBatch(io.stdin, io.stdout);
-        return;
-      }
-      if (a === undefined || b === undefined) {
-        throw new InputError('vercmp needs two versions (or --batch); see --help');
-      }
-      const result = vercmp(a, b);
-      io.stdout.write(`${result.line}\n`);
-      process.exitCode = result.exitCode;
-    });
+    .action(
+      async (
+        a: string | undefined,
+        b: string | undefined,
+        opts: { batch?: boolean } & OutputOptions,
+      ) => {
+        if (opts.batch && a !== undefined) {
+          throw new InputError('vercmp --batch takes no version arguments');
+        }
+        if (!opts.batch && (a === undefined || b === undefined)) {
+          throw new InputError('vercmp needs two versions (or --batch); see --help');
+        }
+        await checkOutputPath(opts);
+        const out = io.stdout ?? outputStream(opts);
+        if (opts.batch) {
+          await runBatch(io.stdin, out);
+        } else {
+          const result = vercmp(a!, b!);
+          out.write(`${result.line}\n`);
+          process.exitCode = result.exitCode;
+        }
+        // A file (or the sink of --quiet) is ours to close; stdout is not.
+        if (io.stdout === undefined && out !== process.stdout) {
+          await new Promise((done) => out.end(done));
+        }
+      },
+    );
 }

@@ -1,20 +1,24 @@
 import type { MatchResult } from '../../domain/types.js';
 import { AKS_RELEASE_TRACKER_URL, nodeImageAdvice, nvdUrl } from '../../notify/summary.js';
+import type { IgnoredItem } from '../ignore/apply.js';
 import type { CheckAnswer } from '../match-options.js';
+import { describeIgnored, expiredNotices, ignoredWhat } from './ignored.js';
 import { describeCounts, describeUntracked, headline, sections } from './summary.js';
 
 /** GitHub-flavoured Markdown, for pull-request comments and job summaries. */
 export function formatMarkdown(answer: CheckAnswer): string {
   const { combined, inventories } = answer;
   const { release } = combined;
-  const lines = [`### ${escape(headline(combined))}`, ''];
-  for (const notice of combined.notices) lines.push(`> [!WARNING]`, `> ${escape(notice)}`, '');
+  const lines = [`### ${escapeMarkdown(headline(combined))}`, ''];
+  for (const notice of [...combined.notices, ...expiredNotices(answer)]) {
+    lines.push(`> [!WARNING]`, `> ${escapeMarkdown(notice)}`, '');
+  }
   if (inventories.length === 1) {
-    lines.push(...resultBlock(combined, '####'));
+    lines.push(...resultBlock(combined, answer.ignored, answer, '####'));
   } else {
     for (const inv of inventories) {
-      lines.push(`#### ${escape(inv.name)} (${inv.format}, ${inv.packages} packages)`, '');
-      lines.push(...resultBlock(inv.result, '#####'));
+      lines.push(`#### ${escapeMarkdown(inv.name)} (${inv.format}, ${inv.packages} packages)`, '');
+      lines.push(...resultBlock(inv.result, inv.ignored, answer, '#####'));
     }
     lines.push(`#### All ${inventories.length} inventories`, '', describeCounts(combined), '');
   }
@@ -24,13 +28,18 @@ export function formatMarkdown(answer: CheckAnswer): string {
   return lines.join('\n');
 }
 
-function resultBlock(result: MatchResult, heading: string): string[] {
+function resultBlock(
+  result: MatchResult,
+  ignored: IgnoredItem[],
+  answer: CheckAnswer,
+  heading: string,
+): string[] {
   const lines = [describeCounts(result), ''];
   for (const image of result.nodeImages ?? []) {
     const advice = nodeImageAdvice(image);
     const command = advice.command ? `: \`${advice.command}\`` : '';
     lines.push(
-      `**${escape(advice.sentence)}**${command} ([AKS release tracker](${AKS_RELEASE_TRACKER_URL}))`,
+      `**${escapeMarkdown(advice.sentence)}**${command} ([AKS release tracker](${AKS_RELEASE_TRACKER_URL}))`,
       '',
     );
   }
@@ -38,20 +47,42 @@ function resultBlock(result: MatchResult, heading: string): string[] {
     lines.push(`${heading} ${title}`, '');
     lines.push('| Package | Installed | Fixed | Severity | CVEs |', '|---|---|---|---|---|');
     for (const pkg of updates) {
-      const cves = pkg.cves.map((c) => `[${c.id}](${nvdUrl(c.id)})`);
       const severity = pkg.cves.length === 0 ? '–' : pkg.severity;
       lines.push(
-        `| ${escape(pkg.package)} | ${escape(pkg.installed)} | ${escape(pkg.fixed)} | ${severity} | ${cves.join(', ') || '–'} |`,
+        `| ${escapeMarkdown(pkg.package)} | ${escapeMarkdown(pkg.installed)} | ${escapeMarkdown(pkg.fixed)} | ${severity} | ${cveLinks(pkg.cves)} |`,
+      );
+    }
+    lines.push('');
+  }
+  if (ignored.length > 0 && answer.ignoreFile) {
+    lines.push(
+      `${heading} Ignored`,
+      '',
+      escapeMarkdown(describeIgnored(ignored, answer.ignoreFile.path)),
+      '',
+    );
+    lines.push(
+      '| Package | Installed | Fixed | Ignored | Expires | Reason |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const i of ignored) {
+      lines.push(
+        `| ${escapeMarkdown(i.package)} | ${escapeMarkdown(i.installed)} | ${escapeMarkdown(i.fixed)} | ${escapeMarkdown(ignoredWhat(i))} | ${i.expires ?? '–'} | ${escapeMarkdown(i.reason)} |`,
       );
     }
     lines.push('');
   }
   const untracked = describeUntracked(result);
-  if (untracked) lines.push(escape(untracked), '');
+  if (untracked) lines.push(escapeMarkdown(untracked), '');
   return lines;
 }
 
+/** CVE ids linked to NVD, or a dash for none. */
+export function cveLinks(cves: readonly { id: string }[]): string {
+  return cves.map((c) => `[${c.id}](${nvdUrl(c.id)})`).join(', ') || '–';
+}
+
 /** Package names and versions can hold characters that Markdown would interpret. */
-function escape(text: string): string {
+export function escapeMarkdown(text: string): string {
   return text.replace(/([\\|*_`[\]<>])/g, '\\$1');
 }

@@ -1,6 +1,9 @@
-import type { MatchResult, PackageUpdate } from '../../domain/types.js';
+import type { MatchResult, PackageUpdate, Severity } from '../../domain/types.js';
+import type { IgnoredItem } from '../ignore/apply.js';
 import type { CheckAnswer } from '../match-options.js';
 import { nodeImageAdvice, nodeImageLine } from '../../notify/summary.js';
+import { plain, type Paint, type Style } from './colour.js';
+import { describeIgnored, expiredNotices, ignoredWhat } from './ignored.js';
 import { describeCounts, describeUntracked, headline, sections } from './summary.js';
 
 /** Longest CVE list shown in one table cell; the JSON output always has all of them. */
@@ -8,53 +11,102 @@ const MAX_CVES_IN_CELL = 3;
 
 /**
  * Human-readable report for a terminal: a headline, then per inventory the counts and one
- * table per list ("updated by this release", "still missing from earlier releases").
+ * table per list ("updated by this release", "still missing from earlier releases"), then
+ * what the ignore file accepted.
  */
-export function formatTable(answer: CheckAnswer): string {
+export function formatTable(answer: CheckAnswer, paint: Paint = plain): string {
   const { combined, inventories } = answer;
-  const lines = [headline(combined), ...combined.notices.map((n) => `NOTICE: ${n}`), ''];
+  const lines = [
+    paint('heading', headline(combined)),
+    ...combined.notices.map((n) => paint('notice', `NOTICE: ${n}`)),
+    ...expiredNotices(answer).map((n) => paint('notice', `NOTICE: ${n}`)),
+    '',
+  ];
   if (inventories.length === 1) {
-    lines.push(...resultBlock(combined));
+    lines.push(...resultBlock(combined, answer.ignored, answer, paint));
     return lines.join('\n');
   }
   for (const inv of inventories) {
     lines.push(
-      `== ${inv.name} (${inv.format}, ${inv.packages} packages) ==`,
-      ...resultBlock(inv.result),
+      paint('heading', `== ${inv.name} (${inv.format}, ${inv.packages} packages) ==`),
+      ...resultBlock(inv.result, inv.ignored, answer, paint),
     );
   }
-  lines.push(`== All ${inventories.length} inventories ==`, describeCounts(combined), '');
+  lines.push(
+    paint('heading', `== All ${inventories.length} inventories ==`),
+    describeCounts(combined),
+    '',
+  );
   return lines.join('\n');
 }
 
-function resultBlock(result: MatchResult): string[] {
+function resultBlock(
+  result: MatchResult,
+  ignored: IgnoredItem[],
+  answer: CheckAnswer,
+  paint: Paint,
+): string[] {
   const lines = [describeCounts(result), ''];
   for (const image of result.nodeImages ?? [])
     lines.push(nodeImageLine(nodeImageAdvice(image)), '');
   for (const { title, updates } of sections(result)) {
-    lines.push(`${title}:`, ...renderRows(updates), '');
+    lines.push(`${title}:`, ...renderRows(updates.map(toRow), paint), '');
+  }
+  if (ignored.length > 0 && answer.ignoreFile) {
+    lines.push(
+      paint('muted', describeIgnored(ignored, answer.ignoreFile.path)),
+      ...renderRows(
+        [
+          { cells: ['PACKAGE', 'INSTALLED', 'FIXED', 'IGNORED', 'EXPIRES', 'REASON'] },
+          ...ignored.map((i) => ({
+            cells: [i.package, i.installed, i.fixed, ignoredWhat(i), i.expires ?? '-', i.reason],
+          })),
+        ],
+        paint,
+        'muted',
+      ),
+      '',
+    );
   }
   const untracked = describeUntracked(result);
   if (untracked) lines.push(untracked, '');
   return lines;
 }
 
-function renderRows(updates: PackageUpdate[]): string[] {
-  const rows = updates.map(toRow);
-  const header = ['PACKAGE', 'INSTALLED', 'FIXED', 'SEVERITY', 'CVES'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const render = (cells: string[]): string =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [render(header), ...rows.map(render)];
+interface Row {
+  cells: string[];
+  /** The severity cell's level, for colour. */
+  severity?: Severity | undefined;
 }
 
-function toRow(pkg: PackageUpdate): string[] {
+const HEADER: Row = { cells: ['PACKAGE', 'INSTALLED', 'FIXED', 'SEVERITY', 'CVES'] };
+const SEVERITY_COLUMN = 3;
+
+/** Aligned columns; colour goes on after padding, so escape codes never shift a column. */
+function renderRows(rows: Row[], paint: Paint, style?: Style): string[] {
+  const all = style ? rows : [HEADER, ...rows];
+  const widths = all[0]!.cells.map((_, i) => Math.max(...all.map((r) => r.cells[i]!.length)));
+  return all.map((row) => {
+    const text = row.cells
+      .map((c, i) => {
+        const padded = i === row.cells.length - 1 ? c : c.padEnd(widths[i]!);
+        return row.severity && i === SEVERITY_COLUMN
+          ? padded.replace(c, paint(row.severity, c))
+          : padded;
+      })
+      .join('  ')
+      .trimEnd();
+    return style ? paint(style, text) : text;
+  });
+}
+
+function toRow(pkg: PackageUpdate): Row {
   const ids = pkg.cves.map((c) => c.id);
   const shown = ids.slice(0, MAX_CVES_IN_CELL).join(', ');
   const more = ids.length > MAX_CVES_IN_CELL ? ` +${ids.length - MAX_CVES_IN_CELL}` : '';
   const severity = ids.length === 0 ? '-' : pkg.severity;
-  return [pkg.package, pkg.installed, pkg.fixed, severity, ids.length ? shown + more : '-'];
+  return {
+    cells: [pkg.package, pkg.installed, pkg.fixed, severity, ids.length ? shown + more : '-'],
+    severity: ids.length === 0 ? undefined : pkg.severity,
+  };
 }

@@ -1,0 +1,16 @@
+import { loadConfig } from '../config.js';
+import { openSession, type CliSession } from '../services/cli-session.js';
+import type { StderrReporter } from './progress.js';
+
+/** The session of a command run: its settings, cache choice, and stderr for what it says. */
+export function sessionFor(
+  options: { cache: boolean; offline?: boolean | undefined },
+  reporter: StderrReporter,
+): CliSession {
+  return openSession(loadConfig(), {
+    useCache: options.cache,
+    offline: options.offline === true,
+    onWarning: (w) => reporter.warn(w),
+    onProgress: reporter.progress,
+  });
+}

@@ -1,0 +1,121 @@
+/**
+ * The CLI's cache directory (AZL_CACHE_DIR, else ~/.cache/azl-notifier):
+ * - `blobs/`: spec blobs and tree listings by git sha (immutable, always right);
+ * - `oval/<line>.json`: the last OVAL feed per line, asked for again by ETag;
+ * - `json/<kind>/<key>.json`: release listings (by ETag) and the change sets of releases
+ *   already seen, which is what lets `--offline` answer without any network.
+ *
+ * A cache is a help, never a requirement: when it cannot be written (a read-only or
+ * missing HOME in a non-root CI container), the first failure is one warning line and the
+ * run goes on without it. Damaged entries read as absent and are fetched again.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Config } from '../config.js';
+import { FileBlobCache, type BlobCache } from '../sources/blob-cache.js';
+import type { StoredOvalFeed } from '../sources/oval-source.js';
+import type { OvalFeedStorage } from './oval-feed.js';
+
+export function cacheDir(config: Config): string {
+  return (
+    config.AZL_CACHE_DIR ?? join(config.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'azl-notifier')
+  );
+}
+
+/** A stable file name for a key made of several parts (URLs, tags, versions). */
+export function cacheKey(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+}
+
+export class CliCache {
+  private failed = false;
+  private readonly files: FileBlobCache;
+
+  /** `onWarning` receives the one line said when the cache turns out to be unwritable. */
+  constructor(
+    readonly dir: string,
+    private readonly onWarning: (line: string) => void,
+  ) {
+    this.files = new FileBlobCache(join(dir, 'blobs'));
+  }
+
+  /** Spec blobs and tree listings by sha. */
+  get blobs(): BlobCache {
+    return {
+      get: (sha) => this.read(() => this.files.get(sha)),
+      put: (sha, text) => this.write(() => this.files.put(sha, text)),
+    };
+  }
+
+  /** The last feed per line as `oval/<line>.json`. */
+  get oval(): OvalFeedStorage {
+    const fileOf = (line: string) =>
+      join(this.dir, 'oval', `${line.replace(/[^\w.-]/g, '_')}.json`);
+    return {
+      get: (line) => this.readJsonFile<StoredOvalFeed>(fileOf(line)),
+      put: (line, feed) => this.writeJsonFile(fileOf(line), feed),
+    };
+  }
+
+  getJson<T>(kind: string, key: string): Promise<T | undefined> {
+    return this.readJsonFile<T>(this.jsonFile(kind, key));
+  }
+
+  putJson(kind: string, key: string, value: unknown): Promise<void> {
+    return this.writeJsonFile(this.jsonFile(kind, key), value);
+  }
+
+  private jsonFile(kind: string, key: string): string {
+    if (!/^[\w-]+$/.test(kind) || !/^[\w-]+$/.test(key))
+      throw new Error(`bad cache key ${kind}/${key}`);
+    return join(this.dir, 'json', kind, `${key}.json`);
+  }
+
+  private readJsonFile<T>(file: string): Promise<T | undefined> {
+    return this.read(async () => {
+      try {
+        return JSON.parse(await readFile(file, 'utf8')) as T;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError) {
+          return undefined; // absent or damaged: fetch it again
+        }
+        throw error;
+      }
+    });
+  }
+
+  private writeJsonFile(file: string, value: unknown): Promise<void> {
+    return this.write(async () => {
+      await mkdir(dirname(file), { recursive: true });
+      // Write then rename, so a crash or a parallel run never leaves half a file behind.
+      const temp = `${file}.${randomUUID()}.tmp`;
+      await writeFile(temp, JSON.stringify(value));
+      await rename(temp, file);
+    });
+  }
+
+  /** A read the cache cannot serve is a miss; the reason is said once, on the write side. */
+  private async read<T>(step: () => Promise<T | undefined>): Promise<T | undefined> {
+    try {
+      return await step();
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async write(step: () => Promise<void>): Promise<void> {
+    if (this.failed) return;
+    try {
+      await step();
+    } catch (error) {
+      if (this.failed) return;
+      this.failed = true;
+      const code = (error as NodeJS.ErrnoException).code ?? 'unwritable';
+      this.onWarning(
+        `warning: cannot write the cache in ${this.dir} (${code}); going on without it (set AZL_CACHE_DIR to a writable directory)`,
+      );
+    }
+  }
+}

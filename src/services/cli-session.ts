@@ -1,0 +1,104 @@
+/**
+ * What one CLI run talks to: the GitHub client, the cache, and where warnings go. With
+ * `offline`, the client refuses every request at once (no retries, no waiting), so whatever
+ * the cache lacks fails with exit 5 and a line saying what was missing.
+ */
+import type { Octokit } from '@octokit/rest';
+import type { Config } from '../config.js';
+import { UpstreamError } from '../errors.js';
+import type { ReleaseInfo } from '../domain/types.js';
+import { listReleases } from '../sources/releases.js';
+import { InputError, NotFoundError } from '../errors.js';
+import { cacheDir, cacheKey, CliCache } from './cli-cache.js';
+import { gitHubFromConfig } from './github.js';
+
+export type ProgressFn = (message: string, done: number, total: number) => void;
+
+export interface SessionOptions {
+  /** Reuse and fill the cache (`--no-cache` turns it off). */
+  useCache: boolean;
+  /** Answer from the cache alone. */
+  offline: boolean;
+  /** One line each: retries, an unwritable cache, an unreachable default OVAL feed. */
+  onWarning: (line: string) => void;
+  onProgress?: ProgressFn | undefined;
+}
+
+export interface CliSession {
+  config: Config;
+  gh: Octokit;
+  repo: string;
+  cache: CliCache | undefined;
+  offline: boolean;
+  warn: (line: string) => void;
+  onProgress: ProgressFn | undefined;
+}
+
+export function openSession(config: Config, opts: SessionOptions): CliSession {
+  if (opts.offline && !opts.useCache) {
+    throw new InputError('--offline answers from the cache, so it cannot go with --no-cache');
+  }
+  // Retries are said as they happen; the request that finally fails is the run's one error
+  // line, so nothing else of the client's log is shown.
+  const gh = gitHubFromConfig(config, undefined, { onRetry: opts.onWarning });
+  if (opts.offline) {
+    // Registered last, so it wraps the retry and throttling plugins: nothing is retried.
+    gh.hook.wrap('request', (_request, options) => {
+      throw offlineError(`it has no copy of ${options.method} ${String(options.url)}`);
+    });
+  }
+  return {
+    config,
+    gh,
+    repo: config.AZL_REPO,
+    cache: opts.useCache ? new CliCache(cacheDir(config), opts.onWarning) : undefined,
+    offline: opts.offline,
+    warn: opts.onWarning,
+    onProgress: opts.onProgress,
+  };
+}
+
+/** What `--offline` says when the cache cannot answer: exit 5, as for an unreachable GitHub. */
+export function offlineError(what: string): UpstreamError {
+  return new UpstreamError(
+    `--offline: the cache cannot answer: ${what} (run once with network access to fill it)`,
+  );
+}
+
+interface StoredListing {
+  etag: string;
+  releases: ReleaseInfo[];
+}
+
+/**
+ * The repository's releases, newest first (the first page, or all of them), asked for again
+ * with the cached copy's ETag: an unchanged list is a 304 and the copy is used.
+ */
+export async function cachedReleases(session: CliSession, all: boolean): Promise<ReleaseInfo[]> {
+  const { gh, repo, cache, config } = session;
+  const key = cacheKey(config.GITHUB_API_URL, repo, all ? 'all' : 'first-page');
+  const stored = await cache?.getJson<StoredListing>('releases', key);
+  if (session.offline) {
+    if (!stored) throw offlineError(`it has no release list of ${repo}`);
+    return stored.releases;
+  }
+  let listing;
+  try {
+    listing = await listReleases(gh, repo, { all, etag: stored?.etag ?? null });
+  } catch (error) {
+    // A repository that does not exist is a bad setting, not an unknown release.
+    if (error instanceof NotFoundError) {
+      throw new InputError(`AZL_REPO=${repo}: no such repository at ${config.GITHUB_API_URL}`);
+    }
+    throw error;
+  }
+  if (listing.status === 'not-modified') {
+    if (stored) return stored.releases;
+    // A 304 to a request without an ETag cannot happen with an honest server; ask plainly.
+    return cachedReleases({ ...session, cache: undefined }, all);
+  }
+  if (listing.etag) {
+    await cache?.putJson('releases', key, { etag: listing.etag, releases: listing.releases });
+  }
+  return listing.releases;
+}
