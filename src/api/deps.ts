@@ -2,6 +2,7 @@ import type { Channel, Subscription } from '../domain/subscription.js';
 import type { NodeImage } from '../domain/node-image.js';
 import type { ChangeSet, Inventory, MatchResult } from '../domain/types.js';
 import type { WebhookPolicy } from '../security/ssrf.js';
+import type { EventPublisher } from '../events/publisher.js';
 import type { ApiStore } from './store.js';
 
 /**
@@ -12,7 +13,7 @@ import type { ApiStore } from './store.js';
 export interface ApiSettings {
   /** ADMIN_KEY: admin access on routes that also accept subscriber tokens. */
   adminKey: string | undefined;
-  /** SIGNING_KEY: HMAC key of confirmation and unsubscribe links. */
+  /** SIGNING_KEY: HMAC key of every signed link, page session and CSRF token. */
   signingKey: string | undefined;
   /** PUBLIC_BASE_URL: where links in mail point. */
   publicBaseUrl: string;
@@ -28,8 +29,11 @@ export interface ConfirmationMail {
   confirmUrl: string;
 }
 
+/** Whether the mail server took the mail, and if not what it said (never throws for that). */
+export type MailOutcome = { ok: true } | { ok: false; reason: string };
+
 export interface ApiMailer {
-  sendConfirmation(mail: ConfirmationMail): Promise<void>;
+  sendConfirmation(mail: ConfirmationMail): Promise<MailOutcome>;
 }
 
 export interface TestOutcome {
@@ -76,6 +80,8 @@ export interface ApiDeps {
   nodeImages: NodeImageInventories;
   /** Runs the release detector now (POST /api/ops/detect). */
   detect: () => Promise<unknown[]>;
+  /** The pipeline's event bus: a caught-up release is delivered as any other, through the ledger. */
+  publisher: EventPublisher;
   now: () => Date;
   newId: () => string;
 }

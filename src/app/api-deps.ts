@@ -44,6 +44,7 @@ export function apiDepsFrom(rt: Runtime): ApiDeps {
       evaluate: (subscription, changeSet) => evaluateSubscription(rt, subscription, changeSet),
       nodeImages: rt.nodeImages,
       detect: () => detectReleases(rt),
+      publisher: rt.publisher,
       now: rt.now,
       ...(webhookResolver ? { resolve: webhookResolver } : {}),
     });

@@ -1,6 +1,6 @@
 import { notificationLinks } from '../notify/links.js';
 import type { Config } from '../config.js';
-import type { Channel, EmailChannel } from '../domain/subscription.js';
+import type { Channel, EmailChannel, Subscription } from '../domain/subscription.js';
 import type { NotificationLinks } from '../notify/context.js';
 import type { DeliveryResult, TransmitGate } from '../notify/delivery.js';
 import { failure } from '../notify/delivery.js';
@@ -12,6 +12,7 @@ import { buildReleaseCard, toTeamsMessage } from '../notify/teams/card.js';
 import type { AdaptiveCard } from '../notify/teams/card.js';
 import { postToWebhook } from '../notify/teams/sender.js';
 import { inventoryBasis } from '../notify/summary.js';
+import { escapeHtml } from '../security/escape-html.js';
 import { safeFetch, type WebhookPolicy } from '../security/ssrf.js';
 import type { Log, Notifier } from './ports.js';
 
@@ -45,20 +46,33 @@ export function createNotifier(
     allowedHosts: config.TEAMS_WEBHOOK_ALLOWED_HOSTS,
     allowInsecure: config.ALLOW_INSECURE_WEBHOOKS,
   };
+  /** The message's links, or why they cannot be signed (no SIGNING_KEY: retriable). */
+  const linksFor = (
+    subscription: Subscription,
+    channel: Channel,
+    releaseTag?: string,
+  ): NotificationLinks | DeliveryResult => {
+    try {
+      return notificationLinks(linkSettings, subscription, channel, {
+        ...(releaseTag ? { releaseTag } : {}),
+        now: now(),
+      });
+    } catch (err) {
+      return failure('retry', err instanceof Error ? err.message : 'links could not be signed');
+    }
+  };
   const sendEmail = async (
     channel: EmailChannel,
-    subscriptionId: string,
+    subscription: Subscription,
     render: (links: NotificationLinks) => RenderedEmail | null,
     gate: TransmitGate,
     releaseTag?: string,
   ): Promise<DeliveryResult> => {
     let unsubscribe: string | undefined;
     let rendered: RenderedEmail | null;
+    const links = linksFor(subscription, channel, releaseTag);
+    if ('ok' in links) return links;
     try {
-      const links = notificationLinks(linkSettings, subscriptionId, {
-        emailChannelId: channel.id,
-        ...(releaseTag ? { releaseTag } : {}),
-      });
       unsubscribe = links.unsubscribe;
       rendered = render(links);
       email ??= createEmailSender(config, { log: (m) => log.warn(m) });
@@ -93,12 +107,13 @@ export function createNotifier(
         basis: inventoryBasis(subscription, now()),
       });
       if (channel.type === 'teams') {
-        const links = notificationLinks(linkSettings, subscription.id, { releaseTag });
+        const links = linksFor(subscription, channel, releaseTag);
+        if ('ok' in links) return Promise.resolve(links);
         return postCard(channel.webhookUrl, buildReleaseCard(context(links)), gate);
       }
       return sendEmail(
         channel,
-        subscription.id,
+        subscription,
         (links) => renderReleaseEmail(context(links)),
         gate,
         releaseTag,
@@ -107,7 +122,7 @@ export function createNotifier(
     sendDigest(channel, { subscription, period, releases }, gate) {
       return sendEmail(
         channel,
-        subscription.id,
+        subscription,
         (links) =>
           renderDigestEmail({
             subscriptionName: subscription.name,
@@ -124,12 +139,21 @@ export function createNotifier(
       const text =
         `The ${what} of subscription "${subscription.name}" stopped working (${reason}). ` +
         'No more notifications go there until it is replaced.';
-      if (channel.type === 'teams') return postCard(channel.webhookUrl, noticeCard(text), gate);
+      // The page where the broken channel is replaced is one click away.
+      if (channel.type === 'teams') {
+        const links = linksFor(subscription, channel);
+        if ('ok' in links) return Promise.resolve(links);
+        return postCard(channel.webhookUrl, noticeCard(text, links.manage), gate);
+      }
       const subject = `azl-notifier: the ${what} of "${subscription.name}" stopped working`;
       return sendEmail(
         channel,
-        subscription.id,
-        () => ({ subject, text, html: `<p>${escapeHtml(text)}</p>` }),
+        subscription,
+        (links) => ({
+          subject,
+          text: links.manage ? `${text}\n\nManage the subscription: ${links.manage}` : text,
+          html: `<p>${escapeHtml(text)}</p>${links.manage ? `<p><a href="${escapeHtml(links.manage)}">Manage the subscription</a></p>` : ''}`,
+        }),
         gate,
       );
     },
@@ -143,7 +167,7 @@ function describe(channel: Channel): string {
     : `email address ${channel.address}`;
 }
 
-function noticeCard(text: string): AdaptiveCard {
+function noticeCard(text: string, manage: string | undefined): AdaptiveCard {
   return {
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
@@ -157,8 +181,6 @@ function noticeCard(text: string): AdaptiveCard {
       },
       { type: 'TextBlock', text, wrap: true },
     ],
-    actions: [],
+    actions: manage ? [{ type: 'Action.OpenUrl', title: 'Manage subscription', url: manage }] : [],
   };
 }
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -84,6 +84,7 @@ describe('creation (issue-3 shape)', () => {
         address: 'oncall@example.com',
         frequency: 'instant',
         status: 'pending-confirmation',
+        confirmationMail: { state: 'sent', at: expect.any(String) as string },
       },
     ]);
     expect(res.text).not.toContain('SINKSECRET');
@@ -580,8 +581,9 @@ describe('preview', () => {
       expect(res.text, source).toContain(source);
     }
     expect(res.text).not.toContain('systemd');
-    expect(res.text).toContain(
-      `http://127.0.0.1:7071/api/subscriptions/${s.id}/matches?release=${TAG}`,
+    // "Full list" opens the release's page, signed for this subscription.
+    expect(res.text).toMatch(
+      new RegExp(`http://127\\.0\\.0\\.1:7071/s/${s.id}/releases/${TAG.replace(/\./g, '\\.')}\\?token=[\\w.-]+`),
     );
     // The default release is the newest one with a change set; the admin key works too.
     expect((await preview('?channel=teams', { token: undefined, admin: true })).text).toBe(

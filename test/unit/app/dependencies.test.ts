@@ -90,6 +90,7 @@ const MAY_NOT_IMPORT: Record<string, string[]> = {
   sources: ['api', 'web', 'services', 'functions', 'local', 'cli', 'app', 'notify', 'store'],
   events: ['api', 'web', 'services', 'functions', 'local', 'cli', 'app', 'notify'],
   api: ['functions', 'local', 'cli', 'app'],
+  web: ['functions', 'local', 'cli', 'app'],
   // The local host emulates the Functions host: it serves whatever table it is given.
   local: ['functions', 'cli', 'app', 'services', 'notify', 'events', 'sources'],
   cli: ['functions', 'local', 'api', 'app'],

@@ -27,6 +27,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HOST_ROUTE_PREFIX } from '../../../src/app/functions.js';
 import { ensureBuilt, ROOT } from '../../support/built.js';
 
 interface Binding {
@@ -136,6 +137,19 @@ describe('the function table, as the Azure Functions host indexes it', () => {
 
   it('breaks none of the host rules', () => {
     expect(hostRuleViolations(registered)).toEqual([]);
+  });
+
+  it('has the routePrefix the local host serves, with the API under api/ and pages at the root', () => {
+    const host = JSON.parse(readFileSync(path.join(ROOT, 'host.json'), 'utf8')) as {
+      extensions?: { http?: { routePrefix?: string } };
+    };
+    // The host's default is "api" when host.json says nothing.
+    expect(host.extensions?.http?.routePrefix ?? 'api').toBe(HOST_ROUTE_PREFIX);
+    const routes = registered.flatMap((fn) =>
+      Object.values(fn.bindings).flatMap((b) => (b.type === 'httpTrigger' ? [b.route ?? ''] : [])),
+    );
+    expect(routes).toEqual(expect.arrayContaining(['api/subscriptions', 'api/health', 's/{id}']));
+    for (const route of routes) expect(route, route).toMatch(/^(api\/|s\/|assets\/)/);
   });
 
   it('names the extension bundle the binding list comes from', () => {
