@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { HttpResponseInit } from '@azure/functions';
 import type { z } from 'zod';
-import { AppError, InputError } from '../errors.js';
+import { AppError, ConfigError, InputError } from '../errors.js';
 
 /**
  * RFC 9457 problem details. Every failed request answers with one of these, built from
@@ -34,6 +34,17 @@ export interface ProblemOptions {
 
 export function toProblem(err: unknown, opts: ProblemOptions = {}): ProblemDetails {
   const instance = opts.instance !== undefined ? { instance: opts.instance } : {};
+  if (err instanceof ConfigError) {
+    // The operator's to fix, and none of the caller's business: logged in full, answered bare.
+    opts.log?.(`server misconfigured: ${err.message}`);
+    return {
+      type: TYPE_PREFIX + err.code,
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'server misconfigured',
+      ...instance,
+    };
+  }
   if (err instanceof AppError) {
     return {
       type: TYPE_PREFIX + err.code,

@@ -1,5 +1,6 @@
 import type { NotificationLinks } from './context.js';
 import { signLink, type LinkPurpose } from '../security/tokens.js';
+import type { LinkSettings } from '../settings.js';
 
 /** Where the signed links in mail lead; the notifiers use linkUrl for List-Unsubscribe. */
 const PATHS: Record<LinkPurpose, string> = {
@@ -12,24 +13,16 @@ const apiUrl = (publicBaseUrl: string, path: string): URL =>
   new URL(path, publicBaseUrl.endsWith('/') ? publicBaseUrl : `${publicBaseUrl}/`);
 
 export function linkUrl(
-  publicBaseUrl: string,
+  links: LinkSettings,
   purpose: LinkPurpose,
   subscriptionId: string,
   channelId: string,
-  signingKey: string | undefined,
   now: Date = new Date(),
 ): string {
-  const token = signLink({ purpose, subscriptionId, channelId }, signingKey, now);
-  const url = apiUrl(publicBaseUrl, PATHS[purpose]);
+  const token = signLink({ purpose, subscriptionId, channelId }, links.SIGNING_KEY, now);
+  const url = apiUrl(links.PUBLIC_BASE_URL, PATHS[purpose]);
   url.searchParams.set('token', token);
   return url.toString();
-}
-
-export interface NotificationLinkSettings {
-  /** PUBLIC_BASE_URL */
-  publicBaseUrl: string;
-  /** SIGNING_KEY; needed only when an unsubscribe link is asked for. */
-  signingKey: string | undefined;
 }
 
 /**
@@ -39,26 +32,19 @@ export interface NotificationLinkSettings {
  * and, for an email channel, its signed one-click unsubscribe link.
  */
 export function notificationLinks(
-  settings: NotificationLinkSettings,
+  links: LinkSettings,
   subscriptionId: string,
   opts: { releaseTag?: string; emailChannelId?: string; now?: Date } = {},
 ): NotificationLinks {
   const subscription = `api/subscriptions/${encodeURIComponent(subscriptionId)}`;
-  const fullList = apiUrl(settings.publicBaseUrl, `${subscription}/matches`);
+  const fullList = apiUrl(links.PUBLIC_BASE_URL, `${subscription}/matches`);
   if (opts.releaseTag) fullList.searchParams.set('release', opts.releaseTag);
   return {
     fullList: fullList.toString(),
-    manage: apiUrl(settings.publicBaseUrl, subscription).toString(),
+    manage: apiUrl(links.PUBLIC_BASE_URL, subscription).toString(),
     ...(opts.emailChannelId
       ? {
-          unsubscribe: linkUrl(
-            settings.publicBaseUrl,
-            'unsubscribe',
-            subscriptionId,
-            opts.emailChannelId,
-            settings.signingKey,
-            opts.now,
-          ),
+          unsubscribe: linkUrl(links, 'unsubscribe', subscriptionId, opts.emailChannelId, opts.now),
         }
       : {}),
   };

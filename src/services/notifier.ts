@@ -1,5 +1,4 @@
 import { notificationLinks } from '../notify/links.js';
-import type { Config } from '../config.js';
 import type { Channel, EmailChannel } from '../domain/subscription.js';
 import type { NotificationLinks } from '../notify/context.js';
 import type { DeliveryResult, TransmitGate } from '../notify/delivery.js';
@@ -7,23 +6,16 @@ import { failure } from '../notify/delivery.js';
 import { renderDigestEmail, renderReleaseEmail } from '../notify/email/render.js';
 import type { RenderedEmail } from '../notify/email/render.js';
 import { createEmailSender } from '../notify/email/sender.js';
-import type { EmailConfig, EmailSender } from '../notify/email/sender.js';
+import type { EmailSender } from '../notify/email/sender.js';
 import { buildReleaseCard, toTeamsMessage } from '../notify/teams/card.js';
 import type { AdaptiveCard } from '../notify/teams/card.js';
 import { postToWebhook } from '../notify/teams/sender.js';
 import { inventoryBasis } from '../notify/summary.js';
-import { safeFetch, type WebhookPolicy } from '../security/ssrf.js';
+import { safeFetch, webhookPolicyOf } from '../security/ssrf.js';
+import type { Settings } from '../settings.js';
 import type { Log, Notifier } from './ports.js';
 
-export type NotifierConfig = EmailConfig &
-  Pick<
-    Config,
-    | 'PUBLIC_BASE_URL'
-    | 'SIGNING_KEY'
-    | 'TEAMS_WEBHOOK_ALLOWED_HOSTS'
-    | 'ALLOW_INSECURE_WEBHOOKS'
-    | 'WEBHOOK_TIMEOUT_SECONDS'
-  >;
+export type NotifierSettings = Pick<Settings, 'webhooks' | 'links' | 'email' | 'identity'>;
 
 /**
  * The Notifier on the real renderers and senders from src/notify. Every Teams post goes
@@ -35,16 +27,12 @@ export type NotifierConfig = EmailConfig &
  * channel's signed one-click unsubscribe link (List-Unsubscribe, RFC 8058).
  */
 export function createNotifier(
-  config: NotifierConfig,
+  settings: NotifierSettings,
   log: Log,
   now: () => Date = () => new Date(),
 ): Notifier {
   let email: EmailSender | undefined;
-  const linkSettings = { publicBaseUrl: config.PUBLIC_BASE_URL, signingKey: config.SIGNING_KEY };
-  const policy: WebhookPolicy = {
-    allowedHosts: config.TEAMS_WEBHOOK_ALLOWED_HOSTS,
-    allowInsecure: config.ALLOW_INSECURE_WEBHOOKS,
-  };
+  const policy = webhookPolicyOf(settings.webhooks);
   const sendEmail = async (
     channel: EmailChannel,
     subscriptionId: string,
@@ -55,13 +43,13 @@ export function createNotifier(
     let unsubscribe: string | undefined;
     let rendered: RenderedEmail | null;
     try {
-      const links = notificationLinks(linkSettings, subscriptionId, {
+      const links = notificationLinks(settings.links, subscriptionId, {
         emailChannelId: channel.id,
         ...(releaseTag ? { releaseTag } : {}),
       });
       unsubscribe = links.unsubscribe;
       rendered = render(links);
-      email ??= createEmailSender(config, { log: (m) => log.warn(m) });
+      email ??= createEmailSender(settings.email, settings.identity, { log: (m) => log.warn(m) });
     } catch (err) {
       // Missing settings (SIGNING_KEY, a mail transport): retriable once an operator fixes them.
       const reason = err instanceof Error ? err.message : 'email not configured';
@@ -78,7 +66,7 @@ export function createNotifier(
   const postCard = (url: string, card: AdaptiveCard, gate: TransmitGate) =>
     postToWebhook(url, toTeamsMessage(card), {
       fetch: (u, init) => safeFetch(u, init, policy),
-      timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      timeoutMs: settings.webhooks.WEBHOOK_TIMEOUT_SECONDS * 1000,
       log: (m) => log.warn(m),
       beforeTransmit: gate,
     });
@@ -93,7 +81,7 @@ export function createNotifier(
         basis: inventoryBasis(subscription, now()),
       });
       if (channel.type === 'teams') {
-        const links = notificationLinks(linkSettings, subscription.id, { releaseTag });
+        const links = notificationLinks(settings.links, subscription.id, { releaseTag });
         return postCard(channel.webhookUrl, buildReleaseCard(context(links)), gate);
       }
       return sendEmail(

@@ -66,7 +66,12 @@ export async function unsubscribe(deps: ApiDeps, req: HttpRequest): Promise<Http
 
 function checkLink(deps: ApiDeps, req: HttpRequest, purpose: LinkPurpose): LinkClaims | undefined {
   try {
-    return verifyLink(req.query.get('token') ?? '', purpose, deps.settings.signingKey, deps.now());
+    return verifyLink(
+      req.query.get('token') ?? '',
+      purpose,
+      deps.settings.links.SIGNING_KEY,
+      deps.now(),
+    );
   } catch (err) {
     if (err instanceof InvalidLinkError) return undefined;
     throw err;

@@ -44,7 +44,7 @@ export async function previewNotification(
     );
   }
   const email = channel === 'email' ? sub.channels.find((c) => c.type === 'email') : undefined;
-  const links = notificationLinks(deps.settings, sub.id, {
+  const links = notificationLinks(deps.settings.links, sub.id, {
     releaseTag: record.release.tag,
     ...(email ? { emailChannelId: email.id } : {}),
     now: deps.now(),
@@ -52,7 +52,11 @@ export async function previewNotification(
   const rendered = await renderNotification(
     { subscriptionName: sub.name, result, links, basis: inventoryBasis(sub, deps.now()) },
     channel,
-    { from: deps.settings.emailFrom, ...(email ? { to: email.address } : {}), date: deps.now() },
+    {
+      from: deps.settings.email.EMAIL_FROM,
+      ...(email ? { to: email.address } : {}),
+      date: deps.now(),
+    },
   );
   return {
     status: 200,
