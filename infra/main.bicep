@@ -80,7 +80,7 @@ param principalId string = deployer().objectId
 @description('Kind of principal behind principalId: a person, or a CI service principal.')
 param principalType string = 'User'
 
-// ---- Product settings (become app settings; names match src/config.ts) ----
+// ---- Product settings (become app settings; names match src/settings.ts) ----
 
 @description('NCRONTAB schedule of the release detector (DETECT_SCHEDULE), six fields with seconds.')
 param detectSchedule string = '0 */15 * * * *'
@@ -268,10 +268,10 @@ module email 'app/email.bicep' = if (enableEmail) {
   }
 }
 
-// Settings read by src/config.ts. Secrets are Key Vault references resolved by the platform with
+// Settings read by src/settings.ts. Secrets are Key Vault references resolved by the platform with
 // the app's identity (keyVaultReferenceIdentity in app/api.bicep), so no secret value is ever an
-// app setting. Optional settings are left out rather than set to '' because src/config.ts
-// validates URLs, and an empty string is not a URL.
+// app setting. Optional settings are left out (src/settings.ts would read '' as unset too, but
+// leaving them out keeps the portal's list to the settings that mean something).
 var productSettings = {
   DETECT_SCHEDULE: detectSchedule
   DIGEST_SCHEDULE: digestSchedule

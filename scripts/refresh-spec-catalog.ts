@@ -12,23 +12,23 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config.js';
+import { loadSettings } from '../src/settings.js';
 import { SpecCatalog, specFactsOf, type CatalogRow } from '../src/domain/spec-catalog.js';
 import { packageRoot } from '../src/package-info.js';
 import { parseUpstreamSpec, specMapAt } from '../src/sources/changeset-source.js';
 import { readBlobs } from '../src/sources/git-blobs.js';
 import { listReleases, splitRepo } from '../src/sources/releases.js';
 import { rpmvercmp } from '../src/domain/rpmvercmp.js';
-import { gitHubFromConfig } from '../src/services/github.js';
+import { gitHubClient } from '../src/services/github.js';
 
 const { values } = parseArgs({
   options: { line: { type: 'string', default: '3.0' }, out: { type: 'string' } },
 });
 const line = values.line;
 const out = values.out ?? join(packageRoot, 'data', 'spec-catalog', `${line}.tsv`);
-const config = loadConfig();
-const gh = gitHubFromConfig(config);
-const target = splitRepo(config.AZL_REPO);
+const { github } = loadSettings();
+const gh = gitHubClient(github);
+const target = splitRepo(github.AZL_REPO);
 
 const rows: CatalogRow[] = [];
 const known = new Set<string>();
@@ -48,7 +48,7 @@ if (existsSync(out)) {
   }
 }
 
-const listing = await listReleases(gh, config.AZL_REPO, { all: true });
+const listing = await listReleases(gh, github.AZL_REPO, { all: true });
 if (listing.status !== 'ok') throw new Error('GitHub did not list the releases');
 const tags = listing.releases
   .filter((r) => r.line === line && !r.draft && !r.prerelease)

@@ -31,6 +31,23 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * A setting of the app that is missing, malformed or inconsistent: the operator's mistake,
+ * never the caller's. At start-up it is one line naming every bad setting and exit 78
+ * (EX_CONFIG, sysexits.h). Under HTTP it is logged and answered as a bare 500 "server
+ * misconfigured" (src/api/problem.ts), so nothing about the setup reaches anonymous callers.
+ */
+export class ConfigError extends AppError {
+  constructor(message: string, opts: { details?: { path: string; message: string }[] } = {}) {
+    super(message, {
+      status: 500,
+      code: 'server-misconfigured',
+      exitCode: 78,
+      details: opts.details ?? [],
+    });
+  }
+}
+
 /** Malformed user input: a bad inventory line, an unparsable version, a bad flag. */
 export class InputError extends AppError {
   /** 1-based line number in the user's input, when the input is line-oriented. */

@@ -3,14 +3,13 @@
  * function registers or runs. Invalid settings are not reported here: the runtime reports them,
  * with every setting named, on the first invocation (and telemetry stays off until they are fixed).
  */
-import { loadConfig } from './config.js';
-import type { Config } from './config.js';
+import { loadSettings, type Settings } from './settings.js';
 import { startTelemetry } from './telemetry.js';
 
-let config: Config | undefined;
+let settings: Settings | undefined;
 try {
-  config = loadConfig();
+  settings = loadSettings();
 } catch {
-  config = undefined;
+  settings = undefined;
 }
-if (config) startTelemetry(config);
+if (settings) startTelemetry(settings.telemetry, settings.identity);

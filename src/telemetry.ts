@@ -1,13 +1,7 @@
-import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
-import type { TokenCredential } from '@azure/identity';
 import { useAzureMonitor } from '@azure/monitor-opentelemetry';
 import type { AzureMonitorOpenTelemetryOptions } from '@azure/monitor-opentelemetry';
-import type { Config } from './config.js';
-
-export type TelemetrySettings = Pick<
-  Config,
-  'APPLICATIONINSIGHTS_CONNECTION_STRING' | 'AZURE_CLIENT_ID'
->;
+import { azureCredential } from './security/azure-credential.js';
+import type { IdentitySettings, TelemetrySettings } from './settings.js';
 
 let started = false;
 
@@ -19,13 +13,14 @@ let started = false;
  * `start` is the Azure Monitor distro; tests pass a recorder because the real one talks to Azure.
  */
 export function startTelemetry(
-  settings: TelemetrySettings,
+  telemetry: TelemetrySettings,
+  identity: IdentitySettings,
   start: (options: AzureMonitorOpenTelemetryOptions) => void = useAzureMonitor,
 ): boolean {
-  const connectionString = settings.APPLICATIONINSIGHTS_CONNECTION_STRING;
+  const connectionString = telemetry.APPLICATIONINSIGHTS_CONNECTION_STRING;
   if (started || !connectionString) return started;
   start({
-    azureMonitorExporterOptions: { connectionString, credential: credentialFor(settings) },
+    azureMonitorExporterOptions: { connectionString, credential: azureCredential(identity) },
     // Every span is kept so a release's trace is whole from detect to deliver: the default
     // rate limit (5 traces a second) would drop deliveries of a large fan-out independently
     // of their parents. The volume is one span per event.
@@ -34,10 +29,4 @@ export function startTelemetry(
   });
   started = true;
   return started;
-}
-
-function credentialFor(settings: TelemetrySettings): TokenCredential {
-  return settings.AZURE_CLIENT_ID
-    ? new ManagedIdentityCredential({ clientId: settings.AZURE_CLIENT_ID })
-    : new DefaultAzureCredential();
 }

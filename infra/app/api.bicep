@@ -19,7 +19,7 @@ param identityClientId string
 param instanceMemoryMB int = 2048
 param maximumInstanceCount int = 100
 
-@description('Product settings (names from src/config.ts), merged with the host settings below.')
+@description('Product settings (names from src/settings.ts), merged with the host settings below.')
 param appSettings object = {}
 
 resource stg 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {

@@ -26,7 +26,8 @@ export interface AuthOptions {
 
 export function authenticate(req: HttpRequest, deps: ApiDeps, opts: AuthOptions = {}): Principal {
   const key = req.headers.get('x-functions-key');
-  if (key !== null && isAdminKey(key, deps.settings.adminKey, opts)) return { kind: 'admin' };
+  if (key !== null && isAdminKey(key, deps.settings.admin.ADMIN_KEY, opts))
+    return { kind: 'admin' };
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.get('authorization') ?? '');
   if (bearer?.[1]) return { kind: 'subscriber', token: bearer[1] };
   if (key !== null) throw new UnauthorizedError('the function key is not valid');
@@ -35,7 +36,7 @@ export function authenticate(req: HttpRequest, deps: ApiDeps, opts: AuthOptions 
 
 export function requireAdmin(req: HttpRequest, deps: ApiDeps, opts: AuthOptions = {}): void {
   const key = req.headers.get('x-functions-key');
-  if (key === null || !isAdminKey(key, deps.settings.adminKey, opts)) {
+  if (key === null || !isAdminKey(key, deps.settings.admin.ADMIN_KEY, opts)) {
     throw new UnauthorizedError('this operation needs the function key (x-functions-key)');
   }
 }

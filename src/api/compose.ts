@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config.js';
 import type { EmailSender } from '../notify/email/sender.js';
 import { postToWebhook } from '../notify/teams/sender.js';
 import { retry } from '../services/retry.js';
-import { safeFetch, type Resolver, type WebhookPolicy } from '../security/ssrf.js';
+import { safeFetch, webhookPolicyOf, type Resolver } from '../security/ssrf.js';
+import type { Settings } from '../settings.js';
 import type {
   ApiDeps,
   ApiMailer,
@@ -16,16 +16,7 @@ import { linkUrl } from '../notify/links.js';
 import { confirmationEmail, testEmail, testTeamsMessage } from './messages.js';
 import type { ApiStore } from './store.js';
 
-export type ApiConfig = Pick<
-  Config,
-  | 'ADMIN_KEY'
-  | 'SIGNING_KEY'
-  | 'PUBLIC_BASE_URL'
-  | 'EMAIL_FROM'
-  | 'TEAMS_WEBHOOK_ALLOWED_HOSTS'
-  | 'ALLOW_INSECURE_WEBHOOKS'
-  | 'WEBHOOK_TIMEOUT_SECONDS'
->;
+export type ApiSettingGroups = Pick<Settings, 'admin' | 'links' | 'email' | 'webhooks'>;
 
 export interface ApiParts {
   store: ApiStore;
@@ -43,25 +34,24 @@ export interface ApiParts {
 }
 
 /** Wires the handlers' dependencies from settings and the shared components. */
-export function composeApiDeps(config: ApiConfig, parts: ApiParts): ApiDeps {
-  const webhookPolicy: WebhookPolicy = {
-    allowedHosts: config.TEAMS_WEBHOOK_ALLOWED_HOSTS,
-    allowInsecure: config.ALLOW_INSECURE_WEBHOOKS,
-    ...(parts.resolve ? { resolve: parts.resolve } : {}),
-  };
+export function composeApiDeps(groups: ApiSettingGroups, parts: ApiParts): ApiDeps {
   const settings = {
-    adminKey: config.ADMIN_KEY,
-    signingKey: config.SIGNING_KEY,
-    publicBaseUrl: config.PUBLIC_BASE_URL,
-    emailFrom: config.EMAIL_FROM,
-    webhookPolicy,
+    admin: groups.admin,
+    links: groups.links,
+    email: { EMAIL_FROM: groups.email.EMAIL_FROM },
+    webhookPolicy: webhookPolicyOf(groups.webhooks, parts.resolve),
   };
   const now = parts.now ?? (() => new Date());
   return {
     store: parts.store,
     settings,
     mailer: mailerOn(parts.emailSender),
-    notifier: testNotifierOn(parts.emailSender, settings, now, config.WEBHOOK_TIMEOUT_SECONDS),
+    notifier: testNotifierOn(
+      parts.emailSender,
+      settings,
+      now,
+      groups.webhooks.WEBHOOK_TIMEOUT_SECONDS,
+    ),
     match: parts.match,
     evaluate: parts.evaluate,
     nodeImages: parts.nodeImages,
@@ -116,11 +106,10 @@ function testNotifierOn(
               ...testEmail(subscription.name),
               to: [channel.address],
               unsubscribe: linkUrl(
-                settings.publicBaseUrl,
+                settings.links,
                 'unsubscribe',
                 subscription.id,
                 channel.id,
-                settings.signingKey,
                 now(),
               ),
             });

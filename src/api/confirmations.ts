@@ -31,11 +31,10 @@ export function confirmationMails(
     to: channel.address,
     subscriptionName: subscription.name,
     confirmUrl: linkUrl(
-      deps.settings.publicBaseUrl,
+      deps.settings.links,
       'confirm-email',
       subscription.id,
       channel.id,
-      deps.settings.signingKey,
       deps.now(),
     ),
   }));

@@ -4,21 +4,21 @@ import type { ChangeSet, Inventory, MatchResult } from '../domain/types.js';
 import type { WebhookPolicy } from '../security/ssrf.js';
 import type { EventPublisher } from '../events/publisher.js';
 import type { ApiStore } from './store.js';
+import type { AdminSettings, EmailSettings, LinkSettings } from '../settings.js';
 
 /**
  * Everything the handlers need from outside, passed in rather than imported, so tests
  * run the same handlers on Azurite with a capturing mail server and loopback sinks.
- * The composition root (src/api/compose.ts) builds it from settings.
+ * src/api/compose.ts builds it from settings (src/app/api-deps.ts calls it).
  */
+/** The settings the handlers read, by concern (src/settings.ts), and the webhook policy. */
 export interface ApiSettings {
   /** ADMIN_KEY: admin access on routes that also accept subscriber tokens. */
-  adminKey: string | undefined;
-  /** SIGNING_KEY: HMAC key of every signed link, page session and CSRF token. */
-  signingKey: string | undefined;
-  /** PUBLIC_BASE_URL: where links in mail point. */
-  publicBaseUrl: string;
+  admin: AdminSettings;
+  /** Where links in mail point, and SIGNING_KEY: the HMAC key of every signed link, page session and CSRF token. */
+  links: LinkSettings;
   /** EMAIL_FROM: the sender address previews show. */
-  emailFrom: string;
+  email: Pick<EmailSettings, 'EMAIL_FROM'>;
   webhookPolicy: WebhookPolicy;
 }
 

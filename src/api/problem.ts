@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { HttpResponseInit } from '@azure/functions';
 import type { z } from 'zod';
-import { AppError, InputError, TooManyRequestsError } from '../errors.js';
+import { AppError, ConfigError, InputError, TooManyRequestsError } from '../errors.js';
 import { redactAddresses } from '../security/redact.js';
 
 /**
@@ -35,6 +35,17 @@ export interface ProblemOptions {
 
 export function toProblem(err: unknown, opts: ProblemOptions = {}): ProblemDetails {
   const instance = opts.instance !== undefined ? { instance: opts.instance } : {};
+  if (err instanceof ConfigError) {
+    // The operator's to fix, and none of the caller's business: logged in full, answered bare.
+    opts.log?.(`server misconfigured: ${err.message}`);
+    return {
+      type: TYPE_PREFIX + err.code,
+      title: 'Internal Server Error',
+      status: 500,
+      detail: 'server misconfigured',
+      ...instance,
+    };
+  }
   if (err instanceof AppError) {
     return {
       type: TYPE_PREFIX + err.code,

@@ -1,28 +1,36 @@
+import type { ApiDeps } from '../api/deps.js';
 import type { Runtime } from '../services/runtime.js';
 
-/**
- * The process's one runtime, for the function wrappers (src/app/functions.ts): the Functions
- * host calls handlers with nothing but their trigger's input, so they find it here.
- */
-let current: Promise<Runtime> | undefined;
-let factory: (() => Promise<Runtime>) | undefined;
+/** What one process runs on: the services' runtime, and the API's dependencies on it. */
+export interface App {
+  runtime: Runtime;
+  api: ApiDeps;
+}
 
-/** Registers how to build the runtime on first use (Azure: src/app/azure-runtime.ts). */
-export function setRuntimeFactory(build: () => Promise<Runtime>): void {
+/**
+ * The process's one app, for the function wrappers (src/app/triggers.ts): the Functions host
+ * calls handlers with nothing but their trigger's input, so they find it here.
+ */
+let current: Promise<App> | undefined;
+let factory: (() => Promise<App>) | undefined;
+
+/** Registers how to build the app on first use (Azure: src/app/azure-runtime.ts). */
+export function setAppFactory(build: () => Promise<App>): void {
   factory = build;
 }
 
-/** Installs a ready runtime: the local host and tests. */
-export function setRuntime(runtime: Runtime | undefined): void {
-  current = runtime && Promise.resolve(runtime);
+/** Installs a ready app: the local host and tests. */
+export function setApp(app: App | undefined): void {
+  current = app && Promise.resolve(app);
 }
 
-export function getRuntime(): Promise<Runtime> {
+export function getApp(): Promise<App> {
   if (!current) {
-    if (!factory)
+    if (!factory) {
       throw new Error(
-        'no runtime installed: src/app/azure-runtime.ts or the local runtime installs one',
+        'no app installed: src/app/azure-runtime.ts or the local runtime installs one',
       );
+    }
     // A failed build is not cached: the next invocation tries again (e.g. storage was down).
     current = factory().catch((err: unknown) => {
       current = undefined;
@@ -38,9 +46,9 @@ export async function runtimeFor(context: {
   warn(...args: unknown[]): void;
   error(...args: unknown[]): void;
 }): Promise<Runtime> {
-  const rt = await getRuntime();
+  const { runtime } = await getApp();
   return {
-    ...rt,
+    ...runtime,
     log: {
       info: (m) => context.log(m),
       warn: (m) => context.warn(m),

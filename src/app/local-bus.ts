@@ -1,10 +1,10 @@
-import type { Config } from '../config.js';
-import { InputError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { LocalBus, retryWindowMs } from '../events/local-bus.js';
 import type { EventHandler } from '../events/local-bus.js';
 import { EVENT_ROUTES } from '../events/routes.js';
 import { invocationContext, type HostedFunction } from '../local/hosted-function.js';
 import type { Log } from '../services/ports.js';
+import type { DeliverySettings } from '../settings.js';
 import type { DocumentsFactory } from '../store/documents.js';
 import type { Store } from '../store/store.js';
 
@@ -16,7 +16,7 @@ export const LOCAL_BUS_CONTAINER = 'localbus';
  * Call `bus.start()` once the runtime is installed: it resumes deliveries left pending.
  */
 export function createLocalBus(
-  config: Config,
+  config: DeliverySettings,
   functions: readonly HostedFunction[],
   log: Log,
   storage: { documents: DocumentsFactory; store: Pick<Store, 'putDeadLetter'> },
@@ -53,14 +53,14 @@ export function createLocalBus(
  * come after it and resolve the claim (src/services/ledger.ts). Event Grid's policy in
  * infra/app/event-subscriptions.bicep is checked the same way by the infra tests.
  */
-function assertRetryOutlastsLease(config: Config): void {
+function assertRetryOutlastsLease(config: DeliverySettings): void {
   const windowMs = retryWindowMs({
     maxAttempts: config.LOCAL_BUS_MAX_ATTEMPTS,
     retryBaseMs: config.LOCAL_BUS_RETRY_BASE_MS,
     retryMaxMs: config.LOCAL_BUS_RETRY_MAX_MS,
   });
   if (windowMs <= config.DELIVERY_LEASE_SECONDS * 1000) {
-    throw new InputError(
+    throw new ConfigError(
       `invalid settings: the local bus gives up after ${Math.round(windowMs / 1000)} s ` +
         `(LOCAL_BUS_MAX_ATTEMPTS, LOCAL_BUS_RETRY_BASE_MS, LOCAL_BUS_RETRY_MAX_MS), before a ` +
         `delivery claim's lease of ${config.DELIVERY_LEASE_SECONDS} s (DELIVERY_LEASE_SECONDS) ` +

@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Config } from '../config.js';
 import type { LocalBus } from '../events/local-bus.js';
 import type { EventPublisher } from '../events/publisher.js';
 import { resolveAdminKey, resolveLocalSecret } from '../local/admin-key.js';
@@ -11,13 +10,16 @@ import { openLocalStorage } from '../local/local-storage.js';
 import type { StorageDescription } from '../local/local-storage.js';
 import { startTimers } from '../local/timers.js';
 import type { RunningTimer } from '../local/timers.js';
+import type { Resolver } from '../security/ssrf.js';
 import type { Log } from '../services/ports.js';
+import type { Settings } from '../settings.js';
 import type { Runtime } from '../services/runtime.js';
 import { resolveAbandonedClaims } from '../services/ledger.js';
-import { setRuntime } from './current-runtime.js';
+import { apiDepsOn } from './api-deps.js';
+import { setApp } from './current-runtime.js';
 import { FUNCTIONS, HOST_ROUTE_PREFIX } from './functions.js';
 import { createLocalBus } from './local-bus.js';
-import { buildRuntime, createEventGridPublisher } from './wiring.js';
+import { buildRuntime, createEventGridPublisher, type RuntimeOverrides } from './wiring.js';
 
 export interface LocalRuntime {
   apiUrl: string;
@@ -41,11 +43,14 @@ export interface LocalRuntime {
  * the handlers that are running, and only then is the storage closed (Azurite stopped once).
  */
 export async function startLocalRuntime(
-  baseConfig: Config,
+  baseSettings: Settings,
   log: Log,
-  overrides: Partial<Omit<Runtime, 'publisher' | 'config'>> = {},
+  overrides: Partial<Omit<RuntimeOverrides, 'publisher'>> & {
+    /** DNS for vetting webhook hosts (tests keep it on this machine). */
+    resolve?: Resolver;
+  } = {},
 ): Promise<LocalRuntime> {
-  const dataDir = path.resolve(baseConfig.DATA_DIR);
+  const dataDir = path.resolve(baseSettings.local.DATA_DIR);
   await mkdir(dataDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -54,26 +59,34 @@ export async function startLocalRuntime(
   };
 
   try {
-    const storage = await openLocalStorage(baseConfig, dataDir);
+    const storage = await openLocalStorage(baseSettings, dataDir);
     stops.push(() => storage.close());
-    let config = storage.config;
-    const adminKey = await resolveAdminKey(config.ADMIN_KEY, dataDir);
-    const signingKey = await resolveLocalSecret('signing-key', config.SIGNING_KEY, dataDir);
+    const adminKey = await resolveAdminKey(baseSettings.admin.ADMIN_KEY, dataDir);
+    const signingKey = await resolveLocalSecret(
+      'signing-key',
+      baseSettings.links.SIGNING_KEY,
+      dataDir,
+    );
     // The API checks the admin key itself on routes that also take subscriber tokens, and
     // signs the links in mail: both must use the keys this host uses.
-    config = { ...config, ADMIN_KEY: adminKey.key, SIGNING_KEY: signingKey.key };
+    const settings: Settings = {
+      ...baseSettings,
+      admin: { ADMIN_KEY: adminKey.key },
+      links: { ...baseSettings.links, SIGNING_KEY: signingKey.key },
+    };
 
-    const eventGrid = createEventGridPublisher(config);
-    const bus = eventGrid ? undefined : createLocalBus(config, FUNCTIONS, log, storage);
+    const eventGrid = createEventGridPublisher(settings.delivery, settings.identity);
+    const bus = eventGrid ? undefined : createLocalBus(settings.delivery, FUNCTIONS, log, storage);
     const publisher: EventPublisher = eventGrid ?? bus!;
-    const runtime = await buildRuntime(config, {
+    const { resolve: resolveDns, ...parts } = overrides;
+    const runtime = await buildRuntime(settings, {
       store: storage.store,
-      ...overrides,
+      ...parts,
       log,
       publisher,
     });
-    setRuntime(runtime);
-    stops.push(() => Promise.resolve(setRuntime(undefined)));
+    setApp({ runtime, api: apiDepsOn(runtime, settings, resolveDns) });
+    stops.push(() => Promise.resolve(setApp(undefined)));
     // The store is ours alone: a claim still `sending` was left by a process that is gone.
     const interrupted = storage.exclusive
       ? await resolveAbandonedClaims(storage.store, runtime.now)
@@ -84,7 +97,7 @@ export async function startLocalRuntime(
     const server = createHttpHost(FUNCTIONS, adminKey.key, log, HOST_ROUTE_PREFIX);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(config.PORT, '127.0.0.1', resolve);
+      server.listen(settings.local.PORT, '127.0.0.1', resolve);
     });
     stops.push(
       () =>
@@ -95,7 +108,10 @@ export async function startLocalRuntime(
     );
     const { port } = server.address() as AddressInfo;
 
-    const timers = startTimers(FUNCTIONS, config, log);
+    // The schedules are `%DETECT_SCHEDULE%` and `%DIGEST_SCHEDULE%`, resolved as the host does.
+    const { DETECT_SCHEDULE, DIGEST_SCHEDULE } = settings.detect;
+    const schedules: Record<string, string> = { DETECT_SCHEDULE, DIGEST_SCHEDULE };
+    const timers = startTimers(FUNCTIONS, (name) => schedules[name], log);
     stops.push(() => timers.stop());
 
     return {
@@ -103,7 +119,7 @@ export async function startLocalRuntime(
       adminKey,
       storage: storage.description,
       events: eventGrid
-        ? { kind: 'event-grid', endpoint: config.EVENTGRID_TOPIC_ENDPOINT ?? '' }
+        ? { kind: 'event-grid', endpoint: settings.delivery.EVENTGRID_TOPIC_ENDPOINT ?? '' }
         : { kind: 'local-bus', restored },
       interrupted,
       timers: timers.timers,

@@ -2,16 +2,16 @@
  * `npm start`: the whole product on this machine, no cloud account needed.
  * Prints where everything listens; Ctrl-C stops it cleanly; a restart keeps all state.
  */
-import { loadConfig } from '../config.js';
+import { loadSettings } from '../settings.js';
 import { AppError } from '../errors.js';
 import { startLocalRuntime } from './local-runtime.js';
 import { consoleLog } from './wiring.js';
 import type { LocalRuntime } from './local-runtime.js';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const local = await startLocalRuntime(config, consoleLog);
-  printBanner(local, config.ALLOW_INSECURE_WEBHOOKS);
+  const settings = loadSettings();
+  const local = await startLocalRuntime(settings, consoleLog);
+  printBanner(local, settings.webhooks.ALLOW_INSECURE_WEBHOOKS);
 
   let stopping = false;
   const shutdown = (signal: string) => {

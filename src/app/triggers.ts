@@ -5,8 +5,7 @@ import { EVENT_ROUTES } from '../events/routes.js';
 import { inEventSpan, inInvocationSpan } from '../events/tracing.js';
 import type { HostedFunction } from '../local/hosted-function.js';
 import type { Runtime } from '../services/runtime.js';
-import { apiDepsFrom } from './api-deps.js';
-import { getRuntime, runtimeFor } from './current-runtime.js';
+import { getApp, runtimeFor, type App } from './current-runtime.js';
 
 /**
  * The one wrapper per trigger kind. Each runs its function in a span (a child of the event's
@@ -23,9 +22,8 @@ export function httpFunction(route: HttpRoute, mount: RouteMount): HostedFunctio
   const handle = mount.guard((req: HttpRequest, ctx: InvocationContext) =>
     inInvocationSpan(ctx, async () => {
       const started = performance.now();
-      const rt = await runtimeOrUnavailable(route, ctx);
-      const res =
-        'response' in rt ? rt.response : await route.handler(apiDepsFrom(rt.runtime), req, ctx);
+      const app = await appOrUnavailable(route, ctx);
+      const res = 'response' in app ? app.response : await route.handler(app.api, req, ctx);
       // The route template, not the path: paths carry subscription ids, query strings tokens.
       ctx.log(
         `${route.method} /${template} → ${res.status ?? 200} in ${Math.round(performance.now() - started)} ms`,
@@ -45,14 +43,14 @@ export function httpFunction(route: HttpRoute, mount: RouteMount): HostedFunctio
   };
 }
 
-/** The runtime, or the route's own answer for "cannot build it" (health's 503) when it has one. */
-async function runtimeOrUnavailable(
+/** The app, or the route's own answer for "cannot build it" (health's 503) when it has one. */
+async function appOrUnavailable(
   route: HttpRoute,
   ctx: InvocationContext,
-): Promise<{ runtime: Runtime } | { response: HttpResponseInit }> {
-  if (!route.unavailable) return { runtime: await getRuntime() };
+): Promise<App | { response: HttpResponseInit }> {
+  if (!route.unavailable) return getApp();
   try {
-    return { runtime: await getRuntime() };
+    return await getApp();
   } catch (err) {
     ctx.error(`runtime unavailable: ${err instanceof Error ? err.message : String(err)}`);
     return { response: route.unavailable };

@@ -1,7 +1,5 @@
-import type { Config } from '../config.js';
 import { parseInventory } from '../domain/inventory/index.js';
 import type { ChangeSet } from '../domain/types.js';
-import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import { EventGridPublisher } from '../events/event-grid-publisher.js';
 import type { EventPublisher } from '../events/publisher.js';
 import { tracingPublisher } from '../events/tracing.js';
@@ -13,7 +11,16 @@ import { BlobStore } from '../store/blob-store.js';
 import { createBlobServiceClient } from '../store/blob-service.js';
 import type { Store } from '../store/store.js';
 import { bundledCatalog } from '../services/bundled-catalog.js';
-import { gitHubFromConfig } from '../services/github.js';
+import { azureCredential } from '../security/azure-credential.js';
+import { gitHubClient } from '../services/github.js';
+import type {
+  DeliverySettings,
+  DetectSettings,
+  GitHubSettings,
+  IdentitySettings,
+  Settings,
+  StorageSettings,
+} from '../settings.js';
 import { createNotifier } from '../services/notifier.js';
 import { currentOval, type OvalFeedStorage } from '../services/oval-feed.js';
 import type { Log, MatchCore, ReleaseMatcher, ReleaseSource } from '../services/ports.js';
@@ -41,12 +48,17 @@ export function ovalStorageOf(store: Store): OvalFeedStorage {
  * The OVAL feed is asked for again (a 304 when unchanged) each time a release is processed,
  * before its change set, so the release's own CVE list carries the feed's fixes too.
  */
-export function createReleaseSource(config: Config, log: Log, store?: Store): ReleaseSource {
-  const gh = gitHubFromConfig(config, log);
-  const setting = ovalSettingOf(config.AZL_OVAL_URL);
+export function createReleaseSource(
+  github: GitHubSettings,
+  detect: Pick<DetectSettings, 'INCLUDE_PRERELEASES'>,
+  log: Log,
+  store?: Store,
+): ReleaseSource {
+  const gh = gitHubClient(github, log);
+  const setting = ovalSettingOf(github.AZL_OVAL_URL);
   return {
     listReleases: (etag) =>
-      listReleases(gh, config.AZL_REPO, { etag, includePrereleases: config.INCLUDE_PRERELEASES }),
+      listReleases(gh, github.AZL_REPO, { etag, includePrereleases: detect.INCLUDE_PRERELEASES }),
     async fetchChangeSet(release, all) {
       const oval = store
         ? await currentOval(setting, release.line, ovalStorageOf(store))
@@ -55,7 +67,7 @@ export function createReleaseSource(config: Config, log: Log, store?: Store): Re
       const cache = store?.gitObjects;
       const { changeSet, specs } = await fetchChangeSet(
         gh,
-        config.AZL_REPO,
+        github.AZL_REPO,
         release,
         previousRelease(all, release),
         { oval: oval.index, blobCache: cache },
@@ -74,15 +86,15 @@ const CONTEXTS_KEPT = 8;
  * Matching against recorded releases: the tag's spec list (cached by tree sha), the shipped
  * spec catalog, specs read through the git-object cache, and the last stored OVAL feed.
  */
-export function createMatchCore(config: Config, store: Store, log: Log): MatchCore {
-  const gh = gitHubFromConfig(config, log);
-  const target = splitRepo(config.AZL_REPO);
+export function createMatchCore(github: GitHubSettings, store: Store, log: Log): MatchCore {
+  const gh = gitHubClient(github, log);
+  const target = splitRepo(github.AZL_REPO);
   const contexts = new Map<string, Promise<ReleaseMatcher>>();
   const build = async (changeSet: ChangeSet): Promise<ReleaseMatcher> => {
     const line = changeSet.release.line;
     const [specs, feed] = await Promise.all([
       changeSet.tree === null ? null : specMapAt(gh, target, changeSet.tree, store.gitObjects),
-      ovalSettingOf(config.AZL_OVAL_URL).kind === 'off'
+      ovalSettingOf(github.AZL_OVAL_URL).kind === 'off'
         ? undefined
         : ovalStorageOf(store).get(line),
     ]);
@@ -109,51 +121,53 @@ export function createMatchCore(config: Config, store: Store, log: Log): MatchCo
 }
 
 /** AgentBaker's release notes through storage: listings by ETag, notes by blob sha. */
-export function createNodeImages(config: Config, store: Store, log: Log): NodeImages {
-  return new NodeImages(
-    gitHubFromConfig(config, log),
-    config.AKS_NODE_IMAGE_REPO,
-    store.gitObjects,
-    {
-      get: (dir) => store.getFeed(`node-images-${dir}`),
-      put: (dir, listing) => store.putFeed(`node-images-${dir}`, listing),
-    },
-  );
-}
-
-export function createStore(config: Config): Store {
-  return new BlobStore(createBlobServiceClient(config));
-}
-
-/** Event Grid when a topic is configured; otherwise the caller must bring a publisher. */
-export function createEventGridPublisher(config: Config): EventPublisher | undefined {
-  if (!config.EVENTGRID_TOPIC_ENDPOINT) return undefined;
-  return new EventGridPublisher({
-    endpoint: config.EVENTGRID_TOPIC_ENDPOINT,
-    ...(config.EVENTGRID_TOPIC_KEY ? { key: config.EVENTGRID_TOPIC_KEY } : {}),
-    credential: () =>
-      config.AZURE_CLIENT_ID
-        ? new ManagedIdentityCredential({ clientId: config.AZURE_CLIENT_ID })
-        : new DefaultAzureCredential(),
+export function createNodeImages(github: GitHubSettings, store: Store, log: Log): NodeImages {
+  return new NodeImages(gitHubClient(github, log), github.AKS_NODE_IMAGE_REPO, store.gitObjects, {
+    get: (dir) => store.getFeed(`node-images-${dir}`),
+    put: (dir, listing) => store.putFeed(`node-images-${dir}`, listing),
   });
 }
 
+export function createStore(storage: StorageSettings, identity: IdentitySettings): Store {
+  return new BlobStore(createBlobServiceClient(storage, identity));
+}
+
+/** Event Grid when a topic is configured; otherwise the caller must bring a publisher. */
+export function createEventGridPublisher(
+  delivery: DeliverySettings,
+  identity: IdentitySettings,
+): EventPublisher | undefined {
+  if (!delivery.EVENTGRID_TOPIC_ENDPOINT) return undefined;
+  return new EventGridPublisher({
+    endpoint: delivery.EVENTGRID_TOPIC_ENDPOINT,
+    ...(delivery.EVENTGRID_TOPIC_KEY ? { key: delivery.EVENTGRID_TOPIC_KEY } : {}),
+    credential: () => azureCredential(identity),
+  });
+}
+
+/** The parts of the runtime a local host or a test may bring instead of building them. */
+export type RuntimeOverrides = Partial<Omit<Runtime, 'detect' | 'delivery'>> & {
+  publisher: EventPublisher;
+};
+
 /** Builds the runtime from settings; `overrides` lets the local host and tests swap parts. */
 export async function buildRuntime(
-  config: Config,
-  overrides: Partial<Runtime> & { publisher: EventPublisher },
+  settings: Settings,
+  overrides: RuntimeOverrides,
 ): Promise<Runtime> {
   const log = overrides.log ?? consoleLog;
   const now = overrides.now ?? (() => new Date());
-  const store = overrides.store ?? createStore(config);
+  const store = overrides.store ?? createStore(settings.storage, settings.identity);
   await store.ensureReady();
   return {
-    config,
+    detect: settings.detect,
+    delivery: settings.delivery,
     store,
-    releases: overrides.releases ?? createReleaseSource(config, log, store),
-    core: overrides.core ?? createMatchCore(config, store, log),
-    nodeImages: overrides.nodeImages ?? createNodeImages(config, store, log),
-    notifier: overrides.notifier ?? createNotifier(config, log, now),
+    releases:
+      overrides.releases ?? createReleaseSource(settings.github, settings.detect, log, store),
+    core: overrides.core ?? createMatchCore(settings.github, store, log),
+    nodeImages: overrides.nodeImages ?? createNodeImages(settings.github, store, log),
+    notifier: overrides.notifier ?? createNotifier(settings, log, now),
     now,
     log,
     // Every event carries the trace context of the span that published it.

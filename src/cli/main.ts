@@ -5,7 +5,7 @@ import { releasesCommand } from './commands/releases.js';
 import { renderCommand } from './commands/render.js';
 import { vercmpCommand } from './commands/vercmp.js';
 import { reportError } from './errors.js';
-import { loadConfig } from '../config.js';
+import { cliSettings } from './settings.js';
 import { packageVersion } from '../package-info.js';
 
 /**
@@ -43,7 +43,7 @@ Run 'azl-notifier <command> --help' for examples.`,
 /** AZL_DEBUG=1 adds stack traces; a broken setting must not hide the real error. */
 function debugRequested(): boolean {
   try {
-    return loadConfig().AZL_DEBUG;
+    return cliSettings().cli.AZL_DEBUG;
   } catch {
     return false;
   }

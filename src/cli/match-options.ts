@@ -160,11 +160,11 @@ interface Read {
  * variant's listing by ETag. Offline, a cached listing is used as it is.
  */
 function nodeImagesOf(session: CliSession): NodeImages {
-  const { config, cache } = session;
-  const keyOf = (dir: string) => cacheKey(config.GITHUB_API_URL, config.AKS_NODE_IMAGE_REPO, dir);
+  const { github, cache } = session;
+  const keyOf = (dir: string) => cacheKey(github.GITHUB_API_URL, github.AKS_NODE_IMAGE_REPO, dir);
   return new NodeImages(
     session.gh,
-    config.AKS_NODE_IMAGE_REPO,
+    github.AKS_NODE_IMAGE_REPO,
     cache?.blobs,
     cache
       ? {

@@ -1,4 +1,4 @@
-import { loadConfig } from '../config.js';
+import { cliSettings } from './settings.js';
 import { openSession, type CliSession } from '../services/cli-session.js';
 import type { StderrReporter } from './progress.js';
 
@@ -7,7 +7,7 @@ export function sessionFor(
   options: { cache: boolean; offline?: boolean | undefined },
   reporter: StderrReporter,
 ): CliSession {
-  return openSession(loadConfig(), {
+  return openSession(cliSettings(), {
     useCache: options.cache,
     offline: options.offline === true,
     onWarning: (w) => reporter.warn(w),

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Config } from '../config.js';
+import type { Settings } from '../settings.js';
 import { blobDocuments } from '../store/blob-documents.js';
 import { createBlobServiceClient } from '../store/blob-service.js';
 import { BlobStore } from '../store/blob-store.js';
@@ -25,8 +25,6 @@ export interface LocalStorage {
    * a claim found at start-up can only have been left by a process that is gone.
    */
   exclusive: boolean;
-  /** The config with the storage settings the rest of the runtime should see. */
-  config: Config;
   /** Releases the storage; call once, after everything that writes to it has stopped. */
   close(): Promise<void>;
 }
@@ -36,32 +34,36 @@ export interface LocalStorage {
  * wins; otherwise LOCAL_STORAGE picks the embedded SQLite file (the default: it survives any
  * stop, see src/store/sqlite-documents.ts) or an Azurite child process.
  */
-export async function openLocalStorage(config: Config, dataDir: string): Promise<LocalStorage> {
-  if (config.AzureWebJobsStorage || config.STORAGE_ACCOUNT_URL) {
-    const service = createBlobServiceClient(config);
+export async function openLocalStorage(
+  settings: Pick<Settings, 'local' | 'storage' | 'identity'>,
+  dataDir: string,
+): Promise<LocalStorage> {
+  const { storage, local, identity } = settings;
+  if (storage.AzureWebJobsStorage || storage.STORAGE_ACCOUNT_URL) {
+    const service = createBlobServiceClient(storage, identity);
     return {
       store: new BlobStore(service),
       documents: blobDocuments(service),
       description: { kind: 'configured' },
       exclusive: false,
-      config,
       close: () => Promise.resolve(),
     };
   }
-  if (config.LOCAL_STORAGE === 'azurite') {
+  if (local.LOCAL_STORAGE === 'azurite') {
     const location = path.join(dataDir, 'azurite');
     await mkdir(location, { recursive: true });
     await waitForPreviousAzurite(dataDir);
-    const azurite = await startAzurite({ location, port: config.AZURITE_BLOB_PORT });
+    const azurite = await startAzurite({ location, port: local.AZURITE_BLOB_PORT });
     await recordAzurite(dataDir, azurite.pid);
-    const withAzurite = { ...config, AzureWebJobsStorage: azurite.connectionString };
-    const service = createBlobServiceClient(withAzurite);
+    const service = createBlobServiceClient(
+      { STORAGE_ACCOUNT_URL: undefined, AzureWebJobsStorage: azurite.connectionString },
+      identity,
+    );
     return {
       store: new BlobStore(service),
       documents: blobDocuments(service),
       description: { kind: 'azurite', blobUrl: azurite.blobUrl, dataDir: location },
       exclusive: false,
-      config: withAzurite,
       async close() {
         await azurite.stop();
         await forgetAzurite(dataDir);
@@ -78,7 +80,6 @@ export async function openLocalStorage(config: Config, dataDir: string): Promise
     documents: store.database.documents,
     description: { kind: 'sqlite', file },
     exclusive: true,
-    config,
     close: () => Promise.resolve(store.close()),
   };
 }

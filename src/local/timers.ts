@@ -1,7 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { Timer } from '@azure/functions';
-import type { Config } from '../config.js';
-import { InputError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { invocationContext, type HostedFunction, type HostLog } from './hosted-function.js';
 
 export interface RunningTimer {
@@ -17,7 +16,7 @@ export interface RunningTimer {
  */
 export function startTimers(
   functions: readonly HostedFunction[],
-  config: Config,
+  setting: (name: string) => string | undefined,
   log: HostLog,
 ): { timers: RunningTimer[]; stop(): Promise<void> } {
   const handles = new Map<string, NodeJS.Timeout>();
@@ -27,7 +26,7 @@ export function startTimers(
 
   for (const fn of functions) {
     if (fn.trigger !== 'timer') continue;
-    const schedule = resolveSetting(fn.options.schedule, config);
+    const schedule = resolveSetting(fn.options.schedule, setting);
     const expression = CronExpressionParser.parse(schedule, { tz: 'UTC' });
     let nextAt: Date | undefined = expression.next().toDate();
     let last: Date | undefined;
@@ -79,10 +78,13 @@ export function startTimers(
 }
 
 /** `%NAME%` → the setting's value, as the Functions host resolves binding expressions. */
-export function resolveSetting(value: string, config: Config): string {
+export function resolveSetting(
+  value: string,
+  setting: (name: string) => string | undefined,
+): string {
   return value.replace(/%(\w+)%/g, (_, name: string) => {
-    const setting = (config as Record<string, unknown>)[name];
-    if (typeof setting !== 'string' || !setting) throw new InputError(`setting ${name} is not set`);
-    return setting;
+    const resolved = setting(name);
+    if (!resolved) throw new ConfigError(`setting ${name} is not set`);
+    return resolved;
   });
 }

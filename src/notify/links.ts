@@ -1,5 +1,6 @@
 import type { NotificationLinks } from './context.js';
 import { signLink, tokenGeneration, type LinkPurpose } from '../security/tokens.js';
+import type { LinkSettings } from '../settings.js';
 
 /** The two links that act on their own, from mail: double opt-in and one-click unsubscribe. */
 export type MailLinkPurpose = Extract<LinkPurpose, 'confirm-email' | 'unsubscribe'>;
@@ -25,24 +26,16 @@ const absolute = (publicBaseUrl: string, path: string): URL =>
   new URL(path, publicBaseUrl.endsWith('/') ? publicBaseUrl : `${publicBaseUrl}/`);
 
 export function linkUrl(
-  publicBaseUrl: string,
+  links: LinkSettings,
   purpose: MailLinkPurpose,
   subscriptionId: string,
   channelId: string,
-  signingKey: string | undefined,
   now: Date = new Date(),
 ): string {
-  const token = signLink({ purpose, subscriptionId, channelId }, signingKey, now);
-  const url = absolute(publicBaseUrl, PATHS[purpose]);
+  const token = signLink({ purpose, subscriptionId, channelId }, links.SIGNING_KEY, now);
+  const url = absolute(links.PUBLIC_BASE_URL, PATHS[purpose]);
   url.searchParams.set('token', token);
   return url.toString();
-}
-
-export interface NotificationLinkSettings {
-  /** PUBLIC_BASE_URL */
-  publicBaseUrl: string;
-  /** SIGNING_KEY: every page link and unsubscribe link is signed with it. */
-  signingKey: string | undefined;
 }
 
 /** What a link is signed for: the subscription and its current token generation. */
@@ -57,7 +50,7 @@ export interface LinkSubject {
  * after LINK_TTL_SECONDS.manage, or as soon as the subscription's token is rotated.
  */
 export function manageLink(
-  settings: NotificationLinkSettings,
+  links: LinkSettings,
   subscription: LinkSubject,
   channelId: string,
   path: string,
@@ -70,10 +63,10 @@ export function manageLink(
       channelId,
       gen: tokenGeneration(subscription.tokenHash),
     },
-    settings.signingKey,
+    links.SIGNING_KEY,
     now,
   );
-  const url = absolute(settings.publicBaseUrl, path);
+  const url = absolute(links.PUBLIC_BASE_URL, path);
   url.searchParams.set('token', token);
   return url.toString();
 }
@@ -85,7 +78,7 @@ export function manageLink(
  * goes to, and for an email channel its signed one-click unsubscribe link.
  */
 export function notificationLinks(
-  settings: NotificationLinkSettings,
+  links: LinkSettings,
   subscription: LinkSubject,
   channel: { id: string; type: 'teams' | 'email' },
   opts: { releaseTag?: string; now?: Date } = {},
@@ -96,18 +89,11 @@ export function notificationLinks(
     ? PAGE_PATHS.release(subscription.id, opts.releaseTag)
     : overview;
   return {
-    fullList: manageLink(settings, subscription, channel.id, fullList, now),
-    manage: manageLink(settings, subscription, channel.id, overview, now),
+    fullList: manageLink(links, subscription, channel.id, fullList, now),
+    manage: manageLink(links, subscription, channel.id, overview, now),
     ...(channel.type === 'email'
       ? {
-          unsubscribe: linkUrl(
-            settings.publicBaseUrl,
-            'unsubscribe',
-            subscription.id,
-            channel.id,
-            settings.signingKey,
-            now,
-          ),
+          unsubscribe: linkUrl(links, 'unsubscribe', subscription.id, channel.id, now),
         }
       : {}),
   };

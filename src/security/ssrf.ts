@@ -1,7 +1,8 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { AppError, UpstreamError } from '../errors.js';
+import { AppError, ConfigError, UpstreamError } from '../errors.js';
+import type { WebhookSettings } from '../settings.js';
 import { httpRequest, toResponse } from './http-request.js';
 
 /**
@@ -30,6 +31,15 @@ export interface WebhookPolicy {
   allowInsecure: boolean;
   /** DNS resolution, injectable for tests; defaults to the system resolver (all addresses). */
   resolve?: Resolver;
+}
+
+/** The policy the settings describe; `resolve` replaces DNS in tests. */
+export function webhookPolicyOf(webhooks: WebhookSettings, resolve?: Resolver): WebhookPolicy {
+  return {
+    allowedHosts: webhooks.TEAMS_WEBHOOK_ALLOWED_HOSTS,
+    allowInsecure: webhooks.ALLOW_INSECURE_WEBHOOKS,
+    ...(resolve ? { resolve } : {}),
+  };
 }
 
 /** A webhook URL (or the answer it gave) that we refuse to use. Permanent: retrying cannot help. */
@@ -69,10 +79,7 @@ export function hostMatches(hostname: string, pattern: string): boolean {
 function normalisePattern(pattern: string): string {
   const p = pattern.trim().toLowerCase();
   if (!HOST_PATTERN.test(p)) {
-    throw new AppError(`invalid TEAMS_WEBHOOK_ALLOWED_HOSTS entry "${pattern}"`, {
-      status: 500,
-      code: 'invalid-settings',
-    });
+    throw new ConfigError(`invalid TEAMS_WEBHOOK_ALLOWED_HOSTS entry "${pattern}"`);
   }
   return p;
 }

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { AppError } from '../errors.js';
+import { AppError, ConfigError } from '../errors.js';
 import { sameSecret } from './same-secret.js';
 
 /**
@@ -89,10 +89,7 @@ const MIN_KEY_LENGTH = 16;
 
 function requireKey(signingKey: string | undefined): string {
   if (!signingKey || signingKey.length < MIN_KEY_LENGTH) {
-    throw new AppError(`SIGNING_KEY must be set to at least ${MIN_KEY_LENGTH} characters`, {
-      status: 500,
-      code: 'invalid-settings',
-    });
+    throw new ConfigError(`SIGNING_KEY must be set to at least ${MIN_KEY_LENGTH} characters`);
   }
   return signingKey;
 }

@@ -13,15 +13,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Config } from '../config.js';
+import type { CliSettings } from '../settings.js';
 import { FileBlobCache, type BlobCache } from '../sources/blob-cache.js';
 import type { StoredOvalFeed } from '../sources/oval-source.js';
 import type { OvalFeedStorage } from './oval-feed.js';
 
-export function cacheDir(config: Config): string {
-  return (
-    config.AZL_CACHE_DIR ?? join(config.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'azl-notifier')
-  );
+export function cacheDir(cli: CliSettings): string {
+  return cli.AZL_CACHE_DIR ?? join(cli.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'azl-notifier');
 }
 
 /** A stable file name for a key made of several parts (URLs, tags, versions). */

@@ -4,13 +4,13 @@
  * the cache lacks fails with exit 5 and a line saying what was missing.
  */
 import type { Octokit } from '@octokit/rest';
-import type { Config } from '../config.js';
+import type { GitHubSettings, Settings } from '../settings.js';
 import { UpstreamError } from '../errors.js';
 import type { ReleaseInfo } from '../domain/types.js';
 import { listReleases } from '../sources/releases.js';
 import { InputError, NotFoundError } from '../errors.js';
 import { cacheDir, cacheKey, CliCache } from './cli-cache.js';
-import { gitHubFromConfig } from './github.js';
+import { gitHubClient } from './github.js';
 
 export type ProgressFn = (message: string, done: number, total: number) => void;
 
@@ -25,7 +25,7 @@ export interface SessionOptions {
 }
 
 export interface CliSession {
-  config: Config;
+  github: GitHubSettings;
   gh: Octokit;
   repo: string;
   cache: CliCache | undefined;
@@ -34,13 +34,17 @@ export interface CliSession {
   onProgress: ProgressFn | undefined;
 }
 
-export function openSession(config: Config, opts: SessionOptions): CliSession {
+export function openSession(
+  settings: Pick<Settings, 'github' | 'cli'>,
+  opts: SessionOptions,
+): CliSession {
+  const { github } = settings;
   if (opts.offline && !opts.useCache) {
     throw new InputError('--offline answers from the cache, so it cannot go with --no-cache');
   }
   // Retries are said as they happen; the request that finally fails is the run's one error
   // line, so nothing else of the client's log is shown.
-  const gh = gitHubFromConfig(config, undefined, { onRetry: opts.onWarning });
+  const gh = gitHubClient(github, undefined, { onRetry: opts.onWarning });
   if (opts.offline) {
     // Registered last, so it wraps the retry and throttling plugins: nothing is retried.
     gh.hook.wrap('request', (_request, options) => {
@@ -48,10 +52,10 @@ export function openSession(config: Config, opts: SessionOptions): CliSession {
     });
   }
   return {
-    config,
+    github,
     gh,
-    repo: config.AZL_REPO,
-    cache: opts.useCache ? new CliCache(cacheDir(config), opts.onWarning) : undefined,
+    repo: github.AZL_REPO,
+    cache: opts.useCache ? new CliCache(cacheDir(settings.cli), opts.onWarning) : undefined,
     offline: opts.offline,
     warn: opts.onWarning,
     onProgress: opts.onProgress,
@@ -75,8 +79,8 @@ interface StoredListing {
  * with the cached copy's ETag: an unchanged list is a 304 and the copy is used.
  */
 export async function cachedReleases(session: CliSession, all: boolean): Promise<ReleaseInfo[]> {
-  const { gh, repo, cache, config } = session;
-  const key = cacheKey(config.GITHUB_API_URL, repo, all ? 'all' : 'first-page');
+  const { gh, repo, cache, github } = session;
+  const key = cacheKey(github.GITHUB_API_URL, repo, all ? 'all' : 'first-page');
   const stored = await cache?.getJson<StoredListing>('releases', key);
   if (session.offline) {
     if (!stored) throw offlineError(`it has no release list of ${repo}`);
@@ -88,7 +92,7 @@ export async function cachedReleases(session: CliSession, all: boolean): Promise
   } catch (error) {
     // A repository that does not exist is a bad setting, not an unknown release.
     if (error instanceof NotFoundError) {
-      throw new InputError(`AZL_REPO=${repo}: no such repository at ${config.GITHUB_API_URL}`);
+      throw new InputError(`AZL_REPO=${repo}: no such repository at ${github.GITHUB_API_URL}`);
     }
     throw error;
   }

@@ -39,7 +39,7 @@ export function detectReleases(rt: Runtime): Promise<DetectedRelease[]> {
 }
 
 async function detectOnce(rt: Runtime): Promise<DetectedRelease[]> {
-  const { config, store } = rt;
+  const { detect, store } = rt;
   const cursor = await store.getCursor();
   const firstRun = cursor === undefined;
   const listing = await rt.releases.listReleases(cursor?.value.etag ?? null);
@@ -47,9 +47,9 @@ async function detectOnce(rt: Runtime): Promise<DetectedRelease[]> {
 
   const watched = listing.releases.filter(
     (r) =>
-      config.AZL_LINES.includes(r.line) &&
+      detect.AZL_LINES.includes(r.line) &&
       !r.draft &&
-      (config.INCLUDE_PRERELEASES || !r.prerelease),
+      (detect.INCLUDE_PRERELEASES || !r.prerelease),
   );
   const known = new Set(cursor?.value.knownTags ?? []);
   const fresh = watched
@@ -58,7 +58,7 @@ async function detectOnce(rt: Runtime): Promise<DetectedRelease[]> {
     // previous one is recorded, and its spec blobs cached, before it.
     .sort((a, b) => rpmvercmp(a.tag, b.tag));
   const announceOnFirstRun = new Set(
-    config.NOTIFY_ON_FIRST_RUN ? newestPerLine(watched).map((r) => r.tag) : [],
+    detect.NOTIFY_ON_FIRST_RUN ? newestPerLine(watched).map((r) => r.tag) : [],
   );
 
   const detected: DetectedRelease[] = [];

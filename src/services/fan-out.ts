@@ -18,7 +18,7 @@ export async function fanOutRelease(
     return { shards: 0, subscriptions: 0 };
   }
   const ids = await rt.store.listSubscriptionIds(record.release.line);
-  const size = rt.config.SHARD_SIZE;
+  const size = rt.detect.SHARD_SIZE;
   const shards = Math.ceil(ids.length / size);
   const now = rt.now();
   const events = Array.from({ length: shards }, (_, shard) =>

@@ -276,12 +276,12 @@ async function record(
 
 /** The options every pipeline send uses: the runtime's clock and DELIVERY_LEASE_SECONDS. */
 export function ledgerOptions(
-  rt: Pick<Runtime, 'now' | 'config' | 'log'>,
+  rt: Pick<Runtime, 'now' | 'delivery' | 'log'>,
   payload?: unknown,
 ): OnceOptions {
   return {
     now: rt.now,
-    leaseMs: rt.config.DELIVERY_LEASE_SECONDS * 1000,
+    leaseMs: rt.delivery.DELIVERY_LEASE_SECONDS * 1000,
     retry: { log: (m) => rt.log.error(m) },
     ...(payload === undefined ? {} : { payload }),
   };

@@ -132,9 +132,9 @@ export async function releaseChangeSet(
   release: ReleaseInfo,
   previous: ReleaseInfo | null,
 ): Promise<ReleaseSpecs> {
-  const { cache, config, repo } = session;
+  const { cache, github, repo } = session;
   const key = cacheKey(
-    config.GITHUB_API_URL,
+    github.GITHUB_API_URL,
     repo,
     release.tag,
     previous?.tag ?? '',
@@ -172,11 +172,11 @@ export async function releaseOval(
   enabled: boolean,
   line: string,
 ): Promise<CurrentOval> {
-  const setting = enabled ? ovalSettingOf(session.config.AZL_OVAL_URL) : { kind: 'off' as const };
+  const setting = enabled ? ovalSettingOf(session.github.AZL_OVAL_URL) : { kind: 'off' as const };
   const storage = session.cache?.oval ?? NO_STORAGE;
   if (!session.offline) {
     return currentOval(setting, line, storage, {
-      timeoutMs: session.config.AZL_HTTP_TIMEOUT_SECONDS * 1000,
+      timeoutMs: session.github.AZL_HTTP_TIMEOUT_SECONDS * 1000,
     });
   }
   const url = ovalUrlFor(setting, line);

@@ -1,5 +1,4 @@
 import { notificationLinks } from '../notify/links.js';
-import type { Config } from '../config.js';
 import type { Channel, EmailChannel, Subscription } from '../domain/subscription.js';
 import type { NotificationLinks } from '../notify/context.js';
 import type { DeliveryResult, TransmitGate } from '../notify/delivery.js';
@@ -7,24 +6,17 @@ import { failure } from '../notify/delivery.js';
 import { renderDigestEmail, renderReleaseEmail } from '../notify/email/render.js';
 import type { RenderedEmail } from '../notify/email/render.js';
 import { createEmailSender } from '../notify/email/sender.js';
-import type { EmailConfig, EmailSender } from '../notify/email/sender.js';
+import type { EmailSender } from '../notify/email/sender.js';
 import { buildReleaseCard, toTeamsMessage } from '../notify/teams/card.js';
 import type { AdaptiveCard } from '../notify/teams/card.js';
 import { postToWebhook } from '../notify/teams/sender.js';
 import { inventoryBasis } from '../notify/summary.js';
 import { escapeHtml } from '../security/escape-html.js';
-import { safeFetch, type WebhookPolicy } from '../security/ssrf.js';
+import { safeFetch, webhookPolicyOf } from '../security/ssrf.js';
+import type { Settings } from '../settings.js';
 import type { Log, Notifier } from './ports.js';
 
-export type NotifierConfig = EmailConfig &
-  Pick<
-    Config,
-    | 'PUBLIC_BASE_URL'
-    | 'SIGNING_KEY'
-    | 'TEAMS_WEBHOOK_ALLOWED_HOSTS'
-    | 'ALLOW_INSECURE_WEBHOOKS'
-    | 'WEBHOOK_TIMEOUT_SECONDS'
-  >;
+export type NotifierSettings = Pick<Settings, 'webhooks' | 'links' | 'email' | 'identity'>;
 
 /**
  * The Notifier on the real renderers and senders from src/notify. Every Teams post goes
@@ -36,16 +28,12 @@ export type NotifierConfig = EmailConfig &
  * channel's signed one-click unsubscribe link (List-Unsubscribe, RFC 8058).
  */
 export function createNotifier(
-  config: NotifierConfig,
+  settings: NotifierSettings,
   log: Log,
   now: () => Date = () => new Date(),
 ): Notifier {
   let email: EmailSender | undefined;
-  const linkSettings = { publicBaseUrl: config.PUBLIC_BASE_URL, signingKey: config.SIGNING_KEY };
-  const policy: WebhookPolicy = {
-    allowedHosts: config.TEAMS_WEBHOOK_ALLOWED_HOSTS,
-    allowInsecure: config.ALLOW_INSECURE_WEBHOOKS,
-  };
+  const policy = webhookPolicyOf(settings.webhooks);
   /** The message's links, or why they cannot be signed (no SIGNING_KEY: retriable). */
   const linksFor = (
     subscription: Subscription,
@@ -53,7 +41,7 @@ export function createNotifier(
     releaseTag?: string,
   ): NotificationLinks | DeliveryResult => {
     try {
-      return notificationLinks(linkSettings, subscription, channel, {
+      return notificationLinks(settings.links, subscription, channel, {
         ...(releaseTag ? { releaseTag } : {}),
         now: now(),
       });
@@ -75,7 +63,7 @@ export function createNotifier(
     try {
       unsubscribe = links.unsubscribe;
       rendered = render(links);
-      email ??= createEmailSender(config, { log: (m) => log.warn(m) });
+      email ??= createEmailSender(settings.email, settings.identity, { log: (m) => log.warn(m) });
     } catch (err) {
       // Missing settings (SIGNING_KEY, a mail transport): retriable once an operator fixes them.
       const reason = err instanceof Error ? err.message : 'email not configured';
@@ -92,7 +80,7 @@ export function createNotifier(
   const postCard = (url: string, card: AdaptiveCard, gate: TransmitGate) =>
     postToWebhook(url, toTeamsMessage(card), {
       fetch: (u, init) => safeFetch(u, init, policy),
-      timeoutMs: config.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      timeoutMs: settings.webhooks.WEBHOOK_TIMEOUT_SECONDS * 1000,
       log: (m) => log.warn(m),
       beforeTransmit: gate,
     });

@@ -71,7 +71,7 @@ export async function releaseCounts(
 
 /** Spec path → blob sha at a tag; a tag's tree does not change, so it is kept. */
 async function tagSpecs(session: CliSession, release: ReleaseInfo): Promise<Map<string, string>> {
-  const key = cacheKey(session.config.GITHUB_API_URL, session.repo, release.tag);
+  const key = cacheKey(session.github.GITHUB_API_URL, session.repo, release.tag);
   const stored = await session.cache?.getJson<[string, string][]>('tag-specs', key);
   if (stored) return new Map(stored);
   if (session.offline) throw offlineError(`it has no spec tree of ${release.tag}`);

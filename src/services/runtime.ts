@@ -1,5 +1,5 @@
-import type { Config } from '../config.js';
 import type { EventPublisher } from '../events/publisher.js';
+import type { DeliverySettings, DetectSettings } from '../settings.js';
 import type { Store } from '../store/store.js';
 import type { NodeImages } from './node-images.js';
 import type { Log, MatchCore, Notifier, ReleaseSource } from './ports.js';
@@ -10,7 +10,10 @@ import type { Log, MatchCore, Notifier, ReleaseSource } from './ports.js';
  * parts, so the very same services run against Azurite, the local bus and loopback fakes.
  */
 export interface Runtime {
-  config: Config;
+  /** What the detector watches and how the fan-out shards. */
+  detect: DetectSettings;
+  /** How long a delivery claim is held (DELIVERY_LEASE_SECONDS). */
+  delivery: Pick<DeliverySettings, 'DELIVERY_LEASE_SECONDS'>;
   store: Store;
   publisher: EventPublisher;
   releases: ReleaseSource;

@@ -47,7 +47,7 @@ export function verifyManageLink(
   sub: Subscription | undefined,
   pathId: string,
 ): LinkClaims {
-  const claims = verifyLink(token, 'manage', deps.settings.signingKey, deps.now());
+  const claims = verifyLink(token, 'manage', deps.settings.links.SIGNING_KEY, deps.now());
   if (claims.subscriptionId !== pathId || !sub) throw pageNotFound();
   if (claims.gen !== generationOf(sub)) {
     throw new InvalidLinkError(
@@ -60,7 +60,7 @@ export function verifyManageLink(
 export function sessionCookie(deps: ApiDeps, sub: Subscription, channelId: string): Cookie {
   const value = signLink(
     { purpose: 'session', subscriptionId: sub.id, channelId, gen: generationOf(sub) },
-    deps.settings.signingKey,
+    deps.settings.links.SIGNING_KEY,
     deps.now(),
   );
   return {
@@ -98,7 +98,7 @@ export interface Session {
 export function sessionOf(deps: ApiDeps, req: HttpRequest, sub: Subscription): Session | undefined {
   for (const value of cookieValues(req, SESSION_COOKIE)) {
     try {
-      const claims = verifyLink(value, 'session', deps.settings.signingKey, deps.now());
+      const claims = verifyLink(value, 'session', deps.settings.links.SIGNING_KEY, deps.now());
       if (claims.subscriptionId === sub.id && claims.gen === generationOf(sub)) {
         return { value, via: claims.channelId };
       }
@@ -111,7 +111,7 @@ export function sessionOf(deps: ApiDeps, req: HttpRequest, sub: Subscription): S
 
 /** The CSRF token every form of this session carries: derived from the session, never stored. */
 export const csrfToken = (deps: ApiDeps, session: string): string =>
-  derivedSecret('csrf', session, deps.settings.signingKey);
+  derivedSecret('csrf', session, deps.settings.links.SIGNING_KEY);
 
 /**
  * A POST must carry its session's CSRF token, and, when the browser says where it comes

@@ -583,7 +583,9 @@ describe('preview', () => {
     expect(res.text).not.toContain('systemd');
     // "Full list" opens the release's page, signed for this subscription.
     expect(res.text).toMatch(
-      new RegExp(`http://127\\.0\\.0\\.1:7071/s/${s.id}/releases/${TAG.replace(/\./g, '\\.')}\\?token=[\\w.-]+`),
+      new RegExp(
+        `http://127\\.0\\.0\\.1:7071/s/${s.id}/releases/${TAG.replace(/\./g, '\\.')}\\?token=[\\w.-]+`,
+      ),
     );
     // The default release is the newest one with a change set; the admin key works too.
     expect((await preview('?channel=teams', { token: undefined, admin: true })).text).toBe(

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadSettings, type Settings } from '../../src/settings.js';
 import type { Channel, Subscription } from '../../src/domain/subscription.js';
 import { EVENT_TYPES } from '../../src/events/cloud-events.js';
 import type { AppCloudEvent } from '../../src/events/cloud-events.js';
@@ -36,13 +36,14 @@ let github: FakeGitHub;
 let teams: Awaited<ReturnType<typeof startTeamsSink>>;
 let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
 let rt: Runtime;
+let settings: Settings;
 let gen2: string;
 let clock = new Date('2026-04-30T09:00:00Z');
 const published: AppCloudEvent[] = [];
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 async function recordRelease(tag: string) {
-  const source = createReleaseSource(rt.config, quiet);
+  const source = createReleaseSource(settings.github, settings.detect, quiet);
   const listing = await source.listReleases(null);
   if (listing.status !== 'ok') throw new Error('expected a listing');
   const release = listing.releases.find((r) => r.tag === tag)!;
@@ -93,7 +94,7 @@ beforeAll(async () => {
     startSmtpSink(),
   ]);
   gen2 = await readFile(GEN2, 'utf8');
-  const config = loadConfig({
+  settings = loadSettings({
     GITHUB_API_URL: github.url,
     AZL_REPO: github.repoSlug,
     AzureWebJobsStorage: azurite.connectionString,
@@ -104,7 +105,7 @@ beforeAll(async () => {
     PUBLIC_BASE_URL: 'https://notify.example.com',
     SIGNING_KEY: 'delivery-test-signing-key-0123456789',
   });
-  rt = await buildRuntime(config, {
+  rt = await buildRuntime(settings, {
     publisher: { publish: (events) => Promise.resolve(void published.push(...events)) },
     now: () => clock,
     log: quiet,
@@ -244,11 +245,13 @@ describe('delivery', () => {
   it('records a webhook that took the card but never answered as uncertain, dead-lettered, never re-sent', async () => {
     const sub = await subscribe('hung', [{ type: 'teams', webhookUrl: `${teams.url}/hung` }]);
     teams.behave('/hung', { hang: true });
-    const short = { ...rt, config: { ...rt.config, WEBHOOK_TIMEOUT_SECONDS: 1 } };
-    const notifier = createNotifier(short.config, quiet);
+    const notifier = createNotifier(
+      { ...settings, webhooks: { ...settings.webhooks, WEBHOOK_TIMEOUT_SECONDS: 1 } },
+      quiet,
+    );
     const data = { subscriptionId: sub.id, channelId: 'teams-1', releaseTag: TAG };
-    expect(await deliverNotification({ ...short, notifier }, data)).toBe('uncertain');
-    expect(await deliverNotification({ ...short, notifier }, data)).toBe('already-done');
+    expect(await deliverNotification({ ...rt, notifier }, data)).toBe('uncertain');
+    expect(await deliverNotification({ ...rt, notifier }, data)).toBe('already-done');
     expect(teams.arrivals.filter((a) => a.path === '/hung')).toHaveLength(1);
     const key = `delivery/${TAG}/${sub.id}/teams-1`;
     expect((await rt.store.getLedger(key))?.value.state).toBe('uncertain');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadSettings } from '../../src/settings.js';
 import type { AppCloudEvent } from '../../src/events/cloud-events.js';
 import { detectReleases } from '../../src/services/detect.js';
 import type { Runtime } from '../../src/services/runtime.js';
@@ -26,7 +26,7 @@ async function freshRuntime(
   env: Record<string, string> = {},
 ): Promise<{ rt: Runtime; events: AppCloudEvent[] }> {
   const events: AppCloudEvent[] = [];
-  const config = loadConfig({
+  const config = loadSettings({
     GITHUB_API_URL: github.url,
     AZL_REPO: github.repoSlug,
     AzureWebJobsStorage: azurite.connectionString,

@@ -72,8 +72,8 @@ const acsSender = (limiter: WindowRateLimiter): EmailSender =>
       ACS_EMAIL_ENDPOINT: undefined,
       ACS_CONNECTION_STRING: `endpoint=${endpoint};accesskey=${Buffer.from('test-key').toString('base64')}`,
       ACS_MAX_MESSAGES_PER_MINUTE: 30,
-      AZURE_CLIENT_ID: undefined,
     },
+    { AZURE_CLIENT_ID: undefined },
     { limiter, acsPollIntervalMs: 10 },
   );
 

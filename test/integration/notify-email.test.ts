@@ -61,14 +61,16 @@ beforeAll(async () => {
 });
 
 function smtpSender(url: string): EmailSender {
-  return createEmailSender({
-    SMTP_URL: url,
-    EMAIL_FROM: 'azl-notifier <notify@azl.example.com>',
-    ACS_EMAIL_ENDPOINT: undefined,
-    ACS_CONNECTION_STRING: undefined,
-    ACS_MAX_MESSAGES_PER_MINUTE: 30,
-    AZURE_CLIENT_ID: undefined,
-  });
+  return createEmailSender(
+    {
+      SMTP_URL: url,
+      EMAIL_FROM: 'azl-notifier <notify@azl.example.com>',
+      ACS_EMAIL_ENDPOINT: undefined,
+      ACS_CONNECTION_STRING: undefined,
+      ACS_MAX_MESSAGES_PER_MINUTE: 30,
+    },
+    { AZURE_CLIENT_ID: undefined },
+  );
 }
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -224,14 +226,16 @@ test('the email preview is the same RFC 5322 message the SMTP path sends', async
 
 test('without SMTP_URL or ACS settings there is no sender, and the error says what to set', () => {
   expect(() =>
-    createEmailSender({
-      SMTP_URL: undefined,
-      EMAIL_FROM: 'azl-notifier <notify@azl.example.com>',
-      ACS_EMAIL_ENDPOINT: undefined,
-      ACS_CONNECTION_STRING: undefined,
-      ACS_MAX_MESSAGES_PER_MINUTE: 30,
-      AZURE_CLIENT_ID: undefined,
-    }),
+    createEmailSender(
+      {
+        SMTP_URL: undefined,
+        EMAIL_FROM: 'azl-notifier <notify@azl.example.com>',
+        ACS_EMAIL_ENDPOINT: undefined,
+        ACS_CONNECTION_STRING: undefined,
+        ACS_MAX_MESSAGES_PER_MINUTE: 30,
+      },
+      { AZURE_CLIENT_ID: undefined },
+    ),
   ).toThrow(
     'no email transport configured: set SMTP_URL, ACS_CONNECTION_STRING or ACS_EMAIL_ENDPOINT',
   );

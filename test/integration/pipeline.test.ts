@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadSettings } from '../../src/settings.js';
 import { notificationRequested, releasePublished } from '../../src/events/cloud-events.js';
 import { FUNCTIONS } from '../../src/app/functions.js';
 import { deliverNotification } from '../../src/services/deliver.js';
@@ -92,7 +92,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => oval.listen(0, '127.0.0.1', resolve));
   answer = readAnswerKey(GEN2_CASE);
-  const config = loadConfig({
+  const config = loadSettings({
     ...localRuntimeSettings({ github, adminKey: ADMIN_KEY, dataDir }),
     AzureWebJobsStorage: azurite.connectionString,
     SMTP_URL: smtp.url,

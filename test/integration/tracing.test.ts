@@ -11,7 +11,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadSettings } from '../../src/settings.js';
 import { notificationRequested } from '../../src/events/cloud-events.js';
 import { startLocalRuntime } from '../../src/app/local-runtime.js';
 import type { LocalRuntime } from '../../src/app/local-runtime.js';
@@ -71,7 +71,7 @@ beforeAll(async () => {
     startTeamsSink(),
   ]);
   dataDir = await mkdtemp(path.join(tmpdir(), 'azl-tracing-'));
-  const config = loadConfig({
+  const config = loadSettings({
     ...localRuntimeSettings({ github, adminKey: ADMIN_KEY, dataDir }),
     AzureWebJobsStorage: azurite.connectionString,
   });

@@ -2,8 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { setWebhookResolver } from '../../src/app/api-deps.js';
-import { loadConfig } from '../../src/config.js';
+import { loadSettings } from '../../src/settings.js';
 import type { ChangeSet } from '../../src/domain/types.js';
 import { startLocalRuntime, type LocalRuntime } from '../../src/app/local-runtime.js';
 import type { Resolver } from '../../src/security/ssrf.js';
@@ -58,8 +57,7 @@ export async function startApiEnv(): Promise<ApiEnv> {
   ]);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'azl-api-'));
   const errors: string[] = [];
-  setWebhookResolver(NO_DNS);
-  const config = loadConfig({
+  const config = loadSettings({
     AzureWebJobsStorage: azurite.connectionString,
     ADMIN_KEY,
     SIGNING_KEY,
@@ -76,11 +74,11 @@ export async function startApiEnv(): Promise<ApiEnv> {
     DETECT_SCHEDULE: '0 0 0 1 1 *',
     DIGEST_SCHEDULE: '0 0 0 1 1 *',
   });
-  const local: LocalRuntime = await startLocalRuntime(config, {
-    info: () => {},
-    warn: () => {},
-    error: (m) => errors.push(m),
-  });
+  const local: LocalRuntime = await startLocalRuntime(
+    config,
+    { info: () => {}, warn: () => {}, error: (m) => errors.push(m) },
+    { resolve: NO_DNS },
+  );
   const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
   const containers: string[] = [];
   for await (const c of service.listContainers()) containers.push(c.name);
@@ -110,7 +108,6 @@ export async function startApiEnv(): Promise<ApiEnv> {
     },
     async close() {
       await local.stop();
-      setWebhookResolver(undefined);
       await Promise.all([azurite.stop(), smtp.close(), teams.close(), github.close()]);
       await rm(dataDir, { recursive: true, force: true });
     },

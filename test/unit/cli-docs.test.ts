@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SETTING_NAMES } from '../../src/settings.js';
 import { ROOT } from '../support/built.js';
 
 /** The modules the CLI runs that read settings: src/cli/ and its services. */
@@ -8,19 +9,19 @@ const CLI_FILES = [
   ...readdirSync(join(ROOT, 'src', 'cli'), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts'))
     .map((f) => join('src', 'cli', f)),
-  ...['cli-cache', 'cli-session', 'load-release', 'github', 'release-counts'].map((f) =>
-    join('src', 'services', `${f}.ts`),
+  ...['cli-cache', 'cli-session', 'load-release', 'github', 'release-counts', 'node-images'].map(
+    (f) => join('src', 'services', `${f}.ts`),
   ),
 ];
 
-/** Every `config.X` (or `loadConfig().X`) those modules read. */
+/** Every setting those modules read (`github.GITHUB_TOKEN`, `cli.AZL_DEBUG`, ...). */
 function settingsRead(): string[] {
+  const known = new Set<string>(SETTING_NAMES);
   const names = new Set<string>();
   for (const file of CLI_FILES) {
-    for (const m of readFileSync(join(ROOT, file), 'utf8').matchAll(
-      /[cC]onfig(?:\(\))?\.([A-Z][A-Z0-9_]*)\b/g,
-    )) {
-      names.add(m[1]!);
+    const source = readFileSync(join(ROOT, file), 'utf8');
+    for (const m of source.matchAll(/\.([A-Za-z][A-Za-z0-9_]*)\b/g)) {
+      if (known.has(m[1]!)) names.add(m[1]!);
     }
   }
   return [...names].sort();

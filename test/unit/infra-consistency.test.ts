@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadSettings } from '../../src/settings.js';
 import { FUNCTIONS } from '../../src/app/functions.js';
 import type { EventType } from '../../src/events/cloud-events.js';
 import { retryWindowMs } from '../../src/events/local-bus.js';
@@ -28,9 +28,13 @@ function filesUnder(dir: string, suffix: string): string[] {
     .filter((path) => statSync(join(root, path)).isFile());
 }
 
-/** Keys of the zod object assigned to `EnvSchema` in src/config.ts, read from the syntax tree. */
+/** Keys of the zod object assigned to `EnvSchema` in src/settings.ts, read from the syntax tree. */
 function configKeys(): string[] {
-  const source = ts.createSourceFile('config.ts', read('src/config.ts'), ts.ScriptTarget.ES2022);
+  const source = ts.createSourceFile(
+    'settings.ts',
+    read('src/settings.ts'),
+    ts.ScriptTarget.ES2022,
+  );
   const keys: string[] = [];
   const visit = (node: ts.Node): void => {
     if (
@@ -84,7 +88,7 @@ function documentedOptionalSettings(): Set<string> {
   return keys;
 }
 
-/** Settings the Functions host itself reads, which src/config.ts rightly knows nothing about. */
+/** Settings the Functions host itself reads, which src/settings.ts rightly knows nothing about. */
 const HOST_SETTINGS = new Set([
   'AzureWebJobsStorage__accountName',
   'AzureWebJobsStorage__credential',
@@ -92,10 +96,10 @@ const HOST_SETTINGS = new Set([
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
 ]);
 
-describe('settings: src/config.ts against infra/ and docs/deploy.md', () => {
+describe('settings: src/settings.ts against infra/ and docs/deploy.md', () => {
   const keys = configKeys();
 
-  it('finds the settings schema in src/config.ts', () => {
+  it('finds the settings schema in src/settings.ts', () => {
     // Guards the parser itself: issue #3 names these settings, so an empty or partial parse fails here.
     expect(keys).toEqual(
       expect.arrayContaining([
@@ -107,9 +111,9 @@ describe('settings: src/config.ts against infra/ and docs/deploy.md', () => {
     );
   });
 
-  it('reads the environment only in src/config.ts', () => {
+  it('reads the environment only in src/settings.ts', () => {
     const readers = filesUnder('src', '.ts').filter(
-      (file) => file !== join('src', 'config.ts') && read(file).includes('process.env'),
+      (file) => file !== join('src', 'settings.ts') && read(file).includes('process.env'),
     );
     expect(readers).toEqual([]);
   });
@@ -193,7 +197,7 @@ describe('Event Grid: functions against subscriptions', () => {
       retryBaseMs: 10_000,
       retryMaxMs: Infinity,
     });
-    const leaseMs = loadConfig({}).DELIVERY_LEASE_SECONDS * 1000;
+    const leaseMs = loadSettings({}).delivery.DELIVERY_LEASE_SECONDS * 1000;
     expect(windowMs).toBeGreaterThan(leaseMs);
     expect(ttlMinutes * 60_000).toBeGreaterThan(leaseMs);
   });

@@ -11,7 +11,13 @@ import { startTelemetry } from '../../src/telemetry.js';
 describe('startTelemetry', () => {
   it('stays off without a connection string', () => {
     const calls: AzureMonitorOpenTelemetryOptions[] = [];
-    expect(startTelemetry({ AZURE_CLIENT_ID: 'id' }, (o) => calls.push(o))).toBe(false);
+    expect(
+      startTelemetry(
+        { APPLICATIONINSIGHTS_CONNECTION_STRING: undefined },
+        { AZURE_CLIENT_ID: 'id' },
+        (o) => calls.push(o),
+      ),
+    ).toBe(false);
     expect(calls).toEqual([]);
   });
 
@@ -20,10 +26,10 @@ describe('startTelemetry', () => {
     const settings = {
       APPLICATIONINSIGHTS_CONNECTION_STRING:
         'InstrumentationKey=00000000-0000-0000-0000-000000000000',
-      AZURE_CLIENT_ID: '11111111-1111-1111-1111-111111111111',
     };
-    expect(startTelemetry(settings, (o) => calls.push(o))).toBe(true);
-    expect(startTelemetry(settings, (o) => calls.push(o))).toBe(true);
+    const identity = { AZURE_CLIENT_ID: '11111111-1111-1111-1111-111111111111' };
+    expect(startTelemetry(settings, identity, (o) => calls.push(o))).toBe(true);
+    expect(startTelemetry(settings, identity, (o) => calls.push(o))).toBe(true);
     expect(calls).toHaveLength(1);
     const exporter = calls[0]!.azureMonitorExporterOptions;
     expect(exporter?.connectionString).toBe(settings.APPLICATIONINSIGHTS_CONNECTION_STRING);

@@ -34,7 +34,7 @@ export async function confirmEmail(deps: ApiDeps, req: HttpRequest): Promise<Htt
     );
   const caughtUp = await catchUpConfirmed(deps, done.subscription, done.channel, done.changed);
   const manage = manageLink(
-    deps.settings,
+    deps.settings.links,
     done.subscription,
     done.channel.id,
     PAGE_PATHS.overview(done.subscription.id),
@@ -79,7 +79,12 @@ export async function unsubscribe(deps: ApiDeps, req: HttpRequest): Promise<Http
 
 function checkLink(deps: ApiDeps, req: HttpRequest, purpose: LinkPurpose): LinkClaims | undefined {
   try {
-    return verifyLink(req.query.get('token') ?? '', purpose, deps.settings.signingKey, deps.now());
+    return verifyLink(
+      req.query.get('token') ?? '',
+      purpose,
+      deps.settings.links.SIGNING_KEY,
+      deps.now(),
+    );
   } catch (err) {
     if (err instanceof InvalidLinkError) return undefined;
     throw err;

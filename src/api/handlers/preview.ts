@@ -48,14 +48,18 @@ export async function previewNotification(
   // Without such a channel the page links are signed for none, and there is no address to
   // unsubscribe, so no unsubscribe link (typing it as teams leaves that link out).
   const target = sub.channels.find((c) => c.type === channel) ?? { id: 'none', type: 'teams' };
-  const links = notificationLinks(deps.settings, sub, target, {
+  const links = notificationLinks(deps.settings.links, sub, target, {
     releaseTag: record.release.tag,
     now: deps.now(),
   });
   const rendered = await renderNotification(
     { subscriptionName: sub.name, result, links, basis: inventoryBasis(sub, deps.now()) },
     channel,
-    { from: deps.settings.emailFrom, ...(email ? { to: email.address } : {}), date: deps.now() },
+    {
+      from: deps.settings.email.EMAIL_FROM,
+      ...(email ? { to: email.address } : {}),
+      date: deps.now(),
+    },
   );
   return {
     status: 200,

@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
-import { loadConfig } from '../../config.js';
 import { THRESHOLDS, reachesThreshold } from '../../domain/severity.js';
 import type { Threshold } from '../../domain/severity.js';
 import { loadIgnoreFile, DEFAULT_IGNORE_FILE } from '../ignore/ignore-file.js';
 import { checkFromOptions, withMatchOptions } from '../match-options.js';
 import type { CheckAnswer, MatchOptions } from '../match-options.js';
 import { stderrReporter } from '../progress.js';
+import { cliSettings } from '../settings.js';
 import { paintFor, type Paint } from '../output/colour.js';
 import {
   checkOutputPath,
@@ -92,7 +92,7 @@ JSON output (--format json) is a stable shape (fields may be added, never remove
    inventories:[{name,format,packages,duplicates,affected,behind,untracked,summary,ignored}]}`,
     )
     .action(async (options: CheckOptions) => {
-      const config = loadConfig();
+      const { cli } = cliSettings();
       const reporter = stderrReporter(process.stderr, { quiet: options.quiet });
       await checkOutputPath(options);
       // Read before any request, so a broken ignore file fails fast.
@@ -101,7 +101,7 @@ JSON output (--format json) is a stable shape (fields may be added, never remove
         reporter.warn(`warning: ${describeExpired(rule, ignoreFile!.path)}`);
       }
       const answer = await checkFromOptions(options, reporter, ignoreFile);
-      const paint = paintFor(writesToTerminal(options), config.NO_COLOR);
+      const paint = paintFor(writesToTerminal(options), cli.NO_COLOR);
       await emit(options, render(answer, options.format, paint));
       if (options.failOn !== undefined && gateFails(answer, options.failOn)) {
         process.exitCode = 3;

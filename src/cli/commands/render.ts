@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { loadConfig } from '../../config.js';
 import { checkFromOptions, withMatchOptions } from '../match-options.js';
 import type { MatchOptions } from '../match-options.js';
 import {
@@ -9,6 +8,7 @@ import {
   type OutputOptions,
 } from '../output/destination.js';
 import { stderrReporter } from '../progress.js';
+import { cliSettings } from '../settings.js';
 
 const CHANNELS = ['teams', 'email'] as const;
 
@@ -50,7 +50,7 @@ Examples:
   azl-notifier render -i nodepool.txt --channel email --output release.eml`,
     )
     .action(async (options: RenderOptions) => {
-      const config = loadConfig();
+      const { email } = cliSettings();
       const output = { output: options.output ?? options.out, quiet: options.quiet };
       await checkOutputPath(output);
       const reporter = stderrReporter(process.stderr, { quiet: options.quiet });
@@ -64,7 +64,7 @@ Examples:
           links: { fullList: result.release.compareUrl ?? result.release.url },
         },
         options.channel,
-        { from: config.EMAIL_FROM },
+        { from: email.EMAIL_FROM },
       );
       const toFile = output.output !== undefined && output.output !== '-';
       await emit(output, toFile ? rendered.body : `${rendered.body}\n`);

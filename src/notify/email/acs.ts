@@ -1,8 +1,8 @@
 import { EmailClient } from '@azure/communication-email';
 import type { EmailMessage } from '@azure/communication-email';
-import { DefaultAzureCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import addressparser from 'nodemailer/lib/addressparser/index.js';
-import { InputError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
 import type { DeliveryResult } from '../delivery.js';
 import { failure, sanitizeBody } from '../delivery.js';
 import type { WindowRateLimiter } from '../rate-limit.js';
@@ -10,11 +10,9 @@ import { parseRetryAfter } from '../retry-after.js';
 import { unsubscribeHeaders } from './mime.js';
 import type { EmailSender, OutgoingEmail, TransportOptions } from './types.js';
 
-export interface AcsSettings {
-  connectionString?: string | undefined;
-  endpoint?: string | undefined;
-  managedIdentityClientId?: string | undefined;
-}
+/** A connection string, or the endpoint and the app's identity. */
+export type AcsSettings =
+  { connectionString: string } | { endpoint: string; credential: TokenCredential };
 
 /**
  * Azure Communication Services Email, one attempt per send. The SDK's own retries are
@@ -30,17 +28,10 @@ export function createAcsSender(
     // Plain HTTP only ever to this machine: an emulator or the tests' fake ACS.
     allowInsecureConnection: isLoopbackHttp(acsEndpoint(settings)),
   };
-  const client = settings.connectionString
-    ? new EmailClient(settings.connectionString, clientOptions)
-    : new EmailClient(
-        settings.endpoint ?? '',
-        new DefaultAzureCredential(
-          settings.managedIdentityClientId
-            ? { managedIdentityClientId: settings.managedIdentityClientId }
-            : {},
-        ),
-        clientOptions,
-      );
+  const client =
+    'connectionString' in settings
+      ? new EmailClient(settings.connectionString, clientOptions)
+      : new EmailClient(settings.endpoint, settings.credential, clientOptions);
   const senderAddress = bareAddress(opts.from);
 
   return {
@@ -111,10 +102,10 @@ function logged(opts: TransportOptions, result: DeliveryResult): DeliveryResult 
 }
 
 function acsEndpoint(settings: AcsSettings): string {
-  if (settings.connectionString) {
+  if ('connectionString' in settings) {
     return /(?:^|;)\s*endpoint=([^;]+)/i.exec(settings.connectionString)?.[1] ?? '';
   }
-  return settings.endpoint ?? '';
+  return settings.endpoint;
 }
 
 function isLoopbackHttp(endpoint: string): boolean {
@@ -129,6 +120,6 @@ function isLoopbackHttp(endpoint: string): boolean {
 /** ACS wants a bare sender address; EMAIL_FROM may carry a display name. */
 function bareAddress(from: string): string {
   const parsed = addressparser(from, { flatten: true })[0];
-  if (!parsed?.address) throw new InputError('EMAIL_FROM must contain an email address');
+  if (!parsed?.address) throw new ConfigError('EMAIL_FROM must contain an email address');
   return parsed.address;
 }

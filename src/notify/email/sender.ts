@@ -1,21 +1,12 @@
-import type { Config } from '../../config.js';
-import { InputError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
+import { azureCredential } from '../../security/azure-credential.js';
+import type { EmailSettings, IdentitySettings } from '../../settings.js';
 import { WindowRateLimiter, delay } from '../rate-limit.js';
 import { createAcsSender } from './acs.js';
 import { createSmtpSender } from './smtp.js';
 import type { EmailSender } from './types.js';
 
 export type { EmailSender, OutgoingEmail } from './types.js';
-
-export type EmailConfig = Pick<
-  Config,
-  | 'SMTP_URL'
-  | 'EMAIL_FROM'
-  | 'ACS_EMAIL_ENDPOINT'
-  | 'ACS_CONNECTION_STRING'
-  | 'ACS_MAX_MESSAGES_PER_MINUTE'
-  | 'AZURE_CLIENT_ID'
->;
 
 export interface SenderDeps {
   sleep?: (ms: number) => Promise<void>;
@@ -38,29 +29,32 @@ export interface SenderDeps {
  * explicit local or relay choice; otherwise ACS by connection string, then by endpoint
  * with managed identity (DefaultAzureCredential).
  */
-export function createEmailSender(config: EmailConfig, deps: SenderDeps = {}): EmailSender {
+export function createEmailSender(
+  email: EmailSettings,
+  identity: IdentitySettings,
+  deps: SenderDeps = {},
+): EmailSender {
   const shared = {
-    from: config.EMAIL_FROM,
+    from: email.EMAIL_FROM,
     sleep: deps.sleep ?? delay,
     log: deps.log ?? (() => {}),
     maxPacingMs: deps.maxPacingMs ?? 2000,
   };
-  if (config.SMTP_URL) return createSmtpSender(config.SMTP_URL, shared);
-  if (config.ACS_CONNECTION_STRING || config.ACS_EMAIL_ENDPOINT) {
+  if (email.SMTP_URL) return createSmtpSender(email.SMTP_URL, shared);
+  if (email.ACS_CONNECTION_STRING || email.ACS_EMAIL_ENDPOINT) {
     return createAcsSender(
-      {
-        connectionString: config.ACS_CONNECTION_STRING,
-        endpoint: config.ACS_EMAIL_ENDPOINT,
-        managedIdentityClientId: config.AZURE_CLIENT_ID,
-      },
+      email.ACS_CONNECTION_STRING
+        ? { connectionString: email.ACS_CONNECTION_STRING }
+        : // Built only here, so a deployment on SMTP or a connection string needs no identity.
+          { endpoint: email.ACS_EMAIL_ENDPOINT ?? '', credential: azureCredential(identity) },
       {
         ...shared,
-        limiter: deps.limiter ?? new WindowRateLimiter(config.ACS_MAX_MESSAGES_PER_MINUTE, 60_000),
+        limiter: deps.limiter ?? new WindowRateLimiter(email.ACS_MAX_MESSAGES_PER_MINUTE, 60_000),
         pollIntervalMs: deps.acsPollIntervalMs ?? 2000,
       },
     );
   }
-  throw new InputError(
+  throw new ConfigError(
     'no email transport configured: set SMTP_URL, ACS_CONNECTION_STRING or ACS_EMAIL_ENDPOINT',
   );
 }

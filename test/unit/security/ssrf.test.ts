@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config.js';
+import { loadSettings } from '../../../src/settings.js';
 import { UpstreamError } from '../../../src/errors.js';
 import {
   assertSafeWebhookUrl,
@@ -13,7 +13,7 @@ import {
 } from '../../../src/security/ssrf.js';
 
 /** The shipped default allow-list, read the way production reads it. */
-const DEFAULT_HOSTS = loadConfig({}).TEAMS_WEBHOOK_ALLOWED_HOSTS;
+const DEFAULT_HOSTS = loadSettings({}).webhooks.TEAMS_WEBHOOK_ALLOWED_HOSTS;
 
 /** A fake DNS: only names listed here resolve. */
 function dns(table: Record<string, string[]>): Resolver {

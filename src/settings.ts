@@ -1,13 +1,17 @@
 import { z } from 'zod';
-import { InputError } from './errors.js';
+import { ConfigError } from './errors.js';
 
 /**
  * Every setting the product reads from the environment, validated in one place so a
  * typo fails at start-up with a clear message instead of at 3 a.m. in a timer.
  * Nothing else in src/ reads process.env: the infra consistency test relies on that.
+ *
+ * Settings keep the names they have in app settings, docs/deploy.md and infra/, and are
+ * handed out by concern (SETTING_GROUPS): each factory takes only the group it needs, so a
+ * module's signature says which settings can change what it does.
  */
 const bool = z
-  .enum(['true', 'false', '1', '0', ''])
+  .enum(['true', 'false', '1', '0'])
   .optional()
   .transform((v) => v === 'true' || v === '1');
 
@@ -51,7 +55,6 @@ const EnvSchema = z.object({
     .refine(
       (v) =>
         v === undefined ||
-        v.trim() === '' ||
         v.trim().toLowerCase() === 'off' ||
         URL.canParse(v.replaceAll('{line}', '3.0')),
       'must be a URL (with {line} for the release line) or "off"',
@@ -145,23 +148,136 @@ const EnvSchema = z.object({
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
 });
 
-export type Config = Omit<z.output<typeof EnvSchema>, 'PUBLIC_BASE_URL'> & {
-  PUBLIC_BASE_URL: string;
-};
+type Env = z.output<typeof EnvSchema>;
+export type SettingName = keyof Env;
 
-/** Reads and validates settings; throws one readable InputError naming every bad setting. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
+/** Which settings each concern reads; every setting belongs to exactly one group. */
+export const SETTING_GROUPS = {
+  /** The release source and the OVAL feed: GitHub, the repositories, timeouts. */
+  github: [
+    'GITHUB_API_URL',
+    'GITHUB_TOKEN',
+    'AZL_REPO',
+    'AKS_NODE_IMAGE_REPO',
+    'AZL_OVAL_URL',
+    'AZL_HTTP_TIMEOUT_SECONDS',
+  ],
+  /** The detector, the digests and the fan-out. */
+  detect: [
+    'DETECT_SCHEDULE',
+    'DIGEST_SCHEDULE',
+    'AZL_LINES',
+    'INCLUDE_PRERELEASES',
+    'NOTIFY_ON_FIRST_RUN',
+    'SHARD_SIZE',
+  ],
+  /** Events between the functions: Event Grid, or the local bus and its retries. */
+  delivery: [
+    'DELIVERY_LEASE_SECONDS',
+    'EVENTGRID_TOPIC_ENDPOINT',
+    'EVENTGRID_TOPIC_KEY',
+    'LOCAL_BUS_MAX_ATTEMPTS',
+    'LOCAL_BUS_RETRY_BASE_MS',
+    'LOCAL_BUS_RETRY_MAX_MS',
+    'LOCAL_BUS_CONCURRENCY',
+    'LOCAL_BUS_DELIVERY_CONCURRENCY',
+  ],
+  webhooks: ['TEAMS_WEBHOOK_ALLOWED_HOSTS', 'ALLOW_INSECURE_WEBHOOKS', 'WEBHOOK_TIMEOUT_SECONDS'],
+  email: [
+    'SMTP_URL',
+    'EMAIL_FROM',
+    'ACS_EMAIL_ENDPOINT',
+    'ACS_CONNECTION_STRING',
+    'ACS_MAX_MESSAGES_PER_MINUTE',
+  ],
+  /** Links in messages: where they point and the key that signs them. */
+  links: ['PUBLIC_BASE_URL', 'SIGNING_KEY'],
+  /** The API's admin key. */
+  admin: ['ADMIN_KEY'],
+  storage: ['STORAGE_ACCOUNT_URL', 'AzureWebJobsStorage'],
+  /** The user-assigned managed identity every Azure client signs in with. */
+  identity: ['AZURE_CLIENT_ID'],
+  telemetry: ['APPLICATIONINSIGHTS_CONNECTION_STRING'],
+  /** `npm start` only. */
+  local: ['DATA_DIR', 'LOCAL_STORAGE', 'PORT', 'AZURITE_BLOB_PORT'],
+  /** The CLI only. */
+  cli: ['AZL_CACHE_DIR', 'XDG_CACHE_HOME', 'AZL_DEBUG', 'NO_COLOR'],
+} as const satisfies Record<string, readonly SettingName[]>;
+
+type Groups = typeof SETTING_GROUPS;
+export type GroupName = keyof Groups;
+type Group<G extends GroupName> = Pick<Env, Groups[G][number]>;
+
+export type GitHubSettings = Group<'github'>;
+export type DetectSettings = Group<'detect'>;
+export type DeliverySettings = Group<'delivery'>;
+export type WebhookSettings = Group<'webhooks'>;
+export type EmailSettings = Group<'email'>;
+/** PUBLIC_BASE_URL always has a value: by default, the local runtime's own address. */
+export type LinkSettings = Omit<Group<'links'>, 'PUBLIC_BASE_URL'> & { PUBLIC_BASE_URL: string };
+export type AdminSettings = Group<'admin'>;
+export type StorageSettings = Group<'storage'>;
+export type IdentitySettings = Group<'identity'>;
+export type TelemetrySettings = Group<'telemetry'>;
+export type LocalSettings = Group<'local'>;
+export type CliSettings = Group<'cli'>;
+
+export interface Settings {
+  github: GitHubSettings;
+  detect: DetectSettings;
+  delivery: DeliverySettings;
+  webhooks: WebhookSettings;
+  email: EmailSettings;
+  links: LinkSettings;
+  admin: AdminSettings;
+  storage: StorageSettings;
+  identity: IdentitySettings;
+  telemetry: TelemetrySettings;
+  local: LocalSettings;
+  cli: CliSettings;
+}
+
+/**
+ * Reads and validates every setting, and hands them out by concern. An empty value is
+ * "not set", as in app settings and CI variables, where clearing a field leaves it empty.
+ * A bad setting throws one ConfigError naming every bad setting.
+ */
+export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+  const given = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+  const parsed = EnvSchema.safeParse(given);
   if (!parsed.success) {
     const details = parsed.error.issues.map((i) => ({
       path: i.path.join('.'),
       message: i.message,
     }));
-    throw new InputError(
+    throw new ConfigError(
       `invalid settings: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
       { details },
     );
   }
-  const { PUBLIC_BASE_URL, PORT } = parsed.data;
-  return { ...parsed.data, PUBLIC_BASE_URL: PUBLIC_BASE_URL ?? `http://localhost:${PORT}` };
+  const values = parsed.data;
+  const pick = <G extends GroupName>(group: G): Group<G> =>
+    Object.fromEntries(SETTING_GROUPS[group].map((name) => [name, values[name]])) as Group<G>;
+  return {
+    github: pick('github'),
+    detect: pick('detect'),
+    delivery: pick('delivery'),
+    webhooks: pick('webhooks'),
+    email: pick('email'),
+    links: {
+      ...pick('links'),
+      PUBLIC_BASE_URL: values.PUBLIC_BASE_URL ?? `http://localhost:${values.PORT}`,
+    },
+    admin: pick('admin'),
+    storage: pick('storage'),
+    identity: pick('identity'),
+    telemetry: pick('telemetry'),
+    local: pick('local'),
+    cli: pick('cli'),
+  };
 }
+
+/** The names of every setting the schema knows (the infra and docs tests compare them). */
+export const SETTING_NAMES = Object.keys(EnvSchema.shape) as SettingName[];

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import { loadSettings, SETTING_GROUPS, SETTING_NAMES } from '../../src/settings.js';
+
+describe('settings by concern', () => {
+  it('puts every setting in exactly one group, and names no setting the schema lacks', () => {
+    const grouped = Object.values(SETTING_GROUPS).flat();
+    expect([...grouped].sort()).toEqual([...SETTING_NAMES].sort());
+    expect(new Set(grouped).size).toBe(grouped.length);
+    // Guards the comparison itself: the schema is not empty.
+    expect(SETTING_NAMES).toContain('GITHUB_TOKEN');
+  });
+
+  it('hands each group only its own settings', () => {
+    const settings = loadSettings({ GITHUB_TOKEN: 'ghp_x', SMTP_URL: 'smtp://127.0.0.1:25' });
+    expect(Object.keys(settings.github).sort()).toEqual([...SETTING_GROUPS.github].sort());
+    expect(settings.github.GITHUB_TOKEN).toBe('ghp_x');
+    expect(settings.email.SMTP_URL).toBe('smtp://127.0.0.1:25');
+    expect('GITHUB_TOKEN' in settings.email).toBe(false);
+  });
+
+  it('reads an empty value as "not set", as app settings and CI variables leave them', () => {
+    const settings = loadSettings({
+      AZL_OVAL_URL: '',
+      SHARD_SIZE: '',
+      PUBLIC_BASE_URL: ' ',
+      INCLUDE_PRERELEASES: '',
+      PORT: '8080',
+    });
+    expect(settings.github.AZL_OVAL_URL).toBeUndefined();
+    expect(settings.detect.SHARD_SIZE).toBe(500);
+    expect(settings.detect.INCLUDE_PRERELEASES).toBe(false);
+    expect(settings.links.PUBLIC_BASE_URL).toBe('http://localhost:8080');
+  });
+
+  it('refuses bad settings with one ConfigError naming every one of them (exit 78)', () => {
+    let error: unknown;
+    try {
+      loadSettings({ SHARD_SIZE: 'abc', PORT: '-1', AZL_REPO: 'no-slash' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { message, exitCode, status } = error as ConfigError;
+    expect(exitCode).toBe(78);
+    expect(status).toBe(500);
+    expect(message.split('\n')).toHaveLength(1);
+    for (const name of ['SHARD_SIZE', 'PORT', 'AZL_REPO']) expect(message).toContain(name);
+  });
+});
