@@ -7,7 +7,7 @@ import {
   UnsupportedMediaTypeError,
 } from '../errors.js';
 import { escapeHtml } from '../security/escape-html.js';
-import { STYLESHEET_HREF } from '../web/stylesheet.js';
+import { STYLESHEET_HREF } from './stylesheet.js';
 import { fromZodError, problemResponse } from './problem.js';
 
 /** The plumbing every handler shares: bounded body reading, JSON in and out, errors out. */
@@ -181,8 +181,6 @@ export function html(
     body: page,
   };
 }
-
-export { escapeHtml };
 
 /** Runs an HTTP handler body; any error becomes problem+json (the pipeline's admin routes). */
 export function handleHttp(

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { HttpHandler } from '../api/http.js';
-import { escapeHtml, html } from '../api/http.js';
+import { html } from '../api/http.js';
+import { escapeHtml } from '../security/escape-html.js';
 import { retryAfter, toProblem } from '../api/problem.js';
 
 /**

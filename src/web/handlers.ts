@@ -8,7 +8,7 @@ import { crumbs } from './markup.js';
 import { lastDeliveries, recentReleases, renderOverview, type OverviewView } from './overview.js';
 import { matchCsv, renderRelease } from './release-page.js';
 import { csrfToken, pageNotFound } from './session.js';
-import { STYLESHEET } from './stylesheet.js';
+import { STYLESHEET } from '../api/stylesheet.js';
 
 /** What the overview says after a form sent the browser back to it (`?done=`). */
 const DONE: Record<string, { text: string; bad?: boolean }> = {

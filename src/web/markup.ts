@@ -1,4 +1,4 @@
-import { escapeHtml } from '../api/http.js';
+import { escapeHtml } from '../security/escape-html.js';
 
 /** Small pieces of page markup, so every form is built one way (with its CSRF token). */
 

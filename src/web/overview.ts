@@ -3,7 +3,7 @@ import type { Channel, Subscription } from '../domain/subscription.js';
 import { THRESHOLDS } from '../domain/severity.js';
 import { AppError } from '../errors.js';
 import type { ApiDeps } from '../api/deps.js';
-import { escapeHtml } from '../api/http.js';
+import { escapeHtml } from '../security/escape-html.js';
 import { loadReleases } from '../api/handlers/releases.js';
 import { maskWebhookUrl } from '../api/views.js';
 import { formatUtc } from '../notify/summary.js';

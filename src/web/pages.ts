@@ -13,7 +13,7 @@ import {
 } from './actions.js';
 import { withErrorPages } from './error-pages.js';
 import { overviewPage, releaseCsv, releaseJson, releasePage, stylesheet } from './handlers.js';
-import { STYLESHEET_ROUTE } from './stylesheet.js';
+import { STYLESHEET_ROUTE } from '../api/stylesheet.js';
 
 /** The pages answer at the root, and every failure is a readable page. */
 export const PAGE_MOUNT: RouteMount = { prefix: '', guard: withErrorPages };

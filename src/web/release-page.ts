@@ -1,5 +1,5 @@
 import type { MatchResult, PackageUpdate } from '../domain/types.js';
-import { escapeHtml } from '../api/http.js';
+import { escapeHtml } from '../security/escape-html.js';
 import { formatUtc, nvdUrl, plural, severityLabel } from '../notify/summary.js';
 
 /**

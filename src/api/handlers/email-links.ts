@@ -8,7 +8,8 @@ import {
   type LinkPurpose,
 } from '../../security/tokens.js';
 import type { ApiDeps } from '../deps.js';
-import { escapeHtml, html, mediaType, readText } from '../http.js';
+import { html, mediaType, readText } from '../http.js';
+import { escapeHtml } from '../../security/escape-html.js';
 import { updateIfMatch } from '../../store/conditional-update.js';
 import { manageLink, PAGE_PATHS } from '../../notify/links.js';
 import { catchUpConfirmed } from '../catch-up.js';

@@ -7,8 +7,6 @@
 
 import { escapeHtml } from '../../security/escape-html.js';
 
-export { escapeHtml };
-
 /** Light palette, inline; the dark one lives in DARK_MODE_CSS under the same class names. */
 export const PALETTE = {
   page: '#f3f4f6',

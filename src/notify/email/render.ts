@@ -1,7 +1,8 @@
 import type { MatchResult } from '../../domain/types.js';
 import type { DigestContext, NotificationContext } from '../context.js';
 import { clip } from '../summary.js';
-import { PALETTE, escapeHtml, layout } from './html.js';
+import { PALETTE, layout } from './html.js';
+import { escapeHtml } from '../../security/escape-html.js';
 import { footerHtml, footerText, headline, releaseHtml, releaseText } from './sections.js';
 import { severityPhrase } from '../summary.js';
 

@@ -22,6 +22,13 @@
  *   runs HTTP and timer triggers" (learn.microsoft.com/azure/azure-functions/functions-bindings-register).
  *   Every other type must come from an extension of the bundle host.json names
  *   (Azure/azure-functions-extension-bundles, extensions.json; copy in test/fixtures/functions-host).
+ * - ROUTE PREFIX: every function route is served under host.json `extensions.http.routePrefix`,
+ *   "api" when host.json does not set it (WebFunctionsManager.GetRoutePrefix,
+ *   src/WebJobs.Script.WebHost/Management/WebFunctionsManager.cs); the route table is built with
+ *   that prefix (WebScriptHostHttpRoutesManager.cs), and an empty one adds nothing in front of
+ *   the route (FunctionMetadataExtensions.GetFunctionInvokeUrlTemplate: the prefix is only
+ *   prepended when non-empty). The reserved-route rule above looks at the route alone, so with
+ *   an empty prefix `api/...` and `s/...` are checked as they are served.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

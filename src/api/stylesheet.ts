@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The one stylesheet of every page, served as a route (src/web/pages.ts) so the
+ * The one stylesheet of every page. It sits beside the page shell that links it (html() in
+ * ./http.ts, which the API's confirm and unsubscribe answers use too), so the API needs
+ * nothing from src/web; the pages serve it as a route (src/web/pages.ts) so the
  * Content-Security-Policy can forbid inline styles outright (style-src 'self'). It is small
  * enough to need no build step: system fonts, CSS variables for the light and dark palettes
  * (prefers-color-scheme), and one column that reads on a phone.
