@@ -31,6 +31,8 @@ table{border-collapse:collapse;width:100%;font-size:.92rem}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-weight:600;color:var(--muted)}
 td.num,th.num{text-align:right}
+td.mono{white-space:nowrap}
+td.cves{min-width:11rem}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em;overflow-wrap:anywhere}
 ul.plain{list-style:none;padding:0;margin:0}
 ul.plain>li{padding:.5rem 0;border-bottom:1px solid var(--line)}

@@ -21,7 +21,7 @@ export function renderRelease(subscriptionId: string, result: MatchResult): stri
       ? `<section id="untracked"><h2>Not checked (${result.untracked.length})</h2><p class="muted">Installed packages no Azure Linux spec builds: not checked, never reported as safe.</p><p class="mono">${escapeHtml(result.untracked.join(', '))}</p></section>`
       : '';
   return `${notices}<p>Published ${escapeHtml(formatUtc(release.publishedAt))}${release.previousTag ? `, compared with ${escapeHtml(release.previousTag)}` : ''}. ${escapeHtml(
-    `${plural(summary.affected, 'installed package')} updated by this release, ${plural(summary.behind, 'more')} still missing from earlier releases; upgrading fixes ${plural(summary.cves, 'CVE')}.`,
+    `${plural(summary.affected, 'installed package')} updated by this release, ${summary.behind} more still missing from earlier releases; upgrading fixes ${plural(summary.cves, 'CVE')}.`,
   )}</p><p>${links.join(' · ')}</p>${table('affected', 'Updated by this release', result.affected)}${table('behind', 'Still missing from earlier releases', result.behind)}${untracked}`;
 }
 
@@ -36,7 +36,7 @@ function table(id: string, title: string, rows: PackageUpdate[]): string {
             .join(', ')
         : '<span class="muted">none named</span>';
       const severity = p.cves.length ? severityLabel(p.severity) : '–';
-      return `<tr><td><strong>${escapeHtml(p.package)}</strong>${p.sourcePackage !== p.package ? `<br><small>${escapeHtml(p.sourcePackage)}</small>` : ''}</td><td class="mono">${escapeHtml(p.installed)}</td><td class="mono">${escapeHtml(p.fixed)}</td><td>${escapeHtml(severity)}</td><td>${cves}</td></tr>`;
+      return `<tr><td><strong>${escapeHtml(p.package)}</strong>${p.sourcePackage !== p.package ? `<br><small>${escapeHtml(p.sourcePackage)}</small>` : ''}</td><td class="mono">${escapeHtml(p.installed)}</td><td class="mono">${escapeHtml(p.fixed)}</td><td>${escapeHtml(severity)}</td><td class="cves">${cves}</td></tr>`;
     })
     .join('');
   return `<section id="${id}"><h2>${title} (${rows.length})</h2><div class="table"><table><thead><tr><th>Package</th><th>Installed</th><th>Fixed</th><th>Severity</th><th>CVEs</th></tr></thead><tbody>${body}</tbody></table></div></section>`;
