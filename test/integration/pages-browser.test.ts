@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
-import { api, recordedChangeSet, startApiEnv, type ApiEnv } from '../support/api-env.js';
+import { api, startApiEnv, storeRecordedRelease, type ApiEnv } from '../support/api-env.js';
 import type { CapturedMail } from '../support/smtp-sink.js';
 import { GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
 import { until } from '../support/wait.js';
@@ -36,14 +36,8 @@ let browser: Browser;
 beforeAll(async () => {
   [env, browser] = await Promise.all([startApiEnv({ linksToSelf: true }), launchChromium()]);
   // The release the subscriptions below miss while their address waits for confirmation.
-  await env.store.createRelease({
-    release: recordedChangeSet(TAG).release,
-    previousTag: '3.0.20260414-3.0',
-    status: 'published',
-    changeSet: recordedChangeSet(TAG),
-    // Far ahead, so it counts as detected after any subscription made here.
-    detectedAt: '2099-01-01T00:00:00Z',
-  });
+  // Detected far ahead, so it counts as detected after any subscription made here.
+  await storeRecordedRelease(env.store, TAG, '2099-01-01T00:00:00Z');
 });
 afterAll(async () => {
   await browser?.close();

@@ -190,6 +190,25 @@ export function recordedChangeSet(tag: string): ChangeSet {
   };
 }
 
+/**
+ * Records a release from the extracted data as detection would, published and compared with
+ * the release before it (create-if-absent: a second call for the same tag changes nothing).
+ */
+export async function storeRecordedRelease(
+  store: Store,
+  tag: string,
+  detectedAt = '2026-04-30T00:00:00Z',
+): Promise<void> {
+  const changeSet = recordedChangeSet(tag);
+  await store.createRelease({
+    release: changeSet.release,
+    previousTag: changeSet.previousTag,
+    status: 'published',
+    changeSet,
+    detectedAt,
+  });
+}
+
 export async function api(
   env: ApiEnv,
   method: string,
