@@ -4,6 +4,7 @@ import { hashToken } from '../../src/security/tokens.js';
 import { parseMime, partOfType } from '../helpers/mime.js';
 import {
   api,
+  createSubscription,
   recordedChangeSet,
   startApiEnv,
   storeRecordedRelease,
@@ -31,22 +32,8 @@ interface Created {
   channels: { id: string; type: string; webhookUrl?: string; status?: string }[];
 }
 
-async function create(name: string, extra: Record<string, unknown> = {}): Promise<Created> {
-  const res = await api(env, 'POST', '/api/subscriptions', {
-    admin: true,
-    json: {
-      name,
-      lines: ['3.0'],
-      channels: [
-        { type: 'teams', webhookUrl: env.sinkUrl },
-        { type: 'email', address: `${name}@example.com`, frequency: 'instant' },
-      ],
-      ...extra,
-    },
-  });
-  expect(res.status, res.text).toBe(201);
-  return res.json as Created;
-}
+const create = async (name: string, extra: Record<string, unknown> = {}): Promise<Created> =>
+  (await createSubscription(env, name, extra)).json as Created;
 
 const linkFrom = (raw: string, path: string): string => {
   // Quoted-printable may wrap the URL; undo soft breaks before searching.

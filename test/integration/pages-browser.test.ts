@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
-import { api, startApiEnv, storeRecordedRelease, type ApiEnv } from '../support/api-env.js';
+import {
+  api,
+  createSubscription,
+  startApiEnv,
+  storeRecordedRelease,
+  type ApiEnv,
+} from '../support/api-env.js';
 import type { CapturedMail } from '../support/smtp-sink.js';
 import { GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
 import { until } from '../support/wait.js';
@@ -51,22 +57,9 @@ interface Created {
   channels: { id: string; type: string; status?: string; confirmationMail?: unknown }[];
 }
 
-async function create(name: string, inventories = [{ name: 'default', content: GEN2 }]) {
-  const res = await api(env, 'POST', '/api/subscriptions', {
-    admin: true,
-    json: {
-      name,
-      lines: ['3.0'],
-      channels: [
-        { type: 'email', address: `${name}@example.com`, frequency: 'instant' },
-        { type: 'teams', webhookUrl: env.sinkUrl },
-      ],
-      inventories,
-    },
-  });
-  expect(res.status, res.text).toBe(201);
-  return res.json as Created;
-}
+const create = async (name: string): Promise<Created> =>
+  (await createSubscription(env, name, { inventories: [{ name: 'default', content: GEN2 }] }))
+    .json as Created;
 
 /** Every link of this runtime in a text: mail is quoted-printable, so soft breaks are undone. */
 function linksIn(text: string): string[] {

@@ -209,6 +209,32 @@ export async function storeRecordedRelease(
   });
 }
 
+/**
+ * Creates a subscription with the admin key, as the README's first step does: Azure Linux 3.0,
+ * a Teams channel on the sink and an instant email to `<name>@example.com`; `extra` adds or
+ * replaces fields. Throws with the answer unless it is 201.
+ */
+export async function createSubscription(
+  env: ApiEnv,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Promise<Awaited<ReturnType<typeof api>>> {
+  const res = await api(env, 'POST', '/api/subscriptions', {
+    admin: true,
+    json: {
+      name,
+      lines: ['3.0'],
+      channels: [
+        { type: 'teams', webhookUrl: env.sinkUrl },
+        { type: 'email', address: `${name}@example.com`, frequency: 'instant' },
+      ],
+      ...extra,
+    },
+  });
+  if (res.status !== 201) throw new Error(`creating ${name}: ${res.status} ${res.text}`);
+  return res;
+}
+
 export async function api(
   env: ApiEnv,
   method: string,
