@@ -37,6 +37,7 @@ const shotsDir = process.env.AZL_SCREENSHOTS_DIR;
 const tempDir = mkdtempSync(join(tmpdir(), 'azl-pages-'));
 if (shotsDir) mkdirSync(shotsDir, { recursive: true });
 
+// A browser on a shared two-core machine next to the rest of the suite: generous per test.
 let env: ApiEnv;
 let browser: Browser;
 beforeAll(async () => {
@@ -133,7 +134,7 @@ async function shot(page: Page, name: string, fullPage = true): Promise<void> {
   await page.screenshot({ path: join(shotsDir ?? tempDir, name), fullPage });
 }
 
-describe('from the mail to the overview', () => {
+describe('from the mail to the overview', { timeout: 60_000 }, () => {
   let s: Created;
   let ctx: BrowserContext;
   beforeAll(async () => {
@@ -252,7 +253,7 @@ describe('from the mail to the overview', () => {
   });
 });
 
-describe('editing from the pages', () => {
+describe('editing from the pages', { timeout: 60_000 }, () => {
   let s: Created;
   let page: Page;
   /** The card's links as first posted: they stay valid until the token is rotated. */
@@ -427,7 +428,7 @@ describe('editing from the pages', () => {
   });
 });
 
-describe('a confirmation mail that could not be sent', () => {
+describe('a confirmation mail that could not be sent', { timeout: 60_000 }, () => {
   it('says why on the overview, and is resent from it once the mail server is back', async () => {
     await env.smtp.down();
     const warned = env.warnings.length;
