@@ -35,6 +35,14 @@ var routes = [
     functionName: 'deliverChannelNotice'
     eventType: 'azurelinux.channel.notice-requested'
   }
+  {
+    functionName: 'matchNodeImage'
+    eventType: 'azurelinux.nodeimage.published'
+  }
+  {
+    functionName: 'deliverNodeImageNotice'
+    eventType: 'azurelinux.nodeimage.notice-requested'
+  }
 ]
 
 resource topic 'Microsoft.EventGrid/topics@2025-02-15' existing = {

@@ -74,8 +74,8 @@ export interface ApiDeps {
   match: MatchFn;
   evaluate: EvaluateFn;
   nodeImages: NodeImageInventories;
-  /** Runs the release detector now (POST /api/ops/detect). */
-  detect: () => Promise<unknown[]>;
+  /** Runs the release and node-image detector now (POST /api/ops/detect). */
+  detect: () => Promise<{ releases: unknown[]; nodeImages: unknown[] }>;
   now: () => Date;
   newId: () => string;
 }

@@ -312,7 +312,7 @@ export const ROUTES: ApiRoute[] = [
     authLevel: 'function',
     auth: 'admin',
     summary:
-      'Run release detection now, instead of waiting for the timer; answers with the new releases.',
+      'Run release and node-image detection now, instead of waiting for the timer; answers with the new releases and node images.',
     ok: { 200: { description: 'New releases', schema: DetectedView } },
     errors: [401, 502, 503],
     handler: (deps) => detectNow(deps),

@@ -501,5 +501,7 @@ export const DetectedView = z
         changes: z.number().int(),
       }),
     ),
+    /** Node images of watched variants seen for the first time (baseline on a first poll). */
+    nodeImages: z.array(z.object({ image: z.string(), status: z.enum(['baseline', 'published']) })),
   })
   .meta({ id: 'DetectedReleases' });

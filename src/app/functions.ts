@@ -3,10 +3,11 @@ import { EVENT_TYPES } from '../events/cloud-events.js';
 import type { HostedFunction } from '../local/hosted-function.js';
 import { deliverChannelNotice } from '../services/channel-notice.js';
 import { deliverNotification } from '../services/deliver.js';
-import { detectReleases } from '../services/detect.js';
+import { detectAll } from '../services/detect-all.js';
 import { sendDigests } from '../services/digests.js';
 import { fanOutRelease } from '../services/fan-out.js';
 import { matchShard } from '../services/match.js';
+import { deliverNodeImageNotice, matchNodeImage } from '../services/node-image-notices.js';
 import { eventGridFunction, httpFunction, timerFunction } from './triggers.js';
 
 /**
@@ -16,10 +17,10 @@ import { eventGridFunction, httpFunction, timerFunction } from './triggers.js';
  * src/api/routes.ts and nothing else.
  */
 export const FUNCTIONS: readonly HostedFunction[] = [
-  // Polls GitHub for new releases: a 304 when nothing changed costs nothing.
+  // Polls GitHub for new releases and node images: a 304 when nothing changed costs nothing.
   timerFunction('detectReleases', '%DETECT_SCHEDULE%', async (rt) => {
-    const found = await detectReleases(rt);
-    return `${found.length} new release(s)`;
+    const { releases, nodeImages } = await detectAll(rt);
+    return `${releases.length} new release(s), ${nodeImages.length} new node image(s)`;
   }),
   // Daily and weekly digests whose period has begun; never an empty one.
   timerFunction('sendDigests', '%DIGEST_SCHEDULE%', async (rt) => {
@@ -51,6 +52,18 @@ export const FUNCTIONS: readonly HostedFunction[] = [
     'deliverChannelNotice',
     EVENT_TYPES.channelNoticeRequested,
     (rt, data) => deliverChannelNotice(rt, data),
+    { sends: true },
+  ),
+  // A new node image → notice requests for the subscriptions whose pools it fixes.
+  eventGridFunction('matchNodeImage', EVENT_TYPES.nodeImagePublished, async (rt, data) => {
+    const { subscriptions, notified, notices } = await matchNodeImage(rt, data);
+    return `${data.image}: ${notified} of ${subscriptions} subscriptions, ${notices} notices`;
+  }),
+  // "Node image X fixes what your pool misses", at most once per image, subscription, channel.
+  eventGridFunction(
+    'deliverNodeImageNotice',
+    EVENT_TYPES.nodeImageNoticeRequested,
+    (rt, data) => deliverNodeImageNotice(rt, data),
     { sends: true },
   ),
   ...ROUTES.map(httpFunction),
