@@ -307,7 +307,7 @@ export const ROUTES: ApiRoute[] = [
     name: 'detectNow',
     method: 'POST',
     // Not under `admin/`: the Functions host refuses routes starting with admin or runtime
-    // (ScriptHost.ValidateHttpFunction; test/unit/app/host-rules.test.ts).
+    // (ScriptHost.ValidateHttpFunction; test/integration/app/host-rules.test.ts).
     route: 'ops/detect',
     authLevel: 'function',
     auth: 'admin',

@@ -173,7 +173,7 @@ const Lines = z
   .max(10)
   .superRefine(unique((l) => l, 'release line'));
 
-/** The issue-3 creation shape, plus filters; later fields are optional so that shape stays valid. */
+/** The first creation shape, plus filters; later fields are optional so that shape stays valid. */
 export const CreateSubscriptionRequest = z
   .strictObject({
     name: SubscriptionName,

@@ -13,7 +13,7 @@ import { eventGridFunction, httpFunction, timerFunction } from './triggers.js';
 /**
  * Every function of the app, once. Azure registers this list (src/functions/index.ts) and the
  * local host serves exactly this list (src/app/local-runtime.ts); a test checks it against the
- * host's rules (test/unit/app/host-rules.test.ts). An HTTP route is one entry in
+ * host's rules (test/integration/app/host-rules.test.ts). An HTTP route is one entry in
  * src/api/routes.ts and nothing else.
  */
 export const FUNCTIONS: readonly HostedFunction[] = [

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UpstreamError } from '../../src/errors.js';
-import { ovalFromFixes, parseOval } from '../../src/domain/oval.js';
-import { parseEvr } from '../../src/domain/rpmvercmp.js';
-import { FIXTURES } from '../support/fixtures.js';
+import { UpstreamError } from '../../../src/errors.js';
+import { ovalFromFixes, parseOval } from '../../../src/domain/oval.js';
+import { parseEvr } from '../../../src/domain/rpmvercmp.js';
+import { FIXTURES } from '../../support/fixtures.js';
 
 const xml = readFileSync(join(FIXTURES, 'oval', 'azurelinux-3.0-oval.xml'), 'utf8');
 

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { parseRetryAfter } from '../../src/notify/retry-after.js';
+import { parseRetryAfter } from '../../../src/notify/retry-after.js';
 
 const now = Date.parse('2026-04-29T02:00:00Z');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchEvents, EVENT_GRID_LIMITS } from '../../src/events/publisher.js';
+import { batchEvents, EVENT_GRID_LIMITS } from '../../../src/events/publisher.js';
 
 describe('batchEvents', () => {
   it('cuts at 5,000 events when the events are tiny', () => {

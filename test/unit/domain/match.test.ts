@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { matchInventory } from '../../src/domain/match.js';
-import type { MatchOptions } from '../../src/domain/match.js';
-import { ovalFromFixes } from '../../src/domain/oval.js';
-import { ReleaseIndex } from '../../src/domain/release-index.js';
-import type { SpecFacts } from '../../src/domain/spec-catalog.js';
-import { parseInventory } from '../../src/domain/inventory/index.js';
+import { matchInventory } from '../../../src/domain/match.js';
+import type { MatchOptions } from '../../../src/domain/match.js';
+import { ovalFromFixes } from '../../../src/domain/oval.js';
+import { ReleaseIndex } from '../../../src/domain/release-index.js';
+import type { SpecFacts } from '../../../src/domain/spec-catalog.js';
+import { parseInventory } from '../../../src/domain/inventory/index.js';
 import type {
   ChangeSet,
   ChangelogCves,
   MatchResult,
   SourceChange,
-} from '../../src/domain/types.js';
+} from '../../../src/domain/types.js';
 
 /**
  * Hand-made releases for the edge cases real releases produce; every expectation is

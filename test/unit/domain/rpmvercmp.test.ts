@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
-import { compareEvr, formatEvr, parseEvr, rpmvercmp } from '../../src/domain/rpmvercmp.js';
+import { InputError } from '../../../src/errors.js';
+import { compareEvr, formatEvr, parseEvr, rpmvercmp } from '../../../src/domain/rpmvercmp.js';
 
 interface Vector {
   line: number;
@@ -13,7 +13,7 @@ interface Vector {
 
 /** The 5,000 comparisons answered by librpm 4.18 itself (see test/fixtures/README.md). */
 function loadVectors(): Vector[] {
-  const text = readFileSync(new URL('../fixtures/rpm-vercmp/vectors.tsv', import.meta.url), 'utf8');
+  const text = readFileSync(new URL('../../fixtures/rpm-vercmp/vectors.tsv', import.meta.url), 'utf8');
   const lines = text.split('\n');
   const vectors: Vector[] = [];
   for (let i = 1; i < lines.length; i++) {

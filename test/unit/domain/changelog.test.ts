@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { changelogCves, cvesNewlyFixed } from '../../src/domain/changelog.js';
-import { parseEvr } from '../../src/domain/rpmvercmp.js';
-import { parseSpec } from '../../src/domain/spec.js';
-import { answerKeyFiles, packageRows, readAnswerKey, specStub } from '../support/fixtures.js';
+import { changelogCves, cvesNewlyFixed } from '../../../src/domain/changelog.js';
+import { parseEvr } from '../../../src/domain/rpmvercmp.js';
+import { parseSpec } from '../../../src/domain/spec.js';
+import { answerKeyFiles, packageRows, readAnswerKey, specStub } from '../../support/fixtures.js';
 
 describe('cvesNewlyFixed against the answer keys', () => {
   for (const file of answerKeyFiles()) {

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
-import { batchLine, runBatch, vercmp, vercmpCommand } from '../../src/cli/commands/vercmp.js';
+import { InputError } from '../../../src/errors.js';
+import { batchLine, runBatch, vercmp, vercmpCommand } from '../../../src/cli/commands/vercmp.js';
 
 /** The librpm-answered vectors: `left<TAB>right<TAB>expected`, header first. */
 const VECTOR_ROWS = readFileSync(
-  new URL('../fixtures/rpm-vercmp/vectors.tsv', import.meta.url),
+  new URL('../../fixtures/rpm-vercmp/vectors.tsv', import.meta.url),
   'utf8',
 )
   .split('\n')

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { isDigestDue } from '../../src/notify/email/schedule.js';
+import { isDigestDue } from '../../../../src/notify/email/schedule.js';
 
 const at = (iso: string) => new Date(iso);
 

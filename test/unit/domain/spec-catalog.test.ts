@@ -1,22 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ReleaseIndex } from '../../src/domain/release-index.js';
-import { SpecCatalog } from '../../src/domain/spec-catalog.js';
-import type { ChangeSet } from '../../src/domain/types.js';
-import { parseInventory } from '../../src/domain/inventory/index.js';
-import { InputError } from '../../src/errors.js';
+import { ReleaseIndex } from '../../../src/domain/release-index.js';
+import { SpecCatalog } from '../../../src/domain/spec-catalog.js';
+import type { ChangeSet } from '../../../src/domain/types.js';
+import { parseInventory } from '../../../src/domain/inventory/index.js';
+import { InputError } from '../../../src/errors.js';
 import {
   answerKeyFiles,
   answerKeyInventoryPath,
   fixturePackages,
   fixtureReleases,
   readAnswerKey,
-} from '../support/fixtures.js';
+} from '../../support/fixtures.js';
 
 /** The shipped catalog, read as the product reads it. */
 const catalog = SpecCatalog.fromTsv(
-  readFileSync(join(import.meta.dirname, '..', '..', 'data', 'spec-catalog', '3.0.tsv'), 'utf8'),
+  readFileSync(join(import.meta.dirname, '..', '..', '..', 'data', 'spec-catalog', '3.0.tsv'), 'utf8'),
 );
 
 /** A release with no changes: every package resolves through the tag's tree and the catalog. */

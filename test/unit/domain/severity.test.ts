@@ -6,10 +6,10 @@ import {
   parseSeverity,
   reachesThreshold,
   severityHintsFromSubjects,
-} from '../../src/domain/severity.js';
-import type { SeverityHints } from '../../src/domain/severity.js';
-import type { Severity } from '../../src/domain/types.js';
-import { fixtureReleases } from '../support/fixtures.js';
+} from '../../../src/domain/severity.js';
+import type { SeverityHints } from '../../../src/domain/severity.js';
+import type { Severity } from '../../../src/domain/types.js';
+import { fixtureReleases } from '../../support/fixtures.js';
 
 const subjects = fixtureReleases().flatMap((r) => (r.commits ?? []).map((c) => c.subject));
 

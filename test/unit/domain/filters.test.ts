@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { applyFilters, mergeResults } from '../../src/domain/filters.js';
-import type { MatchResult, PackageUpdate, Severity } from '../../src/domain/types.js';
-import { GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
-import type { AnswerKey } from '../support/fixtures.js';
+import { applyFilters, mergeResults } from '../../../src/domain/filters.js';
+import type { MatchResult, PackageUpdate, Severity } from '../../../src/domain/types.js';
+import { GEN2_CASE, readAnswerKey } from '../../support/fixtures.js';
+import type { AnswerKey } from '../../support/fixtures.js';
 
 const answer = readAnswerKey(GEN2_CASE);
 

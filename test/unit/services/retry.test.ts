@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retry, untilStored } from '../../src/services/retry.js';
+import { retry, untilStored } from '../../../src/services/retry.js';
 
 /** A sleep that only records how long it was asked to wait. */
 function recordingSleep() {

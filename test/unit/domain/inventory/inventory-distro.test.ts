@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { inventoryLine, lineOfDist } from '../../src/domain/inventory/distro.js';
-import { parseInventory } from '../../src/domain/inventory/index.js';
-import { UnprocessableError } from '../../src/errors.js';
-import { answerKeyFiles, answerKeyInventoryPath } from '../support/fixtures.js';
+import { inventoryLine, lineOfDist } from '../../../../src/domain/inventory/distro.js';
+import { parseInventory } from '../../../../src/domain/inventory/index.js';
+import { UnprocessableError } from '../../../../src/errors.js';
+import { answerKeyFiles, answerKeyInventoryPath } from '../../../support/fixtures.js';
 
 const lineOf = (text: string) => inventoryLine(parseInventory(text));
 

@@ -5,15 +5,15 @@ import {
   distForLine,
   isSpecPath,
   releaseLineOf,
-} from '../../src/domain/changeset.js';
-import { parseOval } from '../../src/domain/oval.js';
-import { severityHintsFromSubjects } from '../../src/domain/severity.js';
-import type { SeverityHints } from '../../src/domain/severity.js';
-import { parseSpec } from '../../src/domain/spec.js';
-import type { SourceChange } from '../../src/domain/types.js';
-import { newlyFixed, packageRows, fixtureReleases, specStub } from '../support/fixtures.js';
-import { APRIL_2026_FEED, ovalFeedXml } from '../support/oval-feed.js';
-import type { FixtureChange, FixtureRelease } from '../support/fixtures.js';
+} from '../../../src/domain/changeset.js';
+import { parseOval } from '../../../src/domain/oval.js';
+import { severityHintsFromSubjects } from '../../../src/domain/severity.js';
+import type { SeverityHints } from '../../../src/domain/severity.js';
+import { parseSpec } from '../../../src/domain/spec.js';
+import type { SourceChange } from '../../../src/domain/types.js';
+import { newlyFixed, packageRows, fixtureReleases, specStub } from '../../support/fixtures.js';
+import { APRIL_2026_FEED, ovalFeedXml } from '../../support/oval-feed.js';
+import type { FixtureChange, FixtureRelease } from '../../support/fixtures.js';
 
 const releases = fixtureReleases().filter(
   (r): r is FixtureRelease & { previous_tag: string; changes: FixtureChange[] } =>

@@ -4,15 +4,15 @@ import {
   buildReleaseCard,
   payloadBytes,
   toTeamsMessage,
-} from '../../src/notify/teams/card.js';
-import type { AdaptiveCard } from '../../src/notify/teams/card.js';
-import { validateCard } from '../../src/notify/teams/validate.js';
-import { GEN2_CASE, answerKeyFiles, readAnswerKey } from '../support/fixtures.js';
+} from '../../../../src/notify/teams/card.js';
+import type { AdaptiveCard } from '../../../../src/notify/teams/card.js';
+import { validateCard } from '../../../../src/notify/teams/validate.js';
+import { GEN2_CASE, answerKeyFiles, readAnswerKey } from '../../../support/fixtures.js';
 import {
   contextFor,
   matchResultFromAnswerKey,
   syntheticMatch,
-} from '../helpers/notify-fixtures.js';
+} from '../../../helpers/notify-fixtures.js';
 
 const cardText = (card: AdaptiveCard): string => JSON.stringify(card);
 const actionUrls = (card: AdaptiveCard): string[] =>

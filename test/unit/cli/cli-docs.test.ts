@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SETTING_NAMES } from '../../src/settings.js';
-import { ROOT } from '../support/built.js';
+import { SETTING_NAMES } from '../../../src/settings.js';
+import { ROOT } from '../../support/built.js';
 
 /** The modules the CLI runs that read settings: src/cli/ and its services. */
 const CLI_FILES = [

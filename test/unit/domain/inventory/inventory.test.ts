@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AppError, InputError, TooLargeError } from '../../src/errors.js';
+import { AppError, InputError, TooLargeError } from '../../../../src/errors.js';
 import {
   MAX_INVENTORY_BYTES,
   MAX_INVENTORY_PACKAGES,
   parseInventory,
-} from '../../src/domain/inventory/index.js';
-import { jsonSyntaxErrorOffset } from '../../src/domain/inventory/json-syntax.js';
-import { formatEvr } from '../../src/domain/rpmvercmp.js';
-import type { InstalledPackage, InventoryFormat } from '../../src/domain/types.js';
+} from '../../../../src/domain/inventory/index.js';
+import { jsonSyntaxErrorOffset } from '../../../../src/domain/inventory/json-syntax.js';
+import { formatEvr } from '../../../../src/domain/rpmvercmp.js';
+import type { InstalledPackage, InventoryFormat } from '../../../../src/domain/types.js';
 
 function fixture(name: string): string {
-  return readFileSync(new URL(`../fixtures/inventories/${name}`, import.meta.url), 'utf8');
+  return readFileSync(new URL(`../../../fixtures/inventories/${name}`, import.meta.url), 'utf8');
 }
 
 const RPM_QA = fixture('aks-azurelinuxv3-gen2-202604.13.0.rpm-qa.txt');

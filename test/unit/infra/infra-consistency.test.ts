@@ -4,11 +4,11 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { loadSettings } from '../../src/settings.js';
-import { FUNCTIONS } from '../../src/app/functions.js';
-import type { EventType } from '../../src/events/cloud-events.js';
-import { retryWindowMs } from '../../src/events/local-bus.js';
-import { EVENT_ROUTES } from '../../src/events/routes.js';
+import { loadSettings } from '../../../src/settings.js';
+import { FUNCTIONS } from '../../../src/app/functions.js';
+import type { EventType } from '../../../src/events/cloud-events.js';
+import { retryWindowMs } from '../../../src/events/local-bus.js';
+import { EVENT_ROUTES } from '../../../src/events/routes.js';
 
 /**
  * Keeps the deployment honest with the code: a setting src/ reads but nobody sets, an Event
@@ -16,7 +16,7 @@ import { EVENT_ROUTES } from '../../src/events/routes.js';
  * at a function that no longer exists would each only show up in Azure, after `azd up`.
  */
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
 const read = (path: string): string => readFileSync(join(root, path), 'utf8');
 
 function filesUnder(dir: string, suffix: string): string[] {

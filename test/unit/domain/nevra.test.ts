@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
-import { parseNevra, sourceNameFromSrpm } from '../../src/domain/nevra.js';
+import { InputError } from '../../../src/errors.js';
+import { parseNevra, sourceNameFromSrpm } from '../../../src/domain/nevra.js';
 
 describe('parseNevra', () => {
   it('splits names with dashes from version, release and arch', () => {

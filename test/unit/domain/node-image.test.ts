@@ -5,10 +5,10 @@ import {
   nearestVersions,
   parseNodeImage,
   refuseRetiredImage,
-} from '../../src/domain/node-image.js';
-import { parseInventory } from '../../src/domain/inventory/index.js';
-import { InputError, UnprocessableError } from '../../src/errors.js';
-import type { PackageUpdate } from '../../src/domain/types.js';
+} from '../../../src/domain/node-image.js';
+import { parseInventory } from '../../../src/domain/inventory/index.js';
+import { InputError, UnprocessableError } from '../../../src/errors.js';
+import type { PackageUpdate } from '../../../src/domain/types.js';
 
 describe('parseNodeImage', () => {
   it('reads a nodeImageVersion into its variant directory and line (the SKU table of the issue)', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { changelogCves, cvesNewlyFixed } from '../../src/domain/changelog.js';
-import { parseEvr } from '../../src/domain/rpmvercmp.js';
-import { InputError } from '../../src/errors.js';
-import { headerEvr, parseSpec } from '../../src/domain/spec.js';
-import { packageRows, fixtureReleases, realSpec, specStub } from '../support/fixtures.js';
+import { changelogCves, cvesNewlyFixed } from '../../../src/domain/changelog.js';
+import { parseEvr } from '../../../src/domain/rpmvercmp.js';
+import { InputError } from '../../../src/errors.js';
+import { headerEvr, parseSpec } from '../../../src/domain/spec.js';
+import { packageRows, fixtureReleases, realSpec, specStub } from '../../support/fixtures.js';
 
 describe('parseSpec on real Azure Linux specs', () => {
   it('openssh: %global versions and a subpackage with its own Version and Release', () => {
