@@ -13,7 +13,10 @@ interface Vector {
 
 /** The 5,000 comparisons answered by librpm 4.18 itself (see test/fixtures/README.md). */
 function loadVectors(): Vector[] {
-  const text = readFileSync(new URL('../../fixtures/rpm-vercmp/vectors.tsv', import.meta.url), 'utf8');
+  const text = readFileSync(
+    new URL('../../fixtures/rpm-vercmp/vectors.tsv', import.meta.url),
+    'utf8',
+  );
   const lines = text.split('\n');
   const vectors: Vector[] = [];
   for (let i = 1; i < lines.length; i++) {

@@ -16,7 +16,10 @@ import {
 
 /** The shipped catalog, read as the product reads it. */
 const catalog = SpecCatalog.fromTsv(
-  readFileSync(join(import.meta.dirname, '..', '..', '..', 'data', 'spec-catalog', '3.0.tsv'), 'utf8'),
+  readFileSync(
+    join(import.meta.dirname, '..', '..', '..', 'data', 'spec-catalog', '3.0.tsv'),
+    'utf8',
+  ),
 );
 
 /** A release with no changes: every package resolves through the tag's tree and the catalog. */
