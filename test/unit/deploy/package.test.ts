@@ -178,6 +178,7 @@ describe('azure.yaml deploys the staged package as it stands', () => {
   const azureYaml = parse(readFileSync(path.join(ROOT, 'azure.yaml'), 'utf8')) as {
     requiredVersions: { azd: string };
     services: { api: { dist: string; remoteBuild: boolean; hooks: { prepackage: Hook } } };
+    hooks: { postdeploy: Hook };
   };
   type Hook = Record<'posix' | 'windows', { run: string }>;
   const api = azureYaml.services.api;
@@ -192,10 +193,11 @@ describe('azure.yaml deploys the staged package as it stands', () => {
       expect(readFileSync(funcignore, 'utf8')).not.toMatch(/^\/?node_modules\/?$/m);
   });
 
-  it('stages into the folder it zips, with one node script on every OS', () => {
+  it('stages into the folder it zips, and runs one node script per hook on every OS', () => {
     const scripts = manifest.scripts ?? {};
     const wiring: [Hook, string, string][] = [
       [api.hooks.prepackage, 'package:stage', 'node dist/scripts/deploy/package.js'],
+      [azureYaml.hooks.postdeploy, 'deploy:postdeploy', 'node dist/scripts/deploy/postdeploy.js'],
     ];
     for (const [hook, script, command] of wiring) {
       expect(hook.posix.run).toBe(`npm run --silent ${script}`);
