@@ -1,6 +1,7 @@
 // One Event Grid subscription per Event Grid function in src/functions, filtered by event type.
-// Deployed by infra/scripts/postdeploy.* after `azd deploy`, because Event Grid looks the
-// destination function up when the subscription is created (see the note in ../main.bicep).
+// Deployed by scripts/deploy/postdeploy.ts (azure.yaml's postdeploy hook) after `azd deploy`,
+// because Event Grid looks the destination function up when the subscription is created (see
+// the note in ../main.bicep).
 // test/unit/infra/infra-consistency.test.ts checks that `routes` names exactly the functions that
 // src/functions registers with app.eventGrid(...).
 param topicName string

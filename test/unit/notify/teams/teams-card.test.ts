@@ -6,7 +6,7 @@ import {
   toTeamsMessage,
 } from '../../../../src/notify/teams/card.js';
 import type { AdaptiveCard } from '../../../../src/notify/teams/card.js';
-import { validateCard } from '../../../../src/notify/teams/validate.js';
+import { validateCard } from '../../../helpers/validate-card.js';
 import { GEN2_CASE, answerKeyFiles, readAnswerKey } from '../../../support/fixtures.js';
 import {
   contextFor,

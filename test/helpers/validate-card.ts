@@ -1,8 +1,12 @@
 import { createRequire } from 'node:module';
 import type * as AdaptiveCardsModule from 'adaptivecards';
-import type { AdaptiveCard, CardElement } from './card.js';
+import type { AdaptiveCard, CardElement } from '../../src/notify/teams/card.js';
 
 /**
+ * Test-only: the app sends the cards it builds without validating them at run time (Teams
+ * checks on its side), so adaptivecards is a devDependency and stays out of the Function App
+ * package (docs/deploy.md, "The deployment package").
+ *
  * adaptivecards 3.0.6's `lib/` build uses extension-less ESM imports that Node cannot
  * resolve, so the package's main entry fails to load; its UMD bundle in `dist/` loads fine
  * through require. Parsing and validateProperties() never touch the DOM (only render()
