@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['bench/pages.ts'],
-    globalSetup: ['test/global-setup.ts'],
+    globalSetup: ['test/scratch-setup.ts', 'test/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
     fileParallelism: false,

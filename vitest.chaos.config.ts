@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/chaos/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts', 'test/chaos/report.ts'],
+    globalSetup: ['test/scratch-setup.ts', 'test/global-setup.ts', 'test/chaos/report.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -1,7 +1,8 @@
 // One Event Grid subscription per Event Grid function in src/functions, filtered by event type.
-// Deployed by infra/scripts/postdeploy.* after `azd deploy`, because Event Grid looks the
-// destination function up when the subscription is created (see the note in ../main.bicep).
-// test/unit/infra-consistency.test.ts checks that `routes` names exactly the functions that
+// Deployed by scripts/deploy/postdeploy.ts (azure.yaml's postdeploy hook) after `azd deploy`,
+// because Event Grid looks the destination function up when the subscription is created (see
+// the note in ../main.bicep).
+// test/unit/infra/infra-consistency.test.ts checks that `routes` names exactly the functions that
 // src/functions registers with app.eventGrid(...).
 param topicName string
 param functionAppName string
@@ -34,6 +35,14 @@ var routes = [
   {
     functionName: 'deliverChannelNotice'
     eventType: 'azurelinux.channel.notice-requested'
+  }
+  {
+    functionName: 'matchNodeImage'
+    eventType: 'azurelinux.nodeimage.published'
+  }
+  {
+    functionName: 'deliverNodeImageNotice'
+    eventType: 'azurelinux.nodeimage.notice-requested'
   }
 ]
 

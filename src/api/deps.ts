@@ -78,8 +78,8 @@ export interface ApiDeps {
   match: MatchFn;
   evaluate: EvaluateFn;
   nodeImages: NodeImageInventories;
-  /** Runs the release detector now (POST /api/ops/detect). */
-  detect: () => Promise<unknown[]>;
+  /** Runs the release and node-image detector now (POST /api/ops/detect). */
+  detect: () => Promise<{ releases: unknown[]; nodeImages: unknown[] }>;
   /** The pipeline's event bus: a caught-up release is delivered as any other, through the ledger. */
   publisher: EventPublisher;
   now: () => Date;

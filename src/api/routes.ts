@@ -353,12 +353,12 @@ export const ROUTES: ApiRoute[] = [
     name: 'detectNow',
     method: 'POST',
     // Not under `admin/`: the Functions host refuses routes starting with admin or runtime
-    // (ScriptHost.ValidateHttpFunction; test/unit/app/host-rules.test.ts).
+    // (ScriptHost.ValidateHttpFunction; test/integration/app/host-rules.test.ts).
     route: 'ops/detect',
     authLevel: 'function',
     auth: 'admin',
     summary:
-      'Run release detection now, instead of waiting for the timer; answers with the new releases.',
+      'Run release and node-image detection now, instead of waiting for the timer; answers with the new releases and node images.',
     ok: { 200: { description: 'New releases', schema: DetectedView } },
     errors: [401, 502, 503],
     handler: (deps) => detectNow(deps),

@@ -173,7 +173,7 @@ const Lines = z
   .max(10)
   .superRefine(unique((l) => l, 'release line'));
 
-/** The issue-3 creation shape, plus filters; later fields are optional so that shape stays valid. */
+/** The first creation shape, plus filters; later fields are optional so that shape stays valid. */
 export const CreateSubscriptionRequest = z
   .strictObject({
     name: SubscriptionName,
@@ -552,5 +552,7 @@ export const DetectedView = z
         changes: z.number().int(),
       }),
     ),
+    /** Node images of watched variants seen for the first time (baseline on a first poll). */
+    nodeImages: z.array(z.object({ image: z.string(), status: z.enum(['baseline', 'published']) })),
   })
   .meta({ id: 'DetectedReleases' });

@@ -3,7 +3,7 @@ import type { ApiDeps } from '../api/deps.js';
 import { applyFilters } from '../domain/filters.js';
 import { createEmailSender, type EmailSender } from '../notify/email/sender.js';
 import type { Resolver } from '../security/ssrf.js';
-import { detectReleases } from '../services/detect.js';
+import { detectAll } from '../services/detect-all.js';
 import { evaluateSubscription, matchStoredInventory } from '../services/evaluate.js';
 import type { Runtime } from '../services/runtime.js';
 import type { Settings } from '../settings.js';
@@ -29,7 +29,7 @@ export function apiDepsOn(rt: Runtime, settings: Settings, resolve?: Resolver): 
       ),
     evaluate: (subscription, changeSet) => evaluateSubscription(rt, subscription, changeSet),
     nodeImages: rt.nodeImages,
-    detect: () => detectReleases(rt),
+    detect: () => detectAll(rt),
     publisher: rt.publisher,
     now: rt.now,
     ...(resolve ? { resolve } : {}),

@@ -4,31 +4,32 @@ import { EVENT_TYPES } from '../events/cloud-events.js';
 import type { HostedFunction } from '../local/hosted-function.js';
 import { deliverChannelNotice } from '../services/channel-notice.js';
 import { deliverNotification } from '../services/deliver.js';
-import { detectReleases } from '../services/detect.js';
+import { detectAll } from '../services/detect-all.js';
 import { sendDigests } from '../services/digests.js';
 import { fanOutRelease } from '../services/fan-out.js';
 import { matchShard } from '../services/match.js';
+import { deliverNodeImageNotice, matchNodeImage } from '../services/node-image-notices.js';
 import { eventGridFunction, httpFunction, timerFunction } from './triggers.js';
 
 /**
  * The Functions host's `extensions.http.routePrefix` (host.json), which applies to every HTTP
  * function alike. It is empty so that the pages can live at `/s/...` while the API keeps its
  * `/api/...` URLs through its own mount (API_MOUNT). The local host serves the same prefix,
- * and test/unit/app/host-rules.test.ts keeps this constant and host.json in step.
+ * and test/integration/app/host-rules.test.ts keeps this constant and host.json in step.
  */
 export const HOST_ROUTE_PREFIX = '';
 
 /**
  * Every function of the app, once. Azure registers this list (src/functions/index.ts) and the
  * local host serves exactly this list (src/app/local-runtime.ts); a test checks it against the
- * host's rules (test/unit/app/host-rules.test.ts). An HTTP route is one entry in
+ * host's rules (test/integration/app/host-rules.test.ts). An HTTP route is one entry in
  * src/api/routes.ts (a page, one in src/web/pages.ts) and nothing else.
  */
 export const FUNCTIONS: readonly HostedFunction[] = [
-  // Polls GitHub for new releases: a 304 when nothing changed costs nothing.
+  // Polls GitHub for new releases and node images: a 304 when nothing changed costs nothing.
   timerFunction('detectReleases', '%DETECT_SCHEDULE%', async (rt) => {
-    const found = await detectReleases(rt);
-    return `${found.length} new release(s)`;
+    const { releases, nodeImages } = await detectAll(rt);
+    return `${releases.length} new release(s), ${nodeImages.length} new node image(s)`;
   }),
   // Daily and weekly digests whose period has begun; never an empty one.
   timerFunction('sendDigests', '%DIGEST_SCHEDULE%', async (rt) => {
@@ -60,6 +61,18 @@ export const FUNCTIONS: readonly HostedFunction[] = [
     'deliverChannelNotice',
     EVENT_TYPES.channelNoticeRequested,
     (rt, data) => deliverChannelNotice(rt, data),
+    { sends: true },
+  ),
+  // A new node image → notice requests for the subscriptions whose pools it fixes.
+  eventGridFunction('matchNodeImage', EVENT_TYPES.nodeImagePublished, async (rt, data) => {
+    const { subscriptions, notified, notices } = await matchNodeImage(rt, data);
+    return `${data.image}: ${notified} of ${subscriptions} subscriptions, ${notices} notices`;
+  }),
+  // "Node image X fixes what your pool misses", at most once per image, subscription, channel.
+  eventGridFunction(
+    'deliverNodeImageNotice',
+    EVENT_TYPES.nodeImageNoticeRequested,
+    (rt, data) => deliverNodeImageNotice(rt, data),
     { sends: true },
   ),
   ...ROUTES.map((route) => httpFunction(route, API_MOUNT)),

@@ -9,7 +9,8 @@
 import { InputError, UnprocessableError } from '../errors.js';
 import { lineNotices } from './lifecycle.js';
 import { compareEvr, parseEvr } from './rpmvercmp.js';
-import type { Evr, InstalledPackage, PackageUpdate } from './types.js';
+import type { Subscription } from './subscription.js';
+import type { CveSummary, Evr, InstalledPackage, MatchResult, PackageUpdate } from './types.js';
 
 /** Where AgentBaker keeps one image variant's release notes, and its release line. */
 export interface NodeImageVariant {
@@ -54,6 +55,32 @@ const VARIANTS: Readonly<Record<string, NodeImageVariant>> = Object.fromEntries(
     ] as const
   ).map(([sku, dir, line]) => [sku, { sku, dir, line }]),
 );
+
+/**
+ * The node pools a subscription follows by image string (`{"aksNodeImage": …}` inventories),
+ * by inventory name. Stored strings were valid when stored; one that no longer parses is
+ * not a pool to watch.
+ */
+export function nodeImagePools(sub: Subscription): { inventory: string; image: NodeImage }[] {
+  return Object.entries(sub.inventoryInfo ?? {}).flatMap(([inventory, info]) => {
+    if (!info.aksNodeImage || !sub.inventoryNames.includes(inventory)) return [];
+    try {
+      return [{ inventory, image: parseNodeImage(info.aksNodeImage) }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The variant a watch marker or event names by its SKU; undefined for an unknown SKU. */
+export function variantOfSku(sku: string): NodeImageVariant | undefined {
+  return VARIANTS[sku];
+}
+
+/** The name a node pool reports for an image of a variant: `AKSAzureLinux-V3gen2-202605.14.0`. */
+export function nodeImageName(variant: NodeImageVariant, version: string): string {
+  return `AKSAzureLinux-${variant.sku}-${version}`;
+}
 
 /** Image versions are `YYYYMM.DD.patch`; other names in a directory are not images. */
 const VERSION = /^\d{6}\.\d{2}\.\d+$/;
@@ -168,6 +195,34 @@ export function firstFixingImages(
     if (covers === updates.length) break;
   }
   return { fixedIn, upgradeTo: updates.length === 0 ? null : best };
+}
+
+/**
+ * "AKSAzureLinux-V3gen2-202605.14.0 is out: it fixes 34 packages your pool system still
+ * misses": what a newly published image brings to one subscription's pools, as of the newest
+ * matched release of its line, after the subscription's filters.
+ */
+export interface NodeImageNotice {
+  /** The new image, `AKSAzureLinux-V3gen2-202605.14.0`. */
+  image: string;
+  /** The subscription's pools on an older image of the same variant. */
+  pools: { inventory: string; image: string }[];
+  /** The release the missing updates were computed against. */
+  release: MatchResult['release'];
+  /** Missing updates (affected and behind) that the new image carries. */
+  fixes: PackageUpdate[];
+  /** Distinct CVEs of `fixes`. */
+  cves: CveSummary;
+  /** Missing updates the new image does not carry yet. */
+  stillMissing: number;
+}
+
+/** The updates an image carries, in their order: what upgrading to it fixes. */
+export function carriedBy(
+  image: ImagePackages,
+  updates: readonly PackageUpdate[],
+): PackageUpdate[] {
+  return updates.filter((u) => imageCarries(image, u));
 }
 
 function clipped(s: string): string {

@@ -127,8 +127,4 @@ export class SpecCatalog {
   latestFor(specPath: string): SpecFacts | undefined {
     return this.latestByPath.get(specPath);
   }
-
-  get size(): number {
-    return this.bySha.size;
-  }
 }

@@ -47,7 +47,7 @@ export interface SpecInfo {
   /**
    * Header tags (`Name`, `Epoch`, `Version`, `Release`) whose value still holds a macro we
    * could not expand, typically a `%(shell command)` evaluated at build time. Such a spec's
-   * EVR is not knowable from its text. Additive to the brief's interface.
+   * EVR is not knowable from its text, and matching says so instead of guessing.
    */
   unresolved: string[];
 }

@@ -87,7 +87,7 @@ export interface Subscription {
   inventoryNames: string[];
   /** Per inventory name; absent for inventories stored before it was kept. */
   inventoryInfo?: Record<string, InventoryInfo>;
-  /** scrypt/sha256 hash of the bearer token; the token itself is shown once. */
+  /** `sha256:` hash of the bearer token (src/security/tokens.ts says why not scrypt); the token is shown once. */
   tokenHash: string;
   createdAt: string;
   updatedAt: string;

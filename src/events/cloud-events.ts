@@ -12,6 +12,8 @@ export const EVENT_TYPES = {
   matchRequested: 'azurelinux.release.match-requested',
   notificationRequested: 'azurelinux.notification.requested',
   channelNoticeRequested: 'azurelinux.channel.notice-requested',
+  nodeImagePublished: 'azurelinux.nodeimage.published',
+  nodeImageNoticeRequested: 'azurelinux.nodeimage.notice-requested',
 } as const;
 export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
 
@@ -45,16 +47,34 @@ const ChannelNoticeRequestedData = z.object({
   since: z.string().min(1),
   reason: z.string().max(500),
 });
+/** AgentBaker published a new node image of a variant some subscription runs. */
+const NodeImagePublishedData = z.object({
+  /** `AKSAzureLinux-V3gen2-202605.14.0` */
+  image: z.string().min(1),
+  sku: z.string().min(1),
+  version: z.string().min(1),
+  line: z.string().min(1),
+});
+/** "The new image fixes what your pool misses", to one channel of one subscription. */
+const NodeImageNoticeRequestedData = z.object({
+  image: z.string().min(1),
+  subscriptionId: z.string().min(1),
+  channelId: z.string().min(1),
+});
 export type ReleasePublishedData = z.infer<typeof ReleasePublishedData>;
 export type MatchRequestedData = z.infer<typeof MatchRequestedData>;
 export type NotificationRequestedData = z.infer<typeof NotificationRequestedData>;
 export type ChannelNoticeRequestedData = z.infer<typeof ChannelNoticeRequestedData>;
+export type NodeImagePublishedData = z.infer<typeof NodeImagePublishedData>;
+export type NodeImageNoticeRequestedData = z.infer<typeof NodeImageNoticeRequestedData>;
 
 export interface EventDataByType {
   'azurelinux.release.published': ReleasePublishedData;
   'azurelinux.release.match-requested': MatchRequestedData;
   'azurelinux.notification.requested': NotificationRequestedData;
   'azurelinux.channel.notice-requested': ChannelNoticeRequestedData;
+  'azurelinux.nodeimage.published': NodeImagePublishedData;
+  'azurelinux.nodeimage.notice-requested': NodeImageNoticeRequestedData;
 }
 
 /** A structured-mode CloudEvent as Event Grid's CloudEvent schema carries it. */
@@ -80,6 +100,8 @@ const DATA_SCHEMAS = {
   [EVENT_TYPES.matchRequested]: MatchRequestedData,
   [EVENT_TYPES.notificationRequested]: NotificationRequestedData,
   [EVENT_TYPES.channelNoticeRequested]: ChannelNoticeRequestedData,
+  [EVENT_TYPES.nodeImagePublished]: NodeImagePublishedData,
+  [EVENT_TYPES.nodeImageNoticeRequested]: NodeImageNoticeRequestedData,
 } as const;
 
 function make<T extends EventType>(
@@ -138,6 +160,27 @@ export function channelNoticeRequested(data: ChannelNoticeRequestedData, now: Da
     EVENT_TYPES.channelNoticeRequested,
     `notice/${subscriptionId}/${failedChannelId}/${since}/${channelId}`,
     `/subscriptions/${subscriptionId}/channels/${failedChannelId}/notices/${channelId}`,
+    data,
+    now,
+  );
+}
+
+export function nodeImagePublished(data: NodeImagePublishedData, now: Date) {
+  return make(
+    EVENT_TYPES.nodeImagePublished,
+    `nodeimage/${data.image}`,
+    `/nodeimages/${data.sku}/${data.version}`,
+    data,
+    now,
+  );
+}
+
+export function nodeImageNoticeRequested(data: NodeImageNoticeRequestedData, now: Date) {
+  const { image, subscriptionId, channelId } = data;
+  return make(
+    EVENT_TYPES.nodeImageNoticeRequested,
+    `nodeimage/${image}/${subscriptionId}/${channelId}`,
+    `/nodeimages/${image}/subscriptions/${subscriptionId}/channels/${channelId}`,
     data,
     now,
   );

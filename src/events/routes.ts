@@ -10,4 +10,6 @@ export const EVENT_ROUTES: Record<EventType, string> = {
   [EVENT_TYPES.matchRequested]: 'matchSubscribers',
   [EVENT_TYPES.notificationRequested]: 'deliverNotification',
   [EVENT_TYPES.channelNoticeRequested]: 'deliverChannelNotice',
+  [EVENT_TYPES.nodeImagePublished]: 'matchNodeImage',
+  [EVENT_TYPES.nodeImageNoticeRequested]: 'deliverNodeImageNotice',
 };

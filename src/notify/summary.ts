@@ -1,4 +1,5 @@
 import { SEVERITIES_WORST_FIRST, severityRank } from '../domain/severity.js';
+import type { NodeImageNotice } from '../domain/node-image.js';
 import type { Subscription } from '../domain/subscription.js';
 import type { CveRef, MatchResult, PackageUpdate, Severity } from '../domain/types.js';
 
@@ -57,6 +58,46 @@ export function nodeImageLine(advice: NodeImageAdvice): string {
   return advice.command
     ? `${advice.sentence}: ${advice.command}`
     : `${advice.sentence}; the AKS release tracker shows new ones: ${AKS_RELEASE_TRACKER_URL}`;
+}
+
+/**
+ * "AKSAzureLinux-V3gen2-202605.14.0 is out: it fixes 34 packages (35 CVEs, 15 high) your pool
+ * system still misses". Only critical and high are named: they are what makes someone act.
+ */
+export function nodeImageHeadline(notice: NodeImageNotice): string {
+  const pools = notice.pools.map((p) => p.inventory);
+  const whose =
+    pools.length === 1
+      ? `your pool ${pools[0]} still misses`
+      : `your pools ${listWithMore(pools, 3)} still miss`;
+  const { critical, high } = notice.cves.bySeverity;
+  const urgent = severityPhrase({ unknown: 0, low: 0, medium: 0, high, critical });
+  const cves =
+    notice.cves.cves > 0
+      ? ` (${plural(notice.cves.cves, 'CVE')}${urgent ? `, ${urgent}` : ''})`
+      : '';
+  return `${notice.image} is out: it fixes ${plural(notice.fixes.length, 'package')}${cves} ${whose}`;
+}
+
+/** What a node-image notice says under its headline: the basis, what is left, the command. */
+export interface NodeImageNoticeParts {
+  /** "As of Azure Linux 3.0.20260429-3.0. system runs AKSAzureLinux-V3gen2-202604.13.0." */
+  asOf: string;
+  /** "2 missing updates not in this image yet.", when some are not. */
+  pending: string | undefined;
+  command: string;
+}
+
+export function nodeImageNoticeParts(notice: NodeImageNotice): NodeImageNoticeParts {
+  const pools = notice.pools.map((p) => `${p.inventory} runs ${p.image}`).join('; ');
+  return {
+    asOf: `As of Azure Linux ${notice.release.tag}. ${pools}.`,
+    pending:
+      notice.stillMissing > 0
+        ? `${plural(notice.stillMissing, 'missing update')} not in this image yet.`
+        : undefined,
+    command: NODE_IMAGE_UPGRADE_COMMAND,
+  };
 }
 
 export const nvdUrl = (cveId: string): string =>

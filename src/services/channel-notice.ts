@@ -106,16 +106,42 @@ export async function deliverChannelNotice(
       gate,
     ),
   );
-  if (outcome.status === 'held') {
-    throw new RetryLaterError(
-      `${key}: another delivery holds the claim until ${outcome.leaseUntil}`,
-    );
+  // The channel meant to carry the notice may be broken too: it is marked, and whatever
+  // channel is left hears about it (the first broken one is not deliverable, so this ends).
+  return settleOutcome(rt, key, outcome, sub, to);
+}
+
+/**
+ * What one send's outcome means, the same for every kind of message: a held claim or a
+ * retriable failure goes back to the bus (RetryLaterError), and a channel that answered
+ * "never again" is marked broken, also when an earlier run recorded the failure but stopped
+ * before marking it. Logs the outcome and answers its status.
+ */
+export async function settleOutcome(
+  rt: Runtime,
+  key: string,
+  outcome: OnceOutcome,
+  subscription: Subscription,
+  channel: Channel,
+): Promise<OnceOutcome['status']> {
+  switch (outcome.status) {
+    case 'held':
+      throw new RetryLaterError(
+        `${key}: another delivery holds the claim until ${outcome.leaseUntil}`,
+      );
+    case 'retry':
+      throw new RetryLaterError(`${key}: ${outcome.reason}`, outcome.retryAfterMs);
+    case 'failed':
+      await channelBroken(rt, subscription, channel, outcome.reason, key);
+      break;
+    case 'already-done':
+      if (outcome.entry.state === 'failed') {
+        await channelBroken(rt, subscription, channel, outcome.entry.reason ?? 'failed', key);
+      }
+      break;
+    default:
+      break;
   }
-  if (outcome.status === 'retry')
-    throw new RetryLaterError(`${key}: ${outcome.reason}`, outcome.retryAfterMs);
-  // The channel meant to carry the notice is broken too: it is marked, and whatever channel
-  // is left hears about it (the first broken one is not deliverable, so this ends).
-  if (outcome.status === 'failed') await channelBroken(rt, sub, to, outcome.reason, key);
   rt.log.info(`${key}: ${outcome.status}`);
   return outcome.status;
 }

@@ -1,6 +1,5 @@
 import type { NotificationRequestedData } from '../events/cloud-events.js';
-import { RetryLaterError } from '../events/retry-later.js';
-import { channelBroken } from './channel-notice.js';
+import { channelBroken, settleOutcome } from './channel-notice.js';
 import { evaluateSubscription, isDeliverable } from './evaluate.js';
 import { ledgerKeys, ledgerOptions, sendOnce } from './ledger.js';
 import type { OnceOutcome } from './ledger.js';
@@ -40,25 +39,5 @@ export async function deliverNotification(
   const outcome = await sendOnce(rt.store, key, ledgerOptions(rt, data), (gate) =>
     rt.notifier.sendRelease(channel, { subscription: sub.value, result }, gate),
   );
-  switch (outcome.status) {
-    case 'held':
-      throw new RetryLaterError(
-        `${key}: another delivery holds the claim until ${outcome.leaseUntil}`,
-      );
-    case 'retry':
-      throw new RetryLaterError(`${key}: ${outcome.reason}`, outcome.retryAfterMs);
-    case 'failed':
-      await channelBroken(rt, sub.value, channel, outcome.reason, key);
-      break;
-    case 'already-done':
-      // Failed before, by a run that may have stopped before marking the channel.
-      if (outcome.entry.state === 'failed') {
-        await channelBroken(rt, sub.value, channel, outcome.entry.reason ?? 'failed', key);
-      }
-      break;
-    default:
-      break;
-  }
-  rt.log.info(`${key}: ${outcome.status}`);
-  return outcome.status;
+  return settleOutcome(rt, key, outcome, sub.value, channel);
 }

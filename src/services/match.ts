@@ -1,9 +1,10 @@
+import { forEachConcurrently } from '../concurrency.js';
 import type { AppCloudEvent, MatchRequestedData } from '../events/cloud-events.js';
 import { notificationRequested } from '../events/cloud-events.js';
 import type { Subscription } from '../domain/subscription.js';
 import type { ChangeSet } from '../domain/types.js';
 import { evaluateSubscription, isDeliverable, isInstant } from './evaluate.js';
-import { ledgerKeys } from './ledger.js';
+import { ledgerKeys, openLedgerEntry } from './ledger.js';
 import type { Runtime } from './runtime.js';
 
 export interface ShardOutcome {
@@ -14,7 +15,7 @@ export interface ShardOutcome {
 }
 
 /** Subscriptions matched at once within a shard: enough to overlap storage round trips. */
-const PARALLEL = 8;
+export const PARALLEL = 8;
 
 /**
  * Matches one shard. For each affected subscription, instant channels get a ledger entry
@@ -30,16 +31,10 @@ export async function matchShard(rt: Runtime, data: MatchRequestedData): Promise
   const changeSet = record.changeSet;
 
   const events: AppCloudEvent[] = [];
-  const queue = [...data.subscriptionIds];
-  const worker = async () => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-      const sub = await rt.store.getSubscription(id);
-      if (!sub) continue;
-      const requested = await matchOne(rt, sub.value, changeSet, outcome);
-      events.push(...requested);
-    }
-  };
-  await Promise.all(Array.from({ length: PARALLEL }, worker));
+  await forEachConcurrently(data.subscriptionIds, PARALLEL, async (id) => {
+    const sub = await rt.store.getSubscription(id);
+    if (sub) events.push(...(await matchOne(rt, sub.value, changeSet, outcome)));
+  });
   await rt.publisher.publish(events);
   outcome.notificationsRequested = events.length;
   return outcome;
@@ -67,17 +62,7 @@ async function matchOne(
       if (queued) outcome.digestItemsQueued += 1;
       continue;
     }
-    const key = ledgerKeys.delivery(tag, sub.id, channel.id);
-    const now = rt.now().toISOString();
-    const created = await rt.store.createLedger(key, {
-      state: 'requested',
-      updatedAt: now,
-      attempts: 0,
-    });
-    if (created === undefined) {
-      const entry = await rt.store.getLedger(key);
-      if (entry && !['requested', 'retry', 'sending'].includes(entry.value.state)) continue;
-    }
+    if (!(await openLedgerEntry(rt, ledgerKeys.delivery(tag, sub.id, channel.id)))) continue;
     events.push(
       notificationRequested(
         { subscriptionId: sub.id, channelId: channel.id, releaseTag: tag },

@@ -105,7 +105,7 @@ export class NodeImages {
       } catch {
         continue; // a stub or broken notes file carries nothing we can count on
       }
-      read.push({ version: file.version, packages: new Map(packages.map((p) => [p.name, p])) });
+      read.push(byName(file.version, packages));
       answer = firstFixingImages(updates, read);
     }
     return {
@@ -129,6 +129,30 @@ export class NodeImages {
       behind: mark(result.behind),
       nodeImages: [summary],
     };
+  }
+
+  /**
+   * Lists the variant again (conditionally: a 304 when nothing changed), so a long-lived
+   * process sees images published since its first listing. The detector calls it once per
+   * watched variant and run; every later answer in the process uses the new listing.
+   */
+  refresh(dir: string): Promise<NotesFile[]> {
+    const previous = this.listings.get(dir);
+    const files = this.list(dir);
+    this.listings.set(dir, files);
+    // A failed poll leaves the last good listing in place for everything else.
+    files.catch(() => {
+      if (this.listings.get(dir) !== files) return;
+      if (previous) this.listings.set(dir, previous);
+      else this.listings.delete(dir);
+    });
+    return files;
+  }
+
+  /** One published image's packages by binary name, for "what does this image fix". */
+  async packagesOf(image: NodeImage): Promise<ImagePackages> {
+    const { inventory } = await this.inventoryOf(image.name);
+    return byName(image.version, inventory.packages);
   }
 
   private filesOf(dir: string): Promise<NotesFile[]> {
@@ -157,3 +181,8 @@ export class NodeImages {
     return [...files].sort((a, b) => compareImageVersions(a.version, b.version));
   }
 }
+
+const byName = (version: string, packages: Inventory['packages']): ImagePackages => ({
+  version,
+  packages: new Map(packages.map((p) => [p.name, p])),
+});

@@ -3,11 +3,15 @@ import type { Channel, EmailChannel, Subscription } from '../domain/subscription
 import type { NotificationLinks } from '../notify/context.js';
 import type { DeliveryResult, TransmitGate } from '../notify/delivery.js';
 import { failure } from '../notify/delivery.js';
-import { renderDigestEmail, renderReleaseEmail } from '../notify/email/render.js';
+import {
+  renderDigestEmail,
+  renderNodeImageEmail,
+  renderReleaseEmail,
+} from '../notify/email/render.js';
 import type { RenderedEmail } from '../notify/email/render.js';
 import { createEmailSender } from '../notify/email/sender.js';
 import type { EmailSender } from '../notify/email/sender.js';
-import { buildReleaseCard, toTeamsMessage } from '../notify/teams/card.js';
+import { buildNodeImageCard, buildReleaseCard, toTeamsMessage } from '../notify/teams/card.js';
 import type { AdaptiveCard } from '../notify/teams/card.js';
 import { postToWebhook } from '../notify/teams/sender.js';
 import { inventoryBasis } from '../notify/summary.js';
@@ -85,26 +89,43 @@ export function createNotifier(
       beforeTransmit: gate,
     });
 
+  /** One message about a release, as a card or a mail, with the links for that channel. */
+  const sendAbout = <C>(
+    channel: Channel,
+    subscription: Subscription,
+    releaseTag: string,
+    context: (links: NotificationLinks) => C,
+    render: { card: (ctx: C) => AdaptiveCard; email: (ctx: C) => RenderedEmail },
+    gate: TransmitGate,
+  ): Promise<DeliveryResult> => {
+    if (channel.type === 'teams') {
+      const links = linksFor(subscription, channel, releaseTag);
+      if ('ok' in links) return Promise.resolve(links);
+      return postCard(channel.webhookUrl, render.card(context(links)), gate);
+    }
+    return sendEmail(
+      channel,
+      subscription,
+      (links) => render.email(context(links)),
+      gate,
+      releaseTag,
+    );
+  };
+
   return {
     sendRelease(channel, { subscription, result }, gate) {
-      const releaseTag = result.release.tag;
-      const context = (links: NotificationLinks) => ({
-        subscriptionName: subscription.name,
-        result,
-        links,
-        basis: inventoryBasis(subscription, now()),
-      });
-      if (channel.type === 'teams') {
-        const links = linksFor(subscription, channel, releaseTag);
-        if ('ok' in links) return Promise.resolve(links);
-        return postCard(channel.webhookUrl, buildReleaseCard(context(links)), gate);
-      }
-      return sendEmail(
+      return sendAbout(
         channel,
         subscription,
-        (links) => renderReleaseEmail(context(links)),
+        result.release.tag,
+        (links) => ({
+          subscriptionName: subscription.name,
+          result,
+          links,
+          basis: inventoryBasis(subscription, now()),
+        }),
+        { card: buildReleaseCard, email: renderReleaseEmail },
         gate,
-        releaseTag,
       );
     },
     sendDigest(channel, { subscription, period, releases }, gate) {
@@ -119,6 +140,17 @@ export function createNotifier(
             links,
             ...(channel.heartbeat === undefined ? {} : { heartbeat: channel.heartbeat }),
           }),
+        gate,
+      );
+    },
+    sendNodeImageNotice(channel, { subscription, notice }, gate) {
+      // The full list is the answer for the release the notice was computed against.
+      return sendAbout(
+        channel,
+        subscription,
+        notice.release.tag,
+        (links) => ({ subscriptionName: subscription.name, notice, links }),
+        { card: buildNodeImageCard, email: renderNodeImageEmail },
         gate,
       );
     },

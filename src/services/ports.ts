@@ -1,3 +1,4 @@
+import type { NodeImageNotice } from '../domain/node-image.js';
 import type { ChangeSet, Inventory, MatchResult, ReleaseInfo } from '../domain/types.js';
 import type { Channel, EmailChannel, Subscription } from '../domain/subscription.js';
 import type { DigestPeriod } from '../notify/context.js';
@@ -57,6 +58,12 @@ export interface Notifier {
   sendDigest(
     channel: EmailChannel,
     msg: { subscription: Subscription; period: DigestPeriod; releases: MatchResult[] },
+    gate: TransmitGate,
+  ): Promise<DeliveryResult>;
+  /** "This new node image fixes what your pool still misses" (src/services/node-image-notices.ts). */
+  sendNodeImageNotice(
+    channel: Channel,
+    msg: { subscription: Subscription; notice: NodeImageNotice },
     gate: TransmitGate,
   ): Promise<DeliveryResult>;
   /** Tells a working channel that another channel of the same subscription stopped working. */

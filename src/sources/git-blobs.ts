@@ -3,6 +3,7 @@
  * database API. A blob never changes for its sha, so a cached copy is always right.
  */
 import type { Octokit } from '@octokit/rest';
+import { forEachConcurrently } from '../concurrency.js';
 import type { BlobCache } from './blob-cache.js';
 
 /** Parallel blob downloads: fast, yet far below GitHub's concurrency guidance. */
@@ -35,10 +36,6 @@ export async function readBlobs(
     texts.set(sha, text);
     opts.onProgress?.(opts.label, ++done, shas.length);
   };
-  const queue = [...shas];
-  const worker = async () => {
-    for (let sha = queue.shift(); sha !== undefined; sha = queue.shift()) await readOne(sha);
-  };
-  await Promise.all(Array.from({ length: Math.min(BLOB_CONCURRENCY, queue.length) }, worker));
+  await forEachConcurrently(shas, BLOB_CONCURRENCY, readOne);
   return texts;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { nodeImagePools } from '../domain/node-image.js';
 import type { Subscription } from '../domain/subscription.js';
 import type { Documents, DocumentsFactory, Versioned } from './documents.js';
 import type {
@@ -37,6 +38,7 @@ const CURSOR_BLOB = 'detector-cursor.json';
  * - subscriptions/subscriptions/{id}.json             Subscription
  * - subscriptions/inventories/{id}/{name}             raw inventory text
  * - subscriptions/lines/{line}/{id}                   empty marker: the per-line index fan-out lists
+ * - subscriptions/nodeimages/{sku}/{id}               empty marker: who runs a node-image variant
  * - ledger/{key}.json                                 LedgerEntry (create-if-absent, then If-Match)
  * - digests/{subscription}/{channel}/{tag}.json       DigestItem, one blob per queued release
  * - deadletters/{kind}/{date}/{hash}.json             DeadLetter (create-if-absent by key and outcome)
@@ -128,9 +130,9 @@ export class DocumentStore implements Store {
       if (created === undefined) throw new Error(`subscription ${sub.id} already exists`);
       undo.push(() => this.c.subscriptions.delete(subBlob(sub.id)));
       // The index goes last: fan-out only ever sees subscriptions that are complete.
-      for (const line of sub.lines) {
-        await this.c.subscriptions.putText(lineMarker(line, sub.id), '');
-        undo.push(() => this.c.subscriptions.delete(lineMarker(line, sub.id)));
+      for (const marker of indexMarkers(sub)) {
+        await this.c.subscriptions.putText(marker, '');
+        undo.push(() => this.c.subscriptions.delete(marker));
       }
     } catch (err) {
       for (const step of undo.reverse()) await step().catch(() => undefined);
@@ -146,12 +148,14 @@ export class DocumentStore implements Store {
     const current = await this.getSubscription(sub.id);
     if (!current || current.etag !== etag) return false;
     // Add new markers before the write and drop old ones after it: a marker that outlives
-    // its line is harmless (matching re-checks `lines`), a missing one would skip someone.
-    for (const line of sub.lines) await this.c.subscriptions.putText(lineMarker(line, sub.id), '');
+    // its line or image is harmless (matching re-checks the subscription), a missing one
+    // would skip someone.
+    const markers = indexMarkers(sub);
+    for (const marker of markers) await this.c.subscriptions.putText(marker, '');
     const written = await this.c.subscriptions.replace(subBlob(sub.id), sub, etag);
     if (written === undefined) return false;
-    for (const line of current.value.lines.filter((l) => !sub.lines.includes(l))) {
-      await this.c.subscriptions.delete(lineMarker(line, sub.id));
+    for (const stale of indexMarkers(current.value).filter((m) => !markers.includes(m))) {
+      await this.c.subscriptions.delete(stale);
     }
     return true;
   }
@@ -159,7 +163,7 @@ export class DocumentStore implements Store {
   async deleteSubscription(id: string): Promise<void> {
     const current = await this.getSubscription(id);
     if (!current) return;
-    for (const line of current.value.lines) await this.c.subscriptions.delete(lineMarker(line, id));
+    for (const marker of indexMarkers(current.value)) await this.c.subscriptions.delete(marker);
     await this.c.subscriptions.delete(subBlob(id));
     for (const name of await this.c.subscriptions.listNames(`inventories/${id}/`)) {
       await this.c.subscriptions.delete(name);
@@ -170,6 +174,17 @@ export class DocumentStore implements Store {
     const prefix = `lines/${line}/`;
     const names = await this.c.subscriptions.listNames(prefix);
     return names.map((n) => n.slice(prefix.length)).sort();
+  }
+
+  async listNodeImageSubscriptionIds(sku: string): Promise<string[]> {
+    const prefix = `nodeimages/${sku}/`;
+    const names = await this.c.subscriptions.listNames(prefix);
+    return names.map((n) => n.slice(prefix.length)).sort();
+  }
+
+  async listWatchedNodeImageSkus(): Promise<string[]> {
+    const names = await this.c.subscriptions.listNames('nodeimages/');
+    return [...new Set(names.map((n) => n.split('/')[1] ?? ''))].filter(Boolean).sort();
   }
 
   async listAllSubscriptionIds(): Promise<string[]> {
@@ -244,7 +259,13 @@ export class DocumentStore implements Store {
 
 const subBlob = (id: string) => `subscriptions/${id}.json`;
 const inventoryBlob = (id: string, name: string) => `inventories/${id}/${name}`;
-const lineMarker = (line: string, id: string) => `lines/${line}/${id}`;
+/** The index entries a subscription is found by: its lines, and its node-image variants. */
+const indexMarkers = (sub: Subscription): string[] => [
+  ...sub.lines.map((line) => `lines/${line}/${sub.id}`),
+  ...[...new Set(nodeImagePools(sub).map((p) => p.image.variant.sku))].map(
+    (sku) => `nodeimages/${sku}/${sub.id}`,
+  ),
+];
 const digestBlob = (i: DigestItem) => `${i.subscriptionId}/${i.channelId}/${i.releaseTag}.json`;
 
 const feedDocument = (name: string) => `feeds/${encodeURIComponent(name)}.json`;

@@ -63,6 +63,13 @@ export interface Store {
   deleteSubscription(id: string): Promise<void>;
   /** Ids of subscriptions watching `line`, sorted, so shards are stable across retries. */
   listSubscriptionIds(line: string): Promise<string[]>;
+  /**
+   * Ids of subscriptions with a node-image inventory of the variant `sku` (`V3gen2`),
+   * sorted: who hears about that variant's new images.
+   */
+  listNodeImageSubscriptionIds(sku: string): Promise<string[]>;
+  /** The SKUs any subscription's node-image inventory uses: the variants the detector polls. */
+  listWatchedNodeImageSkus(): Promise<string[]>;
   /** Every subscription's id, sorted: for the few jobs that concern all of them (heartbeats). */
   listAllSubscriptionIds(): Promise<string[]>;
   getInventory(subscriptionId: string, name: string): Promise<string | undefined>;

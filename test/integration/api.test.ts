@@ -43,7 +43,7 @@ const linkFrom = (raw: string, path: string): string => {
   return m[0].replace('http://127.0.0.1:7071', '');
 };
 
-describe('creation (issue-3 shape)', () => {
+describe('creation (the first documented shape)', () => {
   it('answers 201 with id and a once-only token, stores only its hash, masks the webhook and sends one confirmation mail', async () => {
     const before = env.mail.length;
     const res = await api(env, 'POST', '/api/subscriptions', {

@@ -15,7 +15,7 @@ import {
   readAnswerKey,
 } from '../support/fixtures.js';
 import type { AnswerKey } from '../support/fixtures.js';
-import { validateCard } from '../../src/notify/teams/validate.js';
+import { validateCard } from '../helpers/validate-card.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { DigestContext } from '../../src/notify/context.js';
-import { renderDigestEmail } from '../../src/notify/email/render.js';
-import { buildReleaseCard } from '../../src/notify/teams/card.js';
+import { countCves } from '../../src/domain/match.js';
+import type { NodeImageNotice } from '../../src/domain/node-image.js';
+import { renderDigestEmail, renderNodeImageEmail } from '../../src/notify/email/render.js';
+import { buildNodeImageCard, buildReleaseCard } from '../../src/notify/teams/card.js';
 import { launchChromium, renderCardInPage } from '../helpers/browser.js';
 import { GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
 import {
@@ -16,13 +18,18 @@ import {
 
 /**
  * Looks at the messages as a person would, in real Chromium. Screenshots go to a temp
- * dir; `AZL_SCREENSHOTS_DIR=docs/images npx vitest run <this file>` refreshes the three
+ * dir; `AZL_SCREENSHOTS_DIR=docs/images npx vitest run <this file>` refreshes the four
  * the README shows (the real gen2 × 3.0.20260429-3.0 case).
  */
 const tempDir = mkdtempSync(join(tmpdir(), 'azl-shots-'));
 const docsDir = process.env.AZL_SCREENSHOTS_DIR;
 if (docsDir) mkdirSync(docsDir, { recursive: true });
-const DOCS_SHOTS = new Set(['teams-card.png', 'email-digest.png', 'email-digest-dark.png']);
+const DOCS_SHOTS = new Set([
+  'teams-card.png',
+  'email-digest.png',
+  'email-digest-dark.png',
+  'teams-node-image-card.png',
+]);
 const shotPath = (name: string) => join(docsDir && DOCS_SHOTS.has(name) ? docsDir : tempDir, name);
 
 let browser: Browser;
@@ -116,4 +123,49 @@ test('the digest email reads in light and dark mode, on desktop and phone widths
     expect(view.scrollWidth, `${width}px ${scheme}`).toBeLessThanOrEqual(view.clientWidth);
     await page.screenshot({ path: shotPath(name), fullPage: true });
   }
+});
+
+test('a node-image notice names the image, every package it fixes and the command, card and mail', async () => {
+  // What 202605.14.0 brings the gen2 202604.13.0 pool as of the answer key's release: all of
+  // its missing packages (the issue's measured fact), with the answer key's CVEs.
+  const result = matchResultFromAnswerKey(GEN2_CASE);
+  const fixes = [...result.affected, ...result.behind];
+  const notice: NodeImageNotice = {
+    image: 'AKSAzureLinux-V3gen2-202605.14.0',
+    pools: [{ inventory: 'system', image: 'AKSAzureLinux-V3gen2-202604.13.0' }],
+    release: result.release,
+    fixes,
+    cves: countCves(fixes),
+    stillMissing: 0,
+  };
+  const cveCount = new Set(gen2Key.behind.flatMap((p) => p.cves)).size;
+  const headline = new RegExp(
+    `AKSAzureLinux-V3gen2-202605\\.14\\.0 is out: it fixes ${gen2Key.behind.length} packages \\(${cveCount} CVEs[^)]*\\) your pool system still misses`,
+  );
+  const ctx = { subscriptionName: 'aks-prod-weu', notice, links: contextFor(result).links };
+
+  const card = await renderCardInPage(page, buildNodeImageCard(ctx), 360);
+  expect(card.text).toMatch(headline);
+  expect(card.text).toContain('az aks nodepool upgrade --node-image-only');
+  for (const p of gen2Key.behind) expect(card.text).toContain(p.source_package);
+  expect(card.scrollWidth).toBeLessThanOrEqual(card.clientWidth);
+  await page.locator('#card').screenshot({ path: shotPath('teams-node-image-card.png') });
+
+  const email = renderNodeImageEmail(ctx);
+  expect(email.subject).toMatch(headline);
+  await page.setViewportSize({ width: 390, height: 900 });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setContent(email.html);
+  const text = await page.evaluate(
+    () =>
+      (globalThis as unknown as { document: { body: { innerText: string } } }).document.body
+        .innerText,
+  );
+  expect(text).toMatch(headline);
+  for (const p of gen2Key.behind) {
+    expect(text).toContain(p.source_package);
+    expect(text).toContain(p.available);
+  }
+  expect(text).toContain('Unsubscribe');
+  await page.screenshot({ path: shotPath('email-node-image-dark.png'), fullPage: true });
 });

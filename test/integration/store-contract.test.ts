@@ -146,6 +146,41 @@ describe.each(adapters)('Store contract: $name', (adapter) => {
     expect(await store.listAllSubscriptionIds()).not.toContain('s-1');
   });
 
+  it('indexes node-image pools by variant, and follows a pool moved to another variant', async () => {
+    const pool = (image: string) => ({
+      inventoryNames: ['system'],
+      inventoryInfo: {
+        system: {
+          format: 'aks-release-notes' as const,
+          packages: 400,
+          line: '3.0',
+          uploadedAt: 'now',
+          aksNodeImage: image,
+        },
+      },
+    });
+    await store.createSubscription(
+      { ...subscription('n-1', ['3.0']), ...pool('AKSAzureLinux-V3gen2-202604.13.0') },
+      [{ name: 'system', content: 'x' }],
+    );
+    await store.createSubscription(
+      { ...subscription('n-2', ['3.0']), ...pool('AKSAzureLinux-V3gen2arm64-202604.13.0') },
+      [{ name: 'system', content: 'x' }],
+    );
+    expect(await store.listWatchedNodeImageSkus()).toEqual(['V3gen2', 'V3gen2arm64']);
+    expect(await store.listNodeImageSubscriptionIds('V3gen2')).toEqual(['n-1']);
+
+    const current = await store.getSubscription('n-2');
+    const moved = { ...current!.value, ...pool('AKSAzureLinux-V3gen2-202605.14.0') };
+    expect(await store.replaceSubscription(moved, current!.etag)).toBe(true);
+    expect(await store.listNodeImageSubscriptionIds('V3gen2')).toEqual(['n-1', 'n-2']);
+    expect(await store.listWatchedNodeImageSkus()).toEqual(['V3gen2']);
+
+    await store.deleteSubscription('n-1');
+    await store.deleteSubscription('n-2');
+    expect(await store.listWatchedNodeImageSkus()).toEqual([]);
+  });
+
   it('leaves nothing behind when creating a subscription fails half-way', async () => {
     await store.createSubscription(subscription('dup', ['3.0']), []);
     await expect(

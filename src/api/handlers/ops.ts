@@ -25,10 +25,10 @@ export const HEALTH_UNAVAILABLE: HttpResponseInit = {
 };
 
 /**
- * POST /api/ops/detect: run detection now; answers with the new releases. The route is
+ * POST /api/ops/detect: run detection now; answers with the new releases and node images. The route is
  * function-level, so the host has checked the key before this runs; any of the app's function
  * keys may trigger a detection (docs/deploy.md), which is harmless to repeat.
  */
 export async function detectNow(deps: ApiDeps): Promise<HttpResponseInit> {
-  return json(200, { releases: await deps.detect() });
+  return json(200, await deps.detect());
 }

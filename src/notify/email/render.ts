@@ -1,10 +1,27 @@
 import type { MatchResult } from '../../domain/types.js';
 import type { DigestContext, NotificationContext } from '../context.js';
-import { clip } from '../summary.js';
-import { PALETTE, layout } from './html.js';
+import type { NodeImageNotice } from '../../domain/node-image.js';
+import type { NotificationLinks } from '../context.js';
+import {
+  AKS_RELEASE_TRACKER_URL,
+  clip,
+  groupUpdates,
+  nodeImageHeadline,
+  nodeImageNoticeParts,
+  packageCount,
+  severityPhrase,
+} from '../summary.js';
+import { PALETTE, button, layout, link } from './html.js';
 import { escapeHtml } from '../../security/escape-html.js';
-import { footerHtml, footerText, headline, releaseHtml, releaseText } from './sections.js';
-import { severityPhrase } from '../summary.js';
+import {
+  footerHtml,
+  footerText,
+  groupLines,
+  headline,
+  packageTable,
+  releaseHtml,
+  releaseText,
+} from './sections.js';
 
 /** A rendered email, before addressing: what both senders and the preview start from. */
 export interface RenderedEmail {
@@ -79,6 +96,51 @@ export function renderDigestEmail(ctx: DigestContext): RenderedEmail | null {
       content: [intro, ...sections].join('\n'),
       footer: footerHtml(name, ctx.links),
     }),
+    text,
+  };
+}
+
+/** A node image's rows: the fixes it brings are the point, so more of them than a digest's. */
+const NODE_IMAGE_ROWS = 25;
+
+/** "AKSAzureLinux-V3gen2-202605.14.0 is out: it fixes 34 packages … your pool system still misses". */
+export function renderNodeImageEmail(ctx: {
+  subscriptionName: string;
+  notice: NodeImageNotice;
+  links: NotificationLinks;
+}): RenderedEmail {
+  const { notice, links } = ctx;
+  const name = clip(ctx.subscriptionName, NAME_MAX);
+  const title = nodeImageHeadline(notice);
+  const groups = groupUpdates(notice.fixes);
+  const hidden = groups.slice(NODE_IMAGE_ROWS);
+  const { asOf, pending, command } = nodeImageNoticeParts(notice);
+  const lines = [asOf, ...(pending ? [pending] : []), `Upgrade each pool: ${command}`];
+  const more =
+    hidden.length > 0
+      ? `<p style="margin:12px 0 0;"><strong>+${packageCount(hidden)} more packages</strong>: ${link(links.fullList, 'see the full list')}.</p>`
+      : '';
+  const html = `<h1 class="x-text" style="margin:0 0 8px;font-size:20px;line-height:1.3;color:${PALETTE.text};">${escapeHtml(title)}</h1>
+${lines.map((l) => `<p class="x-muted" style="margin:0 0 8px;color:${PALETTE.muted};">${escapeHtml(l)}</p>`).join('\n')}
+${packageTable(groups.slice(0, NODE_IMAGE_ROWS))}
+${more}
+<p style="margin:16px 0 0;">${button(links.fullList, 'Full list', true)}${button(AKS_RELEASE_TRACKER_URL, 'AKS release tracker')}</p>`;
+  const text = [
+    title,
+    ...lines,
+    '',
+    ...groupLines(groups.slice(0, NODE_IMAGE_ROWS)),
+    ...(hidden.length > 0 ? [`+${packageCount(hidden)} more packages: ${links.fullList}`] : []),
+    '',
+    `AKS release tracker (which regions have the image): ${AKS_RELEASE_TRACKER_URL}`,
+    '',
+    footerText(name, links),
+    '',
+  ].join('\n');
+  return {
+    // Plain ASCII, like the release subject.
+    subject: `[AKS node image] ${name}: ${title}`,
+    html: layout({ title, preheader: title, content: html, footer: footerHtml(name, links) }),
     text,
   };
 }

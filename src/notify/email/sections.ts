@@ -132,7 +132,7 @@ function behindTitle(result: MatchResult): string {
  * Two columns, with the CVE links under the package names: a third column could not hold
  * a whole CVE id next to the versions on a 390 px phone.
  */
-function packageTable(groups: PackageGroup[]): string {
+export function packageTable(groups: PackageGroup[]): string {
   if (groups.length === 0) return '';
   const th = (label: string) =>
     `<th class="x-muted x-border" align="left" style="padding:6px 8px;border-bottom:2px solid ${PALETTE.border};color:${PALETTE.muted};font-size:12px;font-weight:600;text-transform:uppercase;letter-spacing:0.03em;">${label}</th>`;
@@ -205,7 +205,7 @@ export function releaseText(result: MatchResult, links: NotificationLinks, basis
   return lines.join('\n');
 }
 
-function groupLines(groups: readonly PackageGroup[]): string[] {
+export function groupLines(groups: readonly PackageGroup[]): string[] {
   const lines: string[] = [];
   for (const g of groups) {
     lines.push(`[${g.severity.toUpperCase()}] ${g.sourcePackage}: ${g.installed} -> ${g.fixed}`);

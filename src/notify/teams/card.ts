@@ -1,7 +1,8 @@
 import { countCves } from '../../domain/match.js';
 import { SEVERITIES_WORST_FIRST } from '../../domain/severity.js';
 import type { CveSummary, Severity } from '../../domain/types.js';
-import type { NotificationContext } from '../context.js';
+import type { NodeImageNotice } from '../../domain/node-image.js';
+import type { NotificationContext, NotificationLinks } from '../context.js';
 import type { PackageGroup } from '../summary.js';
 import {
   AKS_NODE_IMAGE_UPGRADE_URL,
@@ -11,6 +12,8 @@ import {
   groupUpdates,
   listWithMore,
   nodeImageAdvice,
+  nodeImageHeadline,
+  nodeImageNoticeParts,
   nvdUrl,
   packageCount,
   plural,
@@ -97,6 +100,93 @@ export function buildReleaseCard(ctx: NotificationContext): AdaptiveCard {
     card = assembleCard(ctx, groups, shown);
   }
   return card;
+}
+
+/**
+ * "AKSAzureLinux-V3gen2-202605.14.0 is out: it fixes 34 packages … your pool system still
+ * misses", the pools, the command, and the fixes it brings, trimmed like the release card.
+ */
+export function buildNodeImageCard(ctx: {
+  subscriptionName: string;
+  notice: NodeImageNotice;
+  links: NotificationLinks;
+}): AdaptiveCard {
+  const groups = groupUpdates(ctx.notice.fixes);
+  let shown = groups.length;
+  let card = assembleNodeImageCard(ctx, groups, shown);
+  while (shown > 0 && payloadBytes(card) > TEAMS_PAYLOAD_TARGET_BYTES) {
+    shown = Math.max(0, shown - 1);
+    card = assembleNodeImageCard(ctx, groups, shown);
+  }
+  return card;
+}
+
+function assembleNodeImageCard(
+  ctx: { subscriptionName: string; notice: NodeImageNotice; links: NotificationLinks },
+  groups: PackageGroup[],
+  shown: number,
+): AdaptiveCard {
+  const { asOf, pending, command } = nodeImageNoticeParts(ctx.notice);
+  const hidden = groups.slice(shown);
+  const body: CardElement[] = [
+    {
+      type: 'TextBlock',
+      text: `AKS node image · ${clip(ctx.subscriptionName, 80)}`,
+      size: 'Small',
+      isSubtle: true,
+      wrap: true,
+    },
+    {
+      type: 'TextBlock',
+      text: nodeImageHeadline(ctx.notice),
+      size: 'Medium',
+      weight: 'Bolder',
+      spacing: 'None',
+      wrap: true,
+    },
+    smallNote(asOf),
+    ...(pending ? [smallNote(pending)] : []),
+    {
+      type: 'TextBlock',
+      text: 'Upgrade each pool:',
+      weight: 'Bolder',
+      wrap: true,
+      spacing: 'Medium',
+    },
+    {
+      type: 'TextBlock',
+      text: command,
+      fontType: 'Monospace',
+      size: 'Small',
+      spacing: 'None',
+      wrap: true,
+    },
+    ...groups.slice(0, shown).map(packageRow),
+  ];
+  if (hidden.length > 0) {
+    body.push({
+      type: 'TextBlock',
+      text: `+${packageCount(hidden)} more packages in the full list`,
+      wrap: true,
+      weight: 'Bolder',
+      separator: true,
+      spacing: 'Medium',
+    });
+  }
+  const actions = [
+    openUrl('Full list', ctx.links.fullList),
+    openUrl('AKS release tracker', AKS_RELEASE_TRACKER_URL),
+    openUrl('AKS node image upgrade', AKS_NODE_IMAGE_UPGRADE_URL),
+    ...(ctx.links.manage ? [openUrl('Manage subscription', ctx.links.manage)] : []),
+  ];
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.4',
+    body,
+    actions: actions.slice(0, MAX_ACTIONS),
+    msteams: { width: 'Full' },
+  };
 }
 
 function assembleCard(

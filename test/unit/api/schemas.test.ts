@@ -22,7 +22,7 @@ const paths = (result: { success: boolean; error?: { issues: { path: PropertyKey
   (result.error?.issues ?? []).map((i) => i.path.map(String).join('.'));
 
 describe('CreateSubscriptionRequest', () => {
-  it('accepts the issue-3 shape and fills defaults', () => {
+  it('accepts the first documented shape and fills defaults', () => {
     const parsed = CreateSubscriptionRequest.parse(ISSUE_3_BODY);
     expect(parsed.filters).toEqual({});
     expect(parsed.channels[1]).toEqual({

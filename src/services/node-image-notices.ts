@@ -1,0 +1,181 @@
+import { forEachConcurrently } from '../concurrency.js';
+import { applyFilters, mergeResults } from '../domain/filters.js';
+import { countCves } from '../domain/match.js';
+import {
+  carriedBy,
+  compareImageVersions,
+  nodeImagePools,
+  parseNodeImage,
+  type ImagePackages,
+  type NodeImage,
+  type NodeImageNotice,
+} from '../domain/node-image.js';
+import { rpmvercmp } from '../domain/rpmvercmp.js';
+import type { Subscription } from '../domain/subscription.js';
+import type { ChangeSet, MatchResult } from '../domain/types.js';
+import {
+  nodeImageNoticeRequested,
+  type AppCloudEvent,
+  type NodeImageNoticeRequestedData,
+  type NodeImagePublishedData,
+} from '../events/cloud-events.js';
+import { AppError } from '../errors.js';
+import { settleOutcome } from './channel-notice.js';
+import { isDeliverable, isInstant } from './evaluate.js';
+import {
+  ledgerKeys,
+  ledgerOptions,
+  openLedgerEntry,
+  sendOnce,
+  type OnceOutcome,
+} from './ledger.js';
+import { PARALLEL } from './match.js';
+import type { Runtime } from './runtime.js';
+
+/** What a new image is compared with: the release and the image's own packages. */
+interface ImageContext {
+  image: NodeImage;
+  packages: ImagePackages;
+  changeSet: ChangeSet;
+}
+
+/**
+ * azurelinux.nodeimage.published → one notice request per instant channel of each
+ * subscription whose pools on an older image of that variant miss something the new image
+ * carries. Ledger entries are opened first, so a redelivered event requests nothing that
+ * was already sent. Digest channels are left out: a node image is news for the on-call
+ * channel, and the next release digest carries the same advice.
+ */
+export async function matchNodeImage(
+  rt: Runtime,
+  data: NodeImagePublishedData,
+): Promise<{ subscriptions: number; notified: number; notices: number }> {
+  const ids = await rt.store.listNodeImageSubscriptionIds(data.sku);
+  const outcome = { subscriptions: ids.length, notified: 0, notices: 0 };
+  if (ids.length === 0) return outcome;
+  const context = await imageContext(rt, data.image);
+  if (!context) return outcome;
+
+  const events: AppCloudEvent[] = [];
+  await forEachConcurrently(ids, PARALLEL, async (id) => {
+    const sub = (await rt.store.getSubscription(id))?.value;
+    const notice = sub && (await evaluateNodeImage(rt, sub, context));
+    if (!sub || !notice) return;
+    outcome.notified += 1;
+    for (const channel of sub.channels.filter((c) => isDeliverable(c) && isInstant(c))) {
+      const key = ledgerKeys.nodeImage(notice.image, sub.id, channel.id);
+      if (!(await openLedgerEntry(rt, key))) continue;
+      events.push(
+        nodeImageNoticeRequested(
+          { image: notice.image, subscriptionId: sub.id, channelId: channel.id },
+          rt.now(),
+        ),
+      );
+    }
+  });
+  await rt.publisher.publish(events);
+  outcome.notices = events.length;
+  return outcome;
+}
+
+export type NodeImageNoticeStatus = OnceOutcome['status'] | 'nothing-to-send' | 'gone';
+
+/**
+ * One node-image notice through the ledger, at most once per (image, subscription, channel).
+ * Evaluated again at send time: a pool upgraded in between hears nothing.
+ */
+export async function deliverNodeImageNotice(
+  rt: Runtime,
+  data: NodeImageNoticeRequestedData,
+): Promise<NodeImageNoticeStatus> {
+  const sub = (await rt.store.getSubscription(data.subscriptionId))?.value;
+  const channel = sub?.channels.find((c) => c.id === data.channelId);
+  if (!sub || !channel || !isDeliverable(channel)) return 'gone';
+  const context = await imageContext(rt, data.image);
+  const notice = context && (await evaluateNodeImage(rt, sub, context));
+  if (!notice) return 'nothing-to-send';
+
+  const key = ledgerKeys.nodeImage(notice.image, sub.id, channel.id);
+  const outcome = await sendOnce(rt.store, key, ledgerOptions(rt, data), (gate) =>
+    rt.notifier.sendNodeImageNotice(channel, { subscription: sub, notice }, gate),
+  );
+  return settleOutcome(rt, key, outcome, sub, channel);
+}
+
+/**
+ * What the image fixes for one subscription: its pools on an older image of the variant,
+ * matched against the release, filtered, then narrowed to what the image carries.
+ * Undefined when it fixes nothing the subscription misses.
+ */
+export async function evaluateNodeImage(
+  rt: Pick<Runtime, 'store' | 'core' | 'log'>,
+  sub: Subscription,
+  { image, packages, changeSet }: ImageContext,
+): Promise<NodeImageNotice | undefined> {
+  if (!sub.lines.includes(image.variant.line)) return undefined;
+  const pools = nodeImagePools(sub).filter(
+    (p) =>
+      p.image.variant.sku === image.variant.sku &&
+      compareImageVersions(p.image.version, image.version) < 0,
+  );
+  if (pools.length === 0) return undefined;
+  const release = await rt.core.release(changeSet);
+  const results: MatchResult[] = [];
+  for (const pool of pools) {
+    const text = await rt.store.getInventory(sub.id, pool.inventory);
+    if (text === undefined) continue;
+    try {
+      results.push(await release.match(rt.core.parseInventory(text)));
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      rt.log.warn(`subscription ${sub.id}: inventory ${pool.inventory} skipped: ${err.message}`);
+    }
+  }
+  const merged = mergeResults(results);
+  if (!merged) return undefined;
+  const filtered = applyFilters(merged, sub.filters);
+  const missing = [...filtered.affected, ...filtered.behind];
+  const fixes = carriedBy(packages, missing);
+  if (fixes.length === 0) return undefined;
+  return {
+    image: image.name,
+    pools: pools.map((p) => ({ inventory: p.inventory, image: p.image.name })),
+    release: filtered.release,
+    fixes,
+    cves: countCves(fixes),
+    stillMissing: missing.length - fixes.length,
+  };
+}
+
+/**
+ * The image, its packages and the release to compare with: the newest release of the
+ * image's line that was matched (a baseline record has no change set). Undefined, with a
+ * warning, when there is none yet or AgentBaker cannot say what the image holds.
+ */
+async function imageContext(rt: Runtime, name: string): Promise<ImageContext | undefined> {
+  const image = parseNodeImage(name);
+  const changeSet = await newestChangeSet(rt, image.variant.line);
+  if (!changeSet) {
+    rt.log.warn(`node image ${name}: no matched ${image.variant.line} release to compare with yet`);
+    return undefined;
+  }
+  try {
+    return { image, packages: await rt.nodeImages.packagesOf(image), changeSet };
+  } catch (err) {
+    // Not published after all, or its notes are a stub: retrying cannot fix upstream data.
+    if (!(err instanceof AppError) || err.status >= 500) throw err;
+    rt.log.warn(`node image ${name}: ${err.message}`);
+    return undefined;
+  }
+}
+
+async function newestChangeSet(rt: Runtime, line: string): Promise<ChangeSet | undefined> {
+  const tags = (await rt.store.listReleaseTags())
+    .filter((t) => t.endsWith(`-${line}`))
+    .sort((a, b) => rpmvercmp(b, a));
+  for (const tag of tags) {
+    const record = await rt.store.getRelease(tag);
+    if (record?.changeSet && record.release.line === line) return record.changeSet;
+  }
+  return undefined;
+}
