@@ -141,3 +141,19 @@ export class StorageFullError extends AppError {
     super(message, { status: 507, code: 'storage-full', exitCode: 1, cause });
   }
 }
+
+/** Too many requests of one kind (429): `retryAfterSeconds` says when one will be taken again. */
+export class TooManyRequestsError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message, { status: 429, code: 'too-many-requests', exitCode: 1 });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** A request that is well-formed but not allowed from where it came (403): a missing CSRF token. */
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super(message, { status: 403, code: 'forbidden', exitCode: 2 });
+  }
+}

@@ -18,11 +18,14 @@ export interface ChannelChanges {
   channels: Channel[];
   /** Email channels that need the one confirmation mail. */
   newEmails: EmailChannel[];
+  /** Channels of before that the new list leaves out (a changed address counts: it is new). */
+  removed: Channel[];
 }
 
 export async function channelsFromCreate(
   inputs: ChannelIn[],
   policy: WebhookPolicy,
+  now: string,
 ): Promise<ChannelChanges> {
   const ids = new IdAllocator([]);
   const channels: Channel[] = [];
@@ -31,16 +34,17 @@ export async function channelsFromCreate(
       await checkWebhook(input.webhookUrl, `channels.${i}.webhookUrl`, policy);
       channels.push({ id: ids.next('teams'), type: 'teams', webhookUrl: input.webhookUrl });
     } else {
-      channels.push(newEmail(ids.next('email'), input));
+      channels.push(newEmail(ids.next('email'), input, now));
     }
   }
-  return { channels, newEmails: channels.filter(isEmail) };
+  return { channels, newEmails: channels.filter(isEmail), removed: [] };
 }
 
 export async function applyChannelPatch(
   existing: Channel[],
   patch: ChannelPatchIn[],
   policy: WebhookPolicy,
+  now: string,
 ): Promise<ChannelChanges> {
   const ids = new IdAllocator(existing.map((c) => c.id));
   const channels: Channel[] = [];
@@ -74,13 +78,14 @@ export async function applyChannelPatch(
     if (kept && sameAddress(kept.address, address)) {
       channels.push({ ...kept, ...merged });
     } else {
-      const fresh = newEmail(ids.next('email'), { address, ...merged });
+      const fresh = newEmail(ids.next('email'), { address, ...merged }, now);
       channels.push(fresh);
       newEmails.push(fresh);
     }
   }
   assertNoDuplicates(channels);
-  return { channels, newEmails };
+  const removed = existing.filter((old) => !channels.some((c) => c.id === old.id));
+  return { channels, newEmails, removed };
 }
 
 /**
@@ -109,11 +114,13 @@ function optional<K extends string, V>(key: K, value: V | undefined): Partial<Re
 function newEmail(
   id: string,
   input: Pick<EmailChannel, 'address' | 'frequency' | 'hourUtc' | 'weekday' | 'heartbeat'>,
+  addedAt: string,
 ): EmailChannel {
   return {
     id,
     type: 'email',
     address: input.address,
+    addedAt,
     frequency: input.frequency,
     ...optional('hourUtc', input.hourUtc),
     ...optional('weekday', input.weekday),

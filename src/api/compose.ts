@@ -26,6 +26,7 @@ export interface ApiParts {
   evaluate: EvaluateFn;
   nodeImages: NodeImageInventories;
   detect: ApiDeps['detect'];
+  publisher: ApiDeps['publisher'];
   /** DNS for webhook checks; the system resolver by default. */
   resolve?: Resolver;
   now?: () => Date;
@@ -55,6 +56,7 @@ export function composeApiDeps(groups: ApiSettingGroups, parts: ApiParts): ApiDe
     evaluate: parts.evaluate,
     nodeImages: parts.nodeImages,
     detect: parts.detect,
+    publisher: parts.publisher,
     now,
     newId: parts.newId ?? (() => randomUUID()),
   };
@@ -70,12 +72,17 @@ function mailerOn(sender: () => EmailSender): ApiMailer {
   return {
     async sendConfirmation({ to, subscriptionName, confirmUrl }) {
       const mail = { ...confirmationEmail(subscriptionName, confirmUrl), to: [to] };
-      const result = await retry('confirmation mail', () => sender().send(mail), {
-        tries: 3,
-        baseMs: 500,
-        again: (r) => !r.ok && r.outcome === 'retry',
-      });
-      if (!result.ok) throw new Error(`confirmation mail not accepted: ${result.reason}`);
+      try {
+        const result = await retry('confirmation mail', () => sender().send(mail), {
+          tries: 3,
+          baseMs: 500,
+          again: (r) => !r.ok && r.outcome === 'retry',
+        });
+        return result.ok ? { ok: true } : { ok: false, reason: result.reason };
+      } catch (err) {
+        // No transport configured (neither SMTP_URL nor ACS), or rendering failed.
+        return { ok: false, reason: err instanceof Error ? err.message : 'mail not sent' };
+      }
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Channel, Subscription } from '../domain/subscription.js';
 import type { NodeImage } from '../domain/node-image.js';
 import type { ChangeSet, Inventory, MatchResult } from '../domain/types.js';
 import type { WebhookPolicy } from '../security/ssrf.js';
+import type { EventPublisher } from '../events/publisher.js';
 import type { ApiStore } from './store.js';
 import type { AdminSettings, EmailSettings, LinkSettings } from '../settings.js';
 
@@ -14,7 +15,7 @@ import type { AdminSettings, EmailSettings, LinkSettings } from '../settings.js'
 export interface ApiSettings {
   /** ADMIN_KEY: admin access on routes that also accept subscriber tokens. */
   admin: AdminSettings;
-  /** Where links in mail point, and the key that signs them. */
+  /** Where links in mail point, and SIGNING_KEY: the HMAC key of every signed link, page session and CSRF token. */
   links: LinkSettings;
   /** EMAIL_FROM: the sender address previews show. */
   email: Pick<EmailSettings, 'EMAIL_FROM'>;
@@ -28,8 +29,11 @@ export interface ConfirmationMail {
   confirmUrl: string;
 }
 
+/** Whether the mail server took the mail, and if not what it said (never throws for that). */
+export type MailOutcome = { ok: true } | { ok: false; reason: string };
+
 export interface ApiMailer {
-  sendConfirmation(mail: ConfirmationMail): Promise<void>;
+  sendConfirmation(mail: ConfirmationMail): Promise<MailOutcome>;
 }
 
 export interface TestOutcome {
@@ -76,6 +80,8 @@ export interface ApiDeps {
   nodeImages: NodeImageInventories;
   /** Runs the release and node-image detector now (POST /api/ops/detect). */
   detect: () => Promise<{ releases: unknown[]; nodeImages: unknown[] }>;
+  /** The pipeline's event bus: a caught-up release is delivered as any other, through the ledger. */
+  publisher: EventPublisher;
   now: () => Date;
   newId: () => string;
 }

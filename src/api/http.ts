@@ -1,4 +1,4 @@
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { Cookie, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import {
   InputError,
@@ -6,6 +6,8 @@ import {
   UnauthorizedError,
   UnsupportedMediaTypeError,
 } from '../errors.js';
+import { escapeHtml } from '../security/escape-html.js';
+import { STYLESHEET_HREF } from './stylesheet.js';
 import { fromZodError, problemResponse } from './problem.js';
 
 /** The plumbing every handler shares: bounded body reading, JSON in and out, errors out. */
@@ -53,6 +55,24 @@ export async function readText(
   maxBytes: number,
   what = 'request body',
 ): Promise<string> {
+  return decodeUtf8(await readBytes(req, maxBytes, what), what);
+}
+
+/** Strict UTF-8: a file in another encoding is refused, not silently mangled. */
+export function decodeUtf8(bytes: Uint8Array, what: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new InputError(`${what} is not valid UTF-8`);
+  }
+}
+
+/** The body's bytes, bounded as readText's. */
+export async function readBytes(
+  req: HttpRequest,
+  maxBytes: number,
+  what = 'request body',
+): Promise<Buffer> {
   const tooLarge = () => new TooLargeError(`${what} is larger than ${formatBytes(maxBytes)}`);
   const declared = Number(req.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
@@ -71,11 +91,7 @@ export async function readText(
       chunks.push(value);
     }
   }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    throw new InputError(`${what} is not valid UTF-8`);
-  }
+  return Buffer.concat(chunks);
 }
 
 function formatBytes(n: number): string {
@@ -123,24 +139,47 @@ export function noContent(): HttpResponseInit {
   return { status: 204, headers: NO_STORE };
 }
 
-/** A small self-contained page (confirm/unsubscribe): no scripts, no external resources. */
-export function html(status: number, title: string, bodyHtml: string): HttpResponseInit {
-  const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5}button{font-size:1rem;padding:.5rem 1rem}</style></head><body><h1>${escapeHtml(title)}</h1>${bodyHtml}</body></html>`;
-  return {
-    status,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'content-security-policy':
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-      'referrer-policy': 'no-referrer',
-      ...NO_STORE,
-    },
-    body: page,
-  };
+/**
+ * What every HTML answer sends: no script may run at all, styles come only from the one
+ * stylesheet route, forms post only back here, nothing may frame the page, and neither the
+ * address (it may carry a signed token) nor the page leaves through a Referer or a cache.
+ */
+export const PAGE_HEADERS: Record<string, string> = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy':
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  ...NO_STORE,
+};
+
+export interface PageOptions {
+  /** HTML above the heading (where the page sits: a breadcrumb). */
+  lead?: string;
+  /** Extra elements of <head> (a meta refresh); never a script or a style. */
+  head?: string;
+  headers?: Record<string, string>;
+  cookies?: Cookie[];
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/**
+ * Every HTML page the app serves, the signed-link pages and the confirm/unsubscribe answers
+ * alike: one shell, the one stylesheet, readable on a phone and in dark mode.
+ */
+export function html(
+  status: number,
+  title: string,
+  bodyHtml: string,
+  opts: PageOptions = {},
+): HttpResponseInit {
+  const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light dark"><title>${escapeHtml(title)} · azl-notifier</title><link rel="stylesheet" href="${STYLESHEET_HREF}">${opts.head ?? ''}</head><body><main>${opts.lead ?? ''}<h1>${escapeHtml(title)}</h1>${bodyHtml}</main></body></html>`;
+  return {
+    status,
+    headers: { ...PAGE_HEADERS, ...opts.headers },
+    ...(opts.cookies ? { cookies: opts.cookies } : {}),
+    body: page,
+  };
 }
 
 /** Runs an HTTP handler body; any error becomes problem+json (the pipeline's admin routes). */

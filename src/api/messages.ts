@@ -1,4 +1,5 @@
-import { button, escapeHtml, layout } from '../notify/email/html.js';
+import { button, layout } from '../notify/email/html.js';
+import { escapeHtml } from '../security/escape-html.js';
 import type { RenderedEmail } from '../notify/email/render.js';
 import { toTeamsMessage, type AdaptiveCard, type TeamsMessage } from '../notify/teams/card.js';
 

@@ -5,7 +5,7 @@ import {
 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { PROBLEM_CONTENT_TYPE } from './problem.js';
-import type { ApiRoute } from './route.js';
+import { API_PREFIX, type ApiRoute } from './route.js';
 import { ProblemView } from './schemas.js';
 
 /** The OpenAPI 3.1 document, generated from the route table and the request/response schemas. */
@@ -67,7 +67,7 @@ function toPath(route: ApiRoute, functionKey: string, bearer: string): RouteConf
   }
   return {
     method: route.method.toLowerCase() as RouteConfig['method'],
-    path: `/api/${route.route}`,
+    path: `/${API_PREFIX}${route.route}`,
     operationId: route.name,
     summary: route.summary,
     security,

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { HttpResponseInit } from '@azure/functions';
 import type { z } from 'zod';
-import { AppError, ConfigError, InputError } from '../errors.js';
+import { AppError, ConfigError, InputError, TooManyRequestsError } from '../errors.js';
+import { redactAddresses } from '../security/redact.js';
 
 /**
  * RFC 9457 problem details. Every failed request answers with one of these, built from
@@ -71,9 +72,20 @@ export function problemResponse(err: unknown, opts: ProblemOptions = {}): HttpRe
   const problem = toProblem(err, opts);
   return {
     status: problem.status,
-    headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' },
+    headers: {
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'cache-control': 'no-store',
+      ...retryAfter(err),
+    },
     body: JSON.stringify(problem),
   };
+}
+
+/** RFC 9110 Retry-After (seconds) for a 429, so clients know when to come back. */
+export function retryAfter(err: unknown): Record<string, string> {
+  return err instanceof TooManyRequestsError
+    ? { 'retry-after': String(err.retryAfterSeconds) }
+    : {};
 }
 
 /**
@@ -100,9 +112,9 @@ function describe(err: unknown): string {
   }
 }
 
-/** Masks anything that might be a credential before it reaches a log line. */
+/** Masks anything that might be a credential (or an address) before it reaches a log line. */
 export function redactSecrets(text: string): string {
-  return text
+  return redactAddresses(text)
     .replace(/\b(https?):\/\/([^\s/"'<>?#@]*@)?([^\s/"'<>?#:]+)[^\s"'<>]*/gi, '$1://$3/…(redacted)')
     .replace(/\bazln_[A-Za-z0-9_-]+/g, 'azln_…(redacted)');
 }

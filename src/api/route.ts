@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { ZodType } from 'zod';
 import type { ApiDeps } from './deps.js';
+import type { HttpHandler } from './http.js';
 
 /**
  * The shape of an HTTP route: the table in routes.ts lists every one, the Functions app
@@ -10,14 +11,38 @@ import type { ApiDeps } from './deps.js';
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Auth = 'admin' | 'subscription' | 'link' | 'none';
 
-export interface ApiRoute {
+/** What every HTTP function has, an API route or a page (src/web/pages.ts). */
+export interface HttpRoute {
   /** Azure Function name. */
   name: string;
   method: Method;
-  /** Functions route template, relative to /api. */
+  /** Functions route template, relative to its table's mount (`api/` for the API). */
   route: string;
   /** `function` makes the Azure host demand the function key before the handler runs. */
   authLevel: 'anonymous' | 'function';
+  handler: (deps: ApiDeps, req: HttpRequest, ctx: InvocationContext) => Promise<HttpResponseInit>;
+  /**
+   * What to answer when the app cannot build its runtime (storage unreachable). Without it
+   * that failure is a 500 like any other.
+   */
+  unavailable?: HttpResponseInit;
+}
+
+/**
+ * Where a table of routes is served and how its failures answer. The host's routePrefix is
+ * empty (host.json), so each table carries its own: the API keeps every URL under `/api/`,
+ * the pages for people live at the root.
+ */
+export interface RouteMount {
+  prefix: string;
+  /** Turns every throw into this table's kind of error answer (problem+json, or a page). */
+  guard: (handler: HttpHandler) => HttpHandler;
+}
+
+/** The API's mount: every route under /api/, as before the pages existed. */
+export const API_PREFIX = 'api/';
+
+export interface ApiRoute extends HttpRoute {
   auth: Auth;
   summary: string;
   params?: Record<string, ZodType>;
@@ -27,10 +52,4 @@ export interface ApiRoute {
   ok: Record<number, { description: string; schema?: ZodType; mediaType?: string | string[] }>;
   /** Error statuses this route can answer, documented as problem+json. */
   errors: number[];
-  handler: (deps: ApiDeps, req: HttpRequest, ctx: InvocationContext) => Promise<HttpResponseInit>;
-  /**
-   * What to answer when the app cannot build its runtime (storage unreachable). Without it
-   * that failure is a 500 problem like any other.
-   */
-  unavailable?: HttpResponseInit;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { ApiRoute } from './route.js';
+import { withProblems } from './http.js';
+import { API_PREFIX, type ApiRoute, type RouteMount } from './route.js';
 import { DeadLetterQuery, listDeadLetters } from './handlers/dead-letters.js';
 import { confirmEmail, showUnsubscribe, unsubscribe } from './handlers/email-links.js';
 import { deleteInventory, patchInventory, putInventory } from './handlers/inventories.js';
@@ -13,9 +14,12 @@ import {
   deleteSubscription,
   getSubscription,
   patchSubscription,
+  resendConfirmationRoute,
+  rotateTokenRoute,
 } from './handlers/subscriptions.js';
 import { sendTestNotification, TestNotificationRequest } from './handlers/test-notification.js';
 import {
+  ConfirmationResultsView,
   CreatedSubscriptionView,
   DeadLetterListView,
   CreateSubscriptionRequest,
@@ -25,13 +29,16 @@ import {
   HealthView,
   MatchesView,
   NodeImageInventoryBody,
+  PatchedSubscriptionView,
   PatchSubscriptionRequest,
   ReleaseListView,
   ReleaseRecordView,
   ReleaseTag,
+  ResendConfirmationRequest,
   SubscriptionId,
   SubscriptionView,
   TestResultsView,
+  TokenView,
 } from './schemas.js';
 
 const id = { id: SubscriptionId };
@@ -59,6 +66,9 @@ const inventoryUpload = {
   errors: [...SUB_ERRORS, 400, 409, 413, 415, 422],
   handler: (deps, req) => putInventory(deps, req),
 } satisfies Partial<ApiRoute>;
+
+/** The API answers under /api/ and every failure is problem+json. */
+export const API_MOUNT: RouteMount = { prefix: API_PREFIX, guard: withProblems };
 
 export const ROUTES: ApiRoute[] = [
   {
@@ -92,10 +102,15 @@ export const ROUTES: ApiRoute[] = [
     authLevel: 'anonymous',
     auth: 'subscription',
     summary:
-      'Change name, lines, channels or filters. New email addresses get a confirmation mail.',
+      'Change name, lines, channels or filters. `channels` replaces the list (the answer names what it removed); new email addresses get a confirmation mail.',
     params: id,
     body: { contentType: ['application/json'], schema: PatchSubscriptionRequest, required: true },
-    ok: { 200: { description: 'The updated subscription', schema: SubscriptionView } },
+    ok: {
+      200: {
+        description: 'The updated subscription, and the channels the edit removed',
+        schema: PatchedSubscriptionView,
+      },
+    },
     errors: [...SUB_ERRORS, 400, 409, 415, 422],
     handler: patchSubscription,
   },
@@ -198,6 +213,37 @@ export const ROUTES: ApiRoute[] = [
     ok: { 200: { description: 'Outcome per channel', schema: TestResultsView } },
     errors: [...SUB_ERRORS, 400, 415, 422],
     handler: (deps, req) => sendTestNotification(deps, req),
+  },
+  {
+    name: 'resendConfirmation',
+    method: 'POST',
+    route: 'subscriptions/{id}/confirmations',
+    authLevel: 'anonymous',
+    auth: 'subscription',
+    summary:
+      'Send the confirmation mail again (one address, or every one still pending). At most 3 an hour per address, then 429 with Retry-After.',
+    params: id,
+    body: {
+      contentType: ['application/json'],
+      schema: ResendConfirmationRequest,
+      required: false,
+    },
+    ok: { 200: { description: 'Outcome per address', schema: ConfirmationResultsView } },
+    errors: [...SUB_ERRORS, 400, 415, 422, 429],
+    handler: resendConfirmationRoute,
+  },
+  {
+    name: 'rotateToken',
+    method: 'POST',
+    route: 'subscriptions/{id}/token',
+    authLevel: 'anonymous',
+    auth: 'subscription',
+    summary:
+      'Replace the bearer token; the new one is shown once. The old token and every manage link and page session signed before stop working.',
+    params: id,
+    ok: { 200: { description: 'The new token', schema: TokenView } },
+    errors: SUB_ERRORS,
+    handler: (deps, req) => rotateTokenRoute(deps, req),
   },
   {
     name: 'listReleases',

@@ -261,6 +261,17 @@ export const EmailChannelView = z
     weekday: Weekday.optional(),
     heartbeat: z.boolean().optional(),
     status: z.enum(['pending-confirmation', 'confirmed', 'unsubscribed']),
+    confirmationMail: z
+      .strictObject({
+        state: z.enum(['sent', 'failed']),
+        at: z.string(),
+        reason: z.string().optional(),
+      })
+      .optional()
+      .meta({
+        description:
+          "While pending: what became of the last confirmation mail. `failed` carries the mail server's reason; resend with POST /api/subscriptions/{id}/confirmations.",
+      }),
     unhealthy: Unhealthy.optional(),
   })
   .meta({ id: 'EmailChannel' });
@@ -296,6 +307,46 @@ export const SubscriptionView = z
   })
   .meta({ id: 'Subscription' });
 export type SubscriptionView = z.output<typeof SubscriptionView>;
+
+export const PatchedSubscriptionView = SubscriptionView.extend({
+  removedChannels: z
+    .array(z.discriminatedUnion('type', [TeamsChannelView, EmailChannelView]))
+    .meta({
+      description:
+        'Channels the new `channels` list left out, now gone (an email channel whose address changed is among them: the new address is a new channel). Empty when nothing was removed.',
+    }),
+}).meta({ id: 'PatchedSubscription' });
+
+export const ResendConfirmationRequest = z
+  .strictObject({
+    channelId: z
+      .string()
+      .regex(/^email-[0-9]{1,6}$/, 'must be an email channel id such as email-1')
+      .optional()
+      .meta({ description: 'The address to confirm; default: every address still pending.' }),
+  })
+  .meta({ id: 'ResendConfirmationRequest' });
+
+export const ConfirmationResultsView = z
+  .object({
+    results: z.array(
+      z.object({
+        channelId: z.string(),
+        sent: z.boolean().meta({ description: 'The mail server took the mail.' }),
+        reason: z.string().optional().meta({ description: 'Why not (addresses masked).' }),
+      }),
+    ),
+  })
+  .meta({ id: 'ConfirmationResults' });
+
+export const TokenView = z
+  .object({
+    token: z.string().meta({
+      description:
+        'The new bearer token, shown only now. The old token, and every manage link and page session issued before, stop working.',
+    }),
+  })
+  .meta({ id: 'RotatedToken' });
 
 export const CreatedSubscriptionView = SubscriptionView.extend({
   token: z.string().meta({

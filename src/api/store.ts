@@ -17,4 +17,8 @@ export type ApiStore = Pick<
   | 'deleteInventory'
   | 'listDeadLetters'
   | 'getCursor'
+  | 'getLedger'
+  | 'enqueueDigest'
+  | 'getRateWindow'
+  | 'saveRateWindow'
 >;

@@ -30,7 +30,7 @@ export function toSubscriptionView(sub: Subscription): SubscriptionView {
   };
 }
 
-function toChannelView(ch: Channel): SubscriptionView['channels'][number] {
+export function toChannelView(ch: Channel): SubscriptionView['channels'][number] {
   const unhealthy = ch.unhealthy ? { unhealthy: { ...ch.unhealthy } } : {};
   if (ch.type === 'teams') {
     return { id: ch.id, type: 'teams', webhookUrl: maskWebhookUrl(ch.webhookUrl), ...unhealthy };
@@ -48,6 +48,9 @@ function toChannelView(ch: Channel): SubscriptionView['channels'][number] {
       : ch.confirmedAt
         ? 'confirmed'
         : 'pending-confirmation',
+    ...(ch.confirmationMail && !ch.confirmedAt
+      ? { confirmationMail: { ...ch.confirmationMail } }
+      : {}),
     ...unhealthy,
   };
 }

@@ -30,6 +30,7 @@ export function apiDepsOn(rt: Runtime, settings: Settings, resolve?: Resolver): 
     evaluate: (subscription, changeSet) => evaluateSubscription(rt, subscription, changeSet),
     nodeImages: rt.nodeImages,
     detect: () => detectAll(rt),
+    publisher: rt.publisher,
     now: rt.now,
     ...(resolve ? { resolve } : {}),
   });

@@ -1,4 +1,5 @@
-import { ROUTES } from '../api/routes.js';
+import { API_MOUNT, ROUTES } from '../api/routes.js';
+import { PAGE_MOUNT, PAGES } from '../web/pages.js';
 import { EVENT_TYPES } from '../events/cloud-events.js';
 import type { HostedFunction } from '../local/hosted-function.js';
 import { deliverChannelNotice } from '../services/channel-notice.js';
@@ -11,10 +12,18 @@ import { deliverNodeImageNotice, matchNodeImage } from '../services/node-image-n
 import { eventGridFunction, httpFunction, timerFunction } from './triggers.js';
 
 /**
+ * The Functions host's `extensions.http.routePrefix` (host.json), which applies to every HTTP
+ * function alike. It is empty so that the pages can live at `/s/...` while the API keeps its
+ * `/api/...` URLs through its own mount (API_MOUNT). The local host serves the same prefix,
+ * and test/integration/app/host-rules.test.ts keeps this constant and host.json in step.
+ */
+export const HOST_ROUTE_PREFIX = '';
+
+/**
  * Every function of the app, once. Azure registers this list (src/functions/index.ts) and the
  * local host serves exactly this list (src/app/local-runtime.ts); a test checks it against the
  * host's rules (test/integration/app/host-rules.test.ts). An HTTP route is one entry in
- * src/api/routes.ts and nothing else.
+ * src/api/routes.ts (a page, one in src/web/pages.ts) and nothing else.
  */
 export const FUNCTIONS: readonly HostedFunction[] = [
   // Polls GitHub for new releases and node images: a 304 when nothing changed costs nothing.
@@ -66,5 +75,6 @@ export const FUNCTIONS: readonly HostedFunction[] = [
     (rt, data) => deliverNodeImageNotice(rt, data),
     { sends: true },
   ),
-  ...ROUTES.map(httpFunction),
+  ...ROUTES.map((route) => httpFunction(route, API_MOUNT)),
+  ...PAGES.map((page) => httpFunction(page, PAGE_MOUNT)),
 ];

@@ -17,7 +17,7 @@ import type { Runtime } from '../services/runtime.js';
 import { resolveAbandonedClaims } from '../services/ledger.js';
 import { apiDepsOn } from './api-deps.js';
 import { setApp } from './current-runtime.js';
-import { FUNCTIONS } from './functions.js';
+import { FUNCTIONS, HOST_ROUTE_PREFIX } from './functions.js';
 import { createLocalBus } from './local-bus.js';
 import { buildRuntime, createEventGridPublisher, type RuntimeOverrides } from './wiring.js';
 
@@ -94,7 +94,7 @@ export async function startLocalRuntime(
     const restored = bus ? await bus.start() : 0;
     if (bus) stops.push(() => bus.stop());
 
-    const server = createHttpHost(FUNCTIONS, adminKey.key, log);
+    const server = createHttpHost(FUNCTIONS, adminKey.key, log, HOST_ROUTE_PREFIX);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(settings.local.PORT, '127.0.0.1', resolve);

@@ -1,6 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from '@azure/functions';
-import { withProblems } from '../api/http.js';
-import type { ApiRoute } from '../api/route.js';
+import type { HttpRoute, RouteMount } from '../api/route.js';
 import { readEvent, type EventDataByType, type EventType } from '../events/cloud-events.js';
 import { EVENT_ROUTES } from '../events/routes.js';
 import { inEventSpan, inInvocationSpan } from '../events/tracing.js';
@@ -14,16 +13,20 @@ import { getApp, runtimeFor, type App } from './current-runtime.js';
  * the invocation, and writes one log line saying what the invocation did.
  */
 
-/** An API route as a Functions HTTP registration: every failure answers as problem+json. */
-export function httpFunction(route: ApiRoute): HostedFunction {
-  const handle = withProblems((req: HttpRequest, ctx: InvocationContext) =>
+/**
+ * A route as a Functions HTTP registration under its table's mount: every failure answers as
+ * the table's guard says (problem+json for the API, an HTML page for people).
+ */
+export function httpFunction(route: HttpRoute, mount: RouteMount): HostedFunction {
+  const template = `${mount.prefix}${route.route}`;
+  const handle = mount.guard((req: HttpRequest, ctx: InvocationContext) =>
     inInvocationSpan(ctx, async () => {
       const started = performance.now();
       const app = await appOrUnavailable(route, ctx);
       const res = 'response' in app ? app.response : await route.handler(app.api, req, ctx);
       // The route template, not the path: paths carry subscription ids, query strings tokens.
       ctx.log(
-        `${route.method} /api/${route.route} → ${res.status ?? 200} in ${Math.round(performance.now() - started)} ms`,
+        `${route.method} /${template} → ${res.status ?? 200} in ${Math.round(performance.now() - started)} ms`,
       );
       return res;
     }),
@@ -33,7 +36,7 @@ export function httpFunction(route: ApiRoute): HostedFunction {
     trigger: 'http',
     options: {
       methods: [route.method],
-      route: route.route,
+      route: template,
       authLevel: route.authLevel,
       handler: handle,
     },
@@ -42,7 +45,7 @@ export function httpFunction(route: ApiRoute): HostedFunction {
 
 /** The app, or the route's own answer for "cannot build it" (health's 503) when it has one. */
 async function appOrUnavailable(
-  route: ApiRoute,
+  route: HttpRoute,
   ctx: InvocationContext,
 ): Promise<App | { response: HttpResponseInit }> {
   if (!route.unavailable) return getApp();

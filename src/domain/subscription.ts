@@ -34,11 +34,23 @@ export interface EmailChannel extends ChannelBase {
   heartbeat?: boolean;
   /** Double opt-in: nothing but the confirmation mail is sent until this is set. */
   confirmedAt?: string;
+  /** What became of the last confirmation mail: shown to the subscriber, so a lost one is seen. */
+  confirmationMail?: ConfirmationMailStatus;
+  /** When the address was added; releases detected since then are caught up on confirming. */
+  addedAt?: string;
   unsubscribedAt?: string;
   unhealthy?: { since: string; reason: string };
 }
 
 export type Channel = TeamsChannel | EmailChannel;
+
+/** The last confirmation mail of an address: handed to the mail server, or refused and why. */
+export interface ConfirmationMailStatus {
+  state: 'sent' | 'failed';
+  at: string;
+  /** Why it failed, as the SMTP server or ACS said (addresses masked). */
+  reason?: string;
+}
 
 export interface SubscriptionFilters {
   /**

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { HttpRequest, HttpResponse } from './functions-classes.js';
 import type {
+  Cookie,
   HttpFunctionOptions,
   HttpResponse as HttpResponseType,
   HttpResponseInit,
@@ -21,7 +22,8 @@ interface Route {
 }
 
 /**
- * Serves the HTTP functions under /api the way `func start` does: route templates with
+ * Serves the HTTP functions the way `func start` does: under the host's routePrefix (the
+ * app's host.json sets it empty, so each route's template is its whole path), route templates with
  * `{param}` segments, the declared methods, and `authLevel: 'function'` checked against the
  * admin key in `x-functions-key` or `?code=`. Handlers get real HttpRequest and
  * InvocationContext objects, so they run exactly as in the host.
@@ -30,9 +32,10 @@ export function createHttpHost(
   functions: readonly HostedFunction[],
   adminKey: string,
   log: HostLog,
+  routePrefix: string,
 ): Server {
   const routes = functions.flatMap((fn) =>
-    fn.trigger === 'http' ? [compileRoute(fn.name, fn.options)] : [],
+    fn.trigger === 'http' ? [compileRoute(fn.name, fn.options, routePrefix)] : [],
   );
   return createServer((req, res) => {
     serve(req, res, routes, adminKey, log).catch((err: unknown) => {
@@ -112,25 +115,44 @@ async function serve(
 async function send(res: ServerResponse, init: HttpResponseInit | HttpResponseType) {
   const response = init instanceof HttpResponse ? init : new HttpResponse(init);
   const body = Buffer.from(await response.arrayBuffer());
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string | string[]> = {};
   response.headers.forEach((v, k) => (headers[k] = v));
+  // The Functions host turns `cookies` into one Set-Cookie header each; so does this one.
+  if (response.cookies.length > 0) headers['set-cookie'] = response.cookies.map(setCookie);
   res.writeHead(response.status, headers).end(body);
 }
 
-function compileRoute(name: string, options: HttpFunctionOptions): Route {
+/** A Set-Cookie value from the Functions library's Cookie, attribute for attribute. */
+export function setCookie(cookie: Cookie): string {
+  const parts = [`${cookie.name}=${cookie.value}`];
+  if (cookie.domain) parts.push(`Domain=${cookie.domain}`);
+  if (cookie.path) parts.push(`Path=${cookie.path}`);
+  if (cookie.expires !== undefined) parts.push(`Expires=${new Date(cookie.expires).toUTCString()}`);
+  if (cookie.maxAge !== undefined) parts.push(`Max-Age=${cookie.maxAge}`);
+  if (cookie.secure) parts.push('Secure');
+  if (cookie.httpOnly) parts.push('HttpOnly');
+  if (cookie.sameSite) parts.push(`SameSite=${cookie.sameSite}`);
+  return parts.join('; ');
+}
+
+function compileRoute(name: string, options: HttpFunctionOptions, routePrefix: string): Route {
   const params: string[] = [];
   const template = (options.route ?? name).replace(/^\/+|\/+$/g, '');
   const source = template
     .split('/')
     .map((segment) => {
       const m = /^\{([A-Za-z_]\w*)(?::[^}?]*)?(\?)?\}$/.exec(segment);
-      if (!m?.[1]) return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
+      if (!m?.[1]) return `/${escapeRegExp(segment)}`;
       params.push(m[1]);
       return m[2] ? '(?:/([^/]+))?' : '/([^/]+)';
     })
     .join('');
-  return { name, options, pattern: new RegExp(`^/api${source}$`, 'i'), params };
+  const prefix = routePrefix.replace(/^\/+|\/+$/g, '');
+  const base = prefix ? `/${escapeRegExp(prefix)}` : '';
+  return { name, options, pattern: new RegExp(`^${base}${source}$`, 'i'), params };
 }
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   const chunks: Buffer[] = [];

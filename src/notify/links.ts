@@ -1,50 +1,99 @@
 import type { NotificationLinks } from './context.js';
-import { signLink, type LinkPurpose } from '../security/tokens.js';
+import { signLink, tokenGeneration, type LinkPurpose } from '../security/tokens.js';
 import type { LinkSettings } from '../settings.js';
 
+/** The two links that act on their own, from mail: double opt-in and one-click unsubscribe. */
+export type MailLinkPurpose = Extract<LinkPurpose, 'confirm-email' | 'unsubscribe'>;
+
 /** Where the signed links in mail lead; the notifiers use linkUrl for List-Unsubscribe. */
-const PATHS: Record<LinkPurpose, string> = {
+const PATHS: Record<MailLinkPurpose, string> = {
   'confirm-email': 'api/confirm',
   unsubscribe: 'api/unsubscribe',
 };
 
+/**
+ * The pages for people (src/web/pages.ts serves these paths): a subscription's overview, and
+ * one release's full match for it. Relative, so a PUBLIC_BASE_URL path prefix is kept.
+ */
+export const PAGE_PATHS = {
+  overview: (subscriptionId: string) => `s/${encodeURIComponent(subscriptionId)}`,
+  release: (subscriptionId: string, tag: string) =>
+    `s/${encodeURIComponent(subscriptionId)}/releases/${encodeURIComponent(tag)}`,
+};
+
 /** PUBLIC_BASE_URL may carry a path (a reverse proxy prefix); relative paths keep it. */
-const apiUrl = (publicBaseUrl: string, path: string): URL =>
+const absolute = (publicBaseUrl: string, path: string): URL =>
   new URL(path, publicBaseUrl.endsWith('/') ? publicBaseUrl : `${publicBaseUrl}/`);
 
 export function linkUrl(
   links: LinkSettings,
-  purpose: LinkPurpose,
+  purpose: MailLinkPurpose,
   subscriptionId: string,
   channelId: string,
   now: Date = new Date(),
 ): string {
   const token = signLink({ purpose, subscriptionId, channelId }, links.SIGNING_KEY, now);
-  const url = apiUrl(links.PUBLIC_BASE_URL, PATHS[purpose]);
+  const url = absolute(links.PUBLIC_BASE_URL, PATHS[purpose]);
+  url.searchParams.set('token', token);
+  return url.toString();
+}
+
+/** What a link is signed for: the subscription and its current token generation. */
+export interface LinkSubject {
+  id: string;
+  tokenHash: string;
+}
+
+/**
+ * A signed link to one of the subscription's pages (`path` from PAGE_PATHS). Opening it starts
+ * a page session and drops the token from the address (src/web/session.ts); it stops working
+ * after LINK_TTL_SECONDS.manage, or as soon as the subscription's token is rotated.
+ */
+export function manageLink(
+  links: LinkSettings,
+  subscription: LinkSubject,
+  channelId: string,
+  path: string,
+  now: Date = new Date(),
+): string {
+  const token = signLink(
+    {
+      purpose: 'manage',
+      subscriptionId: subscription.id,
+      channelId,
+      gen: tokenGeneration(subscription.tokenHash),
+    },
+    links.SIGNING_KEY,
+    now,
+  );
+  const url = absolute(links.PUBLIC_BASE_URL, path);
   url.searchParams.set('token', token);
   return url.toString();
 }
 
 /**
  * The links one notification carries, built in one place so the preview route shows the
- * very links the pipeline sends: the full list (this subscription's matches, for the
- * release when there is one), the subscription's API resource, where its token manages it,
- * and, for an email channel, its signed one-click unsubscribe link.
+ * very links the pipeline sends: the full list (the release's page, or the overview in a
+ * digest), the overview to manage the subscription, both signed for the channel the message
+ * goes to, and for an email channel its signed one-click unsubscribe link.
  */
 export function notificationLinks(
   links: LinkSettings,
-  subscriptionId: string,
-  opts: { releaseTag?: string; emailChannelId?: string; now?: Date } = {},
+  subscription: LinkSubject,
+  channel: { id: string; type: 'teams' | 'email' },
+  opts: { releaseTag?: string; now?: Date } = {},
 ): NotificationLinks {
-  const subscription = `api/subscriptions/${encodeURIComponent(subscriptionId)}`;
-  const fullList = apiUrl(links.PUBLIC_BASE_URL, `${subscription}/matches`);
-  if (opts.releaseTag) fullList.searchParams.set('release', opts.releaseTag);
+  const now = opts.now ?? new Date();
+  const overview = PAGE_PATHS.overview(subscription.id);
+  const fullList = opts.releaseTag
+    ? PAGE_PATHS.release(subscription.id, opts.releaseTag)
+    : overview;
   return {
-    fullList: fullList.toString(),
-    manage: apiUrl(links.PUBLIC_BASE_URL, subscription).toString(),
-    ...(opts.emailChannelId
+    fullList: manageLink(links, subscription, channel.id, fullList, now),
+    manage: manageLink(links, subscription, channel.id, overview, now),
+    ...(channel.type === 'email'
       ? {
-          unsubscribe: linkUrl(links, 'unsubscribe', subscriptionId, opts.emailChannelId, opts.now),
+          unsubscribe: linkUrl(links, 'unsubscribe', subscription.id, channel.id, now),
         }
       : {}),
   };

@@ -14,6 +14,9 @@ import { sameSecret } from './same-secret.js';
  * 2. Signed links for email confirmation and one-click unsubscribe: HMAC-SHA256 over
  *    {purpose, subscriptionId, channelId, exp} with SIGNING_KEY. They need no login and
  *    no server-side state, expire, and cannot be turned into each other's purpose.
+ *    `manage` links (the pages behind every message) and page `session` cookies carry the
+ *    subscription's token generation too (`gen`), so rotating the token revokes every manage
+ *    link and session handed out before it, as it revokes the old bearer token.
  */
 
 export const TOKEN_PREFIX = 'azln_';
@@ -43,21 +46,37 @@ export function verifyToken(presented: string, storedHash: string): boolean {
   return sameSecret(hashToken(presented), storedHash);
 }
 
-export type LinkPurpose = 'confirm-email' | 'unsubscribe';
+export const LINK_PURPOSES = ['confirm-email', 'unsubscribe', 'manage', 'session'] as const;
+export type LinkPurpose = (typeof LINK_PURPOSES)[number];
 
 export interface LinkClaims {
   purpose: LinkPurpose;
   subscriptionId: string;
+  /** The channel the link was sent to (a session: the one whose link opened it). */
   channelId: string;
   /** Expiry, seconds since the epoch. */
   exp: number;
+  /** `manage` and `session` only: the token generation it was issued under (tokenGeneration). */
+  gen?: string;
 }
 
-/** Confirmation links are short-lived; unsubscribe links must keep working from old mail. */
+/**
+ * Confirmation links are short-lived; unsubscribe links must keep working from old mail.
+ * A manage link lasts a month, about one release cycle: every new message brings a fresh one,
+ * and a card forwarded or left in a channel stops opening the pages after that. A page
+ * session lasts a working day.
+ */
 export const LINK_TTL_SECONDS: Record<LinkPurpose, number> = {
   'confirm-email': 7 * 24 * 3600,
   unsubscribe: 365 * 24 * 3600,
+  manage: 30 * 24 * 3600,
+  session: 12 * 3600,
 };
+
+/** A short, stable fingerprint of the current token: it changes when the token is rotated. */
+export function tokenGeneration(tokenHash: string): string {
+  return createHash('sha256').update(`gen\n${tokenHash}`, 'utf8').digest('base64url').slice(0, 16);
+}
 
 /** A signed link was tampered with, expired, or is meant for something else (400). */
 export class InvalidLinkError extends AppError {
@@ -91,6 +110,7 @@ export function signLink(
     subscriptionId: claims.subscriptionId,
     channelId: claims.channelId,
     exp: claims.exp ?? Math.floor(now.getTime() / 1000) + LINK_TTL_SECONDS[claims.purpose],
+    ...(claims.gen === undefined ? {} : { gen: claims.gen }),
   };
   const payload = Buffer.from(JSON.stringify(full), 'utf8').toString('base64url');
   return `${payload}.${mac(payload, key).toString('base64url')}`;
@@ -134,18 +154,33 @@ function parseClaims(payload: string): LinkClaims {
   if (
     !c ||
     typeof c !== 'object' ||
-    (c.purpose !== 'confirm-email' && c.purpose !== 'unsubscribe') ||
+    !LINK_PURPOSES.includes(c.purpose as LinkPurpose) ||
     typeof c.subscriptionId !== 'string' ||
     typeof c.channelId !== 'string' ||
     typeof c.exp !== 'number' ||
-    !Number.isFinite(c.exp)
+    !Number.isFinite(c.exp) ||
+    (c.gen !== undefined && typeof c.gen !== 'string')
   ) {
     throw new InvalidLinkError('link is malformed');
   }
   return {
-    purpose: c.purpose,
+    purpose: c.purpose as LinkPurpose,
     subscriptionId: c.subscriptionId,
     channelId: c.channelId,
     exp: c.exp,
+    ...(c.gen === undefined ? {} : { gen: c.gen }),
   };
+}
+
+/**
+ * A secret derived from SIGNING_KEY for one use and one value: the CSRF token of a page
+ * session is derivedSecret('csrf', <session cookie>), so it needs no storage, differs per
+ * session, and cannot be computed without the key.
+ */
+export function derivedSecret(
+  label: string,
+  value: string,
+  signingKey: string | undefined,
+): string {
+  return mac(`${label}\n${value}`, requireKey(signingKey)).toString('base64url');
 }

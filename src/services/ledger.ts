@@ -233,7 +233,7 @@ async function record(
   let next: LedgerEntry;
   let outcome: OnceOutcome;
   if (result.ok) {
-    next = { ...base, state: 'sent', sentAt: updatedAt };
+    next = { ...base, state: 'sent', sentAt: updatedAt, status: result.status };
     if (opts.onSent) next = opts.onSent(next);
     outcome = { status: 'sent', result };
   } else if (result.outcome === 'uncertain') {

@@ -1,5 +1,5 @@
 import { notificationLinks } from '../notify/links.js';
-import type { Channel, EmailChannel } from '../domain/subscription.js';
+import type { Channel, EmailChannel, Subscription } from '../domain/subscription.js';
 import type { NotificationLinks } from '../notify/context.js';
 import type { DeliveryResult, TransmitGate } from '../notify/delivery.js';
 import { failure } from '../notify/delivery.js';
@@ -15,6 +15,7 @@ import { buildNodeImageCard, buildReleaseCard, toTeamsMessage } from '../notify/
 import type { AdaptiveCard } from '../notify/teams/card.js';
 import { postToWebhook } from '../notify/teams/sender.js';
 import { inventoryBasis } from '../notify/summary.js';
+import { escapeHtml } from '../security/escape-html.js';
 import { safeFetch, webhookPolicyOf } from '../security/ssrf.js';
 import type { Settings } from '../settings.js';
 import type { Log, Notifier } from './ports.js';
@@ -37,20 +38,33 @@ export function createNotifier(
 ): Notifier {
   let email: EmailSender | undefined;
   const policy = webhookPolicyOf(settings.webhooks);
+  /** The message's links, or why they cannot be signed (no SIGNING_KEY: retriable). */
+  const linksFor = (
+    subscription: Subscription,
+    channel: Channel,
+    releaseTag?: string,
+  ): NotificationLinks | DeliveryResult => {
+    try {
+      return notificationLinks(settings.links, subscription, channel, {
+        ...(releaseTag ? { releaseTag } : {}),
+        now: now(),
+      });
+    } catch (err) {
+      return failure('retry', err instanceof Error ? err.message : 'links could not be signed');
+    }
+  };
   const sendEmail = async (
     channel: EmailChannel,
-    subscriptionId: string,
+    subscription: Subscription,
     render: (links: NotificationLinks) => RenderedEmail | null,
     gate: TransmitGate,
     releaseTag?: string,
   ): Promise<DeliveryResult> => {
     let unsubscribe: string | undefined;
     let rendered: RenderedEmail | null;
+    const links = linksFor(subscription, channel, releaseTag);
+    if ('ok' in links) return links;
     try {
-      const links = notificationLinks(settings.links, subscriptionId, {
-        emailChannelId: channel.id,
-        ...(releaseTag ? { releaseTag } : {}),
-      });
       unsubscribe = links.unsubscribe;
       rendered = render(links);
       email ??= createEmailSender(settings.email, settings.identity, { log: (m) => log.warn(m) });
@@ -78,19 +92,20 @@ export function createNotifier(
   /** One message about a release, as a card or a mail, with the links for that channel. */
   const sendAbout = <C>(
     channel: Channel,
-    subscriptionId: string,
+    subscription: Subscription,
     releaseTag: string,
     context: (links: NotificationLinks) => C,
     render: { card: (ctx: C) => AdaptiveCard; email: (ctx: C) => RenderedEmail },
     gate: TransmitGate,
   ): Promise<DeliveryResult> => {
     if (channel.type === 'teams') {
-      const links = notificationLinks(settings.links, subscriptionId, { releaseTag });
+      const links = linksFor(subscription, channel, releaseTag);
+      if ('ok' in links) return Promise.resolve(links);
       return postCard(channel.webhookUrl, render.card(context(links)), gate);
     }
     return sendEmail(
       channel,
-      subscriptionId,
+      subscription,
       (links) => render.email(context(links)),
       gate,
       releaseTag,
@@ -101,7 +116,7 @@ export function createNotifier(
     sendRelease(channel, { subscription, result }, gate) {
       return sendAbout(
         channel,
-        subscription.id,
+        subscription,
         result.release.tag,
         (links) => ({
           subscriptionName: subscription.name,
@@ -116,7 +131,7 @@ export function createNotifier(
     sendDigest(channel, { subscription, period, releases }, gate) {
       return sendEmail(
         channel,
-        subscription.id,
+        subscription,
         (links) =>
           renderDigestEmail({
             subscriptionName: subscription.name,
@@ -132,7 +147,7 @@ export function createNotifier(
       // The full list is the answer for the release the notice was computed against.
       return sendAbout(
         channel,
-        subscription.id,
+        subscription,
         notice.release.tag,
         (links) => ({ subscriptionName: subscription.name, notice, links }),
         { card: buildNodeImageCard, email: renderNodeImageEmail },
@@ -144,12 +159,21 @@ export function createNotifier(
       const text =
         `The ${what} of subscription "${subscription.name}" stopped working (${reason}). ` +
         'No more notifications go there until it is replaced.';
-      if (channel.type === 'teams') return postCard(channel.webhookUrl, noticeCard(text), gate);
+      // The page where the broken channel is replaced is one click away.
+      if (channel.type === 'teams') {
+        const links = linksFor(subscription, channel);
+        if ('ok' in links) return Promise.resolve(links);
+        return postCard(channel.webhookUrl, noticeCard(text, links.manage), gate);
+      }
       const subject = `azl-notifier: the ${what} of "${subscription.name}" stopped working`;
       return sendEmail(
         channel,
-        subscription.id,
-        () => ({ subject, text, html: `<p>${escapeHtml(text)}</p>` }),
+        subscription,
+        (links) => ({
+          subject,
+          text: links.manage ? `${text}\n\nManage the subscription: ${links.manage}` : text,
+          html: `<p>${escapeHtml(text)}</p>${links.manage ? `<p><a href="${escapeHtml(links.manage)}">Manage the subscription</a></p>` : ''}`,
+        }),
         gate,
       );
     },
@@ -163,7 +187,7 @@ function describe(channel: Channel): string {
     : `email address ${channel.address}`;
 }
 
-function noticeCard(text: string): AdaptiveCard {
+function noticeCard(text: string, manage: string | undefined): AdaptiveCard {
   return {
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
@@ -177,8 +201,6 @@ function noticeCard(text: string): AdaptiveCard {
       },
       { type: 'TextBlock', text, wrap: true },
     ],
-    actions: [],
+    actions: manage ? [{ type: 'Action.OpenUrl', title: 'Manage subscription', url: manage }] : [],
   };
 }
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

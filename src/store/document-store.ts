@@ -7,6 +7,7 @@ import type {
   DetectorCursor,
   DigestItem,
   LedgerEntry,
+  RateWindow,
   ReleaseRecord,
 } from './records.js';
 import type { BlobCache } from '../sources/blob-cache.js';
@@ -33,6 +34,7 @@ const CURSOR_BLOB = 'detector-cursor.json';
  * - releases/{tag}.json                               ReleaseRecord (create-if-absent)
  * - state/detector-cursor.json                        DetectorCursor (If-Match)
  * - state/feeds/{name}.json                           outside data kept between fetches
+ * - state/limits/{key}.json                           RateWindow (create-if-absent, then If-Match)
  * - subscriptions/subscriptions/{id}.json             Subscription
  * - subscriptions/inventories/{id}/{name}             raw inventory text
  * - subscriptions/lines/{line}/{id}                   empty marker: the per-line index fan-out lists
@@ -91,11 +93,29 @@ export class DocumentStore implements Store {
     return this.c.state.read<DetectorCursor>(CURSOR_BLOB);
   }
 
-  async saveCursor(cursor: DetectorCursor, etag: string | undefined): Promise<boolean> {
+  saveCursor(cursor: DetectorCursor, etag: string | undefined): Promise<boolean> {
+    return this.createOrReplace(this.c.state, CURSOR_BLOB, cursor, etag);
+  }
+
+  getRateWindow(key: string): Promise<Versioned<RateWindow> | undefined> {
+    return this.c.state.read<RateWindow>(limitDocument(key));
+  }
+
+  saveRateWindow(key: string, window: RateWindow, etag: string | undefined): Promise<boolean> {
+    return this.createOrReplace(this.c.state, limitDocument(key), window, etag);
+  }
+
+  /** Create-if-absent without an ETag, If-Match with one: false when another writer won. */
+  private async createOrReplace(
+    collection: Documents,
+    name: string,
+    value: unknown,
+    etag: string | undefined,
+  ): Promise<boolean> {
     const written =
       etag === undefined
-        ? await this.c.state.create(CURSOR_BLOB, cursor)
-        : await this.c.state.replace(CURSOR_BLOB, cursor, etag);
+        ? await collection.create(name, value)
+        : await collection.replace(name, value, etag);
     return written !== undefined;
   }
 
@@ -249,3 +269,4 @@ const indexMarkers = (sub: Subscription): string[] => [
 const digestBlob = (i: DigestItem) => `${i.subscriptionId}/${i.channelId}/${i.releaseTag}.json`;
 
 const feedDocument = (name: string) => `feeds/${encodeURIComponent(name)}.json`;
+const limitDocument = (key: string) => `limits/${encodeURIComponent(key)}.json`;

@@ -51,6 +51,8 @@ export interface LedgerEntry {
   reason?: string;
   /** When it was last sent: digests use it to tell whether a new period has begun. */
   sentAt?: string;
+  /** What the channel answered when it took the message (202 from Teams, 250 from SMTP). */
+  status?: number;
   /** Digests only: the release tags the last sent digest covered. */
   releaseTags?: string[];
 }
@@ -83,4 +85,13 @@ export interface DeadLetter {
   attempts: number;
   /** The CloudEvent or delivery coordinates, without secrets. */
   payload: unknown;
+}
+
+/**
+ * Recent uses of something rate-limited (resending a confirmation to one address), one
+ * document per key so every instance of the app sees the same count.
+ */
+export interface RateWindow {
+  /** When each use within the window was taken, oldest first. */
+  hits: string[];
 }

@@ -5,6 +5,7 @@ import type {
   DetectorCursor,
   DigestItem,
   LedgerEntry,
+  RateWindow,
   ReleaseRecord,
 } from './records.js';
 
@@ -87,6 +88,11 @@ export interface Store {
   /** Every queued item, grouped by whoever reads it. */
   listDigestItems(): Promise<DigestItem[]>;
   removeDigestItem(item: DigestItem): Promise<void>;
+
+  /** A rate limit's recent uses by key (a hash; never an address in the clear). */
+  getRateWindow(key: string): Promise<Versioned<RateWindow> | undefined>;
+  /** Create-if-absent when `etag` is undefined, If-Match otherwise; false on a lost race. */
+  saveRateWindow(key: string, window: RateWindow, etag: string | undefined): Promise<boolean>;
 
   putDeadLetter(letter: DeadLetter): Promise<void>;
   listDeadLetters(): Promise<DeadLetter[]>;

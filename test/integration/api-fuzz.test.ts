@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Subscription } from '../../src/domain/subscription.js';
 import { signLink } from '../../src/security/tokens.js';
 import type { StoredInventory } from '../../src/store/store.js';
-import { api, startApiEnv, type ApiEnv } from '../support/api-env.js';
+import { createSubscription, startApiEnv, type ApiEnv } from '../support/api-env.js';
 
 /**
  * Property fuzzing of every endpoint over real HTTP against Azurite: random and mutated
@@ -43,17 +43,8 @@ let a: Fixture;
 let b: Fixture;
 
 async function fixture(name: string): Promise<Fixture> {
-  const res = await api(env, 'POST', '/api/subscriptions', {
-    admin: true,
-    json: {
-      name,
-      lines: ['3.0'],
-      channels: [
-        { type: 'teams', webhookUrl: env.sinkUrl },
-        { type: 'email', address: `${name}@example.com` },
-      ],
-      inventories: [{ name: 'pool', content: GEN2_HEAD }],
-    },
+  const res = await createSubscription(env, name, {
+    inventories: [{ name: 'pool', content: GEN2_HEAD }],
   });
   const { id, token } = res.json as { id: string; token: string };
   const stored = (await env.store.getSubscription(id))!.value;

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/security/tokens.js';
 import { parseMime, partOfType } from '../helpers/mime.js';
-import { api, recordedChangeSet, startApiEnv, type ApiEnv } from '../support/api-env.js';
+import {
+  api,
+  createSubscription,
+  recordedChangeSet,
+  startApiEnv,
+  storeRecordedRelease,
+  type ApiEnv,
+} from '../support/api-env.js';
 import { GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
 
 const FIX = new URL('../fixtures/', import.meta.url);
@@ -25,22 +32,8 @@ interface Created {
   channels: { id: string; type: string; webhookUrl?: string; status?: string }[];
 }
 
-async function create(name: string, extra: Record<string, unknown> = {}): Promise<Created> {
-  const res = await api(env, 'POST', '/api/subscriptions', {
-    admin: true,
-    json: {
-      name,
-      lines: ['3.0'],
-      channels: [
-        { type: 'teams', webhookUrl: env.sinkUrl },
-        { type: 'email', address: `${name}@example.com`, frequency: 'instant' },
-      ],
-      ...extra,
-    },
-  });
-  expect(res.status, res.text).toBe(201);
-  return res.json as Created;
-}
+const create = async (name: string, extra: Record<string, unknown> = {}): Promise<Created> =>
+  (await createSubscription(env, name, extra)).json as Created;
 
 const linkFrom = (raw: string, path: string): string => {
   // Quoted-printable may wrap the URL; undo soft breaks before searching.
@@ -84,6 +77,7 @@ describe('creation (the first documented shape)', () => {
         address: 'oncall@example.com',
         frequency: 'instant',
         status: 'pending-confirmation',
+        confirmationMail: { state: 'sent', at: expect.any(String) as string },
       },
     ]);
     expect(res.text).not.toContain('SINKSECRET');
@@ -317,13 +311,7 @@ describe('inventories', () => {
   });
 
   it('matches: what the latest release changes for the inventory, as the answer key says', async () => {
-    await env.store.createRelease({
-      release: recordedChangeSet('3.0.20260429-3.0').release,
-      previousTag: '3.0.20260414-3.0',
-      status: 'published',
-      changeSet: recordedChangeSet('3.0.20260429-3.0'),
-      detectedAt: '2026-04-30T00:00:00Z',
-    });
+    await storeRecordedRelease(env.store, '3.0.20260429-3.0');
     const res = await api(env, 'GET', `/api/subscriptions/${s.id}/matches`, { token: s.token });
     expect(res.status, res.text).toBe(200);
     type Update = { package: string; installed: string; fixed: string; cves: { id: string }[] };
@@ -444,13 +432,7 @@ describe('AKS node images as inventories', () => {
   const IMAGE = 'AKSAzureLinux-V3gen2-202604.13.0';
   let s: Created;
   beforeAll(async () => {
-    await env.store.createRelease({
-      release: recordedChangeSet('3.0.20260429-3.0').release,
-      previousTag: '3.0.20260414-3.0',
-      status: 'published',
-      changeSet: recordedChangeSet('3.0.20260429-3.0'),
-      detectedAt: '2026-04-30T00:00:00Z',
-    });
+    await storeRecordedRelease(env.store, '3.0.20260429-3.0');
     s = await create('aks-pool', { inventories: [{ name: 'system', aksNodeImage: IMAGE }] });
   });
   type Update = { package: string; installed: string; fixedInNodeImage?: string | null };
@@ -552,13 +534,7 @@ describe('preview', () => {
   let s: Created;
   beforeAll(async () => {
     // Create-if-absent: the matches test above may have recorded it already.
-    await env.store.createRelease({
-      release: recordedChangeSet(TAG).release,
-      previousTag: '3.0.20260414-3.0',
-      status: 'published',
-      changeSet: recordedChangeSet(TAG),
-      detectedAt: '2026-04-30T00:00:00Z',
-    });
+    await storeRecordedRelease(env.store, TAG);
     s = await create('preview', {
       filters: { exclude: ['systemd*'] },
       inventories: [{ name: 'nodepool-system', content: GEN2 }],
@@ -580,8 +556,11 @@ describe('preview', () => {
       expect(res.text, source).toContain(source);
     }
     expect(res.text).not.toContain('systemd');
-    expect(res.text).toContain(
-      `http://127.0.0.1:7071/api/subscriptions/${s.id}/matches?release=${TAG}`,
+    // "Full list" opens the release's page, signed for this subscription.
+    expect(res.text).toMatch(
+      new RegExp(
+        `http://127\\.0\\.0\\.1:7071/s/${s.id}/releases/${TAG.replace(/\./g, '\\.')}\\?token=[\\w.-]+`,
+      ),
     );
     // The default release is the newest one with a change set; the admin key works too.
     expect((await preview('?channel=teams', { token: undefined, admin: true })).text).toBe(
@@ -765,6 +744,44 @@ describe('patch and delete', () => {
     expect((await api(env, 'GET', `/api/subscriptions/${s.id}`, { token: s.token })).status).toBe(
       404,
     );
+  });
+});
+
+describe('edits that cannot lose anything silently', () => {
+  it('names the channels a PATCH list removed, masked, and none when it kept them all', async () => {
+    const s = await create('removal');
+    const cut = await api(env, 'PATCH', `/api/subscriptions/${s.id}`, {
+      token: s.token,
+      json: { channels: [{ id: 'email-1', type: 'email' }] },
+    });
+    expect(cut.status, cut.text).toBe(200);
+    const body = cut.json as { channels: { id: string }[]; removedChannels: Created['channels'] };
+    expect(body.channels.map((c) => c.id)).toEqual(['email-1']);
+    expect(body.removedChannels.map(({ id, type }) => ({ id, type }))).toEqual([
+      { id: 'teams-1', type: 'teams' },
+    ]);
+    expect(body.removedChannels[0]?.webhookUrl).toMatch(/…\(masked\)$/);
+    expect(cut.text).not.toContain('SINKSECRET');
+    const kept = await api(env, 'PATCH', `/api/subscriptions/${s.id}`, {
+      token: s.token,
+      json: { channels: [{ id: 'email-1', type: 'email' }] },
+    });
+    expect((kept.json as { removedChannels: unknown[] }).removedChannels).toEqual([]);
+  });
+
+  it("rotates the token: the new one is shown once, the old one is no one's", async () => {
+    const s = await create('rotation');
+    expect((await api(env, 'POST', `/api/subscriptions/${s.id}/token`)).status).toBe(401);
+    const res = await api(env, 'POST', `/api/subscriptions/${s.id}/token`, { token: s.token });
+    expect(res.status, res.text).toBe(200);
+    const { token } = res.json as { token: string };
+    expect(token).toMatch(/^azln_[A-Za-z0-9_-]{43}$/);
+    expect(token).not.toBe(s.token);
+    expect((await env.store.getSubscription(s.id))?.value.tokenHash).toBe(hashToken(token));
+    const read = (t: string) => api(env, 'GET', `/api/subscriptions/${s.id}`, { token: t });
+    expect((await read(s.token)).status).toBe(404);
+    expect((await read(token)).status).toBe(200);
+    expect((await read(token)).text).not.toContain(token);
   });
 });
 

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -31,6 +32,10 @@ export interface ApiEnv {
   /** POST bodies the Teams sink received. */
   readonly sinkPosts: string[];
   sinkUrl: string;
+  /** The SMTP server: `down()` refuses connections as a dead mail server does, `up()` is back. */
+  smtp: { down(): Promise<void>; up(): Promise<void> };
+  /** Lines the runtime logged as warnings (mail failures end up here). */
+  warnings: string[];
   /** Lines the runtime logged as errors (unexpected exceptions end up here). */
   errors: string[];
   /**
@@ -47,7 +52,25 @@ export const SIGNING_KEY = 'test-signing-key-0123456789abcdef';
 /** Nothing resolves: the only webhooks that pass are the loopback sinks, so no query leaves the host. */
 const NO_DNS: Resolver = () => Promise.reject(new Error('ENOTFOUND'));
 
-export async function startApiEnv(): Promise<ApiEnv> {
+export interface ApiEnvOptions {
+  /**
+   * Links in messages point at this very runtime (PUBLIC_BASE_URL is its own address), so a
+   * browser can follow them. Otherwise they point at 127.0.0.1:7071, a fixed value the API
+   * tests compare against.
+   */
+  linksToSelf?: boolean;
+}
+
+/** A port nothing listens on right now, for a server that must know its address up front. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function startApiEnv(opts: ApiEnvOptions = {}): Promise<ApiEnv> {
   const [azurite, smtp, teams, github] = await Promise.all([
     startTestAzurite(),
     startSmtpSink(),
@@ -57,15 +80,17 @@ export async function startApiEnv(): Promise<ApiEnv> {
   ]);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'azl-api-'));
   const errors: string[] = [];
+  const warnings: string[] = [];
+  const port = opts.linksToSelf ? await freePort() : 0;
   const config = loadSettings({
     AzureWebJobsStorage: azurite.connectionString,
     ADMIN_KEY,
     SIGNING_KEY,
-    PUBLIC_BASE_URL: 'http://127.0.0.1:7071',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port || 7071}`,
     ALLOW_INSECURE_WEBHOOKS: 'true',
     SMTP_URL: smtp.url,
     EMAIL_FROM: 'azl-notifier <notify@azl.example.com>',
-    PORT: '0',
+    PORT: String(port),
     DATA_DIR: dataDir,
     GITHUB_API_URL: github.url,
     AZL_REPO: github.repoSlug,
@@ -76,7 +101,7 @@ export async function startApiEnv(): Promise<ApiEnv> {
   });
   const local: LocalRuntime = await startLocalRuntime(
     config,
-    { info: () => {}, warn: () => {}, error: (m) => errors.push(m) },
+    { info: () => {}, warn: (m) => warnings.push(m), error: (m) => errors.push(m) },
     { resolve: NO_DNS },
   );
   const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
@@ -93,6 +118,8 @@ export async function startApiEnv(): Promise<ApiEnv> {
       return teams.posts.map((p) => p.body);
     },
     sinkUrl: `${teams.url}/workflows/hook?sig=SINKSECRET`,
+    smtp: { down: () => smtp.down(), up: () => smtp.up() },
+    warnings,
     errors,
     async snapshot(only) {
       const listed = await Promise.all(
@@ -127,7 +154,10 @@ export function recordedChangeSet(tag: string): ChangeSet {
   const release = {
     tag,
     line,
-    publishedAt: `${rel.date}T00:00:00Z`,
+    // The extracted data carries the full timestamp; older extracts had the day alone.
+    publishedAt: rel.date.includes('T')
+      ? new Date(rel.date).toISOString()
+      : `${rel.date}T00:00:00Z`,
     url: `https://github.com/microsoft/azurelinux/releases/tag/${tag}`,
     draft: false,
     prerelease: false,
@@ -158,6 +188,51 @@ export function recordedChangeSet(tag: string): ChangeSet {
       changelog: c.to_blob ? changelogCves(parseSpec(specStub(c.to_blob))) : [],
     })),
   };
+}
+
+/**
+ * Records a release from the extracted data as detection would, published and compared with
+ * the release before it (create-if-absent: a second call for the same tag changes nothing).
+ */
+export async function storeRecordedRelease(
+  store: Store,
+  tag: string,
+  detectedAt = '2026-04-30T00:00:00Z',
+): Promise<void> {
+  const changeSet = recordedChangeSet(tag);
+  await store.createRelease({
+    release: changeSet.release,
+    previousTag: changeSet.previousTag,
+    status: 'published',
+    changeSet,
+    detectedAt,
+  });
+}
+
+/**
+ * Creates a subscription with the admin key, as the README's first step does: Azure Linux 3.0,
+ * a Teams channel on the sink and an instant email to `<name>@example.com`; `extra` adds or
+ * replaces fields. Throws with the answer unless it is 201.
+ */
+export async function createSubscription(
+  env: ApiEnv,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Promise<Awaited<ReturnType<typeof api>>> {
+  const res = await api(env, 'POST', '/api/subscriptions', {
+    admin: true,
+    json: {
+      name,
+      lines: ['3.0'],
+      channels: [
+        { type: 'teams', webhookUrl: env.sinkUrl },
+        { type: 'email', address: `${name}@example.com`, frequency: 'instant' },
+      ],
+      ...extra,
+    },
+  });
+  if (res.status !== 201) throw new Error(`creating ${name}: ${res.status} ${res.text}`);
+  return res;
 }
 
 export async function api(

@@ -72,7 +72,9 @@ export async function chromiumLaunch(): Promise<ChromiumLaunch> {
   const { default: Chromium } = await import('@sparticuz/chromium');
   return {
     executablePath: join(BUNDLED_DIR, 'chromium'),
-    args: [...new Set([...Chromium.args, ...NETWORK_OFF])],
+    // Its flags are for AWS Lambda; --single-process there makes closing one browser context
+    // take the whole browser down, and the page tests open and close one per "device".
+    args: [...new Set([...Chromium.args.filter((a) => a !== '--single-process'), ...NETWORK_OFF])],
     env: {
       ...(process.env as Record<string, string>),
       LD_LIBRARY_PATH: join(BUNDLED_DIR, 'al2023', 'lib'),

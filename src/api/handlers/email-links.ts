@@ -8,8 +8,11 @@ import {
   type LinkPurpose,
 } from '../../security/tokens.js';
 import type { ApiDeps } from '../deps.js';
-import { escapeHtml, html, mediaType, readText } from '../http.js';
+import { html, mediaType, readText } from '../http.js';
+import { escapeHtml } from '../../security/escape-html.js';
 import { updateIfMatch } from '../../store/conditional-update.js';
+import { manageLink, PAGE_PATHS } from '../../notify/links.js';
+import { catchUpConfirmed } from '../catch-up.js';
 
 /**
  * The two links in mail, which work without a login because the signed token is the
@@ -30,10 +33,21 @@ export async function confirmEmail(deps: ApiDeps, req: HttpRequest): Promise<Htt
       'Address not found',
       '<p>This address is no longer part of the subscription.</p>',
     );
+  const caughtUp = await catchUpConfirmed(deps, done.subscription, done.channel, done.changed);
+  const manage = manageLink(
+    deps.settings.links,
+    done.subscription,
+    done.channel.id,
+    PAGE_PATHS.overview(done.subscription.id),
+    deps.now(),
+  );
+  const missed = caughtUp
+    ? `<p>It missed ${escapeHtml(caughtUp)} while it waited for this confirmation, so that release ${done.channel.frequency === 'instant' ? 'is on its way now' : 'comes with the next digest'}.</p>`
+    : '';
   return html(
     200,
     'Address confirmed',
-    `<p>${escapeHtml(done.address)} will now receive Azure Linux release notifications for <strong>${escapeHtml(done.subscriptionName)}</strong>.</p>`,
+    `<p>${escapeHtml(done.channel.address)} will now receive Azure Linux release notifications for <strong>${escapeHtml(done.subscription.name)}</strong>.</p>${missed}<p><a class="button" href="${escapeHtml(manage)}">Manage the subscription</a></p>`,
   );
 }
 
@@ -99,13 +113,20 @@ async function isOneClickBody(req: HttpRequest): Promise<boolean> {
   return new URLSearchParams(await readText(req, 4096)).get('List-Unsubscribe') === 'One-Click';
 }
 
+interface ChannelEdit {
+  subscription: Subscription;
+  channel: EmailChannel;
+  /** This request made the change (false: it was made before). */
+  changed: boolean;
+}
+
 /** One If-Match write; a lost race is retried because both edits are idempotent. */
 async function updateChannel(
   deps: ApiDeps,
   claims: LinkClaims,
   edit: (channel: EmailChannel, now: string) => EmailChannel,
-): Promise<(EmailChannel & { subscriptionName: string }) | undefined> {
-  return updateIfMatch({
+): Promise<ChannelEdit | undefined> {
+  return updateIfMatch<Subscription, ChannelEdit | undefined>({
     read: () => deps.store.getSubscription(claims.subscriptionId),
     decide: (found) => {
       const channel = found?.value.channels.find(
@@ -113,14 +134,15 @@ async function updateChannel(
       );
       if (!found || !channel) return { keep: undefined };
       const edited = edit(channel, deps.now().toISOString());
-      const result = { ...edited, subscriptionName: found.value.name };
-      if (edited === channel) return { keep: result };
+      if (edited === channel) {
+        return { keep: { subscription: found.value, channel, changed: false } };
+      }
       const next: Subscription = {
         ...found.value,
         channels: found.value.channels.map((c) => (c.id === channel.id ? edited : c)),
         updatedAt: deps.now().toISOString(),
       };
-      return { write: next, result };
+      return { write: next, result: { subscription: next, channel: edited, changed: true } };
     },
     write: (next, etag) => deps.store.replaceSubscription(next, etag ?? ''),
     exhausted: () => new ConflictError('the subscription is being changed; try the link again'),

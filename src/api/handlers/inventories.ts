@@ -8,6 +8,7 @@ import { json, mediaType, noContent, parseWith, readJson, readText } from '../ht
 import { checkInventoryFor, checkNodeImageFor } from '../inventory-input.js';
 import type { Subscription } from '../../domain/subscription.js';
 import { updateSubscription } from '../../store/update-subscription.js';
+import type { Versioned } from '../store.js';
 import {
   InventoryName,
   MAX_INVENTORIES,
@@ -35,8 +36,7 @@ const SBOM_FORMATS: ReadonlySet<InventoryFormat> = new Set(['cyclonedx', 'spdx']
  */
 export async function putInventory(deps: ApiDeps, req: HttpRequest): Promise<HttpResponseInit> {
   const principal = authenticate(req, deps);
-  const { value: sub, etag } = await loadOwnedSubscription(deps, principal, req.params.id);
-  const name = inventoryName(req.params.name ?? DEFAULT_INVENTORY);
+  const current = await loadOwnedSubscription(deps, principal, req.params.id);
   const type = mediaType(req);
   if (!TEXT_TYPES.has(type) && !JSON_TYPES.has(type)) {
     throw new UnsupportedMediaTypeError(
@@ -44,13 +44,44 @@ export async function putInventory(deps: ApiDeps, req: HttpRequest): Promise<Htt
     );
   }
   const body = await readText(req, MAX_INVENTORY_BYTES, 'inventory');
-  if (JSON_TYPES.has(type) && !/^\s*[{[]/.test(body)) {
+  const { created, view } = await storeInventory(
+    deps,
+    current,
+    req.params.name ?? DEFAULT_INVENTORY,
+    body,
+    JSON_TYPES.has(type) ? 'json' : 'text',
+  );
+  return json(created ? 201 : 200, view);
+}
+
+/** What an inventory upload answers: its name, detected format and package count. */
+export interface InventoryUpload {
+  name: string;
+  format: InventoryFormat;
+  packages: number;
+  aksNodeImage?: string;
+}
+
+/**
+ * Stores one inventory upload, for the API's PUT and the pages' upload form alike. `kind` is
+ * how it came: as text (the line formats) or as JSON (an SBOM, or a node image by name).
+ */
+export async function storeInventory(
+  deps: ApiDeps,
+  { value: sub, etag }: Versioned<Subscription>,
+  rawName: string,
+  body: string,
+  kind: 'text' | 'json',
+): Promise<{ created: boolean; view: InventoryUpload }> {
+  const name = inventoryName(rawName);
+  const isJson = kind === 'json';
+  if (isJson && !/^\s*[{[]/.test(body)) {
     throw new InputError(
       'body: an application/json inventory must be a CycloneDX or SPDX JSON document, or {"aksNodeImage": "<nodeImageVersion>"}',
     );
   }
   const uploadedAt = deps.now().toISOString();
-  const nodeImage = JSON_TYPES.has(type) ? nodeImageOf(body) : undefined;
+  const nodeImage = isJson ? nodeImageOf(body) : undefined;
   const { text, inventory, info } = nodeImage
     ? await checkNodeImageFor(
         deps.nodeImages,
@@ -60,7 +91,7 @@ export async function putInventory(deps: ApiDeps, req: HttpRequest): Promise<Htt
         uploadedAt,
       )
     : { text: body, ...checkInventoryFor(body, 'body', sub.lines, uploadedAt) };
-  if (!nodeImage && JSON_TYPES.has(type) !== SBOM_FORMATS.has(inventory.format)) {
+  if (!nodeImage && isJson !== SBOM_FORMATS.has(inventory.format)) {
     throw new UnsupportedMediaTypeError(
       `a ${inventory.format} inventory must be sent as ${SBOM_FORMATS.has(inventory.format) ? 'application/json' : 'text/plain'}`,
     );
@@ -100,12 +131,15 @@ export async function putInventory(deps: ApiDeps, req: HttpRequest): Promise<Htt
       throw new ConflictError('the subscription changed while this request ran; retry it');
     }
   }
-  return json(existing ? 200 : 201, {
-    name: storedName,
-    format: inventory.format,
-    packages: inventory.packages.length,
-    ...(info.aksNodeImage ? { aksNodeImage: info.aksNodeImage } : {}),
-  });
+  return {
+    created: !existing,
+    view: {
+      name: storedName,
+      format: inventory.format,
+      packages: inventory.packages.length,
+      ...(info.aksNodeImage ? { aksNodeImage: info.aksNodeImage } : {}),
+    },
+  };
 }
 
 /**
@@ -166,8 +200,18 @@ function nodeImageOf(body: string): string | undefined {
 /** DELETE: unlist first (the commit point), then remove the blob; an orphan blob is inert. */
 export async function deleteInventory(deps: ApiDeps, req: HttpRequest): Promise<HttpResponseInit> {
   const principal = authenticate(req, deps);
-  const { value: sub, etag } = await loadOwnedSubscription(deps, principal, req.params.id);
-  const wanted = (req.params.name ?? DEFAULT_INVENTORY).toLowerCase();
+  const current = await loadOwnedSubscription(deps, principal, req.params.id);
+  await removeInventory(deps, current, req.params.name ?? DEFAULT_INVENTORY);
+  return noContent();
+}
+
+/** Unlists one inventory (If-Match), then removes its blob; for the API and the pages. */
+export async function removeInventory(
+  deps: ApiDeps,
+  { value: sub, etag }: Versioned<Subscription>,
+  name: string,
+): Promise<void> {
+  const wanted = name.toLowerCase();
   const existing = sub.inventoryNames.find((n) => n.toLowerCase() === wanted);
   if (!existing) throw new NotFoundError('inventory not found');
   const remaining = sub.inventoryNames.filter((n) => n !== existing);
@@ -185,7 +229,6 @@ export async function deleteInventory(deps: ApiDeps, req: HttpRequest): Promise<
   );
   if (!listed) throw new ConflictError('the subscription changed while this request ran; retry it');
   await deps.store.deleteInventory(sub.id, existing);
-  return noContent();
 }
 
 function inventoryName(raw: string): string {

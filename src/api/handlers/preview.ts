@@ -43,10 +43,13 @@ export async function previewNotification(
         : 'no release with a change set on the lines of this subscription yet',
     );
   }
+  // The links of the first channel of that kind, as its message would carry them.
   const email = channel === 'email' ? sub.channels.find((c) => c.type === 'email') : undefined;
-  const links = notificationLinks(deps.settings.links, sub.id, {
+  // Without such a channel the page links are signed for none, and there is no address to
+  // unsubscribe, so no unsubscribe link (typing it as teams leaves that link out).
+  const target = sub.channels.find((c) => c.type === channel) ?? { id: 'none', type: 'teams' };
+  const links = notificationLinks(deps.settings.links, sub, target, {
     releaseTag: record.release.tag,
-    ...(email ? { emailChannelId: email.id } : {}),
     now: deps.now(),
   });
   const rendered = await renderNotification(

@@ -1,19 +1,22 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { EmailChannel, Subscription } from '../../domain/subscription.js';
-import { ConflictError, InputError } from '../../errors.js';
+import type { Channel, Subscription } from '../../domain/subscription.js';
+import { ConflictError, InputError, NotFoundError } from '../../errors.js';
 import { issueToken } from '../../security/tokens.js';
 import { authenticate, loadOwnedSubscription, requireAdmin } from '../auth.js';
 import { applyChannelPatch, channelsFromCreate } from '../channels.js';
-import type { ApiDeps, ConfirmationMail } from '../deps.js';
+import { confirmationMails, resendConfirmations, sendConfirmations } from '../confirmations.js';
+import type { ApiDeps } from '../deps.js';
 import { json, noContent, parseWith, readJson } from '../http.js';
 import { assertInventorySizes, checkInventoryFor, checkNodeImageFor } from '../inventory-input.js';
-import { linkUrl } from '../../notify/links.js';
+import { updateSubscription } from '../../store/update-subscription.js';
+import type { Versioned } from '../store.js';
 import {
   CreateSubscriptionRequest,
   MAX_INVENTORY_BYTES,
   PatchSubscriptionRequest,
+  ResendConfirmationRequest,
 } from '../schemas.js';
-import { toSubscriptionView } from '../views.js';
+import { toChannelView, toSubscriptionView } from '../views.js';
 
 /** Room for one full-size inventory plus the rest of the body and JSON escaping. */
 export const MAX_CREATE_BODY_BYTES = MAX_INVENTORY_BYTES + 2 * 1024 * 1024;
@@ -65,6 +68,7 @@ export async function createSubscription(
   const { channels, newEmails } = await channelsFromCreate(
     input.channels,
     deps.settings.webhookPolicy,
+    now,
   );
   const { token, hash } = issueToken();
   const subscription: Subscription = {
@@ -85,9 +89,11 @@ export async function createSubscription(
     checked.map((c) => ({ name: c.name, content: c.text })),
   );
   await sendConfirmations(deps, ctx, subscription.id, confirmations);
+  const stored =
+    confirmations.length > 0 ? await deps.store.getSubscription(subscription.id) : undefined;
   return json(
     201,
-    { ...toSubscriptionView(subscription), inventories, token },
+    { ...toSubscriptionView(stored?.value ?? subscription), inventories, token },
     { location: `/api/subscriptions/${subscription.id}` },
   );
 }
@@ -98,25 +104,45 @@ export async function getSubscription(deps: ApiDeps, req: HttpRequest): Promise<
   return json(200, toSubscriptionView(value));
 }
 
-/** PATCH: one If-Match replace of one blob, so it either happens entirely or not at all. */
+/**
+ * PATCH: one If-Match replace of one blob, so it either happens entirely or not at all. A
+ * `channels` list replaces the list; the answer names what that removed, so a client that
+ * forgot a channel learns it at once.
+ */
 export async function patchSubscription(
   deps: ApiDeps,
   req: HttpRequest,
   ctx: InvocationContext,
 ): Promise<HttpResponseInit> {
   const principal = authenticate(req, deps);
-  const { value: current, etag } = await loadOwnedSubscription(deps, principal, req.params.id);
+  const current = await loadOwnedSubscription(deps, principal, req.params.id);
   const patch = parseWith(PatchSubscriptionRequest, await readJson(req, MAX_PATCH_BODY_BYTES));
+  const { next, removed } = await editSubscription(deps, ctx, current, patch);
+  return json(200, { ...toSubscriptionView(next), removedChannels: removed.map(toChannelView) });
+}
+
+/**
+ * The one edit of a subscription's settings, for the API's PATCH and the pages' forms alike:
+ * everything checked (webhooks vetted, inventories still on the lines, mail links signed)
+ * before the one If-Match write, confirmation mails for new addresses after it.
+ */
+export async function editSubscription(
+  deps: ApiDeps,
+  ctx: InvocationContext,
+  { value: current, etag }: Versioned<Subscription>,
+  patch: PatchSubscriptionRequest,
+): Promise<{ next: Subscription; removed: Channel[] }> {
+  const now = deps.now().toISOString();
   const changes = patch.channels
-    ? await applyChannelPatch(current.channels, patch.channels, deps.settings.webhookPolicy)
-    : { channels: current.channels, newEmails: [] };
+    ? await applyChannelPatch(current.channels, patch.channels, deps.settings.webhookPolicy, now)
+    : { channels: current.channels, newEmails: [], removed: [] };
   const next: Subscription = {
     ...current,
     ...(patch.name !== undefined ? { name: patch.name } : {}),
     ...(patch.lines !== undefined ? { lines: patch.lines } : {}),
     ...(patch.filters !== undefined ? { filters: patch.filters } : {}),
     channels: changes.channels,
-    updatedAt: deps.now().toISOString(),
+    updatedAt: now,
   };
   assertInventoriesOnLines(next);
   const confirmations = confirmationMails(deps, next, changes.newEmails);
@@ -124,7 +150,8 @@ export async function patchSubscription(
     throw new ConflictError('the subscription changed while this request ran; retry it');
   }
   await sendConfirmations(deps, ctx, next.id, confirmations);
-  return json(200, toSubscriptionView(next));
+  const stored = confirmations.length > 0 ? await deps.store.getSubscription(next.id) : undefined;
+  return { next: stored?.value ?? next, removed: changes.removed };
 }
 
 /** A PATCH of `lines` must not orphan an inventory of a line no longer watched. */
@@ -151,49 +178,43 @@ export async function deleteSubscription(
 }
 
 /**
- * The confirmation mails for new addresses, built before anything is stored: signing the
- * links fails without SIGNING_KEY, and that must refuse the request, not strand an address
- * that can never be confirmed.
+ * POST /api/subscriptions/{id}/token: a new bearer token, shown once. The old token stops
+ * working at once, and with it every manage link and page session signed before (they carry
+ * the token's generation), so a leaked token or a forwarded card can be shut out in one step.
  */
-function confirmationMails(
-  deps: ApiDeps,
-  subscription: Subscription,
-  emails: EmailChannel[],
-): (ConfirmationMail & { channelId: string })[] {
-  return emails.map((channel) => ({
-    channelId: channel.id,
-    to: channel.address,
-    subscriptionName: subscription.name,
-    confirmUrl: linkUrl(
-      deps.settings.links,
-      'confirm-email',
-      subscription.id,
-      channel.id,
-      deps.now(),
-    ),
+export async function rotateTokenRoute(deps: ApiDeps, req: HttpRequest): Promise<HttpResponseInit> {
+  const principal = authenticate(req, deps);
+  const { value } = await loadOwnedSubscription(deps, principal, req.params.id);
+  const token = await rotateToken(deps, value.id);
+  return json(200, { token });
+}
+
+/** Replaces the stored token hash; the token itself is only ever in this answer. */
+export async function rotateToken(deps: ApiDeps, id: string): Promise<string> {
+  const { token, hash } = issueToken();
+  const written = await updateSubscription(deps.store, id, (current) => ({
+    ...current,
+    tokenHash: hash,
+    updatedAt: deps.now().toISOString(),
   }));
+  if (!written) throw new NotFoundError('subscription not found');
+  return token;
 }
 
 /**
- * One confirmation mail per new address, after the subscription is stored (a link to a
- * subscription that does not exist would be worse than no mail). A mail that fails is
- * logged, not fatal: the request did what it was asked, and the channel stays unconfirmed.
+ * POST /api/subscriptions/{id}/confirmations `{"channelId"?}`: the confirmation mail again,
+ * for a mail that never arrived (the server was down, it went to spam and expired).
  */
-async function sendConfirmations(
+export async function resendConfirmationRoute(
   deps: ApiDeps,
+  req: HttpRequest,
   ctx: InvocationContext,
-  subscriptionId: string,
-  mails: (ConfirmationMail & { channelId: string })[],
-): Promise<void> {
-  for (const { channelId, ...mail } of mails) {
-    try {
-      await deps.mailer.sendConfirmation(mail);
-    } catch (err) {
-      ctx.warn(
-        `confirmation mail for subscription ${subscriptionId} channel ${channelId} failed: ${
-          err instanceof Error ? err.name : 'error'
-        }`,
-      );
-    }
-  }
+): Promise<HttpResponseInit> {
+  const principal = authenticate(req, deps);
+  const { value } = await loadOwnedSubscription(deps, principal, req.params.id);
+  const hasBody =
+    req.headers.get('content-length') !== '0' && req.headers.get('content-type') !== null;
+  const input = hasBody ? parseWith(ResendConfirmationRequest, await readJson(req, 4096)) : {};
+  const results = await resendConfirmations(deps, ctx, value, input.channelId);
+  return json(200, { results });
 }

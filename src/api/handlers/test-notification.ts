@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
-import type { Channel } from '../../domain/subscription.js';
+import type { Channel, Subscription } from '../../domain/subscription.js';
 import { InputError } from '../../errors.js';
 import { authenticate, loadOwnedSubscription } from '../auth.js';
 import type { ApiDeps, TestOutcome } from '../deps.js';
@@ -11,7 +11,7 @@ export const TestNotificationRequest = z
   .strictObject({ channelId: ChannelId.optional() })
   .meta({ id: 'TestNotificationRequest' });
 
-type ChannelOutcome = { channelId: string; type: Channel['type'] } & (
+export type ChannelOutcome = { channelId: string; type: Channel['type'] } & (
   ({ sent: true } & TestOutcome) | { sent: false; skipped: string }
 );
 
@@ -30,11 +30,18 @@ export async function sendTestNotification(
   const hasBody =
     req.headers.get('content-length') !== '0' && req.headers.get('content-type') !== null;
   const input = hasBody ? parseWith(TestNotificationRequest, await readJson(req, 4096)) : {};
-  const targets = input.channelId
-    ? sub.channels.filter((c) => c.id === input.channelId)
-    : sub.channels;
-  if (input.channelId && targets.length === 0) {
-    throw new InputError(`no channel ${input.channelId} in this subscription`, {
+  return json(200, { results: await sendTests(deps, sub, input.channelId) });
+}
+
+/** The test sends themselves, for the API and the pages' "send a test" button. */
+export async function sendTests(
+  deps: ApiDeps,
+  sub: Subscription,
+  channelId: string | undefined,
+): Promise<ChannelOutcome[]> {
+  const targets = channelId ? sub.channels.filter((c) => c.id === channelId) : sub.channels;
+  if (channelId && targets.length === 0) {
+    throw new InputError(`no channel ${channelId} in this subscription`, {
       status: 422,
       details: [{ path: 'channelId', message: 'unknown channel' }],
     });
@@ -49,7 +56,7 @@ export async function sendTestNotification(
     const outcome = await deps.notifier.sendTest(sub, channel);
     results.push({ channelId: channel.id, type: channel.type, sent: true, ...outcome });
   }
-  return json(200, { results });
+  return results;
 }
 
 function skipReason(channel: Channel): string | undefined {

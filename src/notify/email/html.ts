@@ -5,13 +5,7 @@
  * the rest keep a readable light message). No images, so nothing is blocked.
  */
 
-export const escapeHtml = (text: string): string =>
-  text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+import { escapeHtml } from '../../security/escape-html.js';
 
 /** Light palette, inline; the dark one lives in DARK_MODE_CSS under the same class names. */
 export const PALETTE = {

@@ -11,7 +11,8 @@ import {
   packageCount,
   severityPhrase,
 } from '../summary.js';
-import { PALETTE, button, escapeHtml, layout, link } from './html.js';
+import { PALETTE, button, layout, link } from './html.js';
+import { escapeHtml } from '../../security/escape-html.js';
 import {
   footerHtml,
   footerText,

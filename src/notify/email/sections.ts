@@ -17,7 +17,8 @@ import {
   severityLabel,
   severityPhrase,
 } from '../summary.js';
-import { FONT, MONO, PALETTE, button, escapeHtml, link } from './html.js';
+import { FONT, MONO, PALETTE, button, link } from './html.js';
+import { escapeHtml } from '../../security/escape-html.js';
 
 /**
  * One release's part of a message, in HTML and plain text. Used alone by the instant mail

@@ -22,11 +22,19 @@
  *   runs HTTP and timer triggers" (learn.microsoft.com/azure/azure-functions/functions-bindings-register).
  *   Every other type must come from an extension of the bundle host.json names
  *   (Azure/azure-functions-extension-bundles, extensions.json; copy in test/fixtures/functions-host).
+ * - ROUTE PREFIX: every function route is served under host.json `extensions.http.routePrefix`,
+ *   "api" when host.json does not set it (WebFunctionsManager.GetRoutePrefix,
+ *   src/WebJobs.Script.WebHost/Management/WebFunctionsManager.cs); the route table is built with
+ *   that prefix (WebScriptHostHttpRoutesManager.cs), and an empty one adds nothing in front of
+ *   the route (FunctionMetadataExtensions.GetFunctionInvokeUrlTemplate: the prefix is only
+ *   prepended when non-empty). The reserved-route rule above looks at the route alone, so with
+ *   an empty prefix `api/...` and `s/...` are checked as they are served.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HOST_ROUTE_PREFIX } from '../../../src/app/functions.js';
 import { ensureBuilt, ROOT } from '../../support/built.js';
 
 interface Binding {
@@ -136,6 +144,19 @@ describe('the function table, as the Azure Functions host indexes it', () => {
 
   it('breaks none of the host rules', () => {
     expect(hostRuleViolations(registered)).toEqual([]);
+  });
+
+  it('has the routePrefix the local host serves, with the API under api/ and pages at the root', () => {
+    const host = JSON.parse(readFileSync(path.join(ROOT, 'host.json'), 'utf8')) as {
+      extensions?: { http?: { routePrefix?: string } };
+    };
+    // The host's default is "api" when host.json says nothing.
+    expect(host.extensions?.http?.routePrefix ?? 'api').toBe(HOST_ROUTE_PREFIX);
+    const routes = registered.flatMap((fn) =>
+      Object.values(fn.bindings).flatMap((b) => (b.type === 'httpTrigger' ? [b.route ?? ''] : [])),
+    );
+    expect(routes).toEqual(expect.arrayContaining(['api/subscriptions', 'api/health', 's/{id}']));
+    for (const route of routes) expect(route, route).toMatch(/^(api\/|s\/|assets\/)/);
   });
 
   it('names the extension bundle the binding list comes from', () => {

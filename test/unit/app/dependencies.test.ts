@@ -89,7 +89,9 @@ const MAY_NOT_IMPORT: Record<string, string[]> = {
   store: ['api', 'web', 'services', 'functions', 'local', 'cli', 'app', 'notify'],
   sources: ['api', 'web', 'services', 'functions', 'local', 'cli', 'app', 'notify', 'store'],
   events: ['api', 'web', 'services', 'functions', 'local', 'cli', 'app', 'notify'],
-  api: ['functions', 'local', 'cli', 'app'],
+  // The pages are built on the API's handlers, never the other way round.
+  api: ['web', 'functions', 'local', 'cli', 'app'],
+  web: ['functions', 'local', 'cli', 'app'],
   // The local host emulates the Functions host: it serves whatever table it is given.
   local: ['functions', 'cli', 'app', 'services', 'notify', 'events', 'sources'],
   cli: ['functions', 'local', 'api', 'app'],
