@@ -1,7 +1,7 @@
 /**
- * Imported by src/functions/index.ts before any function runs, and only when
- * APPLICATIONINSIGHTS_CONNECTION_STRING is set: the Azure Monitor distro is most of a cold
- * start, so it is loaded only when there is somewhere to export to. Invalid settings are not
+ * Imported on the first invocation, before the function table (src/app/azure-table.ts). The
+ * Azure Monitor distro is most of a cold start, so it is loaded only when
+ * APPLICATIONINSIGHTS_CONNECTION_STRING gives it somewhere to export to. Invalid settings are not
  * reported here: the runtime reports them, with every setting named, on the first invocation
  * (and telemetry stays off until they are fixed).
  */

@@ -2,7 +2,8 @@
  * The Functions app's entry point (package.json "main"): it registers the app's function
  * table with the host, and nothing else. The registrations are a generated list
  * (src/app/registrations.ts) whose handlers import the real table on first use, so a cold
- * instance is indexed after loading @azure/functions alone (src/app/lazy-functions.ts).
+ * instance is indexed after loading @azure/functions alone (src/app/lazy-functions.ts), and
+ * telemetry starts on the first invocation, before the table loads (src/app/azure-table.ts).
  */
 import { createRequire } from 'node:module';
 import type * as Functions from '@azure/functions';
@@ -11,11 +12,6 @@ import { lazyFunctions } from '../app/lazy-functions.js';
 // @azure/functions is one bundled CommonJS file: `import { app }` would have Node's ESM loader
 // scan all of it for export names first, a third of the remaining cold start.
 const { app } = createRequire(import.meta.url)('@azure/functions') as typeof Functions;
-
-// Telemetry must be running before any function runs, and costs most of a cold start: it is
-// loaded only when it has somewhere to send to (see src/start-telemetry.ts).
-if (process.env.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim())
-  await import('../start-telemetry.js');
 
 for (const fn of lazyFunctions()) {
   if (fn.trigger === 'http') app.http(fn.name, fn.options);
