@@ -111,6 +111,10 @@ const child = fork(join(root, 'dist/bench/scale-runtime.js'), [], {
     ...(process.env.LOCAL_STORAGE ? { LOCAL_STORAGE: process.env.LOCAL_STORAGE } : {}),
   },
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  // SCALE_CPU_PROF=<dir>: a CPU profile of the runtime, to see where the time goes.
+  execArgv: process.env.SCALE_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SCALE_CPU_PROF}`]
+    : [],
 });
 const replies = new Map<string, (value: unknown) => void>();
 child.on('message', (m: { kind: string; value: unknown }) => {

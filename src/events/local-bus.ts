@@ -370,8 +370,12 @@ class FunctionQueue {
       });
       this.running.add(run);
     }
-    const next = Math.min(...this.waiting.map((q) => q.delivery.notBefore));
-    if (this.running.size < this.concurrency && Number.isFinite(next)) {
+    // Only a queue with room and nothing due needs a timer; a busy one is pumped again by
+    // each delivery that ends, and scanning thousands of waiting items on each would be
+    // quadratic in a large fan-out.
+    if (this.running.size < this.concurrency && this.waiting.length > 0) {
+      let next = Infinity;
+      for (const q of this.waiting) next = Math.min(next, q.delivery.notBefore);
       this.timer = setTimeout(() => this.pump(), Math.max(0, next - now));
     }
     if (this.size === 0) this.hooks.onIdle();
