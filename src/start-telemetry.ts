@@ -1,7 +1,9 @@
 /**
- * Imported first by src/functions/index.ts, so the tracer provider is in place before any
- * function registers or runs. Invalid settings are not reported here: the runtime reports them,
- * with every setting named, on the first invocation (and telemetry stays off until they are fixed).
+ * Imported on the first invocation, before the function table (src/app/azure-table.ts). The
+ * Azure Monitor distro is most of a cold start, so it is loaded only when
+ * APPLICATIONINSIGHTS_CONNECTION_STRING gives it somewhere to export to. Invalid settings are not
+ * reported here: the runtime reports them, with every setting named, on the first invocation
+ * (and telemetry stays off until they are fixed).
  */
 import { loadSettings, type Settings } from './settings.js';
 import { startTelemetry } from './telemetry.js';
@@ -12,4 +14,7 @@ try {
 } catch {
   settings = undefined;
 }
-if (settings) startTelemetry(settings.telemetry, settings.identity);
+if (settings?.telemetry.APPLICATIONINSIGHTS_CONNECTION_STRING) {
+  const { useAzureMonitor } = await import('@azure/monitor-opentelemetry');
+  startTelemetry(settings.telemetry, settings.identity, useAzureMonitor);
+}

@@ -1,4 +1,3 @@
-import { useAzureMonitor } from '@azure/monitor-opentelemetry';
 import type { AzureMonitorOpenTelemetryOptions } from '@azure/monitor-opentelemetry';
 import { azureCredential } from './security/azure-credential.js';
 import type { IdentitySettings, TelemetrySettings } from './settings.js';
@@ -10,12 +9,14 @@ let started = false;
  * when APPLICATIONINSIGHTS_CONNECTION_STRING is set (locally nothing is exported). The
  * component has local auth disabled, so ingestion needs an Entra token: the user-assigned
  * identity named by AZURE_CLIENT_ID, which holds Monitoring Metrics Publisher.
- * `start` is the Azure Monitor distro; tests pass a recorder because the real one talks to Azure.
+ * `start` is the Azure Monitor distro's `useAzureMonitor`, passed in so that importing this file
+ * does not load it (src/start-telemetry.ts imports it only when it will be used); tests pass a
+ * recorder because the real one talks to Azure.
  */
 export function startTelemetry(
   telemetry: TelemetrySettings,
   identity: IdentitySettings,
-  start: (options: AzureMonitorOpenTelemetryOptions) => void = useAzureMonitor,
+  start: (options: AzureMonitorOpenTelemetryOptions) => void,
 ): boolean {
   const connectionString = telemetry.APPLICATIONINSIGHTS_CONNECTION_STRING;
   if (started || !connectionString) return started;

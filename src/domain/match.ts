@@ -1,16 +1,13 @@
-import { withDist } from './changeset.js';
-import { fixedCves } from './fixes.js';
 import { byCodePoint } from './order.js';
 import { lineNotices } from './lifecycle.js';
 import type { ReleaseIndex } from './release-index.js';
-import { compareEvr, formatEvr, parseEvr } from './rpmvercmp.js';
 import { maxSeverity, severityRank } from './severity.js';
+import { compiledRelease, type Judgement } from './verdicts.js';
 import type { FixSources } from './fixes.js';
 import { SEVERITIES } from './types.js';
 import type {
   ChangeSet,
   CveSummary,
-  Evr,
   Inventory,
   InventoryFormat,
   MatchResult,
@@ -28,9 +25,6 @@ const FORMATS_WITHOUT_EPOCH: ReadonlySet<InventoryFormat> = new Set([
   'rpm-qa',
   'aks-release-notes',
 ]);
-
-/** Packages that are not software and never map to a spec. */
-const PSEUDO_PACKAGES: ReadonlySet<string> = new Set(['gpg-pubkey']);
 
 export type MatchOptions = FixSources;
 
@@ -54,87 +48,83 @@ export function matchInventory(
   index: ReleaseIndex,
   opts: FixSources = {},
 ): MatchOutcome {
-  const { changeSet } = index;
+  const release = compiledRelease(index, opts);
   const epochUnknown = FORMATS_WITHOUT_EPOCH.has(inventory.format);
-  const affected: PackageUpdate[] = [];
-  const behind: PackageUpdate[] = [];
+  const sequence = new Array<Judgement>(inventory.packages.length);
+  const hash = release.judgeAll(inventory.packages, epochUnknown, sequence);
+  const known = release.recall(hash, sequence);
+  if (known) return { status: 'done', result: copyResult(known) };
+  const outcome = assemble(index, sequence);
+  if (outcome.status === 'done') release.remember(hash, sequence, copyResult(outcome.result));
+  return outcome;
+}
+
+/** The answer from every entry's judgement, in inventory order. */
+function assemble(index: ReleaseIndex, sequence: readonly Judgement[]): MatchOutcome {
+  // By update key: the same package at the same versions listed twice (two arches) is one.
+  const affected = new Map<string, PackageUpdate>();
+  const behind = new Map<string, PackageUpdate>();
   const untracked = new Set<string>();
   const needs = new Set<string>();
-  const targets = new Map<string, Evr>();
-  // A fleet's list repeats the same package at the same version many times: its CVE set is
-  // worked out once per (spec, installed, target).
-  const cveSets = new Map<string, PackageUpdate['cves']>();
-
-  for (const pkg of inventory.packages) {
-    if (PSEUDO_PACKAGES.has(pkg.name)) continue;
-    const at = index.resolve(pkg);
-    if (!at) {
-      untracked.add(pkg.name);
-      continue;
-    }
-    if (at.missing) {
-      needs.add(at.missing);
-      continue;
-    }
-    const { facts } = at;
-    if (!facts) continue;
-    const binary = at.binaries.get(pkg.name);
-    // The catalog lists only binaries that share the source version; a subpackage with a
-    // Version of its own needs the spec itself. A spec that was read and still does not
-    // list the binary renamed or dropped it: the source's version is the best answer.
-    if (!binary && facts.built === undefined) {
-      const sha = index.shaOf(at.specPath);
-      if (sha) needs.add(sha);
-      continue;
-    }
-    const evrText = binary?.evr || facts.evr;
-    let target = targets.get(`${at.specPath}\u0000${evrText}`);
-    if (!target) {
-      target = withDist(parseEvr(evrText), changeSet.dist);
-      targets.set(`${at.specPath}\u0000${evrText}`, target);
-    }
-    const installed =
-      epochUnknown && pkg.evr.epoch === 0 ? { ...pkg.evr, epoch: target.epoch } : pkg.evr;
-    if (compareEvr(installed, target) >= 0) continue;
-    if (facts.changelog === undefined) {
-      const sha = index.shaOf(at.specPath);
-      if (sha) needs.add(sha);
-      continue;
-    }
-    const cveKey = `${at.specPath}\u0000${formatEvr(installed)}\u0000${evrText}`;
-    let cves = cveSets.get(cveKey);
-    if (!cves) {
-      cves = fixedCves(at.sourcePackage, facts.changelog, installed, target, opts);
-      cveSets.set(cveKey, cves);
-    }
-    (at.change ? affected : behind).push({
-      package: pkg.name,
-      installed: formatEvr(pkg.evr),
-      fixed: formatEvr(target),
-      sourcePackage: at.sourcePackage,
-      cves,
-      severity: maxSeverity(...cves.map((c) => c.severity)),
-    });
+  for (const judgement of sequence) {
+    const { kind } = judgement;
+    if (kind === 'current' || kind === 'skip') continue;
+    if (kind === 'outdated') {
+      (judgement.affected ? affected : behind).set(judgement.key, judgement.update!);
+    } else if (kind === 'untracked') untracked.add(judgement.name);
+    else if (judgement.sha) needs.add(judgement.sha);
   }
   if (needs.size > 0) return { status: 'needs', shas: [...needs].sort() };
 
+  return {
+    status: 'done',
+    result: resultOf(index, [...affected.values()], [...behind.values()], untracked),
+  };
+}
+
+/** The answer from its lists, each deduplicated already: sorted, counted, with notices. */
+export function resultOf(
+  index: ReleaseIndex,
+  affected: PackageUpdate[],
+  behind: PackageUpdate[],
+  untracked: Iterable<string>,
+): MatchResult {
+  const { changeSet } = index;
   const notices = lineNotices(changeSet.release.line);
   if (!index.complete) {
     notices.push(
       'Only the packages this release changed were checked: the tree of the release tag is not known, so nothing is listed as behind.',
     );
   }
-  const affectedList = sortUpdates(dedupe(affected));
-  const behindList = sortUpdates(dedupe(behind));
+  const affectedList = sortUpdates(affected);
+  const behindList = sortUpdates(behind);
   return {
-    status: 'done',
-    result: {
-      release: releaseFacts(changeSet),
-      affected: affectedList,
-      behind: behindList,
-      untracked: [...untracked].sort(byCodePoint),
-      notices,
-      summary: summarizeUpdates(affectedList, behindList),
+    release: releaseFacts(changeSet),
+    affected: affectedList,
+    behind: behindList,
+    untracked: [...untracked].sort(byCodePoint),
+    notices,
+    summary: summarizeUpdates(affectedList, behindList),
+  };
+}
+
+/**
+ * A result of its own for each caller, who may change its lists; the updates in them are
+ * shared and frozen (src/domain/verdicts.ts).
+ */
+function copyResult(result: MatchResult): MatchResult {
+  const { summary } = result;
+  return {
+    ...result,
+    release: { ...result.release },
+    affected: [...result.affected],
+    behind: [...result.behind],
+    untracked: [...result.untracked],
+    notices: [...result.notices],
+    summary: {
+      ...summary,
+      bySeverity: { ...summary.bySeverity },
+      release: { ...summary.release, bySeverity: { ...summary.release.bySeverity } },
     },
   };
 }
@@ -186,11 +176,4 @@ export function sortUpdates(updates: PackageUpdate[]): PackageUpdate[] {
       byCodePoint(a.package, b.package) ||
       byCodePoint(a.installed, b.installed),
   );
-}
-
-/** The same package at the same versions, listed twice (two arches), is one update. */
-function dedupe(updates: PackageUpdate[]): PackageUpdate[] {
-  const seen = new Map<string, PackageUpdate>();
-  for (const u of updates) seen.set(`${u.package}\u0000${u.installed}\u0000${u.fixed}`, u);
-  return [...seen.values()];
 }

@@ -67,10 +67,31 @@ function quote(s: string): string {
 }
 
 /**
+ * The same line, parsed once: a fleet's inventories repeat the same few hundred lines, and
+ * handing out one object per distinct line lets matching recognise a version it has judged by
+ * identity (src/domain/verdicts.ts). The objects are frozen, since every caller shares them.
+ * Bounded: past the limit it starts afresh rather than tracking recency.
+ */
+const parsedLines = new Map<string, Nevra>();
+const PARSED_LINES_KEPT = 50_000;
+
+export function parseNevra(s: string): Nevra {
+  let parsed = parsedLines.get(s);
+  if (!parsed) {
+    parsed = parseNevraText(s);
+    Object.freeze(parsed.evr);
+    Object.freeze(parsed);
+    if (parsedLines.size >= PARSED_LINES_KEPT) parsedLines.clear();
+    parsedLines.set(s, parsed);
+  }
+  return parsed;
+}
+
+/**
  * Parses one `rpm -qa` line, `name-[epoch:]version-release.arch`. Names may contain dashes,
  * so version and release are the last two dash-separated fields.
  */
-export function parseNevra(s: string): Nevra {
+function parseNevraText(s: string): Nevra {
   let rest = s;
   let arch: string | undefined;
   const dot = s.lastIndexOf('.');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { MatchResult } from '../domain/types.js';
 
 /**
  * The CloudEvents 1.0 this app publishes and consumes. Ids are deterministic so a retry
@@ -35,6 +36,15 @@ const NotificationRequestedData = z.object({
   subscriptionId: z.string().min(1),
   channelId: z.string().min(1),
   releaseTag: z.string().min(1),
+  /**
+   * What the match found, and the ETag of the subscription it matched: delivery sends this
+   * as it is while the subscription still has that ETag, and matches again only when it
+   * changed in between. Both absent in events from before they existed (matched again).
+   */
+  subscriptionVersion: z.string().min(1).optional(),
+  result: z
+    .custom<MatchResult>((v) => typeof v === 'object' && v !== null && !Array.isArray(v))
+    .optional(),
 });
 /**
  * "Your other channel stopped working", to one working channel of the subscription. `since`

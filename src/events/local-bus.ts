@@ -36,10 +36,46 @@ interface Delivery {
   lastError?: string;
 }
 
+/** Deliveries published together are stored as one document, deleted once all are done. */
+interface StoredBatch {
+  batch: Delivery[];
+}
+
+/** A stored batch in memory: how many of its deliveries are still to be done. */
+interface BatchRef {
+  name: string;
+  remaining: number;
+}
+
 interface Pending {
+  /** The document holding this delivery alone, or its batch's document. */
   name: string;
   delivery: Delivery;
+  batch?: BatchRef | undefined;
 }
+
+interface Resolvers {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** Promise.withResolvers, which Node 20 lacks. */
+function resolvers(): Resolvers {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** How long the first event of a batch waits for others; far below any delivery's time. */
+const BATCH_LINGER_MS = 10;
+
+/** Deliveries stored in one document at most: a batch is written and read whole. */
+const MAX_BATCH = 64;
 
 /**
  * Event Grid's retry schedule, as multiples of its first step (10 s): 10 s, 30 s, 1 min,
@@ -86,6 +122,9 @@ export class LocalBus implements EventPublisher {
   private sequence = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly now: () => number;
+  /** Published while a write was under way: stored together by the next write. */
+  private open: { deliveries: Delivery[]; waiters: Resolvers[] } | undefined;
+  private writing = false;
 
   constructor(private readonly opts: LocalBusOptions) {
     this.now = opts.now ?? Date.now;
@@ -98,20 +137,74 @@ export class LocalBus implements EventPublisher {
     const names = await this.opts.container.listNames('pending/');
     const loaded: Pending[] = [];
     for (const name of names) {
-      const stored = await this.opts.container.read<Delivery>(name);
-      if (stored) loaded.push({ name, delivery: stored.value });
+      const stored = await this.opts.container.read<Delivery | StoredBatch>(name);
+      if (!stored) continue;
+      const value = stored.value;
+      if (!('batch' in value)) {
+        loaded.push({ name, delivery: value });
+        continue;
+      }
+      // Its finished deliveries run again: at least once, and every consumer is idempotent.
+      const batch: BatchRef = { name, remaining: value.batch.length };
+      for (const delivery of value.batch) loaded.push({ name, delivery, batch });
     }
     this.enqueue(loaded);
     return loaded.length;
   }
 
-  async publish(events: AppCloudEvent[]): Promise<void> {
-    const entries = events.map((event): Pending => {
+  /**
+   * Resolves once the events are stored. Events published while an earlier write is under way
+   * are stored together by the next one, in one document (group commit): a fan-out whose
+   * shards publish each subscription's notifications as they go costs a write per batch, not
+   * per event, and the first events still leave at once.
+   */
+  publish(events: AppCloudEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    const waiter = resolvers();
+    this.open ??= { deliveries: [], waiters: [] };
+    for (const event of events) {
       const functionName = this.opts.routes[event.type];
-      return { name: this.newName(), delivery: { functionName, event, attempts: 0, notBefore: 0 } };
-    });
-    await Promise.all(entries.map((e) => this.opts.container.put(e.name, e.delivery)));
-    this.enqueue(entries);
+      this.open.deliveries.push({ functionName, event, attempts: 0, notBefore: 0 });
+    }
+    this.open.waiters.push(waiter);
+    if (!this.writing) {
+      this.writing = true;
+      // A moment for the other publishers of the same burst: a storage write that returns at
+      // once (SQLite) would otherwise store every event on its own.
+      setTimeout(() => void this.writeOpen(), BATCH_LINGER_MS);
+    }
+    return waiter.promise;
+  }
+
+  private async writeOpen(): Promise<void> {
+    while (this.open) {
+      const { deliveries, waiters } = this.open;
+      this.open = undefined;
+      const documents: Pending[][] = [];
+      for (let i = 0; i < deliveries.length; i += MAX_BATCH) {
+        const chunk = deliveries.slice(i, i + MAX_BATCH);
+        const name = this.newName();
+        const batch = chunk.length > 1 ? { name, remaining: chunk.length } : undefined;
+        documents.push(chunk.map((delivery) => ({ name, delivery, batch })));
+      }
+      try {
+        await Promise.all(
+          documents.map((items) => {
+            const [first] = items;
+            const value =
+              items.length === 1 ? first!.delivery : { batch: items.map((i) => i.delivery) };
+            return this.opts.container.put(first!.name, value);
+          }),
+        );
+        this.enqueue(documents.flat());
+        for (const w of waiters) w.resolve();
+      } catch (err) {
+        // Not acknowledged: the publishers hear so and publish again (a part may be stored
+        // already and run twice, which at-least-once allows).
+        for (const w of waiters) w.reject(err);
+      }
+    }
+    this.writing = false;
   }
 
   /** Stops taking new work and waits for running handlers; pending work stays stored. */
@@ -160,32 +253,46 @@ export class LocalBus implements EventPublisher {
     return `pending/${at}-${seq}-${randomUUID()}.json`;
   }
 
-  private async deliver({ name, delivery }: Pending): Promise<void> {
+  private async deliver(item: Pending): Promise<void> {
+    const { delivery } = item;
     const handler = this.opts.handlers[delivery.functionName];
     try {
       if (!handler) throw new Error(`no function ${delivery.functionName}`);
       await handler(delivery.event);
-      await this.opts.container.delete(name);
+      await this.done(item);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       const hint = (err as { retryAfterMs?: unknown }).retryAfterMs;
-      await this.failed(name, delivery, reason, typeof hint === 'number' ? hint : undefined).catch(
+      await this.failed(item, reason, typeof hint === 'number' ? hint : undefined).catch(
         (storeErr: unknown) => {
           // Storage itself failed: keep the delivery in memory and try again later.
           this.opts.log.error(`local bus: cannot record a failed delivery: ${String(storeErr)}`);
           const retry = { ...delivery, notBefore: this.now() + this.opts.retryBaseMs };
-          this.enqueue([{ name, delivery: retry }]);
+          this.enqueue([{ ...item, delivery: retry }]);
         },
       );
     }
   }
 
+  /** A delivery is done: its document goes, or its batch's once the whole batch is done. */
+  private async done({ name, batch }: Pending): Promise<void> {
+    if (!batch) {
+      await this.opts.container.delete(name);
+      return;
+    }
+    batch.remaining -= 1;
+    if (batch.remaining === 0) await this.opts.container.delete(batch.name);
+  }
+
   private async failed(
-    name: string,
-    delivery: Delivery,
+    item: Pending,
     reason: string,
     retryAfterMs: number | undefined,
   ): Promise<void> {
+    const { delivery } = item;
+    // A delivery of a batch that failed moves to a document of its own, which keeps its
+    // attempts and backoff; the batch counts it as done.
+    const name = item.batch ? this.newName() : item.name;
     const attempts = delivery.attempts + 1;
     const { event, functionName } = delivery;
     if (attempts >= this.opts.maxAttempts) {
@@ -201,7 +308,7 @@ export class LocalBus implements EventPublisher {
         attempts,
         payload: event,
       });
-      await this.opts.container.delete(name);
+      await this.done(item);
       return;
     }
     const wait =
@@ -218,6 +325,7 @@ export class LocalBus implements EventPublisher {
       `local bus: ${functionName} ${event.id} failed (attempt ${attempts}), retry in ${wait} ms: ${reason}`,
     );
     await this.opts.container.put(name, next);
+    if (item.batch) await this.done(item);
     this.enqueue([{ name, delivery: next }]);
   }
 }
@@ -262,8 +370,12 @@ class FunctionQueue {
       });
       this.running.add(run);
     }
-    const next = Math.min(...this.waiting.map((q) => q.delivery.notBefore));
-    if (this.running.size < this.concurrency && Number.isFinite(next)) {
+    // Only a queue with room and nothing due needs a timer; a busy one is pumped again by
+    // each delivery that ends, and scanning thousands of waiting items on each would be
+    // quadratic in a large fan-out.
+    if (this.running.size < this.concurrency && this.waiting.length > 0) {
+      let next = Infinity;
+      for (const q of this.waiting) next = Math.min(next, q.delivery.notBefore);
       this.timer = setTimeout(() => this.pump(), Math.max(0, next - now));
     }
     if (this.size === 0) this.hooks.onIdle();

@@ -1,17 +1,19 @@
 /**
  * The Functions app's entry point (package.json "main"): it registers the app's function
- * table with the host, and nothing else. What each function does, and how its dependencies
- * are built, lives in src/app/.
+ * table with the host, and nothing else. The registrations are a generated list
+ * (src/app/registrations.ts) whose handlers import the real table on first use, so a cold
+ * instance is indexed after loading @azure/functions alone (src/app/lazy-functions.ts), and
+ * telemetry starts on the first invocation, before the table loads (src/app/azure-table.ts).
  */
-// First: telemetry must be running before any function registers (see src/start-telemetry.ts).
-import '../start-telemetry.js';
-import { app } from '@azure/functions';
-import { installAzureRuntime } from '../app/azure-runtime.js';
-import { FUNCTIONS } from '../app/functions.js';
+import { createRequire } from 'node:module';
+import type * as Functions from '@azure/functions';
+import { lazyFunctions } from '../app/lazy-functions.js';
 
-installAzureRuntime();
+// @azure/functions is one bundled CommonJS file: `import { app }` would have Node's ESM loader
+// scan all of it for export names first, a third of the remaining cold start.
+const { app } = createRequire(import.meta.url)('@azure/functions') as typeof Functions;
 
-for (const fn of FUNCTIONS) {
+for (const fn of lazyFunctions()) {
   if (fn.trigger === 'http') app.http(fn.name, fn.options);
   else if (fn.trigger === 'timer') app.timer(fn.name, fn.options);
   else app.eventGrid(fn.name, fn.options);

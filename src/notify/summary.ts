@@ -150,12 +150,13 @@ export function groupUpdates(affected: readonly PackageUpdate[]): PackageGroup[]
   );
 }
 
+/** CVE ids in numeric order; one collator, since localeCompare with options builds one per call. */
+const byCveNumber = new Intl.Collator('en', { numeric: true }).compare;
+
 /** Worst severity first, then the newest id (a higher CVE number is usually the newer one). */
 export function sortCves(cves: readonly CveRef[]): CveRef[] {
   return [...cves].sort(
-    (a, b) =>
-      severityRank(b.severity) - severityRank(a.severity) ||
-      b.id.localeCompare(a.id, 'en', { numeric: true }),
+    (a, b) => severityRank(b.severity) - severityRank(a.severity) || byCveNumber(b.id, a.id),
   );
 }
 

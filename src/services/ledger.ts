@@ -63,6 +63,11 @@ export interface OnceOptions {
   payload?: unknown;
   /** How the final record is retried (tests shorten the waits). */
   retry?: RetryOptions;
+  /**
+   * The entry most likely does not exist yet (a first delivery): it is created already
+   * claimed, at the gate, instead of read, then claimed, then marked (see `sendFirst`).
+   */
+  expectNew?: boolean;
 }
 
 /** Names this process on the claims it takes, so a dead letter can say who stopped. */
@@ -80,6 +85,10 @@ export async function sendOnce(
   opts: OnceOptions,
   send: (gate: TransmitGate) => Promise<DeliveryResult>,
 ): Promise<OnceOutcome> {
+  if (opts.expectNew) {
+    const first = await sendFirst(store, key, opts, send);
+    if (first) return first;
+  }
   const settled = opts.settled ?? defaultSettled;
   for (let race = 0; race < MAX_RACES; race++) {
     const current = await readOrCreate(store, key, opts.now());
@@ -121,21 +130,97 @@ export async function sendOnce(
       claimEtag = next;
     };
 
-    let result: DeliveryResult;
-    try {
-      result = await send(gate);
-    } catch (err) {
-      // Senders report what happened on the network as a result; a throw comes from before
-      // the network (rendering, settings), so nothing was sent.
-      result = {
-        ok: false,
-        outcome: 'retry',
-        reason: err instanceof Error ? err.message : 'send failed',
-      };
-    }
+    const result = await attempt(send, gate);
     return record(store, key, claim, claimEtag, result, opts);
   }
   return { status: 'retry', reason: `ledger entry ${key} kept changing under us` };
+}
+
+/**
+ * The first delivery of a key, in two writes instead of four. Nothing is read: the gate
+ * creates the entry (create-if-absent) as `sending` and `transmitting` at once, right before
+ * the message can leave, and the outcome is recorded on it as usual. That is the same entry
+ * the general path would have written at that moment, so a crash after it, a lease running
+ * out and a racing copy all resolve it the same way.
+ *
+ * Undefined when the entry already exists (a redelivery, a retry, a racing copy): the gate
+ * then refused, so nothing was sent, and the general path takes over. A sender that fails
+ * before reaching the gate sent nothing either; only a broken channel is then recorded,
+ * so that later copies still find why (src/services/deliver.ts).
+ */
+async function sendFirst(
+  store: Store,
+  key: string,
+  opts: OnceOptions,
+  send: (gate: TransmitGate) => Promise<DeliveryResult>,
+): Promise<OnceOutcome | undefined> {
+  let claim: LedgerEntry | undefined;
+  let claimEtag: string | undefined;
+  let exists = false;
+  const gate: TransmitGate = async () => {
+    const now = opts.now();
+    claim = {
+      state: 'sending',
+      attempts: 1,
+      updatedAt: now.toISOString(),
+      leaseUntil: new Date(now.getTime() + opts.leaseMs).toISOString(),
+      holder: CLAIM_HOLDER,
+      transmitting: true,
+    };
+    claimEtag = await store.createLedger(key, claim);
+    if (claimEtag === undefined) {
+      exists = true;
+      throw new Error(`${key} is already in the ledger`);
+    }
+  };
+  const result = await attempt(send, gate);
+  if (exists) return undefined;
+  if (claim && claimEtag !== undefined) return record(store, key, claim, claimEtag, result, opts);
+  if (result.ok) {
+    // A sender that skipped the gate breaks its contract; the message is out all the same,
+    // so it is recorded rather than sent again.
+    const sentAt = opts.now().toISOString();
+    let sent: LedgerEntry = { state: 'sent', attempts: 1, updatedAt: sentAt, sentAt };
+    if (opts.onSent) sent = opts.onSent(sent);
+    await store.createLedger(key, sent);
+    return { status: 'sent', result };
+  }
+  // The gate was never reached: nothing left this machine.
+  if (result.outcome === 'failed') {
+    const failed: LedgerEntry = {
+      state: 'failed',
+      attempts: 1,
+      updatedAt: opts.now().toISOString(),
+      reason: result.reason,
+    };
+    // Lost to a racing copy: its entry is the record, and this outcome still stands.
+    await store.createLedger(key, failed);
+    return { status: 'failed', reason: result.reason };
+  }
+  return {
+    status: 'retry',
+    reason: result.reason,
+    ...(result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs }),
+  };
+}
+
+/**
+ * One send. Senders report what happened on the network as a result; a throw comes from
+ * before the network (rendering, settings, a gate that refused), so nothing was sent.
+ */
+async function attempt(
+  send: (gate: TransmitGate) => Promise<DeliveryResult>,
+  gate: TransmitGate,
+): Promise<DeliveryResult> {
+  try {
+    return await send(gate);
+  } catch (err) {
+    return {
+      ok: false,
+      outcome: 'retry',
+      reason: err instanceof Error ? err.message : 'send failed',
+    };
+  }
 }
 
 /**

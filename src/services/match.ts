@@ -2,9 +2,9 @@ import { forEachConcurrently } from '../concurrency.js';
 import type { AppCloudEvent, MatchRequestedData } from '../events/cloud-events.js';
 import { notificationRequested } from '../events/cloud-events.js';
 import type { Subscription } from '../domain/subscription.js';
-import type { ChangeSet } from '../domain/types.js';
+import type { ChangeSet, MatchResult } from '../domain/types.js';
+import type { Versioned } from '../store/store.js';
 import { evaluateSubscription, isDeliverable, isInstant } from './evaluate.js';
-import { ledgerKeys, openLedgerEntry } from './ledger.js';
 import type { Runtime } from './runtime.js';
 
 export interface ShardOutcome {
@@ -14,15 +14,27 @@ export interface ShardOutcome {
   digestItemsQueued: number;
 }
 
-/** Subscriptions matched at once within a shard: enough to overlap storage round trips. */
+/**
+ * Subscriptions matched at once within a shard: enough to overlap storage round trips, few
+ * enough that a shard's reads do not crowd out the deliveries its first matches started.
+ */
 export const PARALLEL = 8;
 
 /**
- * Matches one shard. For each affected subscription, instant channels get a ledger entry
- * (create-if-absent) and a notification request; daily/weekly email channels get a digest
- * item. Redelivery is harmless: existing ledger entries that are already settled publish
- * nothing, unsettled ones are requested again (the first request may have been lost in a
- * crash), and digest items are create-if-absent.
+ * A result carried in a notification event larger than this is left out, and delivery
+ * matches again: Event Grid takes events of up to 1 MB.
+ */
+const MAX_CARRIED_RESULT_BYTES = 256 * 1024;
+
+/**
+ * Matches one shard. Each affected subscription's instant channels get a notification
+ * request as soon as it is matched, carrying the result and the subscription's ETag, so its
+ * cards go out while the rest of the shard is still matching and delivery neither reads the
+ * inventories nor matches again. Daily/weekly email channels get a digest item.
+ *
+ * Redelivery is harmless: requests are published again, and the ledger's create-if-absent
+ * claim (src/services/ledger.ts) lets only the first copy send; digest items are
+ * create-if-absent.
  */
 export async function matchShard(rt: Runtime, data: MatchRequestedData): Promise<ShardOutcome> {
   const outcome: ShardOutcome = { affected: 0, notificationsRequested: 0, digestItemsQueued: 0 };
@@ -30,19 +42,20 @@ export async function matchShard(rt: Runtime, data: MatchRequestedData): Promise
   if (!record?.changeSet || record.status !== 'published') return outcome;
   const changeSet = record.changeSet;
 
-  const events: AppCloudEvent[] = [];
   await forEachConcurrently(data.subscriptionIds, PARALLEL, async (id) => {
     const sub = await rt.store.getSubscription(id);
-    if (sub) events.push(...(await matchOne(rt, sub.value, changeSet, outcome)));
+    if (!sub) return;
+    const requested = await matchOne(rt, sub, changeSet, outcome);
+    if (requested.length === 0) return;
+    await rt.publisher.publish(requested);
+    outcome.notificationsRequested += requested.length;
   });
-  await rt.publisher.publish(events);
-  outcome.notificationsRequested = events.length;
   return outcome;
 }
 
 async function matchOne(
   rt: Runtime,
-  sub: Subscription,
+  { value: sub, etag }: Versioned<Subscription>,
   changeSet: ChangeSet,
   outcome: ShardOutcome,
 ): Promise<AppCloudEvent[]> {
@@ -50,6 +63,7 @@ async function matchOne(
   if (!result || result.affected.length === 0) return [];
   outcome.affected += 1;
   const tag = changeSet.release.tag;
+  const carried = carriedResult(result);
   const events: AppCloudEvent[] = [];
   for (const channel of sub.channels.filter(isDeliverable)) {
     if (!isInstant(channel)) {
@@ -62,13 +76,21 @@ async function matchOne(
       if (queued) outcome.digestItemsQueued += 1;
       continue;
     }
-    if (!(await openLedgerEntry(rt, ledgerKeys.delivery(tag, sub.id, channel.id)))) continue;
     events.push(
       notificationRequested(
-        { subscriptionId: sub.id, channelId: channel.id, releaseTag: tag },
+        {
+          subscriptionId: sub.id,
+          channelId: channel.id,
+          releaseTag: tag,
+          ...(carried ? { subscriptionVersion: etag, result: carried } : {}),
+        },
         rt.now(),
       ),
     );
   }
   return events;
+}
+
+function carriedResult(result: MatchResult): MatchResult | undefined {
+  return Buffer.byteLength(JSON.stringify(result)) <= MAX_CARRIED_RESULT_BYTES ? result : undefined;
 }

@@ -14,6 +14,8 @@ export class SpecLibrary {
   /** Parsed specs by sha; null for a spec whose name or EVR is set by a shell command. */
   private readonly read = new Map<string, SpecFacts | null>();
   private loads = 0;
+  /** Reads under way, by sha. */
+  private readonly reading = new Map<string, Promise<void>>();
 
   constructor(
     private readonly catalog: SpecCatalog,
@@ -52,10 +54,27 @@ export class SpecLibrary {
     }
   }
 
-  /** Reads and parses the specs with these shas, once each. */
+  /**
+   * Reads and parses the specs with these shas, once each, also when many matches ask at
+   * once: a fan-out's first matches all lack the same specs, and each would read them all.
+   */
   async load(shas: readonly string[], specPathOf: (sha: string) => string): Promise<void> {
-    const wanted = shas.filter((sha) => !this.read.has(sha));
-    if (wanted.length === 0) return;
-    this.addTexts(await this.reader(wanted), specPathOf);
+    const waits = new Set<Promise<void>>();
+    const wanted: string[] = [];
+    for (const sha of shas) {
+      const reading = this.reading.get(sha);
+      if (reading) waits.add(reading);
+      else if (!this.read.has(sha)) wanted.push(sha);
+    }
+    if (wanted.length > 0) {
+      const loading = this.reader(wanted)
+        .then((texts) => this.addTexts(texts, specPathOf))
+        .finally(() => {
+          for (const sha of wanted) this.reading.delete(sha);
+        });
+      for (const sha of wanted) this.reading.set(sha, loading);
+      waits.add(loading);
+    }
+    await Promise.all(waits);
   }
 }

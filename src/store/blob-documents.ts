@@ -75,7 +75,7 @@ export class BlobDocuments implements TextDocuments {
 /** Collections as containers of one account; a prefix lets several deployments share it. */
 export function blobDocuments(service: BlobServiceClient, prefix = ''): DocumentsFactory {
   return (collection) =>
-    new Documents(new BlobDocuments(service.getContainerClient(prefix + collection)));
+    new Documents(new BlobDocuments(service.getContainerClient(prefix + collection)), collection);
 }
 
 export function isStatus(err: unknown, status: number): boolean {

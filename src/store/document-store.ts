@@ -27,6 +27,9 @@ type CollectionName = (typeof COLLECTIONS)[number];
 
 const CURSOR_BLOB = 'detector-cursor.json';
 
+/** Release records a store keeps in memory: a few months' worth, each up to a few MB. */
+const RELEASES_KEPT = 16;
+
 /**
  * The Store's layout on any document adapter (Blob Storage in Azure, SQLite for `npm start`),
  * so both backends hold the same documents under the same names and pass the same contract
@@ -46,6 +49,7 @@ const CURSOR_BLOB = 'detector-cursor.json';
  */
 export class DocumentStore implements Store {
   private readonly c: Record<CollectionName, Documents>;
+  private readonly releases = new Map<string, ReleaseRecord>();
 
   constructor(documents: DocumentsFactory) {
     this.c = Object.fromEntries(COLLECTIONS.map((name) => [name, documents(name)])) as Record<
@@ -78,11 +82,29 @@ export class DocumentStore implements Store {
   }
 
   async createRelease(record: ReleaseRecord): Promise<boolean> {
-    return (await this.c.releases.create(`${record.release.tag}.json`, record)) !== undefined;
+    const created =
+      (await this.c.releases.create(`${record.release.tag}.json`, record)) !== undefined;
+    if (created) this.keepRelease(structuredClone(record));
+    return created;
   }
 
+  /**
+   * A release record is created once and never written again, so every process keeps the
+   * ones it has read: a fan-out reads the same record once per shard and per delivery. Only
+   * found records are kept; an absent one may be created at any moment. Kept records are
+   * shared by every caller, so they are frozen: a caller that tried to change one would throw.
+   */
   async getRelease(tag: string): Promise<ReleaseRecord | undefined> {
-    return (await this.c.releases.read<ReleaseRecord>(`${tag}.json`))?.value;
+    const kept = this.releases.get(tag);
+    if (kept) return kept;
+    const record = (await this.c.releases.read<ReleaseRecord>(`${tag}.json`))?.value;
+    if (record) this.keepRelease(record);
+    return record;
+  }
+
+  private keepRelease(record: ReleaseRecord): void {
+    if (this.releases.size >= RELEASES_KEPT) this.releases.clear();
+    this.releases.set(record.release.tag, deepFreeze(record));
   }
 
   async listReleaseTags(): Promise<string[]> {
@@ -270,3 +292,11 @@ const digestBlob = (i: DigestItem) => `${i.subscriptionId}/${i.channelId}/${i.re
 
 const feedDocument = (name: string) => `feeds/${encodeURIComponent(name)}.json`;
 const limitDocument = (key: string) => `limits/${encodeURIComponent(key)}.json`;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}

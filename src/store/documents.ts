@@ -1,3 +1,6 @@
+import { storageOperations, storageOperationsByCollection } from './operations.js';
+import type { StorageOperation } from './operations.js';
+
 /** A stored value with the ETag that guards the next conditional write. */
 export interface Versioned<T> {
   value: T;
@@ -34,46 +37,65 @@ export interface TextDocuments {
 
 /** JSON documents on any TextDocuments adapter. */
 export class Documents {
-  constructor(readonly text: TextDocuments) {}
+  /** `collection` names it in the operation counts (src/store/operations.ts). */
+  constructor(
+    readonly text: TextDocuments,
+    readonly collection = '',
+  ) {}
+
+  private count(kind: StorageOperation): void {
+    storageOperations[kind]++;
+    storageOperationsByCollection[this.collection] =
+      (storageOperationsByCollection[this.collection] ?? 0) + 1;
+  }
 
   ensureExists(): Promise<void> {
     return this.text.ensureExists();
   }
 
   async read<T>(name: string): Promise<Versioned<T> | undefined> {
+    this.count('reads');
     const found = await this.text.readText(name);
     return found && { value: JSON.parse(found.value) as T, etag: found.etag };
   }
 
   readText(name: string): Promise<Versioned<string> | undefined> {
+    this.count('reads');
     return this.text.readText(name);
   }
 
   create(name: string, value: unknown): Promise<string | undefined> {
+    this.count('writes');
     return this.text.createText(name, JSON.stringify(value));
   }
 
   createText(name: string, text: string): Promise<string | undefined> {
+    this.count('writes');
     return this.text.createText(name, text);
   }
 
   replace(name: string, value: unknown, etag: string): Promise<string | undefined> {
+    this.count('writes');
     return this.text.replaceText(name, JSON.stringify(value), etag);
   }
 
   put(name: string, value: unknown): Promise<string> {
+    this.count('writes');
     return this.text.putText(name, JSON.stringify(value));
   }
 
   async putText(name: string, text: string): Promise<void> {
+    this.count('writes');
     await this.text.putText(name, text);
   }
 
   delete(name: string): Promise<boolean> {
+    this.count('deletes');
     return this.text.delete(name);
   }
 
   listNames(prefix: string): Promise<string[]> {
+    this.count('lists');
     return this.text.listNames(prefix);
   }
 }

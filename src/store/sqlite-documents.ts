@@ -57,7 +57,7 @@ export class SqliteDatabase {
 
   /** One collection of documents, in this file. */
   readonly documents: DocumentsFactory = (collection) =>
-    new Documents(new SqliteDocuments(this.statements, collection));
+    new Documents(new SqliteDocuments(this.statements, collection), collection);
 
   /** Runs a pragma and returns its single value: tests simulate a full disk with `max_page_count`. */
   pragma(statement: string): unknown {

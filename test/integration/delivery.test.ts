@@ -13,6 +13,7 @@ import { deliverNotification } from '../../src/services/deliver.js';
 import { resolveAbandonedClaims } from '../../src/services/ledger.js';
 import { createNotifier } from '../../src/services/notifier.js';
 import type { LedgerEntry } from '../../src/store/records.js';
+import { storageOperations } from '../../src/store/operations.js';
 import { sendDigests } from '../../src/services/digests.js';
 import { matchShard } from '../../src/services/match.js';
 import type { Runtime } from '../../src/services/runtime.js';
@@ -375,6 +376,76 @@ describe('delivery', () => {
     expect(entry?.state).toBe('sent');
     expect(entry?.transmitting).toBeUndefined();
     expect(entry?.holder).toBeUndefined();
+  });
+});
+
+/** An affected package whose name neither contains `name` nor is contained in it. */
+function unrelated(name: string, updates: { package: string }[]): string {
+  const other = updates.find((u) => !u.package.includes(name) && !name.includes(u.package));
+  if (!other) throw new Error(`no package unrelated to ${name}`);
+  return other.package;
+}
+
+describe('delivery of what the match found', () => {
+  /** Matches the subscription's shard and returns the notification event it published. */
+  async function matched(sub: Subscription) {
+    await matchShard(rt, {
+      releaseTag: TAG,
+      line: '3.0',
+      shard: 0,
+      shards: 1,
+      subscriptionIds: [sub.id],
+    });
+    const event = published.find(
+      (e) =>
+        e.type === EVENT_TYPES.notificationRequested &&
+        (e.data as { subscriptionId: string }).subscriptionId === sub.id,
+    );
+    if (!event) throw new Error('the match published no notification');
+    return event.data as Parameters<typeof deliverNotification>[1];
+  }
+
+  it('sends the result the event carries while the subscription is unchanged, in two ledger writes', async () => {
+    const sub = await subscribe('carried', [{ type: 'teams', webhookUrl: `${teams.url}/carried` }]);
+    const data = await matched(sub);
+    expect(data.subscriptionVersion).toBeDefined();
+    // A result that differs from what a new match would find shows which one was sent.
+    const marked = { ...data.result!, affected: data.result!.affected.slice(0, 1) };
+    const before = { ...storageOperations };
+    expect(await deliverNotification(rt, { ...data, result: marked })).toBe('sent');
+    const [post] = teams.posts.filter((p) => p.path === '/carried');
+    const left = unrelated(marked.affected[0]!.package, data.result!.affected);
+    expect(post?.body).toContain(marked.affected[0]!.package);
+    expect(post?.body).not.toContain(left);
+    // The subscription read, the entry created claimed, and the sent record: no inventory,
+    // no release, no ledger read.
+    expect(storageOperations.reads - before.reads).toBe(1);
+    expect(storageOperations.writes - before.writes).toBe(2);
+    const key = `delivery/${TAG}/${sub.id}/teams-1`;
+    expect((await rt.store.getLedger(key))?.value).toMatchObject({ state: 'sent', attempts: 1 });
+  });
+
+  it('matches again when the subscription changed after the match', async () => {
+    const sub = await subscribe('changed', [{ type: 'teams', webhookUrl: `${teams.url}/changed` }]);
+    const data = await matched(sub);
+    const stale = { ...data.result!, affected: data.result!.affected.slice(0, 1) };
+    const current = await rt.store.getSubscription(sub.id);
+    // Only `keep` passes the new filter: a new match sends that, never the stale list.
+    const keep = unrelated(stale.affected[0]!.package, data.result!.affected);
+    const edited = { ...current!.value, filters: { include: [keep] } };
+    expect(await rt.store.replaceSubscription(edited, current!.etag)).toBe(true);
+    expect(await deliverNotification(rt, { ...data, result: stale })).toBe('sent');
+    const [post] = teams.posts.filter((p) => p.path === '/changed');
+    expect(post?.body).toContain(keep);
+    expect(post?.body).not.toContain(stale.affected[0]!.package);
+  });
+
+  it('sends nothing when a copy finds the entry it would create already there', async () => {
+    const sub = await subscribe('again', [{ type: 'teams', webhookUrl: `${teams.url}/again` }]);
+    const data = await matched(sub);
+    expect(await deliverNotification(rt, data)).toBe('sent');
+    expect(await deliverNotification(rt, data)).toBe('already-done');
+    expect(teams.arrivals.filter((a) => a.path === '/again')).toHaveLength(1);
   });
 });
 

@@ -10,6 +10,7 @@ import { blobDocuments } from '../../src/store/blob-documents.js';
 import type { Documents } from '../../src/store/documents.js';
 import type { DeadLetter } from '../../src/store/records.js';
 import { startTestAzurite } from '../support/azurite.js';
+import { until } from '../support/wait.js';
 
 let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
 let service: BlobServiceClient;
@@ -162,8 +163,9 @@ describe('LocalBus on Azurite', () => {
     await container.ensureExists();
     const first = bus(container, () => Promise.resolve());
     // Published but never started: what a crash right after the publish leaves behind.
+    // Published together, the three are stored as one document.
     await first.publish([event(1), event(2), event(3)]);
-    expect(await container.listNames('pending/')).toHaveLength(3);
+    expect(await container.listNames('pending/')).toHaveLength(1);
 
     const seen: string[] = [];
     const second = bus(container, (e) => Promise.resolve(void seen.push(e.id)), [], {
@@ -174,6 +176,49 @@ describe('LocalBus on Azurite', () => {
     expect(seen).toEqual(['t/s1/teams-1', 't/s2/teams-1', 't/s3/teams-1']);
     expect(await container.listNames('pending/')).toEqual([]);
     await second.stop();
+  });
+
+  it('stores events published in one burst as one document, removed once all of them are done', async () => {
+    const container = freshContainer();
+    const release: (() => void)[] = [];
+    const b = bus(container, () => new Promise<void>((r) => release.push(r)));
+    await b.start();
+    // Separate publishes in the same moment, as a shard's workers make them.
+    await Promise.all([b.publish([event(1)]), b.publish([event(2)]), b.publish([event(3)])]);
+    expect(await container.listNames('pending/')).toHaveLength(1);
+    await until(() => release.length === 3, 'all three running');
+    release.shift()!();
+    release.shift()!();
+    await new Promise((r) => setTimeout(r, 50));
+    // Two of three done: the batch stays, so a crash now would deliver the third again.
+    expect(await container.listNames('pending/')).toHaveLength(1);
+    release.shift()!();
+    await b.whenIdle();
+    expect(await container.listNames('pending/')).toEqual([]);
+    await b.stop();
+  });
+
+  it('moves a failed event out of its batch, with its attempt counted, and retries only it', async () => {
+    const container = freshContainer();
+    const calls = new Map<string, number>();
+    const b = bus(container, (e) => {
+      calls.set(e.id, (calls.get(e.id) ?? 0) + 1);
+      return e.id === 't/s2/teams-1' && calls.get(e.id) === 1
+        ? Promise.reject(new RetryLaterError('not yet', 5000))
+        : Promise.resolve();
+    });
+    await b.start();
+    await b.publish([event(1), event(2), event(3)]);
+    const [batch] = await container.listNames('pending/');
+    let names: string[] = [];
+    await until(async () => {
+      names = await container.listNames('pending/');
+      return names.length === 1 && names[0] !== batch && [...calls.values()].length === 3;
+    }, 'the failed event alone pending');
+    const stored = await container.read<{ attempts: number; event: AppCloudEvent }>(names[0]!);
+    expect(stored?.value).toMatchObject({ attempts: 1, event: { id: 't/s2/teams-1' } });
+    expect([...calls.values()]).toEqual([1, 1, 1]);
+    await b.stop();
   });
 
   it('delivers the same event as often as it is published (no dedup, like Event Grid)', async () => {

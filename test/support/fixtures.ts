@@ -4,10 +4,14 @@
  * the answer keys. The fake GitHub serves this data and tests take their expected values
  * from it, so nothing here interprets it: it only reads the files as they were extracted.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+/** test/fixtures, also when this file runs compiled from dist/test/support (the benches). */
+export const FIXTURES = [
+  join(import.meta.dirname, '..', 'fixtures'),
+  join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures'),
+].find((dir) => existsSync(join(dir, 'azurelinux-3.0')))!;
 export const FIXTURE_DIR = join(FIXTURES, 'azurelinux-3.0');
 
 // ---- releases.json ----

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installAzureRuntime } from '../../../src/app/azure-runtime.js';
 import { setApp } from '../../../src/app/current-runtime.js';
 import { FUNCTIONS } from '../../../src/app/functions.js';
+import { lazyFunctions } from '../../../src/app/lazy-functions.js';
 import { HttpRequest, InvocationContext } from '../../../src/local/functions-classes.js';
+import type { HostedFunction } from '../../../src/local/hosted-function.js';
 import { ensureBuilt } from '../../support/built.js';
 
 const saved = { ...process.env };
@@ -24,8 +26,8 @@ afterAll(() => {
   setApp(undefined);
 });
 
-async function call(name: string, url: string) {
-  const fn = FUNCTIONS.find((f) => f.name === name);
+async function call(name: string, url: string, table: readonly HostedFunction[] = FUNCTIONS) {
+  const fn = table.find((f) => f.name === name);
   if (fn?.trigger !== 'http') throw new Error(`no HTTP function ${name}`);
   const logged: string[] = [];
   const context = new InvocationContext({
@@ -50,6 +52,12 @@ describe('with SHARD_SIZE=abc in the Functions app', () => {
     const res = await call('health', 'http://localhost/api/health');
     expect(res.status).toBe(503);
     expect(res.body).not.toContain('SHARD_SIZE');
+    expect(res.logged.join('\n')).toContain('SHARD_SIZE');
+  });
+
+  it('answers the same through the entry point, which imports the table on first use', async () => {
+    const res = await call('health', 'http://localhost/api/health', lazyFunctions());
+    expect(res.status).toBe(503);
     expect(res.logged.join('\n')).toContain('SHARD_SIZE');
   });
 });

@@ -1,0 +1,95 @@
+/**
+ * `npm run bench:startup`: how long a cold Functions instance takes to import the entry point
+ * (package.json "main"), and how long a warm CLI `check` takes (cache filled by a first run,
+ * against the fake GitHub on loopback), each as a ratio against `node -e 0` spawned in the
+ * same rounds. Rounds alternate between the three, so the machine's noise hits them alike.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FakeGitHub } from '../test/support/fake-github.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const ROUNDS = Number(process.env.ROUNDS ?? 15);
+const TAG = '3.0.20260429-3.0';
+const inventory = join(
+  root,
+  'test/fixtures/inventories/aks-azurelinuxv3-gen2-202604.13.0.rpm-qa.txt',
+);
+const main = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main: string })
+  .main;
+
+function timed(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0 && code !== 3)
+        reject(new Error(`${args.join(' ')} exited ${code}: ${stderr}`));
+      else resolve(Number(process.hrtime.bigint() - start) / 1e6);
+    });
+  });
+}
+
+const stats = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0]!, median: s[Math.floor(s.length / 2)]! };
+};
+
+const github = await FakeGitHub.start();
+const baseEnv = { PATH: process.env.PATH ?? '', HOME: tmpdir() };
+const cliEnv = {
+  ...baseEnv,
+  GITHUB_API_URL: github.url,
+  AZL_REPO: github.repoSlug,
+  AZL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'azl-bench-cache-')),
+  AZL_OVAL_URL: 'off',
+};
+const check = [
+  join(root, 'bin/azl-notifier.js'),
+  'check',
+  '-i',
+  inventory,
+  '-r',
+  TAG,
+  '-f',
+  'json',
+];
+const importMain = [
+  '--input-type=module',
+  '-e',
+  `await import(${JSON.stringify(join(root, main))})`,
+];
+try {
+  await timed(check, cliEnv); // fills the cache: what follows is a warm run
+  const requestsAfterFill = github.requests.length;
+  const times = { node: [] as number[], import: [] as number[], check: [] as number[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    times.node.push(await timed(['-e', '0'], baseEnv));
+    times.import.push(await timed(importMain, baseEnv));
+    times.check.push(await timed(check, cliEnv));
+  }
+  const node = stats(times.node);
+  const row = (name: string, xs: number[]) => {
+    const s = stats(xs);
+    console.log(
+      `${name.padEnd(22)} min ${s.min.toFixed(0).padStart(5)} ms  median ${s.median.toFixed(0).padStart(5)} ms  ratio (median / node -e 0) ${(s.median / node.median).toFixed(2)}  (min / min) ${(s.min / node.min).toFixed(2)}`,
+    );
+  };
+  console.log(`rounds: ${ROUNDS}`);
+  row('node -e 0', times.node);
+  row(`import ${main}`, times.import);
+  row('warm check', times.check);
+  console.log(`GitHub requests by the warm checks: ${github.requests.length - requestsAfterFill}`);
+} finally {
+  await github.close();
+}
