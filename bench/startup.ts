@@ -64,6 +64,17 @@ const check = [
   '-f',
   'json',
 ];
+/** The AKS form: the pool's nodeImageVersion instead of a package list. */
+const checkNodeImage = [
+  join(root, 'bin/azl-notifier.js'),
+  'check',
+  '--aks-node-image',
+  'AKSAzureLinux-V3gen2-202604.13.0',
+  '-r',
+  TAG,
+  '-f',
+  'json',
+];
 const importMain = [
   '--input-type=module',
   '-e',
@@ -71,25 +82,43 @@ const importMain = [
 ];
 try {
   await timed(check, cliEnv); // fills the cache: what follows is a warm run
-  const requestsAfterFill = github.requests.length;
-  const times = { node: [] as number[], import: [] as number[], check: [] as number[] };
+  await timed(checkNodeImage, cliEnv);
+  const times = {
+    node: [] as number[],
+    import: [] as number[],
+    check: [] as number[],
+    nodeImage: [] as number[],
+    offline: [] as number[],
+  };
+  const requests = { check: 0, nodeImage: 0, offline: 0 };
+  const counted = async (kind: keyof typeof requests, args: string[]) => {
+    const before = github.requests.length;
+    times[kind].push(await timed(args, cliEnv));
+    requests[kind] += github.requests.length - before;
+  };
   for (let round = 0; round < ROUNDS; round++) {
     times.node.push(await timed(['-e', '0'], baseEnv));
     times.import.push(await timed(importMain, baseEnv));
-    times.check.push(await timed(check, cliEnv));
+    await counted('check', check);
+    await counted('nodeImage', checkNodeImage);
+    await counted('offline', [...check, '--offline']);
   }
   const node = stats(times.node);
   const row = (name: string, xs: number[]) => {
     const s = stats(xs);
     console.log(
-      `${name.padEnd(22)} min ${s.min.toFixed(0).padStart(5)} ms  median ${s.median.toFixed(0).padStart(5)} ms  ratio (median / node -e 0) ${(s.median / node.median).toFixed(2)}  (min / min) ${(s.min / node.min).toFixed(2)}`,
+      `${name.padEnd(26)} min ${s.min.toFixed(0).padStart(5)} ms  median ${s.median.toFixed(0).padStart(5)} ms  ratio (median / node -e 0) ${(s.median / node.median).toFixed(2)}  (min / min) ${(s.min / node.min).toFixed(2)}`,
     );
   };
   console.log(`rounds: ${ROUNDS}`);
   row('node -e 0', times.node);
   row(`import ${main}`, times.import);
   row('warm check', times.check);
-  console.log(`GitHub requests by the warm checks: ${github.requests.length - requestsAfterFill}`);
+  row('warm check (node image)', times.nodeImage);
+  row('check --offline', times.offline);
+  console.log(
+    `GitHub requests per check: warm ${requests.check / ROUNDS}, node image ${requests.nodeImage / ROUNDS}, offline ${requests.offline / ROUNDS}`,
+  );
 } finally {
   await github.close();
 }
