@@ -56,6 +56,8 @@ function printBanner(local: LocalRuntime, insecure: boolean): void {
     `  API          ${local.apiUrl}`,
     `  Health       ${local.apiUrl}/health`,
     `  Detect now   curl -X POST -H "x-functions-key: <admin key>" ${local.apiUrl}/ops/detect`,
+    // The pages need a signed link (every message carries one); there is no index to browse.
+    `  Pages        ${new URL('/s/', local.apiUrl).toString()}<id>, opened from the links in messages`,
   ];
   const { adminKey } = local;
   if (adminKey.source === 'setting') lines.push('  Admin key    from the ADMIN_KEY setting');
