@@ -50,13 +50,16 @@ export function matchInventory(
 ): MatchOutcome {
   const release = compiledRelease(index, opts);
   const epochUnknown = FORMATS_WITHOUT_EPOCH.has(inventory.format);
-  const sequence = new Array<Judgement>(inventory.packages.length);
-  const hash = release.judgeAll(inventory.packages, epochUnknown, sequence);
+  const judged = release.judgeAll(inventory.packages, epochUnknown);
+  if ('sameAsLatest' in judged) return { status: 'done', result: judged.sameAsLatest };
+  const { hash, sequence } = judged;
   const known = release.recall(hash, sequence);
-  if (known) return { status: 'done', result: copyResult(known) };
+  if (known) return { status: 'done', result: known };
   const outcome = assemble(index, sequence);
-  if (outcome.status === 'done') release.remember(hash, sequence, copyResult(outcome.result));
-  return outcome;
+  if (outcome.status !== 'done') return outcome;
+  const result = freezeResult(outcome.result);
+  release.remember(hash, sequence, result);
+  return { status: 'done', result };
 }
 
 /** The answer from every entry's judgement, in inventory order. */
@@ -109,24 +112,21 @@ export function resultOf(
 }
 
 /**
- * A result of its own for each caller, who may change its lists; the updates in them are
- * shared and frozen (src/domain/verdicts.ts).
+ * Answers are shared by every caller that matched the same list (a fan-out matches one node
+ * image's list thousands of times), so they are frozen: callers build new results (filters,
+ * merges, node-image advice) instead of changing one. The updates inside were frozen when
+ * they were judged (src/domain/verdicts.ts).
  */
-function copyResult(result: MatchResult): MatchResult {
-  const { summary } = result;
-  return {
-    ...result,
-    release: { ...result.release },
-    affected: [...result.affected],
-    behind: [...result.behind],
-    untracked: [...result.untracked],
-    notices: [...result.notices],
-    summary: {
-      ...summary,
-      bySeverity: { ...summary.bySeverity },
-      release: { ...summary.release, bySeverity: { ...summary.release.bySeverity } },
-    },
-  };
+function freezeResult(result: MatchResult): MatchResult {
+  for (const part of [result.release, result.affected, result.behind, result.untracked]) {
+    Object.freeze(part);
+  }
+  Object.freeze(result.notices);
+  Object.freeze(result.summary.bySeverity);
+  Object.freeze(result.summary.release.bySeverity);
+  Object.freeze(result.summary.release);
+  Object.freeze(result.summary);
+  return Object.freeze(result);
 }
 
 /** The release a change set is about, as answers show it. */

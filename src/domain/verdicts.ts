@@ -102,13 +102,22 @@ export class CompiledRelease {
     for (let i = 0; i < sequence.length; i++) {
       if (known.sequence[i] !== sequence[i]) return undefined;
     }
+    this.latest = known;
     return known.result;
   }
 
   remember(hash: number, sequence: Judgement[], result: MatchResult): void {
     if (this.answers.size >= ANSWERS_KEPT) this.answers.clear();
     this.answers.set(hash, { sequence, result });
+    this.latest = { sequence, result };
   }
+
+  /**
+   * The answer assembled or recalled last: a fan-out matches the same node image's list
+   * many times in a row, so `judgeAll` compares each judgement with it as it goes and needs
+   * neither a sequence of its own nor a second pass when they all agree.
+   */
+  latest: { sequence: readonly Judgement[]; result: MatchResult } | undefined;
 
   /**
    * Judges every entry into `sequence` and returns the sequence's hash (for `recall`).
@@ -118,9 +127,13 @@ export class CompiledRelease {
   judgeAll(
     packages: readonly InstalledPackage[],
     epochUnknown: boolean,
-    sequence: Judgement[],
-  ): number {
+  ): { hash: number; sequence: Judgement[] } | { sameAsLatest: MatchResult } {
     const byName = this.byName[epochUnknown ? 1 : 0]!;
+    const latest = this.latest?.sequence.length === packages.length ? this.latest : undefined;
+    // Filled only from the first judgement that differs from the latest answer's.
+    let sequence: Judgement[] | undefined = latest
+      ? undefined
+      : new Array<Judgement>(packages.length);
     let hash = 0;
     for (let i = 0; i < packages.length; i++) {
       const pkg = packages[i]!;
@@ -145,10 +158,15 @@ export class CompiledRelease {
             ? verdict.last!
             : this.judgeNew(verdict, pkg, epochUnknown);
       }
-      sequence[i] = judgement;
       hash = (Math.imul(hash, 31) + judgement.id) | 0;
+      if (sequence === undefined) {
+        if (latest!.sequence[i] === judgement) continue;
+        sequence = latest!.sequence.slice(0, i);
+        sequence.length = packages.length;
+      }
+      sequence[i] = judgement;
     }
-    return hash;
+    return sequence === undefined ? { sameAsLatest: latest!.result } : { hash, sequence };
   }
 
   /** Inventories naming SOURCERPM resolve by it: their verdicts are kept per source. */

@@ -1,6 +1,6 @@
 /**
  * The matcher as it was before releases were compiled (src/domain/verdicts.ts), kept only as
- * the oracle the compiled one is checked against (test/unit/compiled-match.test.ts): same
+ * the oracle the compiled one is checked against (test/unit/domain/compiled-match.test.ts): same
  * inputs, deeply equal outcomes. Not used by the product.
  */
 import { withDist } from '../../src/domain/changeset.js';

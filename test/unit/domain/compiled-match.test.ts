@@ -9,13 +9,13 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseInventory } from '../../src/domain/inventory/index.js';
-import { matchInventory } from '../../src/domain/match.js';
-import { ReleaseIndex } from '../../src/domain/release-index.js';
-import type { InstalledPackage, Inventory } from '../../src/domain/types.js';
-import { answerKeyFiles, answerKeyInventoryPath } from '../support/fixtures.js';
-import { realRelease, type RealRelease } from '../support/real-release.js';
-import { referenceMatchInventory } from '../support/reference-match.js';
+import { parseInventory } from '../../../src/domain/inventory/index.js';
+import { matchInventory } from '../../../src/domain/match.js';
+import { ReleaseIndex } from '../../../src/domain/release-index.js';
+import type { InstalledPackage, Inventory } from '../../../src/domain/types.js';
+import { answerKeyFiles, answerKeyInventoryPath } from '../../support/fixtures.js';
+import { realRelease, type RealRelease } from '../../support/real-release.js';
+import { referenceMatchInventory } from '../../support/reference-match.js';
 
 const TAGS = ['3.0.20260429-3.0', '3.0.20260414-3.0', '3.0.20260118-3.0'];
 const inventories = [...new Set(answerKeyFiles().map(answerKeyInventoryPath))].map((file) =>

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SpecLibrary } from '../../src/services/spec-library.js';
-import { bundledCatalog } from '../../src/services/bundled-catalog.js';
-import { stubText } from '../support/real-release.js';
-import { releaseRecord } from '../support/fixtures.js';
+import { SpecLibrary } from '../../../src/services/spec-library.js';
+import { bundledCatalog } from '../../../src/services/bundled-catalog.js';
+import { stubText } from '../../support/real-release.js';
+import { releaseRecord } from '../../support/fixtures.js';
 
 describe('SpecLibrary', () => {
   it('reads each spec once when many matches ask for it at the same time', async () => {
