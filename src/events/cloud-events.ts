@@ -68,6 +68,8 @@ const NodeImagePublishedData = z.object({
 /** "The new image fixes what your pool misses", to one channel of one subscription. */
 const NodeImageNoticeRequestedData = z.object({
   image: z.string().min(1),
+  /** The release the pools were judged against when the notice was requested. */
+  releaseTag: z.string().min(1),
   subscriptionId: z.string().min(1),
   channelId: z.string().min(1),
 });

@@ -19,21 +19,40 @@ export async function evaluateSubscription(
 ): Promise<MatchResult | undefined> {
   if (!subscription.lines.includes(changeSet.release.line)) return undefined;
   const release = await rt.core.release(changeSet);
+  const results = await matchEachInventory(
+    rt,
+    subscription,
+    subscription.inventoryNames,
+    (name, text) => matchStoredInventory(rt, release, subscription, name, text),
+  );
+  const merged = mergeResults(results);
+  return merged && applyFilters(merged, subscription.filters);
+}
+
+/**
+ * Reads each named inventory of the subscription and matches it with `match`, skipping the
+ * ones that are gone. Stored inventories were valid when uploaded; a parser that got
+ * stricter since must not block the subscription's other inventories, so such one is
+ * skipped with a warning.
+ */
+export async function matchEachInventory(
+  rt: Pick<Runtime, 'store' | 'log'>,
+  subscription: Subscription,
+  names: readonly string[],
+  match: (name: string, text: string) => Promise<MatchResult>,
+): Promise<MatchResult[]> {
   const results: MatchResult[] = [];
-  for (const name of subscription.inventoryNames) {
+  for (const name of names) {
     const text = await rt.store.getInventory(subscription.id, name);
     if (text === undefined) continue;
     try {
-      results.push(await matchStoredInventory(rt, release, subscription, name, text));
+      results.push(await match(name, text));
     } catch (err) {
-      // Stored inventories were valid when uploaded; a parser that got stricter since must
-      // not block the subscription's other inventories.
       if (!(err instanceof AppError)) throw err;
       rt.log.warn(`subscription ${subscription.id}: inventory ${name} skipped: ${err.message}`);
     }
   }
-  const merged = mergeResults(results);
-  return merged && applyFilters(merged, subscription.filters);
+  return results;
 }
 
 /** One stored inventory against a release; a node pool's also says which image fixes it. */

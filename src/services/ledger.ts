@@ -373,25 +373,6 @@ export function ledgerOptions(
 }
 
 /** Ledger keys, in one place so every writer agrees. */
-/**
- * Opens the entry for a message about to be requested (create-if-absent, `requested`).
- * False when an existing entry is already settled, so nothing should be requested again;
- * an unsettled one is requested again, since the first request may have been lost in a crash.
- */
-export async function openLedgerEntry(
-  rt: Pick<Runtime, 'store' | 'now'>,
-  key: string,
-): Promise<boolean> {
-  const created = await rt.store.createLedger(key, {
-    state: 'requested',
-    updatedAt: rt.now().toISOString(),
-    attempts: 0,
-  });
-  if (created !== undefined) return true;
-  const entry = await rt.store.getLedger(key);
-  return !entry || ['requested', 'retry', 'sending'].includes(entry.value.state);
-}
-
 export const ledgerKeys = {
   delivery: (releaseTag: string, subscriptionId: string, channelId: string) =>
     `delivery/${releaseTag}/${subscriptionId}/${channelId}`,

@@ -12,7 +12,7 @@ import {
 } from '../domain/node-image.js';
 import { rpmvercmp } from '../domain/rpmvercmp.js';
 import type { Subscription } from '../domain/subscription.js';
-import type { ChangeSet, MatchResult } from '../domain/types.js';
+import type { ChangeSet } from '../domain/types.js';
 import {
   nodeImageNoticeRequested,
   type AppCloudEvent,
@@ -21,14 +21,8 @@ import {
 } from '../events/cloud-events.js';
 import { AppError } from '../errors.js';
 import { settleOutcome } from './channel-notice.js';
-import { isDeliverable, isInstant } from './evaluate.js';
-import {
-  ledgerKeys,
-  ledgerOptions,
-  openLedgerEntry,
-  sendOnce,
-  type OnceOutcome,
-} from './ledger.js';
+import { isDeliverable, isInstant, matchEachInventory } from './evaluate.js';
+import { ledgerKeys, ledgerOptions, sendOnce, type OnceOutcome } from './ledger.js';
 import { PARALLEL } from './match.js';
 import type { Runtime } from './runtime.js';
 
@@ -42,8 +36,9 @@ interface ImageContext {
 /**
  * azurelinux.nodeimage.published → one notice request per instant channel of each
  * subscription whose pools on an older image of that variant miss something the new image
- * carries. Ledger entries are opened first, so a redelivered event requests nothing that
- * was already sent. Digest channels are left out: a node image is news for the on-call
+ * carries. A redelivered event requests them again, and the ledger lets only the first copy
+ * of each send (as for releases). Each request names the release it was judged against, so
+ * delivery reads that record instead of looking for the newest again. Digest channels are left out: a node image is news for the on-call
  * channel, and the next release digest carries the same advice.
  */
 export async function matchNodeImage(
@@ -53,7 +48,15 @@ export async function matchNodeImage(
   const ids = await rt.store.listNodeImageSubscriptionIds(data.sku);
   const outcome = { subscriptions: ids.length, notified: 0, notices: 0 };
   if (ids.length === 0) return outcome;
-  const context = await imageContext(rt, data.image);
+  const image = parseNodeImage(data.image);
+  const changeSet = await newestChangeSet(rt, image.variant.line);
+  if (!changeSet) {
+    rt.log.warn(
+      `node image ${image.name}: no matched ${image.variant.line} release to compare with yet`,
+    );
+    return outcome;
+  }
+  const context = await imageContext(rt, image, changeSet);
   if (!context) return outcome;
 
   const events: AppCloudEvent[] = [];
@@ -63,11 +66,14 @@ export async function matchNodeImage(
     if (!sub || !notice) return;
     outcome.notified += 1;
     for (const channel of sub.channels.filter((c) => isDeliverable(c) && isInstant(c))) {
-      const key = ledgerKeys.nodeImage(notice.image, sub.id, channel.id);
-      if (!(await openLedgerEntry(rt, key))) continue;
       events.push(
         nodeImageNoticeRequested(
-          { image: notice.image, subscriptionId: sub.id, channelId: channel.id },
+          {
+            image: notice.image,
+            releaseTag: notice.release.tag,
+            subscriptionId: sub.id,
+            channelId: channel.id,
+          },
           rt.now(),
         ),
       );
@@ -91,12 +97,15 @@ export async function deliverNodeImageNotice(
   const sub = (await rt.store.getSubscription(data.subscriptionId))?.value;
   const channel = sub?.channels.find((c) => c.id === data.channelId);
   if (!sub || !channel || !isDeliverable(channel)) return 'gone';
-  const context = await imageContext(rt, data.image);
+  const changeSet = (await rt.store.getRelease(data.releaseTag))?.changeSet;
+  if (!changeSet) return 'gone';
+  const context = await imageContext(rt, parseNodeImage(data.image), changeSet);
   const notice = context && (await evaluateNodeImage(rt, sub, context));
   if (!notice) return 'nothing-to-send';
 
   const key = ledgerKeys.nodeImage(notice.image, sub.id, channel.id);
-  const outcome = await sendOnce(rt.store, key, ledgerOptions(rt, data), (gate) =>
+  const options = { ...ledgerOptions(rt, data), expectNew: true };
+  const outcome = await sendOnce(rt.store, key, options, (gate) =>
     rt.notifier.sendNodeImageNotice(channel, { subscription: sub, notice }, gate),
   );
   return settleOutcome(rt, key, outcome, sub, channel);
@@ -120,17 +129,12 @@ export async function evaluateNodeImage(
   );
   if (pools.length === 0) return undefined;
   const release = await rt.core.release(changeSet);
-  const results: MatchResult[] = [];
-  for (const pool of pools) {
-    const text = await rt.store.getInventory(sub.id, pool.inventory);
-    if (text === undefined) continue;
-    try {
-      results.push(await release.match(rt.core.parseInventory(text)));
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      rt.log.warn(`subscription ${sub.id}: inventory ${pool.inventory} skipped: ${err.message}`);
-    }
-  }
+  const results = await matchEachInventory(
+    rt,
+    sub,
+    pools.map((p) => p.inventory),
+    (_name, text) => release.match(rt.core.parseInventory(text)),
+  );
   const merged = mergeResults(results);
   if (!merged) return undefined;
   const filtered = applyFilters(merged, sub.filters);
@@ -148,27 +152,25 @@ export async function evaluateNodeImage(
 }
 
 /**
- * The image, its packages and the release to compare with: the newest release of the
- * image's line that was matched (a baseline record has no change set). Undefined, with a
- * warning, when there is none yet or AgentBaker cannot say what the image holds.
+ * The image with its packages, and the release to compare with. Undefined, with a warning,
+ * when AgentBaker cannot say what the image holds.
  */
-async function imageContext(rt: Runtime, name: string): Promise<ImageContext | undefined> {
-  const image = parseNodeImage(name);
-  const changeSet = await newestChangeSet(rt, image.variant.line);
-  if (!changeSet) {
-    rt.log.warn(`node image ${name}: no matched ${image.variant.line} release to compare with yet`);
-    return undefined;
-  }
+async function imageContext(
+  rt: Runtime,
+  image: NodeImage,
+  changeSet: ChangeSet,
+): Promise<ImageContext | undefined> {
   try {
     return { image, packages: await rt.nodeImages.packagesOf(image), changeSet };
   } catch (err) {
     // Not published after all, or its notes are a stub: retrying cannot fix upstream data.
     if (!(err instanceof AppError) || err.status >= 500) throw err;
-    rt.log.warn(`node image ${name}: ${err.message}`);
+    rt.log.warn(`node image ${image.name}: ${err.message}`);
     return undefined;
   }
 }
 
+/** The newest release of the line that was matched (a baseline record has no change set). */
 async function newestChangeSet(rt: Runtime, line: string): Promise<ChangeSet | undefined> {
   const tags = (await rt.store.listReleaseTags())
     .filter((t) => t.endsWith(`-${line}`))

@@ -40,6 +40,7 @@ export interface NodeImageFixes {
 export class NodeImages {
   private readonly target: { owner: string; repo: string };
   private readonly listings = new Map<string, Promise<NotesFile[]>>();
+  private readonly imagePackages = new Map<string, Promise<ImagePackages>>();
 
   constructor(
     private readonly gh: Octokit,
@@ -149,10 +150,21 @@ export class NodeImages {
     return files;
   }
 
-  /** One published image's packages by binary name, for "what does this image fix". */
-  async packagesOf(image: NodeImage): Promise<ImagePackages> {
-    const { inventory } = await this.inventoryOf(image.name);
-    return byName(image.version, inventory.packages);
+  /**
+   * One published image's packages by binary name, for "what does this image fix". Kept
+   * per process: a published image's notes never change, and every notice about the image
+   * (one per subscription and channel) asks for them.
+   */
+  packagesOf(image: NodeImage): Promise<ImagePackages> {
+    let packages = this.imagePackages.get(image.name);
+    if (!packages) {
+      packages = this.inventoryOf(image.name).then(({ inventory }) =>
+        byName(image.version, inventory.packages),
+      );
+      packages.catch(() => this.imagePackages.delete(image.name));
+      this.imagePackages.set(image.name, packages);
+    }
+    return packages;
   }
 
   private filesOf(dir: string): Promise<NotesFile[]> {
