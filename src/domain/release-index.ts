@@ -42,39 +42,29 @@ export interface Resolution {
 
 export class ReleaseIndex {
   private readonly changed = new Map<string, SourceChange>();
-  private readonly byBinary = new Map<string, Claim>();
-  private readonly bySource = new Map<string, Claim>();
+  private readonly byBinary = new ClaimMap();
+  private readonly bySource = new ClaimMap();
   /** One resolution per spec path: a fleet's list resolves the same specs many times. */
   private readonly resolved = new Map<string, Resolution | undefined>();
 
   constructor(private readonly input: ReleaseIndexInput) {
-    const claims = new Map<string, Claim[]>();
-    const sources = new Map<string, Claim[]>();
-    const add = (binary: string, claim: Claim) => {
-      const list = claims.get(binary);
-      if (!list) claims.set(binary, [claim]);
-      else if (!list.some((c) => c.specPath === claim.specPath)) list.push(claim);
-    };
     const addSpec = (specPath: string, facts: Pick<SpecFacts, 'name' | 'binaries'>) => {
       const claim = { sourcePackage: facts.name, specPath };
-      for (const b of facts.binaries) add(b.name, claim);
-      const list = sources.get(facts.name) ?? [];
-      list.push(claim);
-      sources.set(facts.name, list);
+      for (const b of facts.binaries) this.byBinary.add(b.name, claim);
+      this.bySource.add(facts.name, claim);
     };
+    const removed = new Set<string>();
     for (const change of input.changeSet.changes) {
+      if (change.kind === 'removed') removed.add(change.specPath);
       if (change.kind === 'removed' || change.to === null) continue;
       this.changed.set(change.specPath, change);
       addSpec(change.specPath, { name: change.sourcePackage, binaries: change.binaries });
     }
-    const removed = new Set(
-      input.changeSet.changes.filter((c) => c.kind === 'removed').map((c) => c.specPath),
-    );
-    const unchanged = input.specs
-      ? [...input.specs].map(([path, sha]) => ({ path, facts: input.facts(sha) }))
-      : []; // without the tree only the changed specs can be placed
-    for (const { path, facts } of unchanged) {
-      if (facts === null || this.changed.has(path) || removed.has(path)) continue;
+    // Without the tree only the changed specs can be placed.
+    for (const [path, sha] of input.specs ?? []) {
+      if (this.changed.has(path) || removed.has(path)) continue;
+      const facts = input.facts(sha);
+      if (facts === null) continue;
       const known = facts ?? input.guess(path);
       if (known) addSpec(path, known);
       else {
@@ -84,10 +74,8 @@ export class ReleaseIndex {
         if (dir) addSpec(path, { name: dir, binaries: [{ name: dir, evr: '' }] });
       }
     }
-    // A binary name can be claimed by two specs (the signed kernel specs repackage
-    // `kernel`): it resolves to one of them consistently (src/domain/spec-claims.ts).
-    for (const [name, list] of claims) this.byBinary.set(name, preferredClaim(name, list)!);
-    for (const [name, list] of sources) this.bySource.set(name, preferredClaim(name, list)!);
+    this.byBinary.settle();
+    this.bySource.settle();
   }
 
   get changeSet(): ChangeSet {
@@ -149,4 +137,36 @@ export class ReleaseIndex {
 
 function byName(facts: SpecFacts): Map<string, BinaryPackage> {
   return new Map((facts.built ?? facts.binaries).map((b) => [b.name, b]));
+}
+
+/**
+ * Name → the spec that claims it. Nearly every name has one claim, so the first is kept
+ * as is and only names claimed twice (the signed kernel specs repackage `kernel`) keep a
+ * list, settled once by preference (src/domain/spec-claims.ts) so a name always resolves
+ * to the same spec whichever order the specs came in. The index is built for each new
+ * release over ~3,000 specs; a list per name was most of that time.
+ */
+class ClaimMap {
+  private readonly first = new Map<string, Claim>();
+  private readonly contested = new Map<string, Claim[]>();
+
+  add(name: string, claim: Claim): void {
+    const first = this.first.get(name);
+    if (first === undefined) this.first.set(name, claim);
+    else if (first.specPath !== claim.specPath) {
+      const list = this.contested.get(name);
+      if (!list) this.contested.set(name, [first, claim]);
+      else if (!list.some((c) => c.specPath === claim.specPath)) list.push(claim);
+    }
+  }
+
+  /** Resolves every name claimed twice; call once, after the last `add`. */
+  settle(): void {
+    for (const [name, list] of this.contested) this.first.set(name, preferredClaim(name, list)!);
+    this.contested.clear();
+  }
+
+  get(name: string): Claim | undefined {
+    return this.first.get(name);
+  }
 }

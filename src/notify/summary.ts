@@ -150,8 +150,14 @@ export function groupUpdates(affected: readonly PackageUpdate[]): PackageGroup[]
   );
 }
 
-/** CVE ids in numeric order; one collator, since localeCompare with options builds one per call. */
-const byCveNumber = new Intl.Collator('en', { numeric: true }).compare;
+/**
+ * CVE ids in numeric order; one collator, since localeCompare with options builds one per
+ * call. Built on first use: ICU takes several milliseconds to make one, and a CLI run that
+ * prints JSON never sorts CVEs.
+ */
+let cveCollator: Intl.Collator | undefined;
+const byCveNumber = (a: string, b: string): number =>
+  (cveCollator ??= new Intl.Collator('en', { numeric: true })).compare(a, b);
 
 /** Worst severity first, then the newest id (a higher CVE number is usually the newer one). */
 export function sortCves(cves: readonly CveRef[]): CveRef[] {
