@@ -1,4 +1,4 @@
-import http from 'node:http';
+import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { UpstreamError } from '../errors.js';
@@ -26,10 +26,18 @@ export interface HttpRequestInit {
   headers?: Record<string, string>;
   body?: string | Uint8Array;
   /** Whole-request timeout: connecting, sending and the complete answer. */
-  timeoutMs: number;
-  signal?: AbortSignal;
+  timeoutMs?: number;
+  signal?: AbortSignal | undefined;
   /** Answers beyond this are refused (webhooks answer a few bytes). */
   maxResponseBytes: number;
+  /**
+   * Whether the connection may come from (and go back to) node's keep-alive pool. Off by
+   * default: a pooled socket could predate the caller's checks (the SSRF guard's pinned
+   * addresses). GitHub calls pool, so a cold run's 180 requests share a few TLS handshakes.
+   */
+  pooled?: boolean;
+  /** Who is on the other end, for messages: "webhook host" unless said. */
+  peer?: string;
   /** Name resolution, e.g. pinned to addresses an SSRF check already approved. */
   lookup?: LookupFunction;
   /** Runs once connected, before any byte of the request is written (src/notify/delivery.ts). */
@@ -38,29 +46,35 @@ export interface HttpRequestInit {
 
 export interface RawResponse {
   status: number;
-  headers: Headers;
+  /** The reason phrase the server gave ('' over HTTP/2 and when it gave none). */
+  statusText: string;
+  /** As node gives them: lower-case names; `set-cookie` is the only list. */
+  headers: IncomingHttpHeaders;
   body: Buffer;
 }
 
 /**
- * One HTTP(S) request on a fresh connection, with no redirects followed. Rejects with a
+ * One HTTP(S) request (on a fresh connection unless `pooled`), with no redirects followed. Rejects with a
  * RequestError that says whether the body was sent (node's 'finish' event: the last byte
  * was handed to the socket) before the failure.
  */
 export function httpRequest(url: URL, init: HttpRequestInit): Promise<RawResponse> {
   const transport = url.protocol === 'https:' ? https : http;
-  const timeout = AbortSignal.timeout(init.timeoutMs);
-  const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+  const timeout = init.timeoutMs === undefined ? undefined : AbortSignal.timeout(init.timeoutMs);
+  const signals = [init.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
+  const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+  const peer = init.peer ?? 'webhook host';
   return new Promise<RawResponse>((resolve, reject) => {
     let bodySent = false;
     const fail = (what: string, cause?: unknown) => {
       if (cause instanceof RequestError) return reject(cause);
-      const why = timeout.aborted ? `timed out after ${init.timeoutMs} ms` : what;
+      const timedOut = timeout?.aborted === true;
+      const why = timedOut ? `timed out after ${init.timeoutMs} ms` : what;
       reject(
         new RequestError(
-          `could not reach webhook host ${url.hostname}: ${why}`,
+          `could not reach ${peer} ${url.hostname}: ${why}`,
           bodySent,
-          timeout.aborted,
+          timedOut,
           cause,
         ),
       );
@@ -71,9 +85,8 @@ export function httpRequest(url: URL, init: HttpRequestInit): Promise<RawRespons
         method: init.method ?? 'POST',
         headers: init.headers,
         ...(init.lookup ? { lookup: init.lookup } : {}),
-        // A fresh connection per call: a pooled socket could predate the caller's checks.
-        agent: false,
-        signal,
+        ...(init.pooled ? {} : { agent: false }),
+        ...(signal ? { signal } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -82,18 +95,19 @@ export function httpRequest(url: URL, init: HttpRequestInit): Promise<RawRespons
           size += chunk.length;
           if (size > init.maxResponseBytes) {
             res.destroy();
-            reject(new UpstreamError(`webhook response exceeded ${init.maxResponseBytes} bytes`));
+            reject(new UpstreamError(`${peer} response exceeded ${init.maxResponseBytes} bytes`));
             return;
           }
           chunks.push(chunk);
         });
         res.on('error', (err) => fail('the answer was cut off', err));
         res.on('end', () => {
-          const headers = new Headers();
-          for (const [name, value] of Object.entries(res.headers)) {
-            for (const v of Array.isArray(value) ? value : [value ?? '']) headers.append(name, v);
-          }
-          resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks) });
+          resolve({
+            status: res.statusCode ?? 0,
+            statusText: res.statusMessage ?? '',
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+          });
         });
       },
     );
@@ -120,5 +134,13 @@ export function httpRequest(url: URL, init: HttpRequestInit): Promise<RawRespons
 /** The raw answer as a standard Response (no body for the statuses that may not have one). */
 export function toResponse(raw: RawResponse): Response {
   const nullBody = raw.status === 204 || raw.status === 205 || raw.status === 304;
-  return new Response(nullBody ? null : raw.body, { status: raw.status, headers: raw.headers });
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(raw.headers)) {
+    for (const v of Array.isArray(value) ? value : [value ?? '']) headers.append(name, v);
+  }
+  return new Response(nullBody ? null : raw.body, {
+    status: raw.status,
+    statusText: raw.statusText,
+    headers,
+  });
 }

@@ -15,6 +15,7 @@ import { Octokit } from '@octokit/rest';
 import { throttling } from '@octokit/plugin-throttling';
 import { retry } from '@octokit/plugin-retry';
 import { AppError, RateLimitedError, UpstreamError } from '../errors.js';
+import { httpFetch } from './http-fetch.js';
 import { networkReason } from './network-error.js';
 
 /** The logging surface sources need; `console` fits, and so does a Functions context. */
@@ -140,12 +141,24 @@ export function createGitHubClient(opts: GitHubClientOptions): Octokit {
   return octokit;
 }
 
+/**
+ * Octokit's transport: src/sources/http-fetch.ts (not the global fetch, whose first use
+ * costs a CLI run about 100 ms), with a timeout per attempt. Octokit calls it with a URL
+ * string and a plain headers object, and reads only what HttpResponse has.
+ */
 function fetchWithTimeout(timeoutMs: number): typeof fetch {
-  return (input, init) => {
+  const send = (input: string | URL, init: RequestInit = {}) => {
     const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    return fetch(input, { ...init, signal });
+    const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    return httpFetch(input, {
+      method: init.method,
+      headers: init.headers as Record<string, string> | undefined,
+      body: init.body as string | undefined,
+      redirect: init.redirect,
+      signal,
+    });
   };
+  return send as unknown as typeof fetch;
 }
 
 interface ErrorLike {

@@ -9,6 +9,7 @@
  */
 import { ovalFromFixes, parseOval, type OvalFix, type OvalIndex } from '../domain/oval.js';
 import { UpstreamError } from '../errors.js';
+import { httpFetch, type HttpResponse } from './http-fetch.js';
 import { networkReason } from './network-error.js';
 
 const DEFAULT_BASE = 'https://raw.githubusercontent.com/microsoft/AzureLinuxVulnerabilityData/main';
@@ -57,9 +58,9 @@ export async function fetchOvalFeed(
   url: string,
   opts: { etag?: string | null; timeoutMs?: number; now?: () => Date } = {},
 ): Promise<OvalFetch> {
-  let response: Response;
+  let response: HttpResponse;
   try {
-    response = await fetch(url, {
+    response = await httpFetch(url, {
       headers: opts.etag ? { 'if-none-match': opts.etag } : {},
       signal: AbortSignal.timeout(opts.timeoutMs ?? 60_000),
     });
