@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import * as z from './zod-mini.js';
 
 /**
  * Every setting the product reads from the environment, validated in one place so a
@@ -10,19 +10,42 @@ import { ConfigError } from './errors.js';
  * handed out by concern (SETTING_GROUPS): each factory takes only the group it needs, so a
  * module's signature says which settings can change what it does.
  */
-const bool = z
-  .enum(['true', 'false', '1', '0'])
-  .optional()
-  .transform((v) => v === 'true' || v === '1');
 
-const csv = z
-  .string()
-  .optional()
-  .transform((v) =>
+const bool = z.pipe(
+  z.optional(z.enum(['true', 'false', '1', '0'])),
+  z.transform((v) => v === 'true' || v === '1'),
+);
+
+const csv = z.pipe(
+  z.optional(z.string()),
+  z.transform((v) =>
     (v ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+  ),
+);
+
+/** A comma-separated list, or `fallback` when it names nothing. */
+const csvOr = (fallback: string[]) =>
+  z.pipe(
+    csv,
+    z.transform((v) => (v.length ? v : fallback)),
+  );
+
+const ownerName = (fallback: string) =>
+  z._default(
+    z.string().check(z.regex(/^[\w.-]+\/[\w.-]+$/, 'must look like owner/name')),
+    fallback,
+  );
+
+/** A whole number from a string, within bounds. */
+const count = (min: number, max: number | undefined, fallback: number) =>
+  z._default(
+    z.coerce
+      .number()
+      .check(z.int(), z.minimum(min), ...(max === undefined ? [] : [z.maximum(max)])),
+    fallback,
   );
 
 const DEFAULT_TEAMS_HOSTS = [
@@ -34,104 +57,98 @@ const DEFAULT_TEAMS_HOSTS = [
 
 const EnvSchema = z.object({
   // GitHub release source
-  GITHUB_API_URL: z.url().default('https://api.github.com'),
-  GITHUB_TOKEN: z.string().optional(),
-  AZL_REPO: z
-    .string()
-    .regex(/^[\w.-]+\/[\w.-]+$/, 'must look like owner/name')
-    .default('microsoft/azurelinux'),
+  GITHUB_API_URL: z._default(z.url(), 'https://api.github.com'),
+  GITHUB_TOKEN: z.optional(z.string()),
+  AZL_REPO: ownerName('microsoft/azurelinux'),
   /** Where AKS publishes node-image release notes (vhdbuilder/release-notes/). */
-  AKS_NODE_IMAGE_REPO: z
-    .string()
-    .regex(/^[\w.-]+\/[\w.-]+$/, 'must look like owner/name')
-    .default('Azure/AgentBaker'),
+  AKS_NODE_IMAGE_REPO: ownerName('Azure/AgentBaker'),
   /**
    * The OVAL feed per release line: unset for microsoft/AzureLinuxVulnerabilityData's own
    * files, `off` to leave it out, or a URL where `{line}` stands for the line (`3.0`).
    */
-  AZL_OVAL_URL: z
-    .string()
-    .optional()
-    .refine(
-      (v) =>
-        v === undefined ||
-        v.trim().toLowerCase() === 'off' ||
-        URL.canParse(v.replaceAll('{line}', '3.0')),
-      'must be a URL (with {line} for the release line) or "off"',
-    ),
+  AZL_OVAL_URL: z.optional(
+    z
+      .string()
+      .check(
+        z.refine(
+          (v) => v.trim().toLowerCase() === 'off' || URL.canParse(v.replaceAll('{line}', '3.0')),
+          'must be a URL (with {line} for the release line) or "off"',
+        ),
+      ),
+  ),
   /** Release lines the detector watches, e.g. `3.0` or `3.0,2.0`. */
-  AZL_LINES: csv.transform((v) => (v.length ? v : ['3.0'])),
+  AZL_LINES: csvOr(['3.0']),
   INCLUDE_PRERELEASES: bool,
   /** Where the CLI keeps downloaded spec blobs (immutable by sha); default ~/.cache/azl-notifier. */
-  AZL_CACHE_DIR: z.string().optional(),
-  XDG_CACHE_HOME: z.string().optional(),
+  AZL_CACHE_DIR: z.optional(z.string()),
+  XDG_CACHE_HOME: z.optional(z.string()),
   /** Print stack traces for unexpected errors (when reporting a bug). */
   AZL_DEBUG: bool,
   /**
    * Per-request timeout for GitHub and the OVAL feed. Each of the two retries after a timeout
    * gets its own, so a GitHub that never answers fails after about 3 × this plus 5 s.
    */
-  AZL_HTTP_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(30),
+  AZL_HTTP_TIMEOUT_SECONDS: z._default(z.coerce.number().check(z.positive(), z.maximum(3600)), 30),
   /** Any non-empty value turns colour off in the CLI's table (https://no-color.org). */
-  NO_COLOR: z.string().optional(),
+  NO_COLOR: z.optional(z.string()),
 
   // Detection and fan-out
-  DETECT_SCHEDULE: z.string().default('0 */15 * * * *'),
-  DIGEST_SCHEDULE: z.string().default('0 5 * * * *'),
+  DETECT_SCHEDULE: z._default(z.string(), '0 */15 * * * *'),
+  DIGEST_SCHEDULE: z._default(z.string(), '0 5 * * * *'),
   NOTIFY_ON_FIRST_RUN: bool,
-  SHARD_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
-  EVENTGRID_TOPIC_ENDPOINT: z.url().optional(),
-  EVENTGRID_TOPIC_KEY: z.string().optional(),
+  SHARD_SIZE: count(1, 5000, 500),
+  EVENTGRID_TOPIC_ENDPOINT: z.optional(z.url()),
+  EVENTGRID_TOPIC_KEY: z.optional(z.string()),
   /**
    * How long a delivery claim stays valid. It must outlast the longest send (the notifiers'
    * own retries included): past it, a claim still marked "sending" means its holder died, and
    * the outcome is recorded as uncertain rather than risking a second message.
    */
-  DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  DELIVERY_LEASE_SECONDS: count(1, 86_400, 900),
 
   // State
-  STORAGE_ACCOUNT_URL: z.url().optional(),
-  AzureWebJobsStorage: z.string().optional(),
+  STORAGE_ACCOUNT_URL: z.optional(z.url()),
+  AzureWebJobsStorage: z.optional(z.string()),
 
   // Local runtime
-  DATA_DIR: z.string().default('.azl-notifier'),
+  DATA_DIR: z._default(z.string(), '.azl-notifier'),
   /**
    * The local runtime's storage when none is configured: `sqlite` (a file under DATA_DIR,
    * durable at every acknowledged write) or `azurite` (the Blob emulator, for trying the
    * production adapter locally; it saves its metadata only every few seconds).
    */
-  LOCAL_STORAGE: z.enum(['sqlite', 'azurite']).default('sqlite'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(7071),
-  ADMIN_KEY: z.string().optional(),
+  LOCAL_STORAGE: z._default(z.enum(['sqlite', 'azurite']), 'sqlite'),
+  PORT: count(0, 65535, 7071),
+  ADMIN_KEY: z.optional(z.string()),
   /** Azurite's blob port under `LOCAL_STORAGE=azurite`; 0 picks a free one (printed at start-up). */
-  AZURITE_BLOB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  AZURITE_BLOB_PORT: count(0, 65535, 0),
   /**
    * Local event bus: Event Grid's semantics, with knobs so tests need not wait minutes. The
    * retries follow Event Grid's schedule (10 s, 30 s, 1 min, 5 min, ...) scaled to the base,
    * each capped at the max; with the defaults the bus keeps trying for about 32 minutes,
    * longer than DELIVERY_LEASE_SECONDS, which the local runtime checks at start-up.
    */
-  LOCAL_BUS_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
-  LOCAL_BUS_RETRY_BASE_MS: z.coerce.number().int().min(1).default(10_000),
-  LOCAL_BUS_RETRY_MAX_MS: z.coerce.number().int().min(1).default(300_000),
+  LOCAL_BUS_MAX_ATTEMPTS: count(1, 100, 10),
+  LOCAL_BUS_RETRY_BASE_MS: count(1, undefined, 10_000),
+  LOCAL_BUS_RETRY_MAX_MS: count(1, undefined, 300_000),
   /** Events each of fan-out and match runs at once. */
-  LOCAL_BUS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  LOCAL_BUS_CONCURRENCY: count(1, 64, 4),
   /**
    * Sends each delivering function runs at once. High, because they mostly wait on the
    * network, and a slow webhook or mail server must not make the others wait.
    */
-  LOCAL_BUS_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
+  LOCAL_BUS_DELIVERY_CONCURRENCY: count(1, 256, 32),
 
   // Notifications
   /** Base of links in messages; default: the local runtime's own address on PORT. */
-  PUBLIC_BASE_URL: z.url().optional(),
-  SMTP_URL: z.string().optional(),
-  EMAIL_FROM: z.string().default('azl-notifier <azl-notifier@localhost>'),
-  ACS_EMAIL_ENDPOINT: z.url().optional(),
-  ACS_CONNECTION_STRING: z.string().optional(),
+  PUBLIC_BASE_URL: z.optional(z.url()),
+  SMTP_URL: z.optional(z.string()),
+  EMAIL_FROM: z._default(z.string(), 'azl-notifier <azl-notifier@localhost>'),
+  ACS_EMAIL_ENDPOINT: z.optional(z.url()),
+  ACS_CONNECTION_STRING: z.optional(z.string()),
   /** Client-side send limit for ACS; 30/min is the default quota of a custom domain. */
-  ACS_MAX_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(30),
-  TEAMS_WEBHOOK_ALLOWED_HOSTS: csv.transform((v) => (v.length ? v : DEFAULT_TEAMS_HOSTS)),
+  ACS_MAX_MESSAGES_PER_MINUTE: count(1, 10_000, 30),
+  TEAMS_WEBHOOK_ALLOWED_HOSTS: csvOr(DEFAULT_TEAMS_HOSTS),
   /**
    * How long a Teams webhook may take to answer. Past it the card may or may not have been
    * posted, so the delivery is recorded as uncertain and never sent again automatically.
@@ -139,13 +156,13 @@ const EnvSchema = z.object({
    * (https://learn.microsoft.com/azure/event-grid/delivery-and-retry); a redelivery during a
    * longer send finds the claim held and comes back later, so the two need not be in step.
    */
-  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  WEBHOOK_TIMEOUT_SECONDS: count(1, 600, 30),
   ALLOW_INSECURE_WEBHOOKS: bool,
   /** HMAC key for unsubscribe and confirmation links. */
-  SIGNING_KEY: z.string().optional(),
+  SIGNING_KEY: z.optional(z.string()),
   /** Client id of the user-assigned managed identity in Azure. */
-  AZURE_CLIENT_ID: z.string().optional(),
-  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
+  AZURE_CLIENT_ID: z.optional(z.string()),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.optional(z.string()),
 });
 
 type Env = z.output<typeof EnvSchema>;
@@ -246,7 +263,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
   const given = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
   );
-  const parsed = EnvSchema.safeParse(given);
+  const parsed = z.safeParse(EnvSchema, given);
   if (!parsed.success) {
     const details = parsed.error.issues.map((i) => ({
       path: i.path.join('.'),

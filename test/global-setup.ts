@@ -7,7 +7,8 @@ import { prepareChromium } from './support/chromium.js';
  * than racing in several test files at the same time.
  */
 export default async function setup(): Promise<void> {
-  ensureBuilt('dist/src/cli/main.js');
+  // The CLI's bundle is the last thing `npm run build` writes.
+  ensureBuilt('dist/cli/azl-notifier.js');
   // Unpacked once here: test files run in parallel and would race on the same files.
   await prepareChromium();
 }

@@ -74,16 +74,17 @@ describe('the packed package', () => {
       'README.md',
       'LICENSE',
       'bin/azl-notifier.js',
-      'dist/src/cli/main.js',
+      'dist/cli/azl-notifier.js',
       'data/spec-catalog/3.0.tsv',
     ]) {
       expect(paths).toContain(needed);
     }
     expect(paths.filter((p) => /^(test|src|bench|scripts|infra|docs)\//.test(p))).toEqual([]);
     expect(paths.filter((p) => p.endsWith('.map') || p.endsWith('.ts'))).toEqual([]);
-    // 1,464 files and 15.6 MB before `files` existed.
+    // 1,464 files and 15.6 MB before `files` existed. About 2.2 MB since the CLI's bundle
+    // (0.8 MB) ships next to dist/src, which the package's "main" (the Functions app) needs.
     expect(packed.entryCount).toBeLessThan(300);
-    expect(packed.unpackedSize).toBeLessThan(2 * 1024 * 1024);
+    expect(packed.unpackedSize).toBeLessThan(3 * 1024 * 1024);
   });
 
   it('installs without TypeScript into an empty folder and answers check from there', async () => {

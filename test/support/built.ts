@@ -33,6 +33,10 @@ export function ensureBuilt(entry: string): string {
     execFileSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json')], {
       stdio: 'inherit',
     });
+    // As `npm run build`: the CLI runs from its bundle, made from what tsc just wrote.
+    execFileSync(process.execPath, [path.join(ROOT, 'dist/scripts/bundle-cli.js')], {
+      stdio: 'inherit',
+    });
   }
   return file;
 }
