@@ -40,42 +40,33 @@ export interface Resolution {
   binaries: ReadonlyMap<string, BinaryPackage>;
 }
 
+/** Which spec each binary and source name resolves to at the tag, and what the release changed. */
+interface Claims {
+  changed: Map<string, SourceChange>;
+  byBinary: ClaimMap;
+  bySource: ClaimMap;
+}
+
 export class ReleaseIndex {
-  private readonly changed = new Map<string, SourceChange>();
-  private readonly byBinary = new ClaimMap();
-  private readonly bySource = new ClaimMap();
+  private readonly claims: Claims;
   /** One resolution per spec path: a fleet's list resolves the same specs many times. */
   private readonly resolved = new Map<string, Resolution | undefined>();
 
-  constructor(private readonly input: ReleaseIndexInput) {
-    const addSpec = (specPath: string, facts: Pick<SpecFacts, 'name' | 'binaries'>) => {
-      const claim = { sourcePackage: facts.name, specPath };
-      for (const b of facts.binaries) this.byBinary.add(b.name, claim);
-      this.bySource.add(facts.name, claim);
-    };
-    const removed = new Set<string>();
-    for (const change of input.changeSet.changes) {
-      if (change.kind === 'removed') removed.add(change.specPath);
-      if (change.kind === 'removed' || change.to === null) continue;
-      this.changed.set(change.specPath, change);
-      addSpec(change.specPath, { name: change.sourcePackage, binaries: change.binaries });
-    }
-    // Without the tree only the changed specs can be placed.
-    for (const [path, sha] of input.specs ?? []) {
-      if (this.changed.has(path) || removed.has(path)) continue;
-      const facts = input.facts(sha);
-      if (facts === null) continue;
-      const known = facts ?? input.guess(path);
-      if (known) addSpec(path, known);
-      else {
-        // A spec newer than every known one, never read: its directory names its package
-        // (SPECS/<name>/<name>.spec), which is enough to ask for it when that is installed.
-        const dir = path.split('/')[1];
-        if (dir) addSpec(path, { name: dir, binaries: [{ name: dir, evr: '' }] });
-      }
-    }
-    this.byBinary.settle();
-    this.bySource.settle();
+  constructor(
+    private readonly input: ReleaseIndexInput,
+    claims?: Claims,
+  ) {
+    this.claims = claims ?? claimsOf(input);
+  }
+
+  /**
+   * The same index over facts learnt since (specs read for their changelogs), keeping the
+   * claims: valid when no spec's name or binary list changed, which holds for every spec
+   * the catalog knows (src/services/spec-library.ts keeps its binaries). Building the claims
+   * walks the whole tree; a check that reads the specs it is behind on would do it twice.
+   */
+  withLaterFacts(): ReleaseIndex {
+    return new ReleaseIndex(this.input, this.claims);
   }
 
   get changeSet(): ChangeSet {
@@ -95,8 +86,8 @@ export class ReleaseIndex {
   resolve(pkg: InstalledPackage): Resolution | undefined {
     const claim =
       pkg.sourcePackage !== undefined
-        ? this.bySource.get(pkg.sourcePackage)
-        : this.byBinary.get(pkg.name);
+        ? this.claims.bySource.get(pkg.sourcePackage)
+        : this.claims.byBinary.get(pkg.name);
     if (!claim) return undefined;
     if (!this.resolved.has(claim.specPath)) {
       this.resolved.set(claim.specPath, this.resolveSpec(claim));
@@ -105,7 +96,7 @@ export class ReleaseIndex {
   }
 
   private resolveSpec(claim: Claim): Resolution | undefined {
-    const change = this.changed.get(claim.specPath);
+    const change = this.claims.changed.get(claim.specPath);
     if (change) {
       const facts: SpecFacts = {
         name: change.sourcePackage,
@@ -137,6 +128,41 @@ export class ReleaseIndex {
 
 function byName(facts: SpecFacts): Map<string, BinaryPackage> {
   return new Map((facts.built ?? facts.binaries).map((b) => [b.name, b]));
+}
+
+function claimsOf(input: ReleaseIndexInput): Claims {
+  const changed = new Map<string, SourceChange>();
+  const byBinary = new ClaimMap();
+  const bySource = new ClaimMap();
+  const addSpec = (specPath: string, facts: Pick<SpecFacts, 'name' | 'binaries'>) => {
+    const claim = { sourcePackage: facts.name, specPath };
+    for (const b of facts.binaries) byBinary.add(b.name, claim);
+    bySource.add(facts.name, claim);
+  };
+  const removed = new Set<string>();
+  for (const change of input.changeSet.changes) {
+    if (change.kind === 'removed') removed.add(change.specPath);
+    if (change.kind === 'removed' || change.to === null) continue;
+    changed.set(change.specPath, change);
+    addSpec(change.specPath, { name: change.sourcePackage, binaries: change.binaries });
+  }
+  // Without the tree only the changed specs can be placed.
+  for (const [path, sha] of input.specs ?? []) {
+    if (changed.has(path) || removed.has(path)) continue;
+    const facts = input.facts(sha);
+    if (facts === null) continue;
+    const known = facts ?? input.guess(path);
+    if (known) addSpec(path, known);
+    else {
+      // A spec newer than every known one, never read: its directory names its package
+      // (SPECS/<name>/<name>.spec), which is enough to ask for it when that is installed.
+      const dir = path.split('/')[1];
+      if (dir) addSpec(path, { name: dir, binaries: [{ name: dir, evr: '' }] });
+    }
+  }
+  byBinary.settle();
+  bySource.settle();
+  return { changed, byBinary, bySource };
 }
 
 /**

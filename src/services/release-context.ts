@@ -18,10 +18,11 @@ const MAX_ROUNDS = 3;
 /**
  * One release, ready to match inventories against: the change set, the tag's tree, spec
  * facts and the OVAL feed. Matching is pure and says which specs it still needs; this reads
- * them and asks again. The index is rebuilt only when a read taught it something.
+ * them and asks again. The index is rebuilt only when a read taught it something, and its
+ * claims only when a read could have changed them.
  */
 export class ReleaseContext {
-  private index: { version: number; value: ReleaseIndex } | undefined;
+  private index: { version: number; namesVersion: number; value: ReleaseIndex } | undefined;
   private readonly pathOfSha = new Map<string, string>();
 
   constructor(private readonly input: ReleaseContextInput) {
@@ -47,17 +48,18 @@ export class ReleaseContext {
 
   private currentIndex(): ReleaseIndex {
     const { library } = this.input;
-    if (this.index?.version !== library.version) {
-      this.index = {
-        version: library.version,
-        value: new ReleaseIndex({
-          changeSet: this.input.changeSet,
-          specs: this.input.specs,
-          facts: (sha) => library.facts(sha),
-          guess: (path) => library.guess(path),
-        }),
-      };
-    }
-    return this.index.value;
+    const built = this.index;
+    if (built?.version === library.version) return built.value;
+    const value =
+      built?.namesVersion === library.namesVersion
+        ? built.value.withLaterFacts()
+        : new ReleaseIndex({
+            changeSet: this.input.changeSet,
+            specs: this.input.specs,
+            facts: (sha) => library.facts(sha),
+            guess: (path) => library.guess(path),
+          });
+    this.index = { version: library.version, namesVersion: library.namesVersion, value };
+    return value;
   }
 }

@@ -14,6 +14,7 @@ export class SpecLibrary {
   /** Parsed specs by sha; null for a spec whose name or EVR is set by a shell command. */
   private readonly read = new Map<string, SpecFacts | null>();
   private loads = 0;
+  private renames = 0;
   /** Reads under way, by sha. */
   private readonly reading = new Map<string, Promise<void>>();
 
@@ -42,6 +43,15 @@ export class SpecLibrary {
     return this.loads;
   }
 
+  /**
+   * Bumped only when a spec read was one the catalog does not know: only then can a name or
+   * binary list differ from what an index was built with (for a known spec the catalog's
+   * list stays the one names resolve by), so an index's claims outlive other reads.
+   */
+  get namesVersion(): number {
+    return this.renames;
+  }
+
   /** Adds specs already read (the change set's), so they are not read again. */
   addTexts(texts: ReadonlyMap<string, string>, specPathOf: (sha: string) => string): void {
     for (const [sha, text] of texts) {
@@ -51,6 +61,7 @@ export class SpecLibrary {
         specFactsOf(parseUpstreamSpec(text, specPathOf(sha), 'the release')) ?? null,
       );
       this.loads++;
+      if (this.catalog.get(sha) === undefined) this.renames++;
     }
   }
 
