@@ -27,7 +27,7 @@ const result = await build({
   minifyWhitespace: true,
   minifySyntax: true,
   chunkNames: 'chunks/[name]-[hash]',
-  // The CommonJS packages inside (commander, bottleneck…) call require() for node's own
+  // The CommonJS packages inside (commander, yaml…) call require() for node's own
   // modules, which an ES module has no binding for.
   banner: {
     js: "import { createRequire as azlCreateRequire } from 'node:module'; const require = azlCreateRequire(import.meta.url);",

@@ -15,3 +15,29 @@ export async function forEachConcurrently<T>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
+
+/**
+ * At most `limit` calls of `run` in flight at once; the others wait their turn, first come
+ * first served. For a client shared by concurrent callers (every GitHub request of a
+ * process), where forEachConcurrently's one list of items does not fit.
+ */
+export class Slots {
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.inFlight >= this.limit) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else this.inFlight++;
+    try {
+      return await fn();
+    } finally {
+      // The slot passes straight to the next caller, so none can overtake it.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight--;
+    }
+  }
+}

@@ -1,19 +1,19 @@
 /**
  * The one place an Octokit is built. Every GitHub call in the product goes through a client
  * from here, so rate-limit handling, retries, timeouts and error mapping are decided once:
- * - throttling plugin: GitHub's recommended pacing; on a spent (primary or secondary) rate
- *   limit we wait and retry once when the wait is short, otherwise the caller gets a
- *   `RateLimitedError` carrying the reset time (a timer should come back later, not sleep).
- * - retry plugin: 5xx answers, dropped connections and timeouts are retried twice with its
- *   quadratic backoff; 4xx are not (403/429 belong to the throttling plugin). Each retry, of
- *   either plugin, is one line to `onRetry` (default `log.warn`) saying why, so a slow or
- *   failing GitHub is never silent.
+ * - pacing: at most 10 requests in flight, as GitHub's guidance and the throttling plugin's
+ *   reads; on a spent (primary or secondary) rate limit we wait and retry once when the wait
+ *   is short, otherwise the caller gets a `RateLimitedError` carrying the reset time (a timer
+ *   should come back later, not sleep).
+ * - retries: 5xx answers, dropped connections and timeouts are retried twice with quadratic
+ *   backoff; 4xx are not (403/429 are rate limits, above). Each retry is one line to
+ *   `onRetry` (default `log.warn`) saying why, so a slow or failing GitHub is never silent.
  * - failures reach callers as AppErrors with one readable line; the token is never logged.
  * 304, 404 and 422 stay `RequestError`s: only the caller knows what they mean.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Octokit } from '@octokit/rest';
-import { throttling } from '@octokit/plugin-throttling';
-import { retry } from '@octokit/plugin-retry';
+import { Slots } from '../concurrency.js';
 import { AppError, RateLimitedError, UpstreamError } from '../errors.js';
 import { httpFetch } from './http-fetch.js';
 import { networkReason } from './network-error.js';
@@ -49,67 +49,98 @@ const RETRIES = 2;
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** Statuses never tried again: the answer will not change (429 and 403 are rate limits). */
+const DO_NOT_RETRY = new Set([400, 401, 403, 404, 410, 422, 429, 451]);
+/** The throttling plugin's concurrency for reads. */
+const MAX_IN_FLIGHT = 10;
+/** The secondary limit's wait when GitHub gives no retry-after (the throttling plugin's). */
+const SECONDARY_FALLBACK_S = 60;
+
+interface PolicyOptions {
+  baseMs: number;
+  onRetry: (line: string) => void;
+  log: Logger;
+}
+
 /**
- * Reports each retry of the plugins after it. Registered first, so its hooks sit inside
- * theirs and see every attempt: the retry and throttling plugins run the same request
- * options again, so a second sight of one options object is a retry, and the failure it
- * follows is the one recorded just before. Rate-limit retries are left to `onLimit`, which
- * already says how long it waits. The client's options carry `onRetry`.
+ * Retries and rate limits as one request hook, in place of @octokit/plugin-retry and
+ * @octokit/plugin-throttling, whose rules it keeps (described at the top of this file). Both
+ * plugins schedule every request through Bottleneck, whose zero-delay timers added about 5
+ * and 10 ms to each request here: a sixth of a whole warm `check`, which sends one
+ * conditional request. Octokit reports a dropped connection or a timeout as status 500.
  */
-const reportRetries: Parameters<typeof Octokit.plugin>[number] = (octokit, options) => {
-  const onRetry = (options as { onRetry?: (line: string) => void }).onRetry;
-  const attempts = new WeakMap<object, { count: number; failure?: string }>();
-  octokit.hook.before('request', (request) => {
-    const seen = attempts.get(request);
-    if (!seen) {
-      attempts.set(request, { count: 1 });
-      return;
+const requestPolicy: Parameters<typeof Octokit.plugin>[number] = (octokit, options) => {
+  const { baseMs, onRetry, log } = (options as { policy: PolicyOptions }).policy;
+  const slots = new Slots(MAX_IN_FLIGHT);
+  octokit.hook.wrap('request', async (request, endpoint) => {
+    let failures = 0;
+    let limitWaits = 0;
+    for (;;) {
+      try {
+        return await slots.run(async () => request(endpoint));
+      } catch (error) {
+        const e = error as ErrorLike;
+        const status = e.status ?? 0;
+        const limit = rateLimitOf(e);
+        if (limit) {
+          const where = `GitHub ${limit.kind} rate limit on ${endpoint.method} ${endpoint.url}`;
+          if (limitWaits > 0 || limit.waitS > MAX_RATE_LIMIT_WAIT_S) {
+            log.warn(`${where}: giving up (resets in ${limit.waitS} s)`);
+            throw error;
+          }
+          limitWaits++;
+          onRetry(`${where}: retrying in ${limit.waitS} s`);
+          await sleep(limit.waitS * baseMs);
+          continue;
+        }
+        if (status < 400 || DO_NOT_RETRY.has(status) || failures === RETRIES) throw error;
+        failures++;
+        const { method, url } = octokit.request.endpoint.parse(endpoint);
+        onRetry(
+          `GitHub ${method} ${new URL(url).pathname}: ${retryReason(e)}; retry ${failures} of ${RETRIES}`,
+        );
+        await sleep(failures ** 2 * baseMs);
+      }
     }
-    seen.count++;
-    if (seen.failure === undefined) return;
-    const { method, url } = octokit.request.endpoint.parse(request);
-    onRetry?.(
-      `GitHub ${method} ${new URL(url).pathname}: ${seen.failure}; retry ${seen.count - 1} of ${RETRIES}`,
-    );
-  });
-  octokit.hook.error('request', (error, request) => {
-    const seen = attempts.get(request);
-    if (seen) seen.failure = retryReason(error);
-    throw error;
   });
 };
 
-/** Why an attempt failed, in a few words; undefined for rate limits (reported elsewhere). */
-function retryReason(error: unknown): string | undefined {
-  const e = error as ErrorLike;
+/** A spent rate limit, as the throttling plugin recognises one, and how long to wait for it. */
+function rateLimitOf(e: ErrorLike): { kind: 'primary' | 'secondary'; waitS: number } | undefined {
   const status = e.status ?? 0;
-  if (status === 403 || status === 429) return undefined;
-  if (e.response) return `answered ${status}`;
+  if ((status !== 403 && status !== 429) || !e.response) return undefined;
+  const headers = e.response.headers ?? {};
+  if (/\bsecondary rate\b/i.test(e.message ?? '')) {
+    return {
+      kind: 'secondary',
+      waitS: Number(headers['retry-after']) || SECONDARY_FALLBACK_S,
+    };
+  }
+  if (String(headers['x-ratelimit-remaining']) === '0') {
+    const resetMs = Number(headers['x-ratelimit-reset']) * 1000;
+    // A second past the reset, as GitHub's docs advise.
+    return { kind: 'primary', waitS: Math.max(Math.ceil((resetMs - Date.now()) / 1000) + 1, 0) };
+  }
+  return undefined;
+}
+
+/** Why an attempt failed, in a few words. */
+function retryReason(e: ErrorLike): string {
+  if (e.response) return `answered ${e.status ?? 0}`;
   return networkReason(e) ?? (firstLine(e) || 'network error');
 }
 
-const GitHub = Octokit.plugin(reportRetries, throttling, retry);
+const GitHub = Octokit.plugin(requestPolicy);
 
 export function createGitHubClient(opts: GitHubClientOptions): Octokit {
   const apiUrl = opts.apiUrl.replace(/\/+$/, '');
   const log = opts.log ?? silent;
-  const baseMs = opts.retryAfterBaseMs ?? 1000;
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const onRetry = opts.onRetry ?? ((line: string) => log.warn(line));
-  const onLimit =
-    (kind: string) =>
-    (
-      retryAfter: number,
-      options: { method?: string; url?: string },
-      _o: unknown,
-      retryCount: number,
-    ) => {
-      const retrying = retryCount < 1 && retryAfter <= MAX_RATE_LIMIT_WAIT_S;
-      const where = `GitHub ${kind} rate limit on ${options.method ?? 'GET'} ${options.url ?? ''}`;
-      if (retrying) onRetry(`${where}: retrying in ${retryAfter} s`);
-      else log.warn(`${where}: giving up (resets in ${retryAfter} s)`);
-      return retrying;
-    };
+  const policy: PolicyOptions = {
+    baseMs: opts.retryAfterBaseMs ?? 1000,
+    onRetry: opts.onRetry ?? ((line: string) => log.warn(line)),
+    log,
+  };
   const octokit = new GitHub({
     baseUrl: apiUrl,
     ...(opts.token ? { auth: opts.token } : {}),
@@ -121,20 +152,10 @@ export function createGitHubClient(opts: GitHubClientOptions): Octokit {
       error: (m: string) => log.error(m),
     },
     request: { fetch: fetchWithTimeout(timeoutMs) },
-    // Read by reportRetries: plugins receive the constructor's options.
-    onRetry,
-    throttle: {
-      retryAfterBaseValue: baseMs,
-      onRateLimit: onLimit('primary'),
-      onSecondaryRateLimit: onLimit('secondary'),
-    },
-    retry: {
-      retries: RETRIES,
-      retryAfterBaseValue: baseMs,
-      doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
-    },
+    // Read by requestPolicy: plugins receive the constructor's options.
+    policy,
   });
-  // Registered after the plugins, so it sees each request's final error, after any retries.
+  // Registered after the policy, so it sees each request's final error, after any retries.
   octokit.hook.error('request', (error) => {
     throw toAppError(error, apiUrl, Boolean(opts.token));
   });
