@@ -4,8 +4,9 @@
  * one-line answer without a byte being read; pipes (`-i <(rpm -qa)`) and stdin are read as
  * streams and stop at the limit.
  */
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { InputError, TooLargeError } from '../errors.js';
 import { MAX_INVENTORY_BYTES } from '../domain/inventory/index.js';
 import { fileErrorReason } from './file-errors.js';
@@ -34,7 +35,11 @@ export async function readInventoryFile(
   }
   let bytes: Buffer;
   try {
-    bytes = await readLimited(createReadStream(path), `inventory ${path}`);
+    // A regular file's size was just checked, so it is read in one call; a pipe may be
+    // endless, so it is read as a stream that stops at the limit.
+    bytes = info.isFile()
+      ? await readFile(path)
+      : await readLimited(createReadStream(path), `inventory ${path}`);
   } catch (error) {
     if (error instanceof TooLargeError) throw error;
     throw new InputError(`cannot read inventory ${path}: ${fileErrorReason(error)}`);
@@ -57,9 +62,10 @@ async function readLimited(stream: NodeJS.ReadableStream, what: string): Promise
 
 /** As the API: text that is not UTF-8 (a binary file, a UTF-16 export) is refused, not guessed. */
 function decode(bytes: Buffer, what: string): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
+  if (!isUtf8(bytes)) {
     throw new InputError(`${what} is not valid UTF-8 text (a binary file, or another encoding?)`);
   }
+  // As TextDecoder would: a byte-order mark is not part of the text.
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }

@@ -10,7 +10,7 @@
  */
 import { preferredClaim } from './spec-claims.js';
 import type { Claim } from './spec-claims.js';
-import type { SpecFacts } from './spec-catalog.js';
+import type { SpecFacts, SpecNames } from './spec-catalog.js';
 import type { BinaryPackage, ChangeSet, InstalledPackage, SourceChange } from './types.js';
 
 export interface ReleaseIndexInput {
@@ -22,9 +22,21 @@ export interface ReleaseIndexInput {
    * but stating no EVR (its version comes from a build-time shell command).
    */
   facts: (sha: string) => SpecFacts | null | undefined;
+  /**
+   * What a spec claims, by blob sha, with the same answers as `facts` (null, undefined):
+   * its source name and binary names, all the claims need. Given by the catalog without
+   * building a row's facts, which for the ~3,000 specs of a tag was most of an index's cost;
+   * derived from `facts` when not given.
+   */
+  names?: (sha: string) => SpecNames | null | undefined;
   /** What a spec path built in the newest version known: a guess for a sha not known yet. */
   guess: (specPath: string) => SpecFacts | undefined;
 }
+
+const namesOfFacts = (facts: Pick<SpecFacts, 'name' | 'binaries'>): SpecNames => ({
+  name: facts.name,
+  binaryNames: facts.binaries.map((b) => b.name),
+});
 
 /** Where an installed package comes from at the release tag. */
 export interface Resolution {
@@ -134,30 +146,40 @@ function claimsOf(input: ReleaseIndexInput): Claims {
   const changed = new Map<string, SourceChange>();
   const byBinary = new ClaimMap();
   const bySource = new ClaimMap();
-  const addSpec = (specPath: string, facts: Pick<SpecFacts, 'name' | 'binaries'>) => {
-    const claim = { sourcePackage: facts.name, specPath };
-    for (const b of facts.binaries) byBinary.add(b.name, claim);
-    bySource.add(facts.name, claim);
+  const addSpec = (specPath: string, { name, binaryNames }: SpecNames) => {
+    const claim = { sourcePackage: name, specPath };
+    for (const binary of binaryNames) byBinary.add(binary, claim);
+    bySource.add(name, claim);
   };
+  const namesOf =
+    input.names ??
+    ((sha: string) => {
+      const facts = input.facts(sha);
+      return facts ? namesOfFacts(facts) : facts;
+    });
   const removed = new Set<string>();
   for (const change of input.changeSet.changes) {
     if (change.kind === 'removed') removed.add(change.specPath);
     if (change.kind === 'removed' || change.to === null) continue;
     changed.set(change.specPath, change);
-    addSpec(change.specPath, { name: change.sourcePackage, binaries: change.binaries });
+    addSpec(
+      change.specPath,
+      namesOfFacts({ name: change.sourcePackage, binaries: change.binaries }),
+    );
   }
   // Without the tree only the changed specs can be placed.
   for (const [path, sha] of input.specs ?? []) {
     if (changed.has(path) || removed.has(path)) continue;
-    const facts = input.facts(sha);
-    if (facts === null) continue;
-    const known = facts ?? input.guess(path);
+    const names = namesOf(sha);
+    if (names === null) continue;
+    const guessed = names === undefined ? input.guess(path) : undefined;
+    const known = names ?? (guessed && namesOfFacts(guessed));
     if (known) addSpec(path, known);
     else {
       // A spec newer than every known one, never read: its directory names its package
       // (SPECS/<name>/<name>.spec), which is enough to ask for it when that is installed.
       const dir = path.split('/')[1];
-      if (dir) addSpec(path, { name: dir, binaries: [{ name: dir, evr: '' }] });
+      if (dir) addSpec(path, { name: dir, binaryNames: [dir] });
     }
   }
   byBinary.settle();

@@ -50,6 +50,12 @@ export function specFactsOf(spec: SpecInfo): SpecFacts | undefined {
   };
 }
 
+/** A spec's source package name and the names of the binaries that resolve to it. */
+export interface SpecNames {
+  name: string;
+  binaryNames: readonly string[];
+}
+
 const TSV_HEADER = ['spec_blob_sha', 'source_package', 'evr', 'spec_path', 'binary_packages'];
 const SHA_THEN_TAB = /^[0-9a-f]{40}\t/;
 
@@ -124,6 +130,31 @@ export class SpecCatalog {
       this.parsed.set(sha, row);
     }
     return row;
+  }
+
+  /**
+   * The source and binary names of a row, without building its facts: what an index's
+   * claims read for every spec of a tag (src/domain/release-index.ts).
+   */
+  namesOf(sha: string): SpecNames | undefined {
+    const known = this.parsed.get(sha);
+    if (known) return { name: known.name, binaryNames: known.binaries.map((b) => b.name) };
+    const k = this.lineOfSha.get(sha);
+    if (k === undefined) return undefined;
+    // The same checks as a full read (a name, an EVR, five columns), by tab positions.
+    const line = this.lines[k]!;
+    const nameEnd = line.indexOf('\t', 41);
+    const evrEnd = line.indexOf('\t', nameEnd + 1);
+    const pathEnd = line.indexOf('\t', evrEnd + 1);
+    const last = line.lastIndexOf('\t');
+    if (nameEnd <= 41 || evrEnd <= nameEnd + 1 || pathEnd < 0 || last !== pathEnd) {
+      throw new InputError('expected 5 tab-separated columns', { line: k + 1 });
+    }
+    const binaries = line.slice(last + 1);
+    return {
+      name: line.slice(41, nameEnd),
+      binaryNames: binaries === '' ? [] : binaries.split(','),
+    };
   }
 
   /** The newest known facts of a spec path: a guess at what it builds when its sha is new. */

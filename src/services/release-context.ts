@@ -57,6 +57,7 @@ export class ReleaseContext {
             changeSet: this.input.changeSet,
             specs: this.input.specs,
             facts: (sha) => library.facts(sha),
+            names: (sha) => library.names(sha),
             guess: (path) => library.guess(path),
           });
     this.index = { version: library.version, namesVersion: library.namesVersion, value };

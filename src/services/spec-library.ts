@@ -1,4 +1,4 @@
-import type { SpecCatalog, SpecFacts } from '../domain/spec-catalog.js';
+import type { SpecCatalog, SpecFacts, SpecNames } from '../domain/spec-catalog.js';
 import { specFactsOf } from '../domain/spec-catalog.js';
 import { parseUpstreamSpec } from '../sources/changeset-source.js';
 
@@ -31,6 +31,14 @@ export class SpecLibrary {
     // The catalog's binary list stays the one names resolve by, so reading a spec for one
     // inventory never changes how another inventory's packages resolve.
     return known && read ? { ...known, built: read.built, changelog: read.changelog } : read;
+  }
+
+  /** What `facts(sha)` says a spec claims (its names), without building catalog rows. */
+  names(sha: string): SpecNames | null | undefined {
+    const known = this.catalog.namesOf(sha);
+    if (known || !this.read.has(sha)) return known;
+    const read = this.read.get(sha);
+    return read && { name: read.name, binaryNames: read.binaries.map((b) => b.name) };
   }
 
   /** What a spec path built in its newest known version. */

@@ -68,6 +68,32 @@ describe('the shipped spec catalog', () => {
     expect(() => SpecCatalog.fromTsv('name\tversion\n')).toThrow(InputError);
     const header = 'spec_blob_sha\tsource_package\tevr\tspec_path\tbinary_packages';
     expect(() => SpecCatalog.fromTsv(`${header}\nonly-one-column\n`)).toThrow(/line 2/);
+    // A row is read when first asked for; its other columns are checked then, either way.
+    const short = SpecCatalog.fromTsv(`${header}\n${'a'.repeat(40)}\tname\t1.0-1\n`);
+    expect(() => short.get('a'.repeat(40))).toThrow(/line 2/);
+    expect(() => short.namesOf('a'.repeat(40))).toThrow(/line 2/);
+  });
+
+  it('names the same source and binaries for a row as its facts do, for every row', () => {
+    const tsv = readFileSync(
+      join(import.meta.dirname, '..', '..', '..', 'data', 'spec-catalog', '3.0.tsv'),
+      'utf8',
+    );
+    const shas = tsv
+      .split('\n')
+      .slice(1)
+      .filter((line) => line !== '')
+      .map((line) => line.slice(0, 40));
+    const lean = SpecCatalog.fromTsv(tsv);
+    const full = SpecCatalog.fromTsv(tsv);
+    for (const sha of shas) {
+      const facts = full.get(sha);
+      expect(lean.namesOf(sha), sha).toEqual({
+        name: facts?.name,
+        binaryNames: facts?.binaries.map((b) => b.name),
+      });
+    }
+    expect(shas.length).toBeGreaterThan(3000);
   });
 });
 
