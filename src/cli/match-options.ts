@@ -111,7 +111,7 @@ export async function checkFromOptions(
     read.push({ name, label: label(name), inventory, line });
   }
   const session = sessionFor(options, reporter);
-  const nodeImages = images.length > 0 ? nodeImagesOf(session) : undefined;
+  const nodeImages = images.length > 0 ? await nodeImagesOf(session) : undefined;
   for (const image of images) {
     const { inventory } = await nodeImages!.inventoryOf(image.name);
     read.push({ name: image.name, label: image.name, inventory, line: image.variant.line, image });
@@ -159,11 +159,11 @@ interface Read {
  * AgentBaker's release notes through the CLI cache: notes by blob sha (immutable), each
  * variant's listing by ETag. Offline, a cached listing is used as it is.
  */
-function nodeImagesOf(session: CliSession): NodeImages {
+async function nodeImagesOf(session: CliSession): Promise<NodeImages> {
   const { github, cache } = session;
   const keyOf = (dir: string) => cacheKey(github.GITHUB_API_URL, github.AKS_NODE_IMAGE_REPO, dir);
   return new NodeImages(
-    session.gh,
+    await session.client(),
     github.AKS_NODE_IMAGE_REPO,
     cache?.blobs,
     cache

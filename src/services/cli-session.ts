@@ -10,7 +10,6 @@ import type { ReleaseInfo } from '../domain/types.js';
 import { listReleases } from '../sources/releases.js';
 import { InputError, NotFoundError } from '../errors.js';
 import { cacheDir, cacheKey, CliCache } from './cli-cache.js';
-import { gitHubClient } from './github.js';
 
 export type ProgressFn = (message: string, done: number, total: number) => void;
 
@@ -26,7 +25,11 @@ export interface SessionOptions {
 
 export interface CliSession {
   github: GitHubSettings;
-  gh: Octokit;
+  /**
+   * The GitHub client, loaded on first use: a run the cache answers whole (a pinned tag,
+   * `--offline`) never loads Octokit, a sixth of the CLI's code.
+   */
+  client(): Promise<Octokit>;
   repo: string;
   cache: CliCache | undefined;
   offline: boolean;
@@ -42,18 +45,23 @@ export function openSession(
   if (opts.offline && !opts.useCache) {
     throw new InputError('--offline answers from the cache, so it cannot go with --no-cache');
   }
-  // Retries are said as they happen; the request that finally fails is the run's one error
-  // line, so nothing else of the client's log is shown.
-  const gh = gitHubClient(github, undefined, { onRetry: opts.onWarning });
-  if (opts.offline) {
-    // Registered last, so it wraps the retry and throttling plugins: nothing is retried.
-    gh.hook.wrap('request', (_request, options) => {
-      throw offlineError(`it has no copy of ${options.method} ${String(options.url)}`);
-    });
-  }
+  let client: Promise<Octokit> | undefined;
+  const loadClient = async () => {
+    const { gitHubClient } = await import('./github.js');
+    // Retries are said as they happen; the request that finally fails is the run's one error
+    // line, so nothing else of the client's log is shown.
+    const gh = gitHubClient(github, undefined, { onRetry: opts.onWarning });
+    if (opts.offline) {
+      // Registered last, so it wraps the retry policy: nothing is retried.
+      gh.hook.wrap('request', (_request, options) => {
+        throw offlineError(`it has no copy of ${options.method} ${String(options.url)}`);
+      });
+    }
+    return gh;
+  };
   return {
     github,
-    gh,
+    client: () => (client ??= loadClient()),
     repo: github.AZL_REPO,
     cache: opts.useCache ? new CliCache(cacheDir(settings.cli), opts.onWarning) : undefined,
     offline: opts.offline,
@@ -74,13 +82,25 @@ interface StoredListing {
   releases: ReleaseInfo[];
 }
 
+const listingKey = (session: CliSession, all: boolean) =>
+  cacheKey(session.github.GITHUB_API_URL, session.repo, all ? 'all' : 'first-page');
+
+/** The release listing as last fetched (the first page, or all), without asking GitHub. */
+export async function storedReleases(
+  session: CliSession,
+  all: boolean,
+): Promise<ReleaseInfo[] | undefined> {
+  return (await session.cache?.getJson<StoredListing>('releases', listingKey(session, all)))
+    ?.releases;
+}
+
 /**
  * The repository's releases, newest first (the first page, or all of them), asked for again
  * with the cached copy's ETag: an unchanged list is a 304 and the copy is used.
  */
 export async function cachedReleases(session: CliSession, all: boolean): Promise<ReleaseInfo[]> {
-  const { gh, repo, cache, github } = session;
-  const key = cacheKey(github.GITHUB_API_URL, repo, all ? 'all' : 'first-page');
+  const { repo, cache, github } = session;
+  const key = listingKey(session, all);
   const stored = await cache?.getJson<StoredListing>('releases', key);
   if (session.offline) {
     if (!stored) throw offlineError(`it has no release list of ${repo}`);
@@ -88,7 +108,10 @@ export async function cachedReleases(session: CliSession, all: boolean): Promise
   }
   let listing;
   try {
-    listing = await listReleases(gh, repo, { all, etag: stored?.etag ?? null });
+    listing = await listReleases(await session.client(), repo, {
+      all,
+      etag: stored?.etag ?? null,
+    });
   } catch (error) {
     // A repository that does not exist is a bad setting, not an unknown release.
     if (error instanceof NotFoundError) {

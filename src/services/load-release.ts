@@ -8,7 +8,7 @@ import { getReleaseByTag, newestRelease, previousRelease, splitRepo } from '../s
 import { packageVersion } from '../package-info.js';
 import { bundledCatalog } from './bundled-catalog.js';
 import { cacheKey } from './cli-cache.js';
-import { cachedReleases, offlineError, type CliSession } from './cli-session.js';
+import { cachedReleases, offlineError, storedReleases, type CliSession } from './cli-session.js';
 import { currentOval, type CurrentOval, type OvalFeedStorage } from './oval-feed.js';
 import { ReleaseContext } from './release-context.js';
 import { SpecLibrary } from './spec-library.js';
@@ -53,8 +53,8 @@ export async function loadRelease(
 
 /** Spec facts from the shipped catalog, and from specs read through the cache. */
 export function specLibrary(session: CliSession, line: string, label: string): SpecLibrary {
-  return new SpecLibrary(bundledCatalog(line), (shas) =>
-    readBlobs(session.gh, splitRepo(session.repo), shas, {
+  return new SpecLibrary(bundledCatalog(line), async (shas) =>
+    readBlobs(await session.client(), splitRepo(session.repo), shas, {
       blobCache: session.cache?.blobs,
       onProgress: session.onProgress,
       label,
@@ -72,6 +72,15 @@ export async function resolveRelease(
         `"${tag}" is not an Azure Linux release tag (expected e.g. 3.0.20260429-3.0)`,
       );
     }
+  }
+  // A published release does not change, nor does the one before it: a tag named outright
+  // (and its --from) that the last listing holds with its predecessor is answered from it,
+  // with no request. So a pipeline pinned to a tag spends none of an anonymous runner's 60
+  // requests an hour (a 304 counts against them) and runs while GitHub is down. `latest`
+  // is asked for each time: it changes.
+  if (query.tag !== 'latest') {
+    const known = fromListing((await storedReleases(session, false)) ?? [], query);
+    if (known) return known;
   }
   // Recent tags are on the first page of the listing, which the previous release needs
   // anyway; only an older tag costs the extra by-tag request.
@@ -104,6 +113,25 @@ export async function resolveRelease(
   return { release, previous: previousRelease(await cachedReleases(session, true), release) };
 }
 
+/** A named tag, its --from or predecessor, when a listing holds both (and they agree). */
+function fromListing(
+  listing: ReleaseInfo[],
+  query: ReleaseQuery,
+): { release: ReleaseInfo; previous: ReleaseInfo } | undefined {
+  const release = listing.find((r) => r.tag === query.tag);
+  if (!release) return undefined;
+  if (query.from === undefined) {
+    const previous = previousRelease(listing, release);
+    return previous ? { release, previous } : undefined;
+  }
+  const from = listing.find((r) => r.tag === query.from);
+  // A --from on another line, or not older, is for the checks below to refuse.
+  if (!from || from.line !== release.line || previousRelease([from], release) === null) {
+    return undefined;
+  }
+  return { release, previous: from };
+}
+
 async function findRelease(
   session: CliSession,
   firstPage: ReleaseInfo[],
@@ -111,7 +139,7 @@ async function findRelease(
 ): Promise<ReleaseInfo> {
   const listed = firstPage.find((r) => r.tag === tag);
   if (listed) return listed;
-  if (!session.offline) return getReleaseByTag(session.gh, session.repo, tag);
+  if (!session.offline) return getReleaseByTag(await session.client(), session.repo, tag);
   const older = (await cachedReleases(session, true).catch(() => [])).find((r) => r.tag === tag);
   if (!older) throw offlineError(`it has no release ${tag} of ${session.repo}`);
   return older;
@@ -150,7 +178,7 @@ export async function releaseChangeSet(
     const against = previous ? ` compared with ${previous.tag}` : '';
     throw offlineError(`it has not seen release ${release.tag}${against}`);
   }
-  const fetched = await fetchChangeSet(session.gh, repo, release, previous, {
+  const fetched = await fetchChangeSet(await session.client(), repo, release, previous, {
     blobCache: cache?.blobs,
     onProgress: session.onProgress,
   });

@@ -75,7 +75,7 @@ async function tagSpecs(session: CliSession, release: ReleaseInfo): Promise<Map<
   const stored = await session.cache?.getJson<[string, string][]>('tag-specs', key);
   if (stored) return new Map(stored);
   if (session.offline) throw offlineError(`it has no spec tree of ${release.tag}`);
-  const { specs } = await fetchChangeSet(session.gh, session.repo, release, null, {
+  const { specs } = await fetchChangeSet(await session.client(), session.repo, release, null, {
     blobCache: session.cache?.blobs,
   });
   await session.cache?.putJson('tag-specs', key, [...specs]);

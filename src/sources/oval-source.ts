@@ -7,7 +7,7 @@
  * default feed cannot be reached the caller warns and carries on with changelog CVEs; a
  * feed the user configured is an error when unreachable, since they asked for it.
  */
-import { ovalFromFixes, parseOval, type OvalFix, type OvalIndex } from '../domain/oval.js';
+import { ovalFromFixes, type OvalFix, type OvalIndex } from '../domain/oval.js';
 import { UpstreamError } from '../errors.js';
 import { httpFetch, type HttpResponse } from './http-fetch.js';
 import { networkReason } from './network-error.js';
@@ -76,6 +76,8 @@ export async function fetchOvalFeed(
       `the OVAL feed at ${url} answered ${response.status} ${response.statusText}`,
     );
   }
+  // The XML parser is loaded only here, when a feed was downloaded.
+  const { parseOval } = await import('../domain/oval-xml.js');
   const index = parseOval(await response.text());
   return {
     status: 'ok',

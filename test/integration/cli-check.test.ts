@@ -77,18 +77,25 @@ describe('azl-notifier check against the fake GitHub', () => {
 
   const latest = answerKeys.find((a) => a.file === GEN2_CASE)!;
 
-  it('asks GitHub one thing on a warm cache: whether the release list changed', async () => {
+  it('asks GitHub nothing on a warm cache for a tag named outright, and only the listing for latest', async () => {
     // The change set of a release pair is kept (issue 13), so trees and compare are not
-    // read again; the listing is asked with its ETag and answered 304.
+    // read again; a published tag and its predecessor do not change, so the cached listing
+    // answers for them; `latest` asks for the listing with its ETag and is answered 304.
     const warm = env();
-    const args = ['check', '-i', latest.inventory, '-r', latest.key.release, '-f', 'json'];
-    const cold = await runCli(args, { env: warm });
+    const pinned = ['check', '-i', latest.inventory, '-r', latest.key.release, '-f', 'json'];
+    const cold = await runCli(pinned, { env: warm });
     github.resetCounts();
-    const again = await runCli(args, { env: warm });
+    const again = await runCli(pinned, { env: warm });
     expect(again.stdout).toBe(cold.stdout);
+    expect(github.totalRequests).toBe(0);
+    console.log(`${latest.key.release} warm: ${github.totalRequests} GitHub requests`);
+
+    // The fake's newest release is this key's: `latest` names the same release.
+    const newest = await runCli(['check', '-i', latest.inventory, '-f', 'json'], { env: warm });
+    expect(newest.stdout).toBe(cold.stdout);
     expect(github.counts()).toMatchObject({ releases: 1, tree: 0, compare: 0, blob: 0 });
     expect(github.requests[0]?.status).toBe(304);
-    console.log(`${latest.key.release} warm: ${github.totalRequests} GitHub requests`);
+    console.log(`latest warm: ${github.totalRequests} GitHub requests`);
   });
 
   it.each(['gen2.rpm-qf.txt', 'gen2.cdx.json', 'gen2.spdx.json', 'aks-release-notes-gen2.txt'])(

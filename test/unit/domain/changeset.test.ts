@@ -6,7 +6,7 @@ import {
   isSpecPath,
   releaseLineOf,
 } from '../../../src/domain/changeset.js';
-import { parseOval } from '../../../src/domain/oval.js';
+import { parseOval } from '../../../src/domain/oval-xml.js';
 import { severityHintsFromSubjects } from '../../../src/domain/severity.js';
 import type { SeverityHints } from '../../../src/domain/severity.js';
 import { parseSpec } from '../../../src/domain/spec.js';

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UpstreamError } from '../../../src/errors.js';
-import { ovalFromFixes, parseOval } from '../../../src/domain/oval.js';
+import { ovalFromFixes } from '../../../src/domain/oval.js';
+import { parseOval } from '../../../src/domain/oval-xml.js';
 import { parseEvr } from '../../../src/domain/rpmvercmp.js';
 import { FIXTURES } from '../../support/fixtures.js';
 
