@@ -255,28 +255,11 @@ export interface Settings {
 }
 
 /**
- * Reads and validates every setting, and hands them out by concern. An empty value is
- * "not set", as in app settings and CI variables, where clearing a field leaves it empty.
- * A bad setting throws one ConfigError naming every bad setting.
+ * Reads and validates every setting (parseEnv, below), and hands them out by concern.
  */
 export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
-  const given = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
-  );
-  const parsed = z.safeParse(EnvSchema, given);
-  if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => ({
-      path: i.path.join('.'),
-      message: i.message,
-    }));
-    throw new ConfigError(
-      `invalid settings: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
-      { details },
-    );
-  }
-  const values = parsed.data;
-  const pick = <G extends GroupName>(group: G): Group<G> =>
-    Object.fromEntries(SETTING_GROUPS[group].map((name) => [name, values[name]])) as Group<G>;
+  const values = parseEnv(EnvSchema, env);
+  const pick = <G extends GroupName>(group: G): Group<G> => pickGroup(values, group);
   return {
     github: pick('github'),
     detect: pick('detect'),
@@ -294,6 +277,53 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     local: pick('local'),
     cli: pick('cli'),
   };
+}
+
+/**
+ * Only these groups' settings, validated and handed out as loadSettings does. For the CLI,
+ * which reads a few: a runner's environment may hold a PORT or a DATA_DIR meant for
+ * something else, and a check must not fail on a setting it never reads.
+ */
+export function loadGroups<G extends Exclude<GroupName, 'links'>>(
+  groups: readonly G[],
+  env: Record<string, string | undefined> = process.env,
+): Pick<Settings, G> {
+  const names = groups.flatMap((group) => SETTING_GROUPS[group]);
+  const mask = Object.fromEntries(names.map((name) => [name, true as const]));
+  const values = parseEnv(z.pick(EnvSchema, mask as Record<SettingName, true>), env) as Env;
+  return Object.fromEntries(
+    groups.map((group) => [group, pickGroup(values, group)]),
+  ) as unknown as Pick<Settings, G>;
+}
+
+function pickGroup<G extends GroupName>(values: Env, group: G): Group<G> {
+  return Object.fromEntries(SETTING_GROUPS[group].map((name) => [name, values[name]])) as Group<G>;
+}
+
+/**
+ * Validates the environment against a schema. An empty value is "not set", as in app
+ * settings and CI variables, where clearing a field leaves it empty. A bad setting throws
+ * one ConfigError naming every bad setting.
+ */
+function parseEnv<S extends z.ZodMiniType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.output<S> {
+  const given = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
+  );
+  const parsed = z.safeParse(schema, given);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((i) => ({
+      path: i.path.join('.'),
+      message: i.message,
+    }));
+    throw new ConfigError(
+      `invalid settings: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
+      { details },
+    );
+  }
+  return parsed.data;
 }
 
 /** The names of every setting the schema knows (the infra and docs tests compare them). */

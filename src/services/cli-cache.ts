@@ -10,7 +10,8 @@
  * run goes on without it. Damaged entries read as absent and are fetched again.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { CliSettings } from '../settings.js';
@@ -72,9 +73,11 @@ export class CliCache {
   }
 
   private readJsonFile<T>(file: string): Promise<T | undefined> {
+    // Read synchronously, as the blob cache is (src/sources/blob-cache.ts says why).
+    // eslint-disable-next-line @typescript-eslint/require-await -- read() takes a promise
     return this.read(async () => {
       try {
-        return JSON.parse(await readFile(file, 'utf8')) as T;
+        return JSON.parse(readFileSync(file, 'utf8')) as T;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT' || error instanceof SyntaxError) {
           return undefined; // absent or damaged: fetch it again

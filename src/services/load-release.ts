@@ -41,8 +41,10 @@ export async function loadRelease(
   // The change set was computed without the feed so both could load at once; the feed's
   // severities and extra CVEs apply at matching, per installed version.
   const library = specLibrary(session, release.line, 'reading specs of packages behind');
-  const pathOf = new Map([...fetched.specs].map(([path, sha]) => [sha, path]));
-  library.addTexts(fetched.texts, (sha) => pathOf.get(sha) ?? sha);
+  if (fetched.texts.size > 0) {
+    const pathOf = new Map([...fetched.specs].map(([path, sha]) => [sha, path]));
+    library.addTexts(fetched.texts, (sha) => pathOf.get(sha) ?? sha);
+  }
   return new ReleaseContext({
     changeSet: fetched.changeSet,
     specs: fetched.specs,

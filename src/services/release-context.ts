@@ -23,11 +23,10 @@ const MAX_ROUNDS = 3;
  */
 export class ReleaseContext {
   private index: { version: number; namesVersion: number; value: ReleaseIndex } | undefined;
-  private readonly pathOfSha = new Map<string, string>();
+  /** Spec path by blob sha, for messages about a spec read; built when one is read. */
+  private pathOfSha: Map<string, string> | undefined;
 
-  constructor(private readonly input: ReleaseContextInput) {
-    for (const [path, sha] of input.specs ?? []) this.pathOfSha.set(sha, path);
-  }
+  constructor(private readonly input: ReleaseContextInput) {}
 
   get changeSet(): ChangeSet {
     return this.input.changeSet;
@@ -41,7 +40,9 @@ export class ReleaseContext {
         hints: changeSet.titleSeverities,
       });
       if (outcome.status === 'done') return outcome.result;
-      await library.load(outcome.shas, (sha) => this.pathOfSha.get(sha) ?? sha);
+      this.pathOfSha ??= new Map([...(this.input.specs ?? [])].map(([path, sha]) => [sha, path]));
+      const paths = this.pathOfSha;
+      await library.load(outcome.shas, (sha) => paths.get(sha) ?? sha);
     }
     throw new Error(`${changeSet.release.tag}: spec facts still missing after ${MAX_ROUNDS} reads`);
   }

@@ -106,6 +106,14 @@ describe('exit codes follow the README table', () => {
     expect(run.line).toBe(`azl-notifier: AZL_REPO=foo/bar: no such repository at ${github.url}`);
   });
 
+  it("an app setting the CLI never reads does not fail it (a runner's PORT)", async () => {
+    const run = await runCli(['check', '-i', gen2, '-f', 'json'], {
+      env: env({ PORT: 'not-a-port', SHARD_SIZE: 'lots' }),
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+  });
+
   it('a malformed repository setting: exit 2 before any request', async () => {
     const run = await refused(['check', '-i', gen2], { env: { AZL_REPO: 'foo' } });
     expect(run.code).toBe(2);

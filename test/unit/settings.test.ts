@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { loadSettings, SETTING_GROUPS, SETTING_NAMES } from '../../src/settings.js';
+import { loadGroups, loadSettings, SETTING_GROUPS, SETTING_NAMES } from '../../src/settings.js';
 
 describe('settings by concern', () => {
   it('puts every setting in exactly one group, and names no setting the schema lacks', () => {
@@ -46,5 +46,19 @@ describe('settings by concern', () => {
     expect(status).toBe(500);
     expect(message.split('\n')).toHaveLength(1);
     for (const name of ['SHARD_SIZE', 'PORT', 'AZL_REPO']) expect(message).toContain(name);
+  });
+
+  it('validates only the groups asked for, and hands them out as loadSettings does', () => {
+    const env = { AZL_REPO: 'me/fork', AZL_DEBUG: '1', PORT: 'not-a-port' };
+    // PORT is the local runtime's: the whole set refuses it, the CLI's groups do not read it.
+    expect(() => loadSettings(env)).toThrow(ConfigError);
+    const some = loadGroups(['github', 'cli'], env);
+    expect(Object.keys(some).sort()).toEqual(['cli', 'github']);
+    const all = loadSettings({ AZL_REPO: 'me/fork', AZL_DEBUG: '1' });
+    expect(some.github).toEqual(all.github);
+    expect(some.cli).toEqual(all.cli);
+    expect(some.github.AZL_REPO).toBe('me/fork');
+    // A bad setting in a group asked for is still refused, by name.
+    expect(() => loadGroups(['github'], { AZL_REPO: 'no-slash' })).toThrow(/AZL_REPO/);
   });
 });
