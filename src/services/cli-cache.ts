@@ -2,8 +2,9 @@
  * The CLI's cache directory (AZL_CACHE_DIR, else ~/.cache/azl-notifier):
  * - `blobs/`: spec blobs and tree listings by git sha (immutable, always right);
  * - `oval/<line>.json`: the last OVAL feed per line, asked for again by ETag;
- * - `json/<kind>/<key>.json`: release listings (by ETag) and the change sets of releases
- *   already seen, which is what lets `--offline` answer without any network.
+ * - `json/<kind>/<key>.json`: release listings (by ETag), the change sets of releases
+ *   already seen, which is what lets `--offline` answer without any network, and the facts
+ *   of specs parsed (by blob sha and product version, as a newer parser may read more).
  *
  * A cache is a help, never a requirement: when it cannot be written (a read-only or
  * missing HOME in a non-root CI container), the first failure is one warning line and the
@@ -17,7 +18,10 @@ import { dirname, join } from 'node:path';
 import type { CliSettings } from '../settings.js';
 import { FileBlobCache, type BlobCache } from '../sources/blob-cache.js';
 import type { StoredOvalFeed } from '../sources/oval-source.js';
+import type { SpecFacts } from '../domain/spec-catalog.js';
+import { packageVersion } from '../package-info.js';
 import type { OvalFeedStorage } from './oval-feed.js';
+import type { ParsedSpecStore } from './spec-library.js';
 
 export function cacheDir(cli: CliSettings): string {
   return cli.AZL_CACHE_DIR ?? join(cli.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'azl-notifier');
@@ -45,6 +49,15 @@ export class CliCache {
     return {
       get: (sha) => this.read(() => this.files.get(sha)),
       put: (sha, text) => this.write(() => this.files.put(sha, text)),
+    };
+  }
+
+  /** Facts of specs parsed in earlier runs (src/services/spec-library.ts says why). */
+  get parsedSpecs(): ParsedSpecStore {
+    const key = (sha: string) => cacheKey(sha, packageVersion);
+    return {
+      get: (sha) => this.getJson<SpecFacts | null>('spec-facts', key(sha)),
+      put: (sha, facts) => this.putJson('spec-facts', key(sha), facts),
     };
   }
 

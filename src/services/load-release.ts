@@ -55,12 +55,15 @@ export async function loadRelease(
 
 /** Spec facts from the shipped catalog, and from specs read through the cache. */
 export function specLibrary(session: CliSession, line: string, label: string): SpecLibrary {
-  return new SpecLibrary(bundledCatalog(line), async (shas) =>
-    readBlobs(await session.client(), splitRepo(session.repo), shas, {
-      blobCache: session.cache?.blobs,
-      onProgress: session.onProgress,
-      label,
-    }),
+  return new SpecLibrary(
+    bundledCatalog(line),
+    async (shas) =>
+      readBlobs(await session.client(), splitRepo(session.repo), shas, {
+        blobCache: session.cache?.blobs,
+        onProgress: session.onProgress,
+        label,
+      }),
+    session.cache?.parsedSpecs,
   );
 }
 

@@ -6,6 +6,17 @@ import { parseUpstreamSpec } from '../sources/changeset-source.js';
 export type SpecReader = (shas: readonly string[]) => Promise<Map<string, string>>;
 
 /**
+ * Facts of specs already parsed, by blob sha (null: the spec states no EVR). A sha names
+ * immutable content, so these never go stale for one parser; the CLI keeps them between
+ * runs (src/services/cli-cache.ts), since parsing the specs a machine is behind on (the
+ * kernel's changelog alone is thousands of lines) was a sixth of a warm check.
+ */
+export interface ParsedSpecStore {
+  get(sha: string): Promise<SpecFacts | null | undefined>;
+  put(sha: string, facts: SpecFacts | null): Promise<void>;
+}
+
+/**
  * Spec facts by blob sha: what the shipped catalog knows, and what was read from the specs
  * themselves. Matching asks for facts it lacks (src/domain/match.ts); `load` reads those
  * specs once each, so many inventories of one release share the reads.
@@ -21,6 +32,7 @@ export class SpecLibrary {
   constructor(
     private readonly catalog: SpecCatalog,
     private readonly reader: SpecReader,
+    private readonly parsed?: ParsedSpecStore,
   ) {}
 
   /** Facts by sha; undefined when not known yet, null when the spec states no EVR. */
@@ -60,16 +72,40 @@ export class SpecLibrary {
     return this.renames;
   }
 
+  private learn(sha: string, facts: SpecFacts | null): void {
+    this.read.set(sha, facts);
+    this.loads++;
+    if (this.catalog.get(sha) === undefined) this.renames++;
+  }
+
   /** Adds specs already read (the change set's), so they are not read again. */
   addTexts(texts: ReadonlyMap<string, string>, specPathOf: (sha: string) => string): void {
     for (const [sha, text] of texts) {
       if (this.read.has(sha)) continue;
-      this.read.set(
-        sha,
-        specFactsOf(parseUpstreamSpec(text, specPathOf(sha), 'the release')) ?? null,
+      this.learn(sha, specFactsOf(parseUpstreamSpec(text, specPathOf(sha), 'the release')) ?? null);
+    }
+  }
+
+  /** Facts kept from an earlier parse where the store has them; the rest read and parsed. */
+  private async readOrRecall(
+    shas: readonly string[],
+    specPathOf: (sha: string) => string,
+  ): Promise<void> {
+    const recalled = this.parsed ? await Promise.all(shas.map((sha) => this.parsed!.get(sha))) : [];
+    const unread: string[] = [];
+    shas.forEach((sha, k) => {
+      const facts = recalled[k];
+      if (facts === undefined) unread.push(sha);
+      else this.learn(sha, facts);
+    });
+    if (unread.length === 0) return;
+    this.addTexts(await this.reader(unread), specPathOf);
+    if (this.parsed) {
+      await Promise.all(
+        unread
+          .filter((sha) => this.read.has(sha))
+          .map((sha) => this.parsed!.put(sha, this.read.get(sha)!)),
       );
-      this.loads++;
-      if (this.catalog.get(sha) === undefined) this.renames++;
     }
   }
 
@@ -86,11 +122,9 @@ export class SpecLibrary {
       else if (!this.read.has(sha)) wanted.push(sha);
     }
     if (wanted.length > 0) {
-      const loading = this.reader(wanted)
-        .then((texts) => this.addTexts(texts, specPathOf))
-        .finally(() => {
-          for (const sha of wanted) this.reading.delete(sha);
-        });
+      const loading = this.readOrRecall(wanted, specPathOf).finally(() => {
+        for (const sha of wanted) this.reading.delete(sha);
+      });
       for (const sha of wanted) this.reading.set(sha, loading);
       waits.add(loading);
     }
