@@ -1,8 +1,9 @@
 /**
  * `npm run bench:startup`: how long a cold Functions instance takes to import the entry point
  * (package.json "main"), and how long a warm CLI `check` takes (cache filled by a first run,
- * against the fake GitHub on loopback), each as a ratio against `node -e 0` spawned in the
- * same rounds. Rounds alternate between the three, so the machine's noise hits them alike.
+ * against the fake GitHub on loopback): pinned to a tag, with `-r latest`, for an AKS node
+ * image, and `--offline`. Each is a ratio against `node -e 0` spawned in the same rounds,
+ * which alternate between them, so the machine's noise hits them alike.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -64,6 +65,8 @@ const check = [
   '-f',
   'json',
 ];
+/** `latest` instead of a tag: the listing is asked for again each run (a 304). */
+const checkLatest = check.filter((arg, k) => arg !== '-r' && check[k - 1] !== '-r');
 /** The AKS form: the pool's nodeImageVersion instead of a package list. */
 const checkNodeImage = [
   join(root, 'bin/azl-notifier.js'),
@@ -87,10 +90,11 @@ try {
     node: [] as number[],
     import: [] as number[],
     check: [] as number[],
+    latest: [] as number[],
     nodeImage: [] as number[],
     offline: [] as number[],
   };
-  const requests = { check: 0, nodeImage: 0, offline: 0 };
+  const requests = { check: 0, latest: 0, nodeImage: 0, offline: 0 };
   const counted = async (kind: keyof typeof requests, args: string[]) => {
     const before = github.requests.length;
     times[kind].push(await timed(args, cliEnv));
@@ -100,6 +104,7 @@ try {
     times.node.push(await timed(['-e', '0'], baseEnv));
     times.import.push(await timed(importMain, baseEnv));
     await counted('check', check);
+    await counted('latest', checkLatest);
     await counted('nodeImage', checkNodeImage);
     await counted('offline', [...check, '--offline']);
   }
@@ -114,10 +119,11 @@ try {
   row('node -e 0', times.node);
   row(`import ${main}`, times.import);
   row('warm check', times.check);
+  row('warm check -r latest', times.latest);
   row('warm check (node image)', times.nodeImage);
   row('check --offline', times.offline);
   console.log(
-    `GitHub requests per check: warm ${requests.check / ROUNDS}, node image ${requests.nodeImage / ROUNDS}, offline ${requests.offline / ROUNDS}`,
+    `GitHub requests per check: warm ${requests.check / ROUNDS}, latest ${requests.latest / ROUNDS}, node image ${requests.nodeImage / ROUNDS}, offline ${requests.offline / ROUNDS}`,
   );
 } finally {
   await github.close();

@@ -9,7 +9,7 @@
  */
 import { ovalFromFixes, type OvalFix, type OvalIndex } from '../domain/oval.js';
 import { UpstreamError } from '../errors.js';
-import { httpFetch, type HttpResponse } from './http-fetch.js';
+import type { HttpResponse } from './http-fetch.js';
 import { networkReason } from './network-error.js';
 
 const DEFAULT_BASE = 'https://raw.githubusercontent.com/microsoft/AzureLinuxVulnerabilityData/main';
@@ -58,6 +58,9 @@ export async function fetchOvalFeed(
   url: string,
   opts: { etag?: string | null; timeoutMs?: number; now?: () => Date } = {},
 ): Promise<OvalFetch> {
+  // Loaded here: node's HTTP and TLS modules are a cost a run with the feed off, or answered
+  // from the cache, need not pay.
+  const { httpFetch } = await import('./http-fetch.js');
   let response: HttpResponse;
   try {
     response = await httpFetch(url, {
