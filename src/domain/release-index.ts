@@ -48,8 +48,8 @@ export interface Resolution {
   facts: SpecFacts | undefined;
   /** Blob sha whose facts are needed before this package can be judged, if any. */
   missing: string | undefined;
-  /** Binary name → what the spec says it builds (`built` once read, else `binaries`). */
-  binaries: ReadonlyMap<string, BinaryPackage>;
+  /** What the spec says it builds, with EVRs (`built` once read, else `binaries`). */
+  binaries: readonly BinaryPackage[];
 }
 
 /** Which spec each binary and source name resolves to at the tag, and what the release changed. */
@@ -117,7 +117,7 @@ export class ReleaseIndex {
         built: change.binaries,
         changelog: change.changelog,
       };
-      return { ...claim, change, facts, missing: undefined, binaries: byName(facts) };
+      return { ...claim, change, facts, missing: undefined, binaries: builtBy(facts) };
     }
     const sha = this.input.specs?.get(claim.specPath);
     if (sha === undefined) return undefined;
@@ -128,7 +128,7 @@ export class ReleaseIndex {
       change,
       facts,
       missing: facts ? undefined : sha,
-      binaries: facts ? byName(facts) : new Map(),
+      binaries: facts ? builtBy(facts) : [],
     };
   }
 
@@ -138,8 +138,12 @@ export class ReleaseIndex {
   }
 }
 
-function byName(facts: SpecFacts): Map<string, BinaryPackage> {
-  return new Map((facts.built ?? facts.binaries).map((b) => [b.name, b]));
+/**
+ * What a spec builds, each with its EVR: the spec's own list once read, else the catalog's.
+ * A list, not a map: a spec builds a handful of binaries and each name is looked up once.
+ */
+function builtBy(facts: SpecFacts): readonly BinaryPackage[] {
+  return facts.built ?? facts.binaries;
 }
 
 function claimsOf(input: ReleaseIndexInput): Claims {

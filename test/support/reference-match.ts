@@ -56,7 +56,7 @@ export function referenceMatchInventory(
     }
     const { facts } = at;
     if (!facts) continue;
-    const binary = at.binaries.get(pkg.name);
+    const binary = at.binaries.find((b) => b.name === pkg.name);
     // The catalog lists only binaries that share the source version; a subpackage with a
     // Version of its own needs the spec itself. A spec that was read and still does not
     // list the binary renamed or dropped it: the source's version is the best answer.
