@@ -76,9 +76,15 @@ export class ReleaseIndex {
    * claims: valid when no spec's name or binary list changed, which holds for every spec
    * the catalog knows (src/services/spec-library.ts keeps its binaries). Building the claims
    * walks the whole tree; a check that reads the specs it is behind on would do it twice.
+   * Resolutions of specs whose blob is not in `learnt` are kept too: their facts are the same.
    */
-  withLaterFacts(): ReleaseIndex {
-    return new ReleaseIndex(this.input, this.claims);
+  withLaterFacts(learnt: ReadonlySet<string>): ReleaseIndex {
+    const next = new ReleaseIndex(this.input, this.claims);
+    for (const [path, resolution] of this.resolved) {
+      const sha = this.input.specs?.get(path);
+      if (sha === undefined || !learnt.has(sha)) next.resolved.set(path, resolution);
+    }
+    return next;
   }
 
   get changeSet(): ChangeSet {

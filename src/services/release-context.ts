@@ -53,7 +53,7 @@ export class ReleaseContext {
     if (built?.version === library.version) return built.value;
     const value =
       built?.namesVersion === library.namesVersion
-        ? built.value.withLaterFacts()
+        ? built.value.withLaterFacts(library.learntSince(built.version))
         : new ReleaseIndex({
             changeSet: this.input.changeSet,
             specs: this.input.specs,

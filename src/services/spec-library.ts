@@ -24,7 +24,8 @@ export interface ParsedSpecStore {
 export class SpecLibrary {
   /** Parsed specs by sha; null for a spec whose name or EVR is set by a shell command. */
   private readonly read = new Map<string, SpecFacts | null>();
-  private loads = 0;
+  /** Shas in the order their facts were learnt: `version` counts them. */
+  private readonly learnt: string[] = [];
   private renames = 0;
   /** Reads under way, by sha. */
   private readonly reading = new Map<string, Promise<void>>();
@@ -60,7 +61,12 @@ export class SpecLibrary {
 
   /** Bumped by every load that learned something: an index built before it is stale. */
   get version(): number {
-    return this.loads;
+    return this.learnt.length;
+  }
+
+  /** The specs whose facts were learnt after `version` was read. */
+  learntSince(version: number): ReadonlySet<string> {
+    return new Set(this.learnt.slice(version));
   }
 
   /**
@@ -74,7 +80,7 @@ export class SpecLibrary {
 
   private learn(sha: string, facts: SpecFacts | null): void {
     this.read.set(sha, facts);
-    this.loads++;
+    this.learnt.push(sha);
     if (this.catalog.get(sha) === undefined) this.renames++;
   }
 
