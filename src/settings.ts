@@ -290,7 +290,7 @@ export function loadGroups<G extends Exclude<GroupName, 'links'>>(
 ): Pick<Settings, G> {
   const names = groups.flatMap((group) => SETTING_GROUPS[group]);
   const mask = Object.fromEntries(names.map((name) => [name, true as const]));
-  const values = parseEnv(z.pick(EnvSchema, mask as Record<SettingName, true>), env) as Env;
+  const values = parseEnv(z.pick(EnvSchema, mask as Record<SettingName, true>), env);
   return Object.fromEntries(
     groups.map((group) => [group, pickGroup(values, group)]),
   ) as unknown as Pick<Settings, G>;
