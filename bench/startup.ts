@@ -56,7 +56,7 @@ const cliEnv = {
   AZL_OVAL_URL: 'off',
 };
 const check = [
-  join(root, 'bin/azl-notifier.js'),
+  join(root, 'bin/azl-notifier.cjs'),
   'check',
   '-i',
   inventory,
@@ -69,7 +69,7 @@ const check = [
 const checkLatest = check.filter((arg, k) => arg !== '-r' && check[k - 1] !== '-r');
 /** The AKS form: the pool's nodeImageVersion instead of a package list. */
 const checkNodeImage = [
-  join(root, 'bin/azl-notifier.js'),
+  join(root, 'bin/azl-notifier.cjs'),
   'check',
   '--aks-node-image',
   'AKSAzureLinux-V3gen2-202604.13.0',

@@ -8,7 +8,7 @@ import { prepareChromium } from './support/chromium.js';
  */
 export default async function setup(): Promise<void> {
   // The CLI's bundle is the last thing `npm run build` writes.
-  ensureBuilt('dist/cli/azl-notifier.js');
+  ensureBuilt('dist/cli/azl-notifier.cjs');
   // Unpacked once here: test files run in parallel and would race on the same files.
   await prepareChromium();
 }

@@ -69,13 +69,18 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // Commander already printed the message; help and version exit 0.
-    process.exitCode = error.exitCode === 0 ? 0 : 2;
-  } else {
-    process.exitCode = reportError(error, process.stderr, debugRequested());
+// A function, not top-level await: the CLI ships as one CommonJS bundle (scripts/bundle-cli.ts).
+async function run(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander already printed the message; help and version exit 0.
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+    } else {
+      process.exitCode = reportError(error, process.stderr, debugRequested());
+    }
   }
 }
+
+void run();

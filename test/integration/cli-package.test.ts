@@ -73,8 +73,8 @@ describe('the packed package', () => {
       'package.json',
       'README.md',
       'LICENSE',
-      'bin/azl-notifier.js',
-      'dist/cli/azl-notifier.js',
+      'bin/azl-notifier.cjs',
+      'dist/cli/azl-notifier.cjs',
       'data/spec-catalog/3.0.tsv',
     ]) {
       expect(paths).toContain(needed);

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { AnswerKey } from './fixtures.js';
 
-export const BIN = fileURLToPath(new URL('../../bin/azl-notifier.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/azl-notifier.cjs', import.meta.url));
 
 export interface CliRun {
   code: number | null;
