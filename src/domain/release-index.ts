@@ -10,7 +10,7 @@
  */
 import { preferredClaim } from './spec-claims.js';
 import type { Claim } from './spec-claims.js';
-import type { SpecFacts, SpecNames } from './spec-catalog.js';
+import { namesOfFacts, type SpecFacts, type SpecNames } from './spec-catalog.js';
 import type { BinaryPackage, ChangeSet, InstalledPackage, SourceChange } from './types.js';
 
 export interface ReleaseIndexInput {
@@ -32,11 +32,6 @@ export interface ReleaseIndexInput {
   /** What a spec path built in the newest version known: a guess for a sha not known yet. */
   guess: (specPath: string) => SpecFacts | undefined;
 }
-
-const namesOfFacts = (facts: Pick<SpecFacts, 'name' | 'binaries'>): SpecNames => ({
-  name: facts.name,
-  binaryNames: facts.binaries.map((b) => b.name),
-});
 
 /** Where an installed package comes from at the release tag. */
 export interface Resolution {

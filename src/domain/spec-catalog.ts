@@ -56,6 +56,12 @@ export interface SpecNames {
   binaryNames: readonly string[];
 }
 
+/** The names in a spec's facts (what its claims read). */
+export const namesOfFacts = (facts: Pick<SpecFacts, 'name' | 'binaries'>): SpecNames => ({
+  name: facts.name,
+  binaryNames: facts.binaries.map((b) => b.name),
+});
+
 const TSV_HEADER = ['spec_blob_sha', 'source_package', 'evr', 'spec_path', 'binary_packages'];
 const SHA_THEN_TAB = /^[0-9a-f]{40}\t/;
 
@@ -139,7 +145,7 @@ export class SpecCatalog {
    */
   namesOf(sha: string): SpecNames | undefined {
     const known = this.parsed.get(sha);
-    if (known) return { name: known.name, binaryNames: known.binaries.map((b) => b.name) };
+    if (known) return namesOfFacts(known);
     const k = this.lineOfSha.get(sha);
     if (k === undefined) return undefined;
     // The same checks as a full read (a name, an EVR, five columns), by tab positions.

@@ -1,5 +1,5 @@
 import type { SpecCatalog, SpecFacts, SpecNames } from '../domain/spec-catalog.js';
-import { specFactsOf } from '../domain/spec-catalog.js';
+import { namesOfFacts, specFactsOf } from '../domain/spec-catalog.js';
 import { parseUpstreamSpec } from '../sources/changeset-source.js';
 
 /** Reads spec blobs by sha (from a cache or GitHub); the spec path is only for messages. */
@@ -51,7 +51,7 @@ export class SpecLibrary {
     const known = this.catalog.namesOf(sha);
     if (known || !this.read.has(sha)) return known;
     const read = this.read.get(sha);
-    return read && { name: read.name, binaryNames: read.binaries.map((b) => b.name) };
+    return read && namesOfFacts(read);
   }
 
   /** What a spec path built in its newest known version. */

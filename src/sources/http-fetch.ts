@@ -125,10 +125,6 @@ export class HttpResponse {
     return Promise.resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   }
 
-  async json(): Promise<unknown> {
-    return JSON.parse(await this.text());
-  }
-
   arrayBuffer(): Promise<ArrayBuffer> {
     const { buffer, byteOffset, byteLength } = this.content;
     return Promise.resolve(buffer.slice(byteOffset, byteOffset + byteLength) as ArrayBuffer);
@@ -145,16 +141,8 @@ export class ResponseHeaders implements Iterable<[string, string]> {
     return Array.isArray(value) ? value.join(', ') : value;
   }
 
-  has(name: string): boolean {
-    return this.raw[name.toLowerCase()] !== undefined;
-  }
-
   *[Symbol.iterator](): IterableIterator<[string, string]> {
     for (const name of Object.keys(this.raw).sort()) yield [name, this.get(name)!];
-  }
-
-  entries(): IterableIterator<[string, string]> {
-    return this[Symbol.iterator]();
   }
 }
 
