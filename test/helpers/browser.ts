@@ -4,15 +4,48 @@ import type { Browser, Page } from 'playwright-core';
 import type * as AdaptiveCardsModule from 'adaptivecards';
 import type { AdaptiveCard } from '../../src/notify/teams/card.js';
 import { chromiumLaunch } from '../support/chromium.js';
+import type { ChromiumLaunch } from '../support/chromium.js';
 
 /**
  * Chromium driven by playwright-core (which never downloads a browser), with everything that
  * could reach the network switched off: Debian's, or the one npm ci brings
  * (test/support/chromium.ts).
  */
-export async function launchChromium(): Promise<Browser> {
-  const { executablePath, args, env } = await chromiumLaunch();
-  return chromium.launch({ executablePath, args, ...(env ? { env } : {}) });
+export async function launchChromium(
+  launch: Promise<ChromiumLaunch> = chromiumLaunch(),
+): Promise<Browser> {
+  const { executablePath, args, env } = await launch;
+  const browser = await chromium.launch({ executablePath, args, ...(env ? { env } : {}) });
+  try {
+    await expectTextRenders(browser, env);
+  } catch (error) {
+    await browser.close();
+    throw error;
+  }
+  return browser;
+}
+
+/**
+ * A browser whose fontconfig finds no font lays text out with no glyphs: `innerText` is '' and
+ * every assertion on rendered text fails with a message that says nothing of the cause. Probe
+ * once at launch and name the cause instead.
+ */
+async function expectTextRenders(browser: Browser, env: Record<string, string> | undefined) {
+  const page = await browser.newPage();
+  try {
+    await page.setContent('<!DOCTYPE html><p id="probe">Azure Linux 3.0</p>');
+    const text = await page.innerText('#probe');
+    if (text.trim() === '') {
+      const config =
+        env?.FONTCONFIG_FILE ??
+        (env?.FONTCONFIG_PATH ? `${env.FONTCONFIG_PATH}/fonts.conf` : 'the system fonts.conf');
+      throw new Error(
+        `Chromium rendered a page with no text: its font configuration (${config}) finds no fonts`,
+      );
+    }
+  } finally {
+    await page.close();
+  }
 }
 
 const require = createRequire(import.meta.url);

@@ -10,12 +10,20 @@
  * the system's libraries. It is unpacked once, by the global setup (several test files at
  * once would race on the same files). Its newest release declares Node 22; it starts on
  * Node 20 (checked when it was added: v153.0.0 on v20.20.2).
+ *
+ * Fonts: the package's own `fonts.conf` is written for AWS Lambda and lists `/tmp/fonts`,
+ * where Lambda unpacks them. Here they are unpacked under our cache folder, so that file finds
+ * no font at all and Chromium lays out every text node with zero glyphs (`innerText` is ''),
+ * unless some earlier run happened to leave a `/tmp/fonts` behind. We write a configuration of
+ * our own that names the folder the fonts really are in, with a font cache beside it.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 const BUNDLED_DIR = join(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'azl-chromium');
+/** Where our own fontconfig configuration lives (FONTCONFIG_PATH names a folder holding fonts.conf). */
+export const BUNDLED_FONTCONFIG_DIR = join(BUNDLED_DIR, 'fontconfig');
 
 /** Flags that keep either browser off the network and quiet in a sandbox. */
 const NETWORK_OFF = [
@@ -42,7 +50,12 @@ function useDebian(): boolean {
 
 /** Unpacks the bundled Chromium when it is the one to use (the global setup calls this once). */
 export async function prepareChromium(): Promise<void> {
-  if (useDebian() || existsSync(join(BUNDLED_DIR, 'chromium'))) return;
+  if (useDebian()) return;
+  if (!existsSync(join(BUNDLED_DIR, 'chromium'))) await unpackBundled();
+  writeFontConfig();
+}
+
+async function unpackBundled(): Promise<void> {
   const { default: Chromium, inflate } = await import('@sparticuz/chromium');
   // The package unpacks into os.tmpdir(): point that at a folder of our own for the call.
   const tmp = process.env.TMPDIR;
@@ -66,6 +79,37 @@ export async function prepareChromium(): Promise<void> {
   }
 }
 
+/**
+ * A fontconfig file naming the fonts the package unpacked (`fonts/fonts/Open_Sans/...` under
+ * our cache: the tarball holds a `fonts/` folder beside its `fonts.conf`). Rewritten on every
+ * run, so a checkout that was moved still points at its own fonts.
+ */
+function writeFontConfig(): void {
+  const fontsDir = join(BUNDLED_DIR, 'fonts');
+  mkdirSync(BUNDLED_FONTCONFIG_DIR, { recursive: true });
+  const xml = `<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <dir>${escapeXml(fontsDir)}</dir>
+  <cachedir>${escapeXml(join(BUNDLED_FONTCONFIG_DIR, 'cache'))}</cachedir>
+</fontconfig>
+`;
+  writeFileSync(join(BUNDLED_FONTCONFIG_DIR, 'fonts.conf'), xml);
+}
+
+/** FONTCONFIG_FILE would win over FONTCONFIG_PATH; the bundled browser must read ours. */
+function withoutFontConfigFile(env: NodeJS.ProcessEnv): Record<string, string> {
+  const copy: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && name !== 'FONTCONFIG_FILE') copy[name] = value;
+  }
+  return copy;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 export async function chromiumLaunch(): Promise<ChromiumLaunch> {
   if (useDebian()) return { executablePath: DEBIAN_CHROMIUM, args: NETWORK_OFF };
   await prepareChromium();
@@ -76,9 +120,9 @@ export async function chromiumLaunch(): Promise<ChromiumLaunch> {
     // take the whole browser down, and the page tests open and close one per "device".
     args: [...new Set([...Chromium.args.filter((a) => a !== '--single-process'), ...NETWORK_OFF])],
     env: {
-      ...(process.env as Record<string, string>),
+      ...withoutFontConfigFile(process.env),
       LD_LIBRARY_PATH: join(BUNDLED_DIR, 'al2023', 'lib'),
-      FONTCONFIG_PATH: join(BUNDLED_DIR, 'fonts'),
+      FONTCONFIG_PATH: BUNDLED_FONTCONFIG_DIR,
     },
   };
 }
