@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { MIN_KEY_LENGTH } from './security/keys.js';
 import * as z from './zod-mini.js';
 
 /**
@@ -47,6 +48,18 @@ const count = (min: number, max: number | undefined, fallback: number) =>
       .check(z.int(), z.minimum(min), ...(max === undefined ? [] : [z.maximum(max)])),
     fallback,
   );
+
+/** SIGNING_KEY and ADMIN_KEY: the product's own key rule (src/security/keys.ts). */
+const key = z.optional(
+  z
+    .string()
+    .check(
+      z.minLength(
+        MIN_KEY_LENGTH,
+        `must have at least ${MIN_KEY_LENGTH} characters (docs/deploy.md, "Rotating secrets")`,
+      ),
+    ),
+);
 
 const DEFAULT_TEAMS_HOSTS = [
   '*.webhook.office.com',
@@ -119,7 +132,7 @@ const EnvSchema = z.object({
    */
   LOCAL_STORAGE: z._default(z.enum(['sqlite', 'azurite']), 'sqlite'),
   PORT: count(0, 65535, 7071),
-  ADMIN_KEY: z.optional(z.string()),
+  ADMIN_KEY: key,
   /** Azurite's blob port under `LOCAL_STORAGE=azurite`; 0 picks a free one (printed at start-up). */
   AZURITE_BLOB_PORT: count(0, 65535, 0),
   /**
@@ -159,7 +172,7 @@ const EnvSchema = z.object({
   WEBHOOK_TIMEOUT_SECONDS: count(1, 600, 30),
   ALLOW_INSECURE_WEBHOOKS: bool,
   /** HMAC key for unsubscribe and confirmation links. */
-  SIGNING_KEY: z.optional(z.string()),
+  SIGNING_KEY: key,
   /** Client id of the user-assigned managed identity in Azure. */
   AZURE_CLIENT_ID: z.optional(z.string()),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.optional(z.string()),

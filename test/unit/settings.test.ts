@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
+import { MIN_KEY_LENGTH, newKey } from '../../src/security/keys.js';
 import { loadGroups, loadSettings, SETTING_GROUPS, SETTING_NAMES } from '../../src/settings.js';
 
 describe('settings by concern', () => {
@@ -60,5 +61,23 @@ describe('settings by concern', () => {
     expect(some.github.AZL_REPO).toBe('me/fork');
     // A bad setting in a group asked for is still refused, by name.
     expect(() => loadGroups(['github'], { AZL_REPO: 'no-slash' })).toThrow(/AZL_REPO/);
+  });
+
+  it("takes SIGNING_KEY and ADMIN_KEY only at the product's minimum length, and makes keys that pass it", () => {
+    // What azd's secretOrRandomPassword used to generate: 5 lower, 5 upper, 5 digits.
+    const azdPassword = 'aB3cD4eF5gH6iJ7';
+    expect(MIN_KEY_LENGTH).toBe(32);
+    for (const name of ['SIGNING_KEY', 'ADMIN_KEY']) {
+      expect(() => loadSettings({ [name]: azdPassword }), name).toThrow(
+        new RegExp(`${name} must have at least 32 characters`),
+      );
+      expect(() => loadSettings({ [name]: 'x'.repeat(31) }), name).toThrow(ConfigError);
+      expect(() => loadSettings({ [name]: 'x'.repeat(32) }), name).not.toThrow();
+    }
+    const key = newKey();
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(newKey()).not.toBe(key);
+    const settings = loadSettings({ SIGNING_KEY: key, ADMIN_KEY: newKey() });
+    expect(settings.links.SIGNING_KEY).toBe(key);
   });
 });
