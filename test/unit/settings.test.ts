@@ -81,3 +81,55 @@ describe('settings by concern', () => {
     expect(settings.links.SIGNING_KEY).toBe(key);
   });
 });
+
+describe('settings App Service could not resolve', () => {
+  const REFERENCE = '@Microsoft.KeyVault(SecretUri=https://x.vault.azure.net/secrets/a)';
+
+  function refusal(env: Record<string, string>): ConfigError {
+    try {
+      loadSettings(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error;
+      throw error;
+    }
+    throw new Error('the settings were accepted');
+  }
+
+  it('refuses a Key Vault reference as a value, naming the setting and never the reference', () => {
+    for (const name of ['SIGNING_KEY', 'ADMIN_KEY', 'GITHUB_TOKEN', 'SMTP_URL']) {
+      const error = refusal({ [name]: REFERENCE });
+      expect(error.exitCode).toBe(78);
+      expect(error.message.split('\n')).toHaveLength(1);
+      expect(error.message).toContain(name);
+      expect(error.message).not.toContain('vault.azure.net');
+      expect(error.message).not.toContain('@Microsoft');
+      expect(JSON.stringify(error.details)).not.toContain('vault.azure.net');
+    }
+  });
+
+  it('names the groups whose references are unresolved, and reports other bad settings with them', () => {
+    const error = refusal({
+      SIGNING_KEY: REFERENCE,
+      ADMIN_KEY: ' @microsoft.keyvault(VaultName=x;SecretName=admin-key)',
+      SMTP_URL: '@Microsoft.AppConfiguration(Endpoint=https://x.azconfig.io; Key=smtp)',
+      SHARD_SIZE: 'abc',
+    });
+    expect(error.unresolved).toEqual(['email', 'links', 'admin']);
+    for (const name of ['SIGNING_KEY', 'ADMIN_KEY', 'SMTP_URL', 'SHARD_SIZE']) {
+      expect(error.message).toContain(name);
+    }
+    // A bad setting that is not a reference is not "unresolved".
+    expect(refusal({ SHARD_SIZE: 'abc' }).unresolved).toEqual([]);
+  });
+
+  it('leaves alone a reference in a variable the product does not read, and text that only mentions one', () => {
+    expect(() => loadSettings({ SOMETHING_ELSE: REFERENCE })).not.toThrow();
+    const settings = loadSettings({ EMAIL_FROM: `x <a@b.c> see ${REFERENCE}` });
+    expect(settings.email.EMAIL_FROM).toContain('@Microsoft.KeyVault(');
+  });
+
+  it('refuses one in the groups the CLI reads, and not in those it does not', () => {
+    expect(() => loadGroups(['github'], { GITHUB_TOKEN: REFERENCE })).toThrow(/GITHUB_TOKEN/);
+    expect(() => loadGroups(['github'], { ADMIN_KEY: REFERENCE })).not.toThrow();
+  });
+});
