@@ -144,13 +144,11 @@ interface Route {
   eventType: string;
 }
 
-function bicepRoutes(text: string): Route[] {
-  return [...text.matchAll(/functionName:\s*'([^']+)'\s*\n\s*eventType:\s*'([^']+)'/g)].map(
-    (m) => ({
-      functionName: m[1] ?? '',
-      eventType: m[2] ?? '',
-    }),
-  );
+/** The route table event-subscriptions.bicep loads (`var routes = loadJsonContent('...')`). */
+function bicepRoutes(bicep: string): Route[] {
+  const table = /^var routes = loadJsonContent\('([^']+)'\)$/m.exec(bicep)?.[1];
+  expect(table, 'event-subscriptions.bicep loads its routes from a JSON table').toBeDefined();
+  return JSON.parse(read(join('infra/app', table ?? ''))) as Route[];
 }
 
 describe('Event Grid: functions against subscriptions', () => {
@@ -159,6 +157,9 @@ describe('Event Grid: functions against subscriptions', () => {
 
   it('subscribes each route to its own function by resource id, filtered by its event type', () => {
     expect(routes.length).toBeGreaterThan(0);
+    for (const route of routes)
+      expect(Object.keys(route).sort()).toEqual(['eventType', 'functionName']);
+    expect(subscriptionsBicep).toMatch(/\[for \(?route\b.* in routes:/);
     expect(subscriptionsBicep).toContain(
       "resourceId: '${functionApp.id}/functions/${route.functionName}'",
     );
@@ -200,6 +201,65 @@ describe('Event Grid: functions against subscriptions', () => {
     const leaseMs = loadSettings({}).delivery.DELIVERY_LEASE_SECONDS * 1000;
     expect(windowMs).toBeGreaterThan(leaseMs);
     expect(ttlMinutes * 60_000).toBeGreaterThan(leaseMs);
+  });
+});
+
+/** The lines of docs/deploy.md from a heading matching `heading` to the next heading of its level or above. */
+function docSection(heading: RegExp): string {
+  const lines = read('docs/deploy.md').split('\n');
+  const start = lines.findIndex((line) => heading.test(line));
+  expect(start, `docs/deploy.md has a section ${String(heading)}`).toBeGreaterThan(-1);
+  const level = /^#+/.exec(lines[start] ?? '')?.[0].length ?? 1;
+  const end = lines.findIndex(
+    (line, i) => i > start && (/^#+ /.exec(line)?.[0].length ?? 99) - 1 <= level,
+  );
+  return lines.slice(start, end === -1 ? undefined : end).join('\n');
+}
+
+const NUMBER_WORDS = [
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+];
+
+describe('docs/deploy.md against the Event Grid subscriptions', () => {
+  const routes = bicepRoutes(read('infra/app/event-subscriptions.bicep'));
+  const docs = read('docs/deploy.md');
+
+  it("names every subscribed function where it lists the app's functions", () => {
+    const appRow = docs.split('\n').find((line) => line.startsWith('| Function App'));
+    expect(appRow).toBeDefined();
+    const missing = routes.filter((r) => !appRow?.includes(`\`${r.functionName}\``));
+    expect(missing.map((r) => r.functionName)).toEqual([]);
+  });
+
+  it('names the dead-letter folder of every subscription', () => {
+    const section = docSection(/^## Reading dead letters/);
+    const missing = routes.filter((r) => !section.includes(`\`${r.functionName.toUpperCase()}\``));
+    expect(missing.map((r) => r.functionName)).toEqual([]);
+  });
+
+  it('builds its manual fallback from the same route table, not from a copy of it', () => {
+    const section = docSection(/^#### Event Grid delivery/);
+    expect(section).toContain('require("./infra/app/event-routes.json")');
+    for (const { eventType } of routes) expect(section).not.toContain(eventType);
+  });
+
+  it('never counts the subscriptions wrong', () => {
+    const counts = [...docs.matchAll(/\b(\w+) (?:Event Grid )?(?:event )?subscriptions\b/gi)]
+      .map((m) => (m[1] ?? '').toLowerCase())
+      .filter((word) => NUMBER_WORDS.includes(word) || /^\d+$/.test(word));
+    for (const word of counts) {
+      expect(/^\d+$/.test(word) ? Number(word) : NUMBER_WORDS.indexOf(word)).toBe(routes.length);
+    }
   });
 });
 
