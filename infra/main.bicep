@@ -114,12 +114,17 @@ param githubToken string = ''
 @description('SMTP URL with credentials, e.g. smtps://user:pass@smtp.example.com:465 (SMTP_URL). Optional alternative to ACS. Stored in Key Vault only.')
 param smtpUrl string = ''
 
+// The minimum is the product's own (MIN_KEY_LENGTH, src/security/keys.ts): the app refuses a
+// shorter key at start-up, so a deployment with one fails here instead.
+// test/unit/infra/infra-consistency.test.ts keeps the two equal.
 @secure()
-@description('HMAC key for unsubscribe and confirmation links (SIGNING_KEY). azd supplies it with secretOrRandomPassword: generated once, then read back from Key Vault on every later provision.')
+@minLength(32)
+@description('HMAC key of every signed link, page session and CSRF token (SIGNING_KEY). The preprovision hook keeps it in the azd environment as AZL_SIGNING_KEY: 32 random bytes, base64url, made once (scripts/deploy/preprovision.ts).')
 param signingKey string
 
 @secure()
-@description('Admin key (ADMIN_KEY): the x-functions-key that grants admin access on the API, including the token-or-admin routes whose handlers check it themselves. Generated once by azd with secretOrRandomPassword and kept in Key Vault; the postdeploy hook also registers it as the host function key "admin", so the same key passes the host on function-level routes.')
+@minLength(32)
+@description('Admin key (ADMIN_KEY): the x-functions-key that grants admin access on the API, including the token-or-admin routes whose handlers check it themselves. Made by the preprovision hook as AZL_ADMIN_KEY and kept in Key Vault; the postdeploy hook also registers it as the host function key "admin", so the same key passes the host on function-level routes.')
 param adminKey string
 
 @minValue(40)

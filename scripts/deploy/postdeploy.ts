@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packageRoot } from '../../src/package-info.js';
-import { Az, StepError } from './az.js';
+import { Cli, StepError } from './cli.js';
 
 const RERUN = "rerun it with 'azd hooks run postdeploy' (docs/deploy.md)";
 
@@ -50,7 +50,7 @@ function readEnv(source: NodeJS.ProcessEnv): Env {
   return Object.fromEntries(names.map((name) => [name, source[name] ?? ''])) as Env;
 }
 
-function signedIn(az: Az): void {
+function signedIn(az: Cli): void {
   const account = az.run(['account', 'show', '--only-show-errors', '--output', 'none']);
   if (account.ok) return;
   throw new StepError(
@@ -61,7 +61,7 @@ function signedIn(az: Az): void {
 }
 
 /** Key Vault → host key store. The value travels in a private temp file, never in argv. */
-function registerAdminKey(az: Az, env: Env): void {
+function registerAdminKey(az: Cli, env: Env): void {
   const key = az
     .must(
       `cannot read admin-key from Key Vault ${env.AZURE_KEY_VAULT_NAME} (needs Key Vault Secrets Officer)`,
@@ -115,7 +115,7 @@ function registerAdminKey(az: Az, env: Env): void {
  * answers "Destination endpoint not found". Retry instead of failing the whole `azd up`.
  */
 async function createEventSubscriptions(
-  az: Az,
+  az: Cli,
   env: Env,
   attempts: number,
   waitSeconds: number,
@@ -163,7 +163,7 @@ function positive(value: string | undefined, fallback: number): number {
   return Number.isFinite(n) && n >= 0 && value !== undefined && value !== '' ? n : fallback;
 }
 
-const az = new Az();
+const az = new Cli('az');
 try {
   const env = readEnv(process.env);
   signedIn(az);

@@ -4,6 +4,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { MIN_KEY_LENGTH } from '../../../src/security/keys.js';
 import { loadSettings } from '../../../src/settings.js';
 import { FUNCTIONS } from '../../../src/app/functions.js';
 import type { EventType } from '../../../src/events/cloud-events.js';
@@ -260,6 +262,67 @@ describe('docs/deploy.md against the Event Grid subscriptions', () => {
     for (const word of counts) {
       expect(/^\d+$/.test(word) ? Number(word) : NUMBER_WORDS.indexOf(word)).toBe(routes.length);
     }
+  });
+});
+
+/** The decorators written above `param <name>` in a Bicep file, e.g. `@minLength(32)`. */
+function paramDecorators(bicep: string, name: string): string[] {
+  const lines = bicep.split('\n');
+  const at = lines.findIndex((line) => new RegExp(`^param ${name}\\b`).test(line));
+  expect(at, `param ${name}`).toBeGreaterThan(-1);
+  const decorators: string[] = [];
+  for (let i = at - 1; i >= 0 && lines[i]?.startsWith('@'); i--) decorators.push(lines[i] ?? '');
+  return decorators;
+}
+
+describe('the app keys: one rule from the preprovision hook to the app', () => {
+  const parameters = JSON.parse(read('infra/main.parameters.json')) as {
+    parameters: Record<string, { value: string }>;
+  };
+  const mainBicep = read('infra/main.bicep');
+
+  it('hands Bicep the keys the hook keeps in the azd environment, and no value azd makes up', () => {
+    expect(parameters.parameters.signingKey?.value).toBe('${AZL_SIGNING_KEY}');
+    expect(parameters.parameters.adminKey?.value).toBe('${AZL_ADMIN_KEY}');
+    // secretOrRandomPassword makes 15 characters (Azure/azure-dev, cli/azd/pkg/password/generator.go).
+    expect(read('infra/main.parameters.json')).not.toContain('secretOrRandomPassword');
+  });
+
+  it("makes the deployment refuse a key shorter than the app's own minimum", () => {
+    for (const name of ['signingKey', 'adminKey']) {
+      const decorators = paramDecorators(mainBicep, name);
+      expect(decorators, name).toContain('@secure()');
+      expect(decorators, name).toContain(`@minLength(${MIN_KEY_LENGTH})`);
+    }
+  });
+
+  it('runs the preprovision hook before every provision, on every OS', () => {
+    const azure = parseYaml(read('azure.yaml')) as {
+      hooks: Record<string, Record<string, { run: string; continueOnError?: boolean }>>;
+    };
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    for (const os of ['posix', 'windows']) {
+      const hook = azure.hooks.preprovision?.[os];
+      expect(hook?.run, os).toBe('npm run --silent deploy:preprovision');
+      expect(hook?.continueOnError, os).toBe(false);
+    }
+    expect(pkg.scripts['deploy:preprovision']).toMatch(
+      /node dist\/scripts\/deploy\/preprovision\.js$/,
+    );
+    expect(existsSync(join(root, 'scripts/deploy/preprovision.ts'))).toBe(true);
+  });
+
+  it('names every Key Vault secret in the Key Vault row of docs/deploy.md', () => {
+    const secrets = [
+      ...read('infra/app/keyvault.bicep').matchAll(
+        /resource \w+ 'Microsoft\.KeyVault\/vaults\/secrets@[^']+' = [^{]*\{\s*parent: vault\s*name: '([^']+)'/g,
+      ),
+    ].map((m) => m[1] ?? '');
+    expect(secrets).toEqual(['signing-key', 'admin-key', 'github-token', 'smtp-url']);
+    const row = read('docs/deploy.md')
+      .split('\n')
+      .find((line) => line.startsWith('| Key Vault'));
+    expect(secrets.filter((secret) => !row?.includes(`\`${secret}\``))).toEqual([]);
   });
 });
 
