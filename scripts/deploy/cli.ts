@@ -138,3 +138,21 @@ export function withSecretFile<T>(name: string, content: string, use: (path: str
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** The az arguments that print the value of one Key Vault secret, and nothing else. */
+export function keyVaultSecretArgs(vault: string, secret: string): string[] {
+  return [
+    'keyvault',
+    'secret',
+    'show',
+    '--only-show-errors',
+    '--vault-name',
+    vault,
+    '--name',
+    secret,
+    '--query',
+    'value',
+    '--output',
+    'tsv',
+  ];
+}

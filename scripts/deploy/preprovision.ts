@@ -26,7 +26,7 @@
  */
 import { parseArgs } from 'node:util';
 import { MIN_KEY_LENGTH, newKey } from '../../src/security/keys.js';
-import { Cli, StepError, withSecretFile } from './cli.js';
+import { Cli, keyVaultSecretArgs, StepError, withSecretFile } from './cli.js';
 
 interface AppKey {
   /** The azd environment's name for it, which main.parameters.json reads. */
@@ -61,20 +61,7 @@ interface Decision {
 
 /** A Key Vault secret's value, '' when the vault has no such secret. */
 function readFromVault(az: Cli, vault: string, key: AppKey): string {
-  const read = az.run([
-    'keyvault',
-    'secret',
-    'show',
-    '--only-show-errors',
-    '--vault-name',
-    vault,
-    '--name',
-    key.secret,
-    '--query',
-    'value',
-    '--output',
-    'tsv',
-  ]);
+  const read = az.run(keyVaultSecretArgs(vault, key.secret));
   if (read.ok) {
     const value = read.stdout.trim();
     az.hide(value);
