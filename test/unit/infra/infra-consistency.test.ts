@@ -92,7 +92,7 @@ function documentedOptionalSettings(): Set<string> {
 
 /** Settings the Functions host itself reads, which src/settings.ts rightly knows nothing about. */
 const HOST_SETTINGS = new Set([
-  'AzureWebJobsStorage__accountName',
+  'AzureWebJobsStorage__blobServiceUri',
   'AzureWebJobsStorage__credential',
   'AzureWebJobsStorage__clientId',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
@@ -133,6 +133,52 @@ describe('settings: src/settings.ts against infra/ and docs/deploy.md', () => {
   it('documents only settings that exist', () => {
     const known = new Set(keys);
     expect([...documentedOptionalSettings()].filter((key) => !known.has(key))).toEqual([]);
+  });
+});
+
+/**
+ * Host storage as the official azd template sets it (Azure-Samples/functions-quickstart-typescript-azd,
+ * infra/app/api.bicep): one `__<service>ServiceUri` per storage service the app's identity has a
+ * data role on. `__accountName` would have the host infer every endpoint from the name
+ * (azure-functions-host, StorageServiceUriOptions.GetBlobServiceUri/GetTableServiceUri) and
+ * build a Table client for its diagnostic events that no role lets write.
+ */
+describe('host storage: endpoints against roles', () => {
+  const api = read('infra/app/api.bicep');
+  const rbac = read('infra/app/rbac.bicep');
+  // Storage Blob Data Owner, Storage Queue Data Contributor, Storage Table Data Contributor.
+  const roles: Record<string, string> = {
+    blob: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+    queue: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+    table: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  };
+
+  it('names each endpoint the host uses, never the account alone', () => {
+    expect(api).not.toMatch(/^\s*AzureWebJobsStorage__accountName:/m);
+    expect(api).not.toMatch(/^\s*AzureWebJobsStorage:/m);
+    expect(api).toMatch(
+      /^\s*AzureWebJobsStorage__blobServiceUri: stg\.properties\.primaryEndpoints\.blob$/m,
+    );
+    expect(api).toMatch(/^\s*AzureWebJobsStorage__credential: 'managedidentity'$/m);
+    expect(api).toMatch(/^\s*AzureWebJobsStorage__clientId: identityClientId$/m);
+  });
+
+  it("gives the app's identity a data role on every endpoint it names", () => {
+    const services = [...api.matchAll(/AzureWebJobsStorage__(\w+)ServiceUri:/g)].map((m) => m[1]);
+    expect(services.length).toBeGreaterThan(0);
+    for (const service of services) {
+      const role = roles[service ?? ''];
+      expect(role, `${service}: a known storage service`).toBeDefined();
+      const variable = new RegExp(`^var (\\w+) = '${role}'$`, 'm').exec(rbac)?.[1];
+      const granted = rbac
+        .split(/^resource /m)
+        .some(
+          (block) =>
+            block.includes(`'Microsoft.Authorization/roleDefinitions', ${variable})`) &&
+            block.includes('principalId: managedIdentityPrincipalId'),
+        );
+      expect(variable && granted, `${service}: a data role for the app's identity`).toBe(true);
+    }
   });
 });
 
