@@ -106,6 +106,9 @@ param emailDataLocation string = 'United States'
 @description('Sender address (EMAIL_FROM). Empty: DoNotReply@<Azure-managed domain> when email is enabled, otherwise unset.')
 param emailSender string = ''
 
+@description('Role definition id (a GUID) the app gets on the ACS resource to send mail. Empty: a custom role with the send permissions only, which the deployment creates (that needs Owner or User Access Administrator). Set it when your principal may assign roles but not create them, to a role your administrator made.')
+param emailSenderRoleId string = ''
+
 @secure()
 @description('GitHub token for release polling (GITHUB_TOKEN). Optional: without it the detector uses the anonymous rate limit. Stored in Key Vault only.')
 param githubToken string = ''
@@ -270,6 +273,7 @@ module email 'app/email.bicep' = if (enableEmail) {
     dataLocation: emailDataLocation
     tags: tags
     senderPrincipalId: apiUserAssignedIdentity.outputs.principalId
+    senderRoleDefinitionId: emailSenderRoleId
   }
 }
 
@@ -359,3 +363,4 @@ output EVENTGRID_TOPIC_NAME string = eventGrid.outputs.name
 output EVENTGRID_TOPIC_ENDPOINT string = eventGrid.outputs.endpoint
 output DEAD_LETTER_CONTAINER_NAME string = deadLetterContainerName
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
+output EMAIL_SENDER_CUSTOM_ROLE_ID string = enableEmail ? email.outputs.customRoleId : ''

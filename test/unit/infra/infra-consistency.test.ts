@@ -182,6 +182,49 @@ describe('host storage: endpoints against roles', () => {
   });
 });
 
+/**
+ * Mail through ACS with the app's identity needs, per the ACS documentation for an Entra
+ * principal that sends mail, CommunicationServices/Read, CommunicationServices/Write and
+ * EmailServices/write (learn.microsoft.com/azure/communication-services/quickstarts/email/
+ * send-email-smtp/smtp-authentication). Contributor (b24988ac-...) and Communication and Email
+ * Service Owner (09976791-...) give every operation, the access keys included.
+ */
+describe('the email sender: least privilege on ACS', () => {
+  const email = read('infra/app/email.bicep');
+
+  it('defines a role with the send actions only, assignable in the resource group only', () => {
+    const actions = /actions: sendActions/.test(email)
+      ? [...(/var sendActions = \[([^\]]*)\]/.exec(email)?.[1] ?? '').matchAll(/'([^']+)'/g)].map(
+          (m) => m[1],
+        )
+      : [];
+    expect(actions).toEqual([
+      'Microsoft.Communication/CommunicationServices/Read',
+      'Microsoft.Communication/CommunicationServices/Write',
+      'Microsoft.Communication/EmailServices/write',
+    ]);
+    expect(email).toMatch(/dataActions: \[\]/);
+    expect(email).toMatch(/assignableScopes: \[\s*resourceGroup\(\)\.id\s*\]/);
+  });
+
+  it('assigns it, or the role the operator names, on the ACS resource alone', () => {
+    expect(email).not.toContain('b24988ac-6180-42a0-ab88-20f7382dd24c');
+    expect(email).not.toContain('09976791-48a7-449e-bb21-39d1a415f350');
+    const assignment = email.split(/^resource /m).find((block) => block.startsWith('sender '));
+    expect(assignment).toContain('scope: communicationService\n');
+    expect(assignment).toContain(
+      "roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', senderRoleId)",
+    );
+    expect(email).toContain(
+      'var senderRoleId = empty(senderRoleDefinitionId) ? customRoleId : senderRoleDefinitionId',
+    );
+    const parameters = JSON.parse(read('infra/main.parameters.json')) as {
+      parameters: Record<string, { value: string }>;
+    };
+    expect(parameters.parameters.emailSenderRoleId?.value).toBe('${AZL_EMAIL_SENDER_ROLE_ID=}');
+  });
+});
+
 /** The Event Grid functions of the app's one function table. */
 function registeredEventGridFunctions(): string[] {
   return FUNCTIONS.filter((fn) => fn.trigger === 'eventGrid').map((fn) => fn.name);
