@@ -136,6 +136,24 @@ describe('settings: src/settings.ts against infra/ and docs/deploy.md', () => {
   });
 });
 
+describe('docs/deploy.md against the code it describes', () => {
+  it("says when the app's telemetry starts as the entry point starts it: on the first invocation", () => {
+    const imports = (file: string) =>
+      [...read(file).matchAll(/(?:^import .* from |import\()'([^']+)'/gm)].map((m) => m[1]);
+    // The entry point the host loads registers the functions without telemetry...
+    expect(imports('src/functions/index.ts').filter((m) => m?.includes('telemetry'))).toEqual([]);
+    // ...which the first invocation starts, before it loads the function table.
+    const table = read('src/app/azure-table.ts');
+    expect(table.indexOf("await import('../start-telemetry.js')")).toBeGreaterThan(-1);
+    expect(table.indexOf("await import('../start-telemetry.js')")).toBeLessThan(
+      table.indexOf("import('./functions.js')"),
+    );
+    const section = docSection(/^## Observability/);
+    expect(section).toContain('**first invocation**');
+    expect(section).not.toMatch(/before any function registers/);
+  });
+});
+
 /**
  * Host storage as the official azd template sets it (Azure-Samples/functions-quickstart-typescript-azd,
  * infra/app/api.bicep): one `__<service>ServiceUri` per storage service the app's identity has a
