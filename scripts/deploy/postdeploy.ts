@@ -31,6 +31,10 @@ import { Cli, keyVaultSecretArgs, StepError, withSecretFile, type CliResult } fr
 
 const RERUN = "rerun it with 'azd hooks run postdeploy' (docs/deploy.md)";
 const WEB_API = 'api-version=2024-04-01';
+// The version the App Service docs give for the refresh (learn.microsoft.com/azure/app-service/
+// app-service-key-vault-references, "Understand rotation"); azure-rest-api-specs does not list
+// that operation, and WebApps_GetAppSettingsKeyVaultReferences exists in it too.
+const REFERENCES_API = 'api-version=2022-03-01';
 
 type Env = Record<
   | 'AZURE_SUBSCRIPTION_ID'
@@ -220,7 +224,7 @@ async function settingsResolved(hook: Hook): Promise<void> {
       '--method',
       'post',
       '--uri',
-      `${references}/refresh?${WEB_API}`,
+      `${references}/refresh?${REFERENCES_API}`,
       '--output',
       'none',
     ]);
@@ -231,7 +235,7 @@ async function settingsResolved(hook: Hook): Promise<void> {
         '--method',
         'get',
         '--uri',
-        `${references}?${WEB_API}`,
+        `${references}?${REFERENCES_API}`,
         '--output',
         'json',
       ]),

@@ -176,6 +176,10 @@ describe('postdeploy hook', () => {
       'keyvault', // health answers 200: the next step
     ]);
     expect(run.state.restarts).toBe(1);
+    // The call the App Service docs give ("Understand rotation"), on the app itself.
+    expect(run.calls.find((call) => call.op === 'refresh')?.args).toContain(
+      '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-test/providers/Microsoft.Web/sites/func-api-test/config/configreferences/appsettings/refresh?api-version=2022-03-01',
+    );
     expect(run.stdout).toMatch(/cannot resolve SIGNING_KEY \(AccessToKeyVaultDenied\)/);
     expect(run.stdout).toContain("the app's settings are resolved");
 
