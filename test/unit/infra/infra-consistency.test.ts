@@ -130,6 +130,13 @@ describe('settings: src/settings.ts against infra/ and docs/deploy.md', () => {
     expect([...bicepSettingKeys()].filter((key) => !known.has(key))).toEqual([]);
   });
 
+  it('ships a local.settings.sample.json that `func start` would accept', () => {
+    const sample = JSON.parse(read('local.settings.sample.json')) as {
+      Values: Record<string, string>;
+    };
+    expect(() => loadSettings(sample.Values)).not.toThrow();
+  });
+
   it('documents only settings that exist', () => {
     const known = new Set(keys);
     expect([...documentedOptionalSettings()].filter((key) => !known.has(key))).toEqual([]);
