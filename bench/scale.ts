@@ -107,7 +107,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'azl-scale-'));
 const child = fork(join(root, 'dist/bench/scale-runtime.js'), [], {
   env: {
     PATH: process.env.PATH ?? '',
-    ...localRuntimeSettings({ github, adminKey: 'scale-admin-key', dataDir }),
+    ...localRuntimeSettings({ github, adminKey: 'scale-admin-key-0123456789abcdefghijk', dataDir }),
     ...(process.env.LOCAL_STORAGE ? { LOCAL_STORAGE: process.env.LOCAL_STORAGE } : {}),
   },
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

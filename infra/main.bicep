@@ -106,6 +106,9 @@ param emailDataLocation string = 'United States'
 @description('Sender address (EMAIL_FROM). Empty: DoNotReply@<Azure-managed domain> when email is enabled, otherwise unset.')
 param emailSender string = ''
 
+@description('Role definition id (a GUID) the app gets on the ACS resource to send mail. Empty: a custom role with the send permissions only, which the deployment creates (that needs Owner or User Access Administrator). Set it when your principal may assign roles but not create them, to a role your administrator made.')
+param emailSenderRoleId string = ''
+
 @secure()
 @description('GitHub token for release polling (GITHUB_TOKEN). Optional: without it the detector uses the anonymous rate limit. Stored in Key Vault only.')
 param githubToken string = ''
@@ -114,12 +117,17 @@ param githubToken string = ''
 @description('SMTP URL with credentials, e.g. smtps://user:pass@smtp.example.com:465 (SMTP_URL). Optional alternative to ACS. Stored in Key Vault only.')
 param smtpUrl string = ''
 
+// The minimum is the product's own (MIN_KEY_LENGTH, src/security/keys.ts): the app refuses a
+// shorter key at start-up, so a deployment with one fails here instead.
+// test/unit/infra/infra-consistency.test.ts keeps the two equal.
 @secure()
-@description('HMAC key for unsubscribe and confirmation links (SIGNING_KEY). azd supplies it with secretOrRandomPassword: generated once, then read back from Key Vault on every later provision.')
+@minLength(32)
+@description('HMAC key of every signed link, page session and CSRF token (SIGNING_KEY). The preprovision hook keeps it in the azd environment as AZL_SIGNING_KEY: 32 random bytes, base64url, made once (scripts/deploy/preprovision.ts).')
 param signingKey string
 
 @secure()
-@description('Admin key (ADMIN_KEY): the x-functions-key that grants admin access on the API, including the token-or-admin routes whose handlers check it themselves. Generated once by azd with secretOrRandomPassword and kept in Key Vault; the postdeploy hook also registers it as the host function key "admin", so the same key passes the host on function-level routes.')
+@minLength(32)
+@description('Admin key (ADMIN_KEY): the x-functions-key that grants admin access on the API, including the token-or-admin routes whose handlers check it themselves. Made by the preprovision hook as AZL_ADMIN_KEY and kept in Key Vault; the postdeploy hook also registers it as the host function key "admin", so the same key passes the host on function-level routes.')
 param adminKey string
 
 @minValue(40)
@@ -265,6 +273,7 @@ module email 'app/email.bicep' = if (enableEmail) {
     dataLocation: emailDataLocation
     tags: tags
     senderPrincipalId: apiUserAssignedIdentity.outputs.principalId
+    senderRoleDefinitionId: emailSenderRoleId
   }
 }
 
@@ -354,3 +363,4 @@ output EVENTGRID_TOPIC_NAME string = eventGrid.outputs.name
 output EVENTGRID_TOPIC_ENDPOINT string = eventGrid.outputs.endpoint
 output DEAD_LETTER_CONTAINER_NAME string = deadLetterContainerName
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
+output EMAIL_SENDER_CUSTOM_ROLE_ID string = enableEmail ? email.outputs.customRoleId : ''

@@ -38,13 +38,24 @@ export class AppError extends Error {
  * misconfigured" (src/api/problem.ts), so nothing about the setup reaches anonymous callers.
  */
 export class ConfigError extends AppError {
-  constructor(message: string, opts: { details?: { path: string; message: string }[] } = {}) {
+  /**
+   * The setting groups (src/settings.ts) holding a Key Vault reference the platform has not
+   * resolved: a state that heals once the app's identity can read the vault, which
+   * `GET /api/health` reports (by group, never a value) so a deployment can wait for it.
+   */
+  readonly unresolved: readonly string[];
+
+  constructor(
+    message: string,
+    opts: { details?: { path: string; message: string }[]; unresolved?: string[] } = {},
+  ) {
     super(message, {
       status: 500,
       code: 'server-misconfigured',
       exitCode: 78,
       details: opts.details ?? [],
     });
+    this.unresolved = opts.unresolved ?? [];
   }
 }
 

@@ -1,4 +1,6 @@
 import { ConfigError } from './errors.js';
+import { MIN_KEY_LENGTH } from './security/keys.js';
+import { isUnresolvedReference } from './security/platform-reference.js';
 import * as z from './zod-mini.js';
 
 /**
@@ -47,6 +49,18 @@ const count = (min: number, max: number | undefined, fallback: number) =>
       .check(z.int(), z.minimum(min), ...(max === undefined ? [] : [z.maximum(max)])),
     fallback,
   );
+
+/** SIGNING_KEY and ADMIN_KEY: the product's own key rule (src/security/keys.ts). */
+const key = z.optional(
+  z
+    .string()
+    .check(
+      z.minLength(
+        MIN_KEY_LENGTH,
+        `must have at least ${MIN_KEY_LENGTH} characters (docs/deploy.md, "Rotating secrets")`,
+      ),
+    ),
+);
 
 const DEFAULT_TEAMS_HOSTS = [
   '*.webhook.office.com',
@@ -119,7 +133,7 @@ const EnvSchema = z.object({
    */
   LOCAL_STORAGE: z._default(z.enum(['sqlite', 'azurite']), 'sqlite'),
   PORT: count(0, 65535, 7071),
-  ADMIN_KEY: z.optional(z.string()),
+  ADMIN_KEY: key,
   /** Azurite's blob port under `LOCAL_STORAGE=azurite`; 0 picks a free one (printed at start-up). */
   AZURITE_BLOB_PORT: count(0, 65535, 0),
   /**
@@ -159,7 +173,7 @@ const EnvSchema = z.object({
   WEBHOOK_TIMEOUT_SECONDS: count(1, 600, 30),
   ALLOW_INSECURE_WEBHOOKS: bool,
   /** HMAC key for unsubscribe and confirmation links. */
-  SIGNING_KEY: z.optional(z.string()),
+  SIGNING_KEY: key,
   /** Client id of the user-assigned managed identity in Azure. */
   AZURE_CLIENT_ID: z.optional(z.string()),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.optional(z.string()),
@@ -302,28 +316,52 @@ function pickGroup<G extends GroupName>(values: Env, group: G): Group<G> {
 
 /**
  * Validates the environment against a schema. An empty value is "not set", as in app
- * settings and CI variables, where clearing a field leaves it empty. A bad setting throws
- * one ConfigError naming every bad setting.
+ * settings and CI variables, where clearing a field leaves it empty. A value that is still a
+ * platform reference (`@Microsoft.KeyVault(...)`: App Service could not resolve it) is never
+ * read as the setting. A bad setting throws one ConfigError naming every bad setting, and
+ * never a value.
  */
-function parseEnv<S extends z.ZodMiniType>(
+function parseEnv<S extends z.ZodMiniObject>(
   schema: S,
   env: Record<string, string | undefined>,
 ): z.output<S> {
-  const given = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
-  );
+  const unresolved: string[] = [];
+  const given: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || value.trim() === '') continue;
+    if (name in schema.shape && isUnresolvedReference(value)) unresolved.push(name);
+    else given[name] = value;
+  }
   const parsed = z.safeParse(schema, given);
-  if (!parsed.success) {
-    const details = parsed.error.issues.map((i) => ({
-      path: i.path.join('.'),
-      message: i.message,
-    }));
-    throw new ConfigError(
-      `invalid settings: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`,
-      { details },
+  if (parsed.success && unresolved.length === 0) return parsed.data;
+  const details = (parsed.success ? [] : parsed.error.issues).map((i) => ({
+    path: i.path.join('.'),
+    message: i.message,
+  }));
+  const problems = [];
+  if (details.length > 0) {
+    problems.push(`invalid settings: ${details.map((d) => `${d.path} ${d.message}`).join('; ')}`);
+  }
+  if (unresolved.length > 0) {
+    problems.push(
+      `Key Vault references not resolved: ${unresolved.join(', ')} (the platform could not read ` +
+        `the secrets with the app's identity; docs/deploy.md, "Key Vault references that do not resolve")`,
     );
   }
-  return parsed.data;
+  throw new ConfigError(problems.join('; '), {
+    details: [
+      ...details,
+      ...unresolved.map((path) => ({ path, message: 'Key Vault reference not resolved' })),
+    ],
+    unresolved: groupsOf(unresolved),
+  });
+}
+
+/** The groups the named settings belong to, in SETTING_GROUPS order. */
+function groupsOf(names: readonly string[]): GroupName[] {
+  return (Object.keys(SETTING_GROUPS) as GroupName[]).filter((group) =>
+    (SETTING_GROUPS[group] as readonly string[]).some((name) => names.includes(name)),
+  );
 }
 
 /** The names of every setting the schema knows (the infra and docs tests compare them). */

@@ -78,8 +78,14 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: functionApp
   name: 'appsettings'
   properties: union(appSettings, {
-    // Identity-based host storage: no connection string, no key.
-    AzureWebJobsStorage__accountName: stg.name
+    // Identity-based host storage: no connection string, no key. The Blob endpoint only, as the
+    // official template sets it (functions-quickstart-typescript-azd, infra/app/api.bicep): the
+    // host uses Blob for its keys, timer leases and the package, and this app needs nothing
+    // else. With __accountName the host would build a Table client too, for its diagnostic
+    // events (StorageServiceUriOptions.GetTableServiceUri, azure-functions-host), and log a
+    // failed write each time for want of a Table role. With no Table endpoint it finds no
+    // client, logs one warning and stops recording them (DiagnosticEventTableStorageRepository).
+    AzureWebJobsStorage__blobServiceUri: stg.properties.primaryEndpoints.blob
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
     // Entra-authenticated telemetry; the component has local auth disabled.

@@ -2,8 +2,8 @@
 // Deployed by scripts/deploy/postdeploy.ts (azure.yaml's postdeploy hook) after `azd deploy`,
 // because Event Grid looks the destination function up when the subscription is created (see
 // the note in ../main.bicep).
-// test/unit/infra/infra-consistency.test.ts checks that `routes` names exactly the functions that
-// src/functions registers with app.eventGrid(...).
+// test/unit/infra/infra-consistency.test.ts checks that `routes` (event-routes.json) names exactly
+// the functions that src/functions registers with app.eventGrid(...).
 param topicName string
 param functionAppName string
 param deadLetterStorageAccountName string
@@ -19,32 +19,12 @@ param maxDeliveryAttempts int = 10
 @description('How long Event Grid keeps retrying an event before dead-lettering it.')
 param eventTimeToLiveInMinutes int = 1440
 
-var routes = [
-  {
-    functionName: 'fanOutRelease'
-    eventType: 'azurelinux.release.published'
-  }
-  {
-    functionName: 'matchSubscribers'
-    eventType: 'azurelinux.release.match-requested'
-  }
-  {
-    functionName: 'deliverNotification'
-    eventType: 'azurelinux.notification.requested'
-  }
-  {
-    functionName: 'deliverChannelNotice'
-    eventType: 'azurelinux.channel.notice-requested'
-  }
-  {
-    functionName: 'matchNodeImage'
-    eventType: 'azurelinux.nodeimage.published'
-  }
-  {
-    functionName: 'deliverNodeImageNotice'
-    eventType: 'azurelinux.nodeimage.notice-requested'
-  }
-]
+// One row per Event Grid function: its name and the one event type it consumes. The table is
+// shared: docs/deploy.md's manual fallback loops over it, and
+// test/unit/infra/infra-consistency.test.ts checks it against src/events/routes.ts and the docs.
+// loadJsonContent reads it when the Bicep compiles, relative to this file (Bicep docs, "File
+// functions": loadJsonContent), so `az deployment group create` needs nothing else.
+var routes = loadJsonContent('event-routes.json')
 
 resource topic 'Microsoft.EventGrid/topics@2025-02-15' existing = {
   name: topicName

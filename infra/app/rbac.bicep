@@ -115,8 +115,8 @@ resource eventGridSenderRoleAssignment_User 'Microsoft.Authorization/roleAssignm
   }
 }
 
-// Officer, not User: azd's secretOrRandomPassword reads signing-key back on every provision,
-// and rotation (docs/deploy.md) writes new versions.
+// Officer, not User: the deploy hooks read admin-key back (and signing-key, for an environment
+// deployed before the preprovision hook), and rotation (docs/deploy.md) writes new versions.
 resource keyVaultSecretsOfficerRoleAssignment_User 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantUser) {
   name: guid(vault.id, userIdentityPrincipalId, keyVaultSecretsOfficerRoleId)
   scope: vault

@@ -1,11 +1,12 @@
 import type { HttpRequest } from '@azure/functions';
 import type { Subscription } from '../domain/subscription.js';
-import { NotFoundError } from '../errors.js';
+import { ConfigError, NotFoundError } from '../errors.js';
 import { verifyToken } from '../security/tokens.js';
 import type { ApiDeps } from './deps.js';
 import { UnauthorizedError } from '../errors.js';
 import { SubscriptionId } from './schemas.js';
 import type { Versioned } from './store.js';
+import { isUnresolvedReference } from '../security/platform-reference.js';
 import { sameSecret } from '../security/same-secret.js';
 
 /**
@@ -42,6 +43,11 @@ export function requireAdmin(req: HttpRequest, deps: ApiDeps, opts: AuthOptions 
 }
 
 function isAdminKey(presented: string, adminKey: string | undefined, opts: AuthOptions): boolean {
+  // Settings refuse an unresolved reference already (src/settings.ts); this keeps a hand-built
+  // one from ever turning the public "@Microsoft.KeyVault(...)" text into the admin key.
+  if (isUnresolvedReference(adminKey)) {
+    throw new ConfigError('ADMIN_KEY is a Key Vault reference the platform did not resolve');
+  }
   if (adminKey) return sameSecret(presented, adminKey);
   return opts.hostCheckedKey === true;
 }

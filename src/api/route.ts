@@ -22,10 +22,10 @@ export interface HttpRoute {
   authLevel: 'anonymous' | 'function';
   handler: (deps: ApiDeps, req: HttpRequest, ctx: InvocationContext) => Promise<HttpResponseInit>;
   /**
-   * What to answer when the app cannot build its runtime (storage unreachable). Without it
-   * that failure is a 500 like any other.
+   * What to answer, given why, when the app cannot build its runtime (storage unreachable, a
+   * setting refused). Without it that failure is a 500 like any other.
    */
-  unavailable?: HttpResponseInit;
+  unavailable?: (err: unknown) => HttpResponseInit;
 }
 
 /**

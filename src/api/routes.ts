@@ -6,7 +6,7 @@ import { confirmEmail, showUnsubscribe, unsubscribe } from './handlers/email-lin
 import { deleteInventory, patchInventory, putInventory } from './handlers/inventories.js';
 import { getMatches } from './handlers/matches.js';
 import { openApiDocument } from './handlers/openapi.js';
-import { detectNow, health, HEALTH_UNAVAILABLE } from './handlers/ops.js';
+import { detectNow, health, healthUnavailable } from './handlers/ops.js';
 import { PreviewChannel, previewNotification } from './handlers/preview.js';
 import { getRelease, listReleases } from './handlers/releases.js';
 import {
@@ -347,7 +347,7 @@ export const ROUTES: ApiRoute[] = [
     ok: { 200: { description: 'Healthy', schema: HealthView } },
     errors: [503],
     handler: (deps) => health(deps),
-    unavailable: HEALTH_UNAVAILABLE,
+    unavailable: healthUnavailable,
   },
   {
     name: 'detectNow',

@@ -53,7 +53,7 @@ async function appOrUnavailable(
     return await getApp();
   } catch (err) {
     ctx.error(`runtime unavailable: ${err instanceof Error ? err.message : String(err)}`);
-    return { response: route.unavailable };
+    return { response: route.unavailable(err) };
   }
 }
 

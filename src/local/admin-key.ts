@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { newKey } from '../security/keys.js';
 
 export type AdminKeySource = 'setting' | 'stored' | 'generated';
 
@@ -32,7 +32,7 @@ export async function resolveLocalSecret(
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const key = randomBytes(24).toString('base64url');
+  const key = newKey();
   await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
   return { key, source: 'generated', file };
 }

@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { AppError, ConfigError } from '../errors.js';
+import { MIN_KEY_LENGTH } from './keys.js';
 import { sameSecret } from './same-secret.js';
 
 /**
@@ -84,8 +85,6 @@ export class InvalidLinkError extends AppError {
     super(message, { status: 400, code: 'invalid-link', exitCode: 2 });
   }
 }
-
-const MIN_KEY_LENGTH = 16;
 
 function requireKey(signingKey: string | undefined): string {
   if (!signingKey || signingKey.length < MIN_KEY_LENGTH) {

@@ -21,7 +21,7 @@ import { until } from '../support/wait.js';
 export const FULL = process.env.CHAOS_SCALE === 'full';
 export const SUBSCRIPTIONS = 40;
 export const TAG = '3.0.20260429-3.0';
-export const ADMIN_KEY = 'chaos-admin-key';
+export const ADMIN_KEY = 'chaos-admin-key-0123456789abcdefghij';
 
 export const SCALE: {
   slowMs: number;

@@ -225,7 +225,7 @@ const tokenArb = () =>
     fc.constant(
       signLink(
         { purpose: 'unsubscribe', subscriptionId: b.id, channelId: 'email-1' },
-        'another-key-0123456789abcdef',
+        'another-key-0123456789abcdefghijklmn',
       ),
     ),
   );

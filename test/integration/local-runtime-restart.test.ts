@@ -15,7 +15,7 @@ import { until } from '../support/wait.js';
  * the API acknowledged survives both. (The default SQLite store is put through the same
  * stops, with deliveries in flight, by test/chaos.)
  */
-const ADMIN_KEY = 'azurite-restart-key';
+const ADMIN_KEY = 'azurite-restart-key-0123456789abcdef';
 
 let github: FakeGitHub;
 let dataDir: string;

@@ -19,7 +19,7 @@ import { readFileSync, readdirSync } from 'node:fs';
  * notification per (image, subscription, channel). End to end on the local runtime: real
  * Azurite, the fake GitHub serving the real 2026 gen2 release notes, a Teams sink.
  */
-const ADMIN_KEY = 'test-admin-key';
+const ADMIN_KEY = 'test-admin-key-0123456789abcdefghijk';
 const GEN2_DIR = 'AKSAzureLinuxV3/gen2';
 const NOTES = path.join(FIXTURES, 'aks-node-images', GEN2_DIR);
 /** Every gen2 image after 202605.05.1, held back so the test publishes them one by one. */

@@ -30,7 +30,7 @@ import type { AddressInfo } from 'node:net';
  */
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
 const GEN2 = path.join(FIXTURES, 'inventories', 'aks-azurelinuxv3-gen2-202604.13.0.rpm-qa.txt');
-const ADMIN_KEY = 'test-admin-key';
+const ADMIN_KEY = 'test-admin-key-0123456789abcdefghijk';
 const PUBLIC_BASE = 'https://notify.example.com';
 const TAG = '3.0.20260429-3.0';
 

@@ -33,7 +33,7 @@ const GEN2 = path.join(
   'inventories',
   'aks-azurelinuxv3-gen2-202604.13.0.rpm-qa.txt',
 );
-const ADMIN_KEY = 'tracing-test-key';
+const ADMIN_KEY = 'tracing-test-key-0123456789abcdefghij';
 const TAG = '3.0.20260429-3.0';
 
 const exporter = new InMemorySpanExporter();

@@ -46,7 +46,7 @@ export interface ApiEnv {
   close(): Promise<void>;
 }
 
-export const ADMIN_KEY = 'test-admin-key-not-secret';
+export const ADMIN_KEY = 'test-admin-key-not-secret-0123456789';
 export const SIGNING_KEY = 'test-signing-key-0123456789abcdef';
 
 /** Nothing resolves: the only webhooks that pass are the loopback sinks, so no query leaves the host. */

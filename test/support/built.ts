@@ -17,7 +17,7 @@ function newestMtime(dir: string): number {
 
 /**
  * Tests that run the product as a child process need dist/. `npm test` builds first; when a
- * single file is run on its own and dist/ is missing or older than src/, build it here so the
+ * single file is run on its own and dist/ is missing or older than src/ or scripts/, build it here so the
  * child never runs stale code.
  */
 export function ensureBuilt(entry: string): string {
@@ -28,7 +28,8 @@ export function ensureBuilt(entry: string): string {
   } catch {
     built = 0;
   }
-  if (built < newestMtime(path.join(ROOT, 'src'))) {
+  const sources = ['src', 'scripts'].map((dir) => newestMtime(path.join(ROOT, dir)));
+  if (built < Math.max(...sources)) {
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     execFileSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json')], {
       stdio: 'inherit',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
+import { MIN_KEY_LENGTH, newKey } from '../../src/security/keys.js';
 import { loadGroups, loadSettings, SETTING_GROUPS, SETTING_NAMES } from '../../src/settings.js';
 
 describe('settings by concern', () => {
@@ -60,5 +61,75 @@ describe('settings by concern', () => {
     expect(some.github.AZL_REPO).toBe('me/fork');
     // A bad setting in a group asked for is still refused, by name.
     expect(() => loadGroups(['github'], { AZL_REPO: 'no-slash' })).toThrow(/AZL_REPO/);
+  });
+
+  it("takes SIGNING_KEY and ADMIN_KEY only at the product's minimum length, and makes keys that pass it", () => {
+    // What azd's secretOrRandomPassword used to generate: 5 lower, 5 upper, 5 digits.
+    const azdPassword = 'aB3cD4eF5gH6iJ7';
+    expect(MIN_KEY_LENGTH).toBe(32);
+    for (const name of ['SIGNING_KEY', 'ADMIN_KEY']) {
+      expect(() => loadSettings({ [name]: azdPassword }), name).toThrow(
+        new RegExp(`${name} must have at least 32 characters`),
+      );
+      expect(() => loadSettings({ [name]: 'x'.repeat(31) }), name).toThrow(ConfigError);
+      expect(() => loadSettings({ [name]: 'x'.repeat(32) }), name).not.toThrow();
+    }
+    const key = newKey();
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(newKey()).not.toBe(key);
+    const settings = loadSettings({ SIGNING_KEY: key, ADMIN_KEY: newKey() });
+    expect(settings.links.SIGNING_KEY).toBe(key);
+  });
+});
+
+describe('settings App Service could not resolve', () => {
+  const REFERENCE = '@Microsoft.KeyVault(SecretUri=https://x.vault.azure.net/secrets/a)';
+
+  function refusal(env: Record<string, string>): ConfigError {
+    try {
+      loadSettings(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error;
+      throw error;
+    }
+    throw new Error('the settings were accepted');
+  }
+
+  it('refuses a Key Vault reference as a value, naming the setting and never the reference', () => {
+    for (const name of ['SIGNING_KEY', 'ADMIN_KEY', 'GITHUB_TOKEN', 'SMTP_URL']) {
+      const error = refusal({ [name]: REFERENCE });
+      expect(error.exitCode).toBe(78);
+      expect(error.message.split('\n')).toHaveLength(1);
+      expect(error.message).toContain(name);
+      expect(error.message).not.toContain('vault.azure.net');
+      expect(error.message).not.toContain('@Microsoft');
+      expect(JSON.stringify(error.details)).not.toContain('vault.azure.net');
+    }
+  });
+
+  it('names the groups whose references are unresolved, and reports other bad settings with them', () => {
+    const error = refusal({
+      SIGNING_KEY: REFERENCE,
+      ADMIN_KEY: ' @microsoft.keyvault(VaultName=x;SecretName=admin-key)',
+      SMTP_URL: '@Microsoft.AppConfiguration(Endpoint=https://x.azconfig.io; Key=smtp)',
+      SHARD_SIZE: 'abc',
+    });
+    expect(error.unresolved).toEqual(['email', 'links', 'admin']);
+    for (const name of ['SIGNING_KEY', 'ADMIN_KEY', 'SMTP_URL', 'SHARD_SIZE']) {
+      expect(error.message).toContain(name);
+    }
+    // A bad setting that is not a reference is not "unresolved".
+    expect(refusal({ SHARD_SIZE: 'abc' }).unresolved).toEqual([]);
+  });
+
+  it('leaves alone a reference in a variable the product does not read, and text that only mentions one', () => {
+    expect(() => loadSettings({ SOMETHING_ELSE: REFERENCE })).not.toThrow();
+    const settings = loadSettings({ EMAIL_FROM: `x <a@b.c> see ${REFERENCE}` });
+    expect(settings.email.EMAIL_FROM).toContain('@Microsoft.KeyVault(');
+  });
+
+  it('refuses one in the groups the CLI reads, and not in those it does not', () => {
+    expect(() => loadGroups(['github'], { GITHUB_TOKEN: REFERENCE })).toThrow(/GITHUB_TOKEN/);
+    expect(() => loadGroups(['github'], { ADMIN_KEY: REFERENCE })).not.toThrow();
   });
 });

@@ -1,4 +1,5 @@
 import type { HttpResponseInit } from '@azure/functions';
+import { ConfigError } from '../../errors.js';
 import { packageVersion } from '../../package-info.js';
 import type { ApiDeps } from '../deps.js';
 import { json } from '../http.js';
@@ -6,7 +7,8 @@ import { json } from '../http.js';
 /**
  * GET /api/health (anonymous): 200 when storage answers. It says when the detector last ran,
  * and nothing that would help an attacker. When the app cannot even build its runtime
- * (storage unreachable), the route's `unavailable` answer (503) goes out instead.
+ * (storage unreachable, a setting refused), the route's `unavailable` answer (503) goes out
+ * instead.
  */
 export async function health(deps: ApiDeps): Promise<HttpResponseInit> {
   const cursor = await deps.store.getCursor();
@@ -18,11 +20,25 @@ export async function health(deps: ApiDeps): Promise<HttpResponseInit> {
   });
 }
 
-export const HEALTH_UNAVAILABLE: HttpResponseInit = {
-  status: 503,
-  headers: { 'content-type': 'application/json; charset=utf-8' },
-  body: JSON.stringify({ status: 'unavailable', version: packageVersion }),
-};
+/**
+ * Health when the app cannot build its runtime: 503, and nothing about why, except which
+ * setting groups still hold a Key Vault reference the platform has not resolved (`links`,
+ * `admin`, ...; never a setting's name or value). That state is expected for a few minutes
+ * after a first deployment, and the post-deploy hook waits on it (scripts/deploy/postdeploy.ts);
+ * every other cause is the operator's to read in the log.
+ */
+export function healthUnavailable(err: unknown): HttpResponseInit {
+  const unresolved = err instanceof ConfigError ? err.unresolved : [];
+  return {
+    status: 503,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    body: JSON.stringify({
+      status: 'unavailable',
+      version: packageVersion,
+      ...(unresolved.length > 0 ? { unresolved } : {}),
+    }),
+  };
+}
 
 /**
  * POST /api/ops/detect: run detection now; answers with the new releases and node images. The route is

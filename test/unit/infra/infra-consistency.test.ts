@@ -4,6 +4,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { MIN_KEY_LENGTH } from '../../../src/security/keys.js';
 import { loadSettings } from '../../../src/settings.js';
 import { FUNCTIONS } from '../../../src/app/functions.js';
 import type { EventType } from '../../../src/events/cloud-events.js';
@@ -90,7 +92,7 @@ function documentedOptionalSettings(): Set<string> {
 
 /** Settings the Functions host itself reads, which src/settings.ts rightly knows nothing about. */
 const HOST_SETTINGS = new Set([
-  'AzureWebJobsStorage__accountName',
+  'AzureWebJobsStorage__blobServiceUri',
   'AzureWebJobsStorage__credential',
   'AzureWebJobsStorage__clientId',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
@@ -128,9 +130,123 @@ describe('settings: src/settings.ts against infra/ and docs/deploy.md', () => {
     expect([...bicepSettingKeys()].filter((key) => !known.has(key))).toEqual([]);
   });
 
+  it('ships a local.settings.sample.json that `func start` would accept', () => {
+    const sample = JSON.parse(read('local.settings.sample.json')) as {
+      Values: Record<string, string>;
+    };
+    expect(() => loadSettings(sample.Values)).not.toThrow();
+  });
+
   it('documents only settings that exist', () => {
     const known = new Set(keys);
     expect([...documentedOptionalSettings()].filter((key) => !known.has(key))).toEqual([]);
+  });
+});
+
+describe('docs/deploy.md against the code it describes', () => {
+  it("says when the app's telemetry starts as the entry point starts it: on the first invocation", () => {
+    const imports = (file: string) =>
+      [...read(file).matchAll(/(?:^import .* from |import\()'([^']+)'/gm)].map((m) => m[1]);
+    // The entry point the host loads registers the functions without telemetry...
+    expect(imports('src/functions/index.ts').filter((m) => m?.includes('telemetry'))).toEqual([]);
+    // ...which the first invocation starts, before it loads the function table.
+    const table = read('src/app/azure-table.ts');
+    expect(table.indexOf("await import('../start-telemetry.js')")).toBeGreaterThan(-1);
+    expect(table.indexOf("await import('../start-telemetry.js')")).toBeLessThan(
+      table.indexOf("import('./functions.js')"),
+    );
+    const section = docSection(/^## Observability/);
+    expect(section).toContain('**first invocation**');
+    expect(section).not.toMatch(/before any function registers/);
+  });
+});
+
+/**
+ * Host storage as the official azd template sets it (Azure-Samples/functions-quickstart-typescript-azd,
+ * infra/app/api.bicep): one `__<service>ServiceUri` per storage service the app's identity has a
+ * data role on. `__accountName` would have the host infer every endpoint from the name
+ * (azure-functions-host, StorageServiceUriOptions.GetBlobServiceUri/GetTableServiceUri) and
+ * build a Table client for its diagnostic events that no role lets write.
+ */
+describe('host storage: endpoints against roles', () => {
+  const api = read('infra/app/api.bicep');
+  const rbac = read('infra/app/rbac.bicep');
+  // Storage Blob Data Owner, Storage Queue Data Contributor, Storage Table Data Contributor.
+  const roles: Record<string, string> = {
+    blob: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+    queue: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+    table: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+  };
+
+  it('names each endpoint the host uses, never the account alone', () => {
+    expect(api).not.toMatch(/^\s*AzureWebJobsStorage__accountName:/m);
+    expect(api).not.toMatch(/^\s*AzureWebJobsStorage:/m);
+    expect(api).toMatch(
+      /^\s*AzureWebJobsStorage__blobServiceUri: stg\.properties\.primaryEndpoints\.blob$/m,
+    );
+    expect(api).toMatch(/^\s*AzureWebJobsStorage__credential: 'managedidentity'$/m);
+    expect(api).toMatch(/^\s*AzureWebJobsStorage__clientId: identityClientId$/m);
+  });
+
+  it("gives the app's identity a data role on every endpoint it names", () => {
+    const services = [...api.matchAll(/AzureWebJobsStorage__(\w+)ServiceUri:/g)].map((m) => m[1]);
+    expect(services.length).toBeGreaterThan(0);
+    for (const service of services) {
+      const role = roles[service ?? ''];
+      expect(role, `${service}: a known storage service`).toBeDefined();
+      const variable = new RegExp(`^var (\\w+) = '${role}'$`, 'm').exec(rbac)?.[1];
+      const granted = rbac
+        .split(/^resource /m)
+        .some(
+          (block) =>
+            block.includes(`'Microsoft.Authorization/roleDefinitions', ${variable})`) &&
+            block.includes('principalId: managedIdentityPrincipalId'),
+        );
+      expect(variable && granted, `${service}: a data role for the app's identity`).toBe(true);
+    }
+  });
+});
+
+/**
+ * Mail through ACS with the app's identity needs, per the ACS documentation for an Entra
+ * principal that sends mail, CommunicationServices/Read, CommunicationServices/Write and
+ * EmailServices/write (learn.microsoft.com/azure/communication-services/quickstarts/email/
+ * send-email-smtp/smtp-authentication). Contributor (b24988ac-...) and Communication and Email
+ * Service Owner (09976791-...) give every operation, the access keys included.
+ */
+describe('the email sender: least privilege on ACS', () => {
+  const email = read('infra/app/email.bicep');
+
+  it('defines a role with the send actions only, assignable in the resource group only', () => {
+    const actions = /actions: sendActions/.test(email)
+      ? [...(/var sendActions = \[([^\]]*)\]/.exec(email)?.[1] ?? '').matchAll(/'([^']+)'/g)].map(
+          (m) => m[1],
+        )
+      : [];
+    expect(actions).toEqual([
+      'Microsoft.Communication/CommunicationServices/Read',
+      'Microsoft.Communication/CommunicationServices/Write',
+      'Microsoft.Communication/EmailServices/write',
+    ]);
+    expect(email).toMatch(/dataActions: \[\]/);
+    expect(email).toMatch(/assignableScopes: \[\s*resourceGroup\(\)\.id\s*\]/);
+  });
+
+  it('assigns it, or the role the operator names, on the ACS resource alone', () => {
+    expect(email).not.toContain('b24988ac-6180-42a0-ab88-20f7382dd24c');
+    expect(email).not.toContain('09976791-48a7-449e-bb21-39d1a415f350');
+    const assignment = email.split(/^resource /m).find((block) => block.startsWith('sender '));
+    expect(assignment).toContain('scope: communicationService\n');
+    expect(assignment).toContain(
+      "roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', senderRoleId)",
+    );
+    expect(email).toContain(
+      'var senderRoleId = empty(senderRoleDefinitionId) ? customRoleId : senderRoleDefinitionId',
+    );
+    const parameters = JSON.parse(read('infra/main.parameters.json')) as {
+      parameters: Record<string, { value: string }>;
+    };
+    expect(parameters.parameters.emailSenderRoleId?.value).toBe('${AZL_EMAIL_SENDER_ROLE_ID=}');
   });
 });
 
@@ -144,13 +260,11 @@ interface Route {
   eventType: string;
 }
 
-function bicepRoutes(text: string): Route[] {
-  return [...text.matchAll(/functionName:\s*'([^']+)'\s*\n\s*eventType:\s*'([^']+)'/g)].map(
-    (m) => ({
-      functionName: m[1] ?? '',
-      eventType: m[2] ?? '',
-    }),
-  );
+/** The route table event-subscriptions.bicep loads (`var routes = loadJsonContent('...')`). */
+function bicepRoutes(bicep: string): Route[] {
+  const table = /^var routes = loadJsonContent\('([^']+)'\)$/m.exec(bicep)?.[1];
+  expect(table, 'event-subscriptions.bicep loads its routes from a JSON table').toBeDefined();
+  return JSON.parse(read(join('infra/app', table ?? ''))) as Route[];
 }
 
 describe('Event Grid: functions against subscriptions', () => {
@@ -159,6 +273,9 @@ describe('Event Grid: functions against subscriptions', () => {
 
   it('subscribes each route to its own function by resource id, filtered by its event type', () => {
     expect(routes.length).toBeGreaterThan(0);
+    for (const route of routes)
+      expect(Object.keys(route).sort()).toEqual(['eventType', 'functionName']);
+    expect(subscriptionsBicep).toMatch(/\[for \(?route\b.* in routes:/);
     expect(subscriptionsBicep).toContain(
       "resourceId: '${functionApp.id}/functions/${route.functionName}'",
     );
@@ -200,6 +317,126 @@ describe('Event Grid: functions against subscriptions', () => {
     const leaseMs = loadSettings({}).delivery.DELIVERY_LEASE_SECONDS * 1000;
     expect(windowMs).toBeGreaterThan(leaseMs);
     expect(ttlMinutes * 60_000).toBeGreaterThan(leaseMs);
+  });
+});
+
+/** The lines of docs/deploy.md from a heading matching `heading` to the next heading of its level or above. */
+function docSection(heading: RegExp): string {
+  const lines = read('docs/deploy.md').split('\n');
+  const start = lines.findIndex((line) => heading.test(line));
+  expect(start, `docs/deploy.md has a section ${String(heading)}`).toBeGreaterThan(-1);
+  const level = /^#+/.exec(lines[start] ?? '')?.[0].length ?? 1;
+  const end = lines.findIndex(
+    (line, i) => i > start && (/^#+ /.exec(line)?.[0].length ?? 99) - 1 <= level,
+  );
+  return lines.slice(start, end === -1 ? undefined : end).join('\n');
+}
+
+const NUMBER_WORDS = [
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+];
+
+describe('docs/deploy.md against the Event Grid subscriptions', () => {
+  const routes = bicepRoutes(read('infra/app/event-subscriptions.bicep'));
+  const docs = read('docs/deploy.md');
+
+  it("names every subscribed function where it lists the app's functions", () => {
+    const appRow = docs.split('\n').find((line) => line.startsWith('| Function App'));
+    expect(appRow).toBeDefined();
+    const missing = routes.filter((r) => !appRow?.includes(`\`${r.functionName}\``));
+    expect(missing.map((r) => r.functionName)).toEqual([]);
+  });
+
+  it('names the dead-letter folder of every subscription', () => {
+    const section = docSection(/^## Reading dead letters/);
+    const missing = routes.filter((r) => !section.includes(`\`${r.functionName.toUpperCase()}\``));
+    expect(missing.map((r) => r.functionName)).toEqual([]);
+  });
+
+  it('builds its manual fallback from the same route table, not from a copy of it', () => {
+    const section = docSection(/^#### Event Grid delivery/);
+    expect(section).toContain('require("./infra/app/event-routes.json")');
+    for (const { eventType } of routes) expect(section).not.toContain(eventType);
+  });
+
+  it('never counts the subscriptions wrong', () => {
+    const counts = [...docs.matchAll(/\b(\w+) (?:Event Grid )?(?:event )?subscriptions\b/gi)]
+      .map((m) => (m[1] ?? '').toLowerCase())
+      .filter((word) => NUMBER_WORDS.includes(word) || /^\d+$/.test(word));
+    for (const word of counts) {
+      expect(/^\d+$/.test(word) ? Number(word) : NUMBER_WORDS.indexOf(word)).toBe(routes.length);
+    }
+  });
+});
+
+/** The decorators written above `param <name>` in a Bicep file, e.g. `@minLength(32)`. */
+function paramDecorators(bicep: string, name: string): string[] {
+  const lines = bicep.split('\n');
+  const at = lines.findIndex((line) => new RegExp(`^param ${name}\\b`).test(line));
+  expect(at, `param ${name}`).toBeGreaterThan(-1);
+  const decorators: string[] = [];
+  for (let i = at - 1; i >= 0 && lines[i]?.startsWith('@'); i--) decorators.push(lines[i] ?? '');
+  return decorators;
+}
+
+describe('the app keys: one rule from the preprovision hook to the app', () => {
+  const parameters = JSON.parse(read('infra/main.parameters.json')) as {
+    parameters: Record<string, { value: string }>;
+  };
+  const mainBicep = read('infra/main.bicep');
+
+  it('hands Bicep the keys the hook keeps in the azd environment, and no value azd makes up', () => {
+    expect(parameters.parameters.signingKey?.value).toBe('${AZL_SIGNING_KEY}');
+    expect(parameters.parameters.adminKey?.value).toBe('${AZL_ADMIN_KEY}');
+    // secretOrRandomPassword makes 15 characters (Azure/azure-dev, cli/azd/pkg/password/generator.go).
+    expect(read('infra/main.parameters.json')).not.toContain('secretOrRandomPassword');
+  });
+
+  it("makes the deployment refuse a key shorter than the app's own minimum", () => {
+    for (const name of ['signingKey', 'adminKey']) {
+      const decorators = paramDecorators(mainBicep, name);
+      expect(decorators, name).toContain('@secure()');
+      expect(decorators, name).toContain(`@minLength(${MIN_KEY_LENGTH})`);
+    }
+  });
+
+  it('runs the preprovision hook before every provision, on every OS', () => {
+    const azure = parseYaml(read('azure.yaml')) as {
+      hooks: Record<string, Record<string, { run: string; continueOnError?: boolean }>>;
+    };
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    for (const os of ['posix', 'windows']) {
+      const hook = azure.hooks.preprovision?.[os];
+      expect(hook?.run, os).toBe('npm run --silent deploy:preprovision');
+      expect(hook?.continueOnError, os).toBe(false);
+    }
+    expect(pkg.scripts['deploy:preprovision']).toMatch(
+      /node dist\/scripts\/deploy\/preprovision\.js$/,
+    );
+    expect(existsSync(join(root, 'scripts/deploy/preprovision.ts'))).toBe(true);
+  });
+
+  it('names every Key Vault secret in the Key Vault row of docs/deploy.md', () => {
+    const secrets = [
+      ...read('infra/app/keyvault.bicep').matchAll(
+        /resource \w+ 'Microsoft\.KeyVault\/vaults\/secrets@[^']+' = [^{]*\{\s*parent: vault\s*name: '([^']+)'/g,
+      ),
+    ].map((m) => m[1] ?? '');
+    expect(secrets).toEqual(['signing-key', 'admin-key', 'github-token', 'smtp-url']);
+    const row = read('docs/deploy.md')
+      .split('\n')
+      .find((line) => line.startsWith('| Key Vault'));
+    expect(secrets.filter((secret) => !row?.includes(`\`${secret}\``))).toEqual([]);
   });
 });
 
