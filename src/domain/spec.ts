@@ -23,7 +23,7 @@ import { InputError } from '../errors.js';
 import { evaluateCondition } from './spec-conditions.js';
 import { MacroTable, applyDefinition, expandMacros, hasUnresolvedMacro } from './spec-macros.js';
 import { formatEvr, parseEvr } from './rpmvercmp.js';
-import type { BinaryPackage } from './types.js';
+import type { BinaryPackage, Obsolete } from './types.js';
 
 export interface SpecChangelogEntry {
   header: string;
@@ -44,6 +44,8 @@ export interface SpecInfo {
   binaries: BinaryPackage[];
   /** Newest first, as in the file. */
   changelog: SpecChangelogEntry[];
+  /** Every `Obsoletes:` with a name and bound we could expand, in the section it belongs to. */
+  obsoletes: Obsolete[];
   /**
    * Header tags (`Name`, `Epoch`, `Version`, `Release`) whose value still holds a macro we
    * could not expand, typically a `%(shell command)` evaluated at build time. Such a spec's
@@ -93,6 +95,8 @@ export function parseSpec(text: string): SpecInfo {
   const packages: PackageDecl[] = [];
   const filesFor = new Set<string>();
   const changelogLines: string[] = [];
+  /** `Obsoletes:` values, by the package section they were in (the preamble: main). */
+  const obsoleteLines: { pkg: PackageDecl | null; value: string }[] = [];
   let section: 'preamble' | 'package' | 'other' | 'changelog' = 'preamble';
   let current: PackageDecl | null = null;
 
@@ -155,6 +159,15 @@ export function parseSpec(text: string): SpecInfo {
     if (section === 'preamble' || section === 'package') {
       const tag = TAG_LINE.exec(trimmed);
       const key = tag?.[1]?.toLowerCase() ?? '';
+      if (tag && key === 'obsoletes') {
+        // Kept from both branches of an unknown %if, like %package lines: a name and bound
+        // are read, and which package is replaced only matters once it is installed.
+        obsoleteLines.push({
+          pkg: section === 'package' ? current : null,
+          value: expandMacros(tag[2] ?? '', macros),
+        });
+        continue;
+      }
       if (!tag || !HEADER_TAGS.has(key)) continue;
       const target = section === 'preamble' ? main : current?.tags;
       // A subpackage cannot rename itself with Name:; rpm rejects it, we ignore it.
@@ -168,7 +181,46 @@ export function parseSpec(text: string): SpecInfo {
     }
   }
 
-  return buildInfo(main, packages, filesFor, parseChangelog(changelogLines));
+  const info = buildInfo(main, packages, filesFor, parseChangelog(changelogLines));
+  info.obsoletes = obsoleteLines.flatMap(({ pkg, value }) =>
+    parseObsoletes(pkg?.name ?? info.name, value),
+  );
+  return info;
+}
+
+const DEP_OPERATORS: Readonly<Record<string, NonNullable<Obsolete['op']>>> = {
+  '<': '<',
+  '<=': '<=',
+  '=<': '<=',
+  '=': '=',
+  '==': '=',
+  '>=': '>=',
+  '=>': '>=',
+  '>': '>',
+};
+
+/**
+ * The dependencies of one `Obsoletes:` value, as rpm's parser splits them: names separated
+ * by blanks or commas, each optionally followed by an operator and an EVR
+ * (`containerd < 2.0.0-16, moby-containerd`). A name or bound that still holds a macro we
+ * could not expand is left out: no installed package can be matched against it.
+ */
+export function parseObsoletes(by: string, value: string): Obsolete[] {
+  const tokens = value
+    .replace(/\\$/, '')
+    .split(/[\s,]+/)
+    .filter(Boolean);
+  const deps: Obsolete[] = [];
+  for (let k = 0; k < tokens.length; k++) {
+    const name = tokens[k]!;
+    const op = DEP_OPERATORS[tokens[k + 1] ?? ''];
+    const evr = op ? tokens[k + 2] : undefined;
+    if (op) k += 2;
+    if (hasUnresolvedMacro(name) || (evr !== undefined && hasUnresolvedMacro(evr))) continue;
+    if (op && evr === undefined) continue;
+    deps.push(op && evr !== undefined ? { by, name, op, evr } : { by, name });
+  }
+  return deps;
 }
 
 function buildInfo(
@@ -207,7 +259,7 @@ function buildInfo(
       }),
     });
   }
-  return { name, epoch, version, release, evr, binaries, changelog, unresolved };
+  return { name, epoch, version, release, evr, binaries, changelog, obsoletes: [], unresolved };
 }
 
 function epochOf(value: string | undefined): number {

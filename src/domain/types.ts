@@ -78,6 +78,19 @@ export interface BinaryPackage {
   evr: string;
 }
 
+/**
+ * One `Obsoletes:` of a spec, in the package section it belongs to: `by` (a binary the spec
+ * builds) replaces every installed package named `name` whose EVR satisfies `op evr` (every
+ * version when unversioned). `evr` is written without the dist tag, like every EVR a spec
+ * states here; matching gives it the line's (src/domain/obsoletes.ts).
+ */
+export interface Obsolete {
+  by: string;
+  name: string;
+  op?: '<' | '<=' | '=' | '>=' | '>';
+  evr?: string;
+}
+
 /** One source package whose spec changed between two tags. */
 export interface SourceChange {
   sourcePackage: string;
@@ -98,6 +111,8 @@ export interface SourceChange {
    * installed version, which may be older than `from`. Empty when removed.
    */
   changelog: ChangelogCves;
+  /** The newer spec's `Obsoletes:` (the older one's when removed); absent in older records. */
+  obsoletes?: Obsolete[];
 }
 
 /** Everything a release changed, relative to the newest older release on its line. */
