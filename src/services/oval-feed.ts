@@ -34,7 +34,8 @@ export async function currentOval(
   const url = ovalUrlFor(setting, line);
   if (url === null) return { index: undefined };
   const stored = await storage.get(line);
-  const usable = stored?.url === url ? stored : undefined;
+  // A copy stored before the feed's timestamp was kept cannot say how old it is: ask in full.
+  const usable = stored?.url === url && stored.generatedAt !== undefined ? stored : undefined;
   try {
     const answer = await fetchOvalFeed(url, { etag: usable?.etag ?? null, ...opts });
     if (answer.status === 'not-modified' && usable) return { index: ovalIndexOf(usable) };

@@ -60,6 +60,8 @@ export class ReleaseContext {
             facts: (sha) => library.facts(sha),
             names: (sha) => library.names(sha),
             guess: (path) => library.guess(path),
+            obsoletes: (sha) => library.obsoletes(sha),
+            former: (binary) => library.former(binary),
           });
     this.index = { version: library.version, namesVersion: library.namesVersion, value };
     return value;

@@ -1,4 +1,5 @@
-import type { SpecCatalog, SpecFacts, SpecNames } from '../domain/spec-catalog.js';
+import type { FormerSpec, SpecCatalog, SpecFacts, SpecNames } from '../domain/spec-catalog.js';
+import type { Obsolete } from '../domain/types.js';
 import { namesOfFacts, specFactsOf } from '../domain/spec-catalog.js';
 import { parseUpstreamSpec } from '../sources/changeset-source.js';
 
@@ -57,6 +58,16 @@ export class SpecLibrary {
   /** What a spec path built in its newest known version. */
   guess(specPath: string): SpecFacts | undefined {
     return this.catalog.latestFor(specPath);
+  }
+
+  /** A spec's `Obsoletes:` by sha, from the catalog or the spec once read. */
+  obsoletes(sha: string): readonly Obsolete[] | undefined {
+    return this.catalog.obsoletesOf(sha) ?? this.read.get(sha)?.obsoletes;
+  }
+
+  /** Where a binary name was last built, by the catalog's history. */
+  former(binary: string): FormerSpec | undefined {
+    return this.catalog.formerSpecOf(binary);
   }
 
   /** Bumped by every load that learned something: an index built before it is stale. */
