@@ -72,7 +72,7 @@ for (const tag of tags) {
     gh,
     target,
     fresh.map(([, sha]) => sha),
-    { label: tag },
+    { label: tag, where: (sha) => `${fresh.find(([, s]) => s === sha)?.[0] ?? sha} at ${tag}` },
   );
   for (const [path, sha] of fresh) {
     known.add(sha);

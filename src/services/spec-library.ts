@@ -3,8 +3,14 @@ import type { Obsolete } from '../domain/types.js';
 import { namesOfFacts, specFactsOf } from '../domain/spec-catalog.js';
 import { parseUpstreamSpec } from '../sources/changeset-source.js';
 
-/** Reads spec blobs by sha (from a cache or GitHub); the spec path is only for messages. */
-export type SpecReader = (shas: readonly string[]) => Promise<Map<string, string>>;
+/**
+ * Reads spec blobs by sha (from a cache or GitHub); `where` names a blob's spec path and tag,
+ * for messages about it.
+ */
+export type SpecReader = (
+  shas: readonly string[],
+  where: (sha: string) => string,
+) => Promise<Map<string, string>>;
 
 /**
  * Facts of specs already parsed, by blob sha (null: the spec states no EVR). A sha names
@@ -96,10 +102,14 @@ export class SpecLibrary {
   }
 
   /** Adds specs already read (the change set's), so they are not read again. */
-  addTexts(texts: ReadonlyMap<string, string>, specPathOf: (sha: string) => string): void {
+  addTexts(
+    texts: ReadonlyMap<string, string>,
+    specPathOf: (sha: string) => string,
+    tag = 'the release',
+  ): void {
     for (const [sha, text] of texts) {
       if (this.read.has(sha)) continue;
-      this.learn(sha, specFactsOf(parseUpstreamSpec(text, specPathOf(sha), 'the release')) ?? null);
+      this.learn(sha, specFactsOf(parseUpstreamSpec(text, specPathOf(sha), tag)) ?? null);
     }
   }
 
@@ -107,6 +117,7 @@ export class SpecLibrary {
   private async readOrRecall(
     shas: readonly string[],
     specPathOf: (sha: string) => string,
+    tag: string | undefined,
   ): Promise<void> {
     const recalled = this.parsed ? await Promise.all(shas.map((sha) => this.parsed!.get(sha))) : [];
     const unread: string[] = [];
@@ -116,7 +127,8 @@ export class SpecLibrary {
       else this.learn(sha, facts);
     });
     if (unread.length === 0) return;
-    this.addTexts(await this.reader(unread), specPathOf);
+    const where = (sha: string) => `${specPathOf(sha)} at ${tag ?? 'the release'}`;
+    this.addTexts(await this.reader(unread, where), specPathOf, tag);
     if (this.parsed) {
       await Promise.all(
         unread
@@ -130,7 +142,11 @@ export class SpecLibrary {
    * Reads and parses the specs with these shas, once each, also when many matches ask at
    * once: a fan-out's first matches all lack the same specs, and each would read them all.
    */
-  async load(shas: readonly string[], specPathOf: (sha: string) => string): Promise<void> {
+  async load(
+    shas: readonly string[],
+    specPathOf: (sha: string) => string,
+    tag?: string,
+  ): Promise<void> {
     const waits = new Set<Promise<void>>();
     const wanted: string[] = [];
     for (const sha of shas) {
@@ -139,7 +155,7 @@ export class SpecLibrary {
       else if (!this.read.has(sha)) wanted.push(sha);
     }
     if (wanted.length > 0) {
-      const loading = this.readOrRecall(wanted, specPathOf).finally(() => {
+      const loading = this.readOrRecall(wanted, specPathOf, tag).finally(() => {
         for (const sha of wanted) this.reading.delete(sha);
       });
       for (const sha of wanted) this.reading.set(sha, loading);
