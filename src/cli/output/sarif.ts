@@ -125,7 +125,12 @@ function collect(answer: CheckAnswer): Finding[] {
     }
     for (const item of noLongerShipped) {
       for (const cve of item.cves) {
-        findings.push({ inventory, list: 'noLongerShipped', update: { ...item, fixed: null }, cve });
+        findings.push({
+          inventory,
+          list: 'noLongerShipped',
+          update: { ...item, fixed: null },
+          cve,
+        });
       }
     }
     for (const item of inventory.ignored) {
