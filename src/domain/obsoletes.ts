@@ -9,11 +9,12 @@
  *   (`pool_evrcmp_str` in EVRCMP_MATCH_RELEASE mode, src/evr.c): a missing epoch is 0, and
  *   when the bound has no release only the versions are compared (`svrcore <= 4.1.3`
  *   obsoletes every 4.1.3 build); an unversioned obsolete matches every version.
- * Bounds are kept without the dist tag, like every EVR a spec states here; they get the
- * line's, as `%{release}` and `%{?dist}` would have given them in the built package.
+ * A bound keeps the dist macro where the spec put it (`2.0.0-16%{?dist}`, or through
+ * `%{release}`), and gets the line's dist tag there, as the built package would; a bound
+ * written without it (`<= 3.5.0-1`) is compared as written, so `3.5.0-1.cm2` is above it.
  */
-import { withDist } from './changeset.js';
 import { formatEvr, parseEvr, rpmvercmp } from './rpmvercmp.js';
+import { DIST_MARK } from './spec.js';
 import type { Evr, Obsolete } from './types.js';
 
 /**
@@ -58,7 +59,7 @@ export function describeObsolete(dep: Obsolete, dist: string): string {
 function boundOf(dep: Obsolete, dist: string): Evr | undefined {
   if (dep.evr === undefined) return undefined;
   try {
-    return withDist(parseEvr(dep.evr), dist);
+    return parseEvr(dep.evr.replaceAll(DIST_MARK, dist));
   } catch {
     return undefined;
   }

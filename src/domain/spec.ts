@@ -97,6 +97,8 @@ export function parseSpec(text: string): SpecInfo {
   const changelogLines: string[] = [];
   /** `Obsoletes:` values, by the package section they were in (the preamble: main). */
   const obsoleteLines: { pkg: PackageDecl | null; value: string }[] = [];
+  /** Whether the main Release: carries the dist tag, as `%{release}` then does in rpm. */
+  let releaseHasDist = false;
   let section: 'preamble' | 'package' | 'other' | 'changelog' = 'preamble';
   let current: PackageDecl | null = null;
 
@@ -164,7 +166,7 @@ export function parseSpec(text: string): SpecInfo {
         // are read, and which package is replaced only matters once it is installed.
         obsoleteLines.push({
           pkg: section === 'package' ? current : null,
-          value: expandMacros(tag[2] ?? '', macros),
+          value: expandMacros(keepDist(tag[2] ?? '', releaseHasDist), macros),
         });
         continue;
       }
@@ -175,6 +177,7 @@ export function parseSpec(text: string): SpecInfo {
       const k = key as keyof HeaderTags;
       if (uncertain && target[k] !== undefined) continue;
       const value = expandMacros(tag[2] ?? '', macros).trim();
+      if (section === 'preamble' && key === 'release') releaseHasDist = DIST_REF.test(tag[2] ?? '');
       target[k] = value;
       macros.define(key, value);
       if (section === 'preamble') macros.define(key.toUpperCase(), value);
@@ -186,6 +189,24 @@ export function parseSpec(text: string): SpecInfo {
     parseObsoletes(pkg?.name ?? info.name, value),
   );
   return info;
+}
+
+/** The dist macro, however a spec writes it. */
+const DIST_REF = /%\{[?!]*dist(?::[^}]*)?\}|%dist\b/;
+
+/**
+ * Where the dist tag goes in a dependency's EVR, kept verbatim: rpm expands `%{?dist}` (and
+ * `%{release}`, which carries it) when the package is built, to the line's `.azl3` or `.cm2`.
+ * A bound written without it (`nvidia-container-runtime <= 3.5.0-1`) is compared as written,
+ * so the marker must survive to matching (src/domain/obsoletes.ts).
+ */
+export const DIST_MARK = '%{?dist}';
+const MARK = '\u0001';
+
+/** The value with its dist references protected from expansion, to become DIST_MARK. */
+function keepDist(value: string, releaseHasDist: boolean): string {
+  const marked = value.replace(new RegExp(DIST_REF.source, 'g'), MARK);
+  return releaseHasDist ? marked.replace(/%\{release\}|%release\b/g, `%{release}${MARK}`) : marked;
 }
 
 const DEP_OPERATORS: Readonly<Record<string, NonNullable<Obsolete['op']>>> = {
@@ -207,6 +228,7 @@ const DEP_OPERATORS: Readonly<Record<string, NonNullable<Obsolete['op']>>> = {
  */
 export function parseObsoletes(by: string, value: string): Obsolete[] {
   const tokens = value
+    .replaceAll(MARK, DIST_MARK)
     .replace(/\\$/, '')
     .split(/[\s,]+/)
     .filter(Boolean);
@@ -216,7 +238,8 @@ export function parseObsoletes(by: string, value: string): Obsolete[] {
     const op = DEP_OPERATORS[tokens[k + 1] ?? ''];
     const evr = op ? tokens[k + 2] : undefined;
     if (op) k += 2;
-    if (hasUnresolvedMacro(name) || (evr !== undefined && hasUnresolvedMacro(evr))) continue;
+    const unresolved = evr !== undefined && hasUnresolvedMacro(evr.replaceAll(DIST_MARK, ''));
+    if (hasUnresolvedMacro(name) || unresolved) continue;
     if (op && evr === undefined) continue;
     deps.push(op && evr !== undefined ? { by, name, op, evr } : { by, name });
   }

@@ -108,9 +108,30 @@ export interface CheckJson {
   };
   affected: CheckUpdateJson[];
   behind: CheckUpdateJson[];
+  replaced: (CheckUpdateJson & {
+    replacedBy: { package: string; version: string; sourcePackage: string; obsoletes: string };
+  })[];
+  noLongerShipped: {
+    package: string;
+    installed: string;
+    sourcePackage: string;
+    removedIn: string | null;
+    lastVersion: string | null;
+    reason: string;
+    cves: CheckUpdateJson['cves'];
+    severity: string;
+  }[];
   untracked: string[];
+  unknown: { package: string; installed: string; reason: string }[];
   notices: string[];
+  feed?: { generatedAt: string | null; stale: string | null };
   summary: {
+    current: number;
+    replaced: number;
+    noLongerShipped: number;
+    unknown: number;
+    untracked: number;
+    unfixed: { cves: number; bySeverity: Record<string, number> };
     affected: number;
     behind: number;
     cves: number;

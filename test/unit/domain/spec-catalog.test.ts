@@ -26,8 +26,8 @@ const catalog = catalogOf('3.0');
 
 /**
  * The `Obsoletes:` lines of a stub, read with plain text operations (not the product's
- * parser): the package section each is in, its name and bound, the `%{?dist}` dropped as
- * the catalog writes every EVR. The stubs use no other macro in these lines.
+ * parser): the package section each is in, its name and bound, with `%{?dist}` kept where
+ * the spec wrote it. Lines with other macros are left to the product.
  */
 function stubObsoletes(text: string): Obsolete[] {
   const main = /^Name:\s*(\S+)/m.exec(text)?.[1] ?? '';
@@ -38,7 +38,7 @@ function stubObsoletes(text: string): Obsolete[] {
     if (pkg) by = pkg[1] ? pkg[2]! : `${main}-${pkg[2]}`;
     const dep = /^Obsoletes:\s*(\S+)(?:\s+(<=|>=|<|>|=)\s*(\S+))?\s*$/.exec(line);
     if (!dep || line.replaceAll('%{?dist}', '').includes('%')) continue;
-    const evr = dep[3]?.replace('%{?dist}', '');
+    const evr = dep[3];
     found.push(
       evr ? { by, name: dep[1]!, op: dep[2] as Obsolete['op'], evr } : { by, name: dep[1]! },
     );
@@ -110,7 +110,7 @@ describe('the shipped spec catalog', () => {
       by: 'containerd2',
       name: 'containerd',
       op: '<',
-      evr: '2.1.6-1',
+      evr: '2.1.6-1%{?dist}',
     });
   });
 
