@@ -191,6 +191,33 @@ export function parseSpec(text: string): SpecInfo {
   return info;
 }
 
+/**
+ * Blank- or comma-separated tokens, where a macro left unexpanded (`%(rpm -q kernel)`,
+ * `%{foo bar}`) stays one token however many blanks it holds, so it is left out whole.
+ */
+function dependencyTokens(text: string): string[] {
+  const tokens: string[] = [];
+  let token = '';
+  let depth = 0;
+  for (let k = 0; k < text.length; k++) {
+    const c = text[k]!;
+    if (c === '%' && (text[k + 1] === '(' || text[k + 1] === '{')) {
+      depth++;
+      token += c + text[++k]!;
+      continue;
+    }
+    if (depth > 0 && (c === ')' || c === '}')) depth--;
+    if (depth === 0 && (c === ',' || /\s/.test(c))) {
+      if (token) tokens.push(token);
+      token = '';
+      continue;
+    }
+    token += c;
+  }
+  if (token) tokens.push(token);
+  return tokens;
+}
+
 /** The dist macro, however a spec writes it. */
 const DIST_REF = /%\{[?!]*dist(?::[^}]*)?\}|%dist\b/;
 
@@ -227,11 +254,7 @@ const DEP_OPERATORS: Readonly<Record<string, NonNullable<Obsolete['op']>>> = {
  * could not expand is left out: no installed package can be matched against it.
  */
 export function parseObsoletes(by: string, value: string): Obsolete[] {
-  const tokens = value
-    .replaceAll(MARK, DIST_MARK)
-    .replace(/\\$/, '')
-    .split(/[\s,]+/)
-    .filter(Boolean);
+  const tokens = dependencyTokens(value.replaceAll(MARK, DIST_MARK).replace(/\\$/, ''));
   const deps: Obsolete[] = [];
   for (let k = 0; k < tokens.length; k++) {
     const name = tokens[k]!;
