@@ -167,7 +167,7 @@ export const fromKey = (key: AnswerKey): string[] =>
         `${a.list} ${a.package} ${a.installed} -> ${a.available} [${[...a.cves].sort().join(',')}]`,
     )
     .sort();
-export const fromCli = (out: CheckJson): string[] =>
+export const fromCli = (out: Pick<CheckJson, 'affected' | 'behind'>): string[] =>
   [
     ...out.affected.map((a) => ({ ...a, list: 'affected' })),
     ...out.behind.map((b) => ({ ...b, list: 'behind' })),
