@@ -189,8 +189,10 @@ describe('a stale OVAL feed is said out loud', () => {
 });
 
 describe('the 2.0 line, and a mirror that lacks a blob', () => {
-  const inventory = `${FIXTURES}/inventories/azurelinux2-node-20251206.rpm-qa.txt`;
-  const key = readAnswerKey('azurelinux2-node-20251206__2.0.20260203-2.0.json');
+  const inventory = `${FIXTURES}/derived/azurelinux2-node-20251206.rpm-qa.txt`;
+  const key = JSON.parse(
+    readFileSync(`${FIXTURES}/derived/azurelinux2-node-20251206__2.0.20260203-2.0.json`, 'utf8'),
+  ) as ReturnType<typeof readAnswerKey>;
   const luaSha = fixturePackages('2.0.20260203-2.0').find(
     (r) => r.sourcePackage === 'lua',
   )!.specBlobSha;

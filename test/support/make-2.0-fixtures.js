@@ -26,8 +26,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const DIR = 'test/fixtures/azurelinux-2.0';
 const BASE = '2.0.20251206-2.0';
 const TARGET = '2.0.20260203-2.0';
-const INVENTORY = 'test/fixtures/inventories/azurelinux2-node-20251206.rpm-qa.txt';
-const KEY = `test/fixtures/answers/azurelinux2-node-20251206__${TARGET}.json`;
+const INVENTORY = 'test/fixtures/derived/azurelinux2-node-20251206.rpm-qa.txt';
+const KEY = `test/fixtures/derived/azurelinux2-node-20251206__${TARGET}.json`;
 
 function table(tag) {
   const rows = [];

@@ -169,10 +169,10 @@ describe('a package whose spec a release removed is no longer shipped', () => {
 
 describe('the 2.0 line', () => {
   const KEY = 'azurelinux2-node-20251206__2.0.20260203-2.0.json';
-  const key = JSON.parse(readFileSync(`${FIXTURES}/answers/${KEY}`, 'utf8')) as ReturnType<
+  const key = JSON.parse(readFileSync(`${FIXTURES}/derived/${KEY}`, 'utf8')) as ReturnType<
     typeof readAnswerKey
   >;
-  const text = readFileSync(`${FIXTURES}/inventories/azurelinux2-node-20251206.rpm-qa.txt`, 'utf8');
+  const text = readFileSync(`${FIXTURES}/derived/azurelinux2-node-20251206.rpm-qa.txt`, 'utf8');
 
   it('matches the 2.0 answer exactly for affected and behind, subpackages included', async () => {
     const result = await match(key.release, text);
