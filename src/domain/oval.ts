@@ -43,10 +43,7 @@ export interface OvalIndex {
 }
 
 /** Rebuilds an index from stored fixes (what `fixes` returned). */
-export function ovalFromFixes(
-  fixes: readonly OvalFix[],
-  generatedAt?: string | null,
-): OvalIndex {
+export function ovalFromFixes(fixes: readonly OvalFix[], generatedAt?: string | null): OvalIndex {
   const severities = new Map<string, Severity>();
   for (const f of fixes) {
     const key = pairKey(f.cve, f.sourcePackage);
@@ -83,7 +80,8 @@ export function indexOval(
       return (byPackage.get(sourcePackage) ?? [])
         .filter(
           ({ evr }) =>
-            compareEvr(evr, installed) > 0 && (target === undefined || compareEvr(evr, target) <= 0),
+            compareEvr(evr, installed) > 0 &&
+            (target === undefined || compareEvr(evr, target) <= 0),
         )
         .map(({ fix }) => fix);
     },

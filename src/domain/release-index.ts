@@ -173,7 +173,11 @@ export class ReleaseIndex {
       }
     };
     for (const [path, change] of this.claims.changed) {
-      add({ sourcePackage: change.sourcePackage, specPath: path }, change.obsoletes ?? [], undefined);
+      add(
+        { sourcePackage: change.sourcePackage, specPath: path },
+        change.obsoletes ?? [],
+        undefined,
+      );
     }
     const obsoletesOf = this.input.obsoletes ?? ((sha: string) => this.input.facts(sha)?.obsoletes);
     for (const [path, sha] of this.input.specs ?? []) {
@@ -204,7 +208,14 @@ export class ReleaseIndex {
     if (sha === undefined) return undefined;
     const facts = this.input.facts(sha);
     if (facts === null) {
-      return { ...claim, change, facts: undefined, missing: undefined, binaries: [], unstated: true };
+      return {
+        ...claim,
+        change,
+        facts: undefined,
+        missing: undefined,
+        binaries: [],
+        unstated: true,
+      };
     }
     return {
       ...claim,

@@ -74,9 +74,7 @@ describe('azl-notifier check against the fake GitHub', () => {
       const azl = (name: string) =>
         lines.some((l) => l.startsWith(`${name}-`) && /\.azl3(\.|$)/.test(l));
       expect(out.untracked).toEqual(key.unmapped_binaries.filter((n) => !azl(n)).sort());
-      expect(out.unknown.map((u) => u.package)).toEqual(
-        key.unmapped_binaries.filter(azl).sort(),
-      );
+      expect(out.unknown.map((u) => u.package)).toEqual(key.unmapped_binaries.filter(azl).sort());
       expect(out.unknown.every((u) => u.reason.length > 0)).toBe(true);
       expect(out.replaced).toEqual([]);
       expect(out.noLongerShipped).toEqual([]);

@@ -16,7 +16,7 @@ import {
   tmpFile,
   type CheckJson,
 } from '../support/cli.js';
-import { FIXTURES, fixturePackages, readAnswerKey } from '../support/fixtures.js';
+import { FIXTURES, fixturePackages, type AnswerKey } from '../support/fixtures.js';
 import { serveOvalFeed, type OvalFeedServer } from '../support/oval-feed.js';
 import { validateCard } from '../helpers/validate-card.js';
 
@@ -192,7 +192,7 @@ describe('the 2.0 line, and a mirror that lacks a blob', () => {
   const inventory = `${FIXTURES}/derived/azurelinux2-node-20251206.rpm-qa.txt`;
   const key = JSON.parse(
     readFileSync(`${FIXTURES}/derived/azurelinux2-node-20251206__2.0.20260203-2.0.json`, 'utf8'),
-  ) as ReturnType<typeof readAnswerKey>;
+  ) as AnswerKey;
   const luaSha = fixturePackages('2.0.20260203-2.0').find(
     (r) => r.sourcePackage === 'lua',
   )!.specBlobSha;

@@ -20,6 +20,7 @@ import {
   fixtureSpecStubs,
   readAnswerKey,
   releaseRecord,
+  type AnswerKey,
 } from '../../support/fixtures.js';
 import { realRelease, stubText } from '../../support/real-release.js';
 import { fromCli, fromKey } from '../../support/cli.js';
@@ -169,9 +170,7 @@ describe('a package whose spec a release removed is no longer shipped', () => {
 
 describe('the 2.0 line', () => {
   const KEY = 'azurelinux2-node-20251206__2.0.20260203-2.0.json';
-  const key = JSON.parse(readFileSync(`${FIXTURES}/derived/${KEY}`, 'utf8')) as ReturnType<
-    typeof readAnswerKey
-  >;
+  const key = JSON.parse(readFileSync(`${FIXTURES}/derived/${KEY}`, 'utf8')) as AnswerKey;
   const text = readFileSync(`${FIXTURES}/derived/azurelinux2-node-20251206.rpm-qa.txt`, 'utf8');
 
   it('matches the 2.0 answer exactly for affected and behind, subpackages included', async () => {
