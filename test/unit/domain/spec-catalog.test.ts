@@ -213,3 +213,20 @@ describe('ReleaseIndex against the answer keys', () => {
     expect(at('blobfuse2')).toBeUndefined();
   });
 });
+
+describe('where a binary was last built', () => {
+  it('is the newest row that lists it, for every binary of every row', () => {
+    const tsv = shipped('3.0.tsv');
+    const newest = new Map<string, string>();
+    for (const line of tsv.split('\n').slice(1)) {
+      const [, name = '', , path = '', binaries = ''] = line.split('\t');
+      for (const b of binaries.split(',').filter(Boolean)) newest.set(b, `${name} ${path}`);
+    }
+    const fresh = catalogOf('3.0');
+    for (const [binary, where] of newest) {
+      const former = fresh.formerSpecOf(binary);
+      expect(`${former?.sourcePackage} ${former?.specPath}`, binary).toBe(where);
+    }
+    expect(fresh.formerSpecOf('blobfuse2')).toBeUndefined();
+  });
+});
