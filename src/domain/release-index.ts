@@ -44,6 +44,17 @@ export interface ReleaseIndexInput {
   obsoletes?: (sha: string) => readonly Obsolete[] | undefined;
   /** Where a binary name was last built, by the catalog's history (none without one). */
   former?: (binary: string) => FormerSpec | undefined;
+  /**
+   * Every known spec version that obsoletes something (the catalog's rows with obsoletes,
+   * and specs read since): the ones at the tag are found by path, so the index need not ask
+   * about each of a tag's ~3,000 specs. Without it, every spec's obsoletes are looked up.
+   */
+  obsoleting?: () => Iterable<{
+    sha: string;
+    specPath: string;
+    name: string;
+    obsoletes: readonly Obsolete[];
+  }>;
 }
 
 /** A spec at the tag whose `Obsoletes:` names a package. */
@@ -77,6 +88,8 @@ interface Claims {
   changed: Map<string, SourceChange>;
   byBinary: ClaimMap;
   bySource: ClaimMap;
+  /** Specs at the tag whose facts were not known when the claims were made: path → sha. */
+  unknown: Map<string, string>;
 }
 
 export class ReleaseIndex {
@@ -256,6 +269,7 @@ function claimsOf(input: ReleaseIndexInput): Claims {
       return facts ? namesOfFacts(facts) : facts;
     });
   const removed = new Set<string>();
+  const unknown = new Map<string, string>();
   for (const change of input.changeSet.changes) {
     if (change.kind === 'removed') removed.add(change.specPath);
     if (change.kind === 'removed' || change.to === null) continue;
@@ -271,6 +285,7 @@ function claimsOf(input: ReleaseIndexInput): Claims {
     const names = namesOf(sha);
     if (names === null) continue;
     const guessed = names === undefined ? input.guess(path) : undefined;
+    if (names === undefined) unknown.set(path, sha);
     const known = names ?? (guessed && namesOfFacts(guessed));
     if (known) addSpec(path, known);
     else {
@@ -282,7 +297,7 @@ function claimsOf(input: ReleaseIndexInput): Claims {
   }
   byBinary.settle();
   bySource.settle();
-  return { changed, byBinary, bySource };
+  return { changed, byBinary, bySource, unknown };
 }
 
 /**

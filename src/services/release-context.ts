@@ -82,6 +82,7 @@ export class ReleaseContext {
             guess: (path) => library.guess(path),
             obsoletes: (sha) => library.obsoletes(sha),
             former: (binary) => library.former(binary),
+            obsoleting: () => library.obsoleting(),
           });
     this.index = { version: library.version, namesVersion: library.namesVersion, value };
     return value;

@@ -31,6 +31,8 @@ export interface ParsedSpecStore {
 export class SpecLibrary {
   /** Parsed specs by sha; null for a spec whose name or EVR is set by a shell command. */
   private readonly read = new Map<string, SpecFacts | null>();
+  /** The spec path each read spec was read for. */
+  private readonly pathOf = new Map<string, string>();
   /** Shas in the order their facts were learnt: `version` counts them. */
   private readonly learnt: string[] = [];
   private renames = 0;
@@ -71,6 +73,29 @@ export class SpecLibrary {
     return this.catalog.obsoletesOf(sha) ?? this.read.get(sha)?.obsoletes;
   }
 
+  /** Spec versions that obsolete something: the catalog's rows, and specs read since. */
+  *obsoleting(): Iterable<{
+    sha: string;
+    specPath: string;
+    name: string;
+    obsoletes: readonly Obsolete[];
+  }> {
+    for (const row of this.catalog.obsoleting()) {
+      yield {
+        sha: row.sha,
+        specPath: row.specPath,
+        name: row.name,
+        obsoletes: row.obsoletes ?? [],
+      };
+    }
+    for (const [sha, facts] of this.read) {
+      const path = this.pathOf.get(sha);
+      if (facts?.obsoletes?.length && path && this.catalog.get(sha) === undefined) {
+        yield { sha, specPath: path, name: facts.name, obsoletes: facts.obsoletes };
+      }
+    }
+  }
+
   /** Where a binary name was last built, by the catalog's history. */
   former(binary: string): FormerSpec | undefined {
     return this.catalog.formerSpecOf(binary);
@@ -109,6 +134,7 @@ export class SpecLibrary {
   ): void {
     for (const [sha, text] of texts) {
       if (this.read.has(sha)) continue;
+      this.pathOf.set(sha, specPathOf(sha));
       this.learn(sha, specFactsOf(parseUpstreamSpec(text, specPathOf(sha), tag)) ?? null);
     }
   }
@@ -124,7 +150,10 @@ export class SpecLibrary {
     shas.forEach((sha, k) => {
       const facts = recalled[k];
       if (facts === undefined) unread.push(sha);
-      else this.learn(sha, facts);
+      else {
+        this.pathOf.set(sha, specPathOf(sha));
+        this.learn(sha, facts);
+      }
     });
     if (unread.length === 0) return;
     const where = (sha: string) => `${specPathOf(sha)} at ${tag ?? 'the release'}`;

@@ -254,3 +254,39 @@ describe('the feed behind an answer', () => {
     );
   });
 });
+
+describe('the obsoletes at a tag', () => {
+  it('are the same found by path from the known obsoleting specs as by asking every spec', async () => {
+    const { ReleaseIndex } = await import('../../../src/domain/release-index.js');
+    for (const tag of ['3.0.20260107-3.0', '3.0.20260429-3.0']) {
+      const { changeSet, specs, library } = realRelease(tag);
+      const input = {
+        changeSet,
+        specs,
+        facts: (sha: string) => library.facts(sha),
+        names: (sha: string) => library.names(sha),
+        guess: (path: string) => library.guess(path),
+        obsoletes: (sha: string) => library.obsoletes(sha),
+      };
+      const byPath = new ReleaseIndex({ ...input, obsoleting: () => library.obsoleting() });
+      const everySpec = new ReleaseIndex(input);
+      const names = [
+        'containerd',
+        'moby-containerd',
+        'fwctl-hwe',
+        'kernel-ib',
+        'mlnx-en',
+        'systemd-udev',
+      ];
+      for (const name of names) {
+        const sorted = (index: typeof byPath) =>
+          index
+            .obsoletersOf(name)
+            .map((c) => `${c.specPath} ${c.dep.by} ${c.dep.op ?? ''}${c.dep.evr ?? ''}`)
+            .sort();
+        expect(sorted(byPath), `${tag} ${name}`).toEqual(sorted(everySpec));
+      }
+      expect(byPath.obsoletersOf('containerd').length).toBeGreaterThan(0);
+    }
+  });
+});
