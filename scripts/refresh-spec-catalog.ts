@@ -1,8 +1,9 @@
 /**
- * Rebuilds data/spec-catalog/<line>.tsv: the facts (name, EVR, binaries) of every spec
- * version in the published releases of a line, keyed by git blob sha (see the catalog's
- * README). Rows already in the file are kept and not read again, so a refresh after a new
- * release reads only the specs that release changed.
+ * Rebuilds data/spec-catalog/<line>.tsv: the facts (name, EVR, binaries, obsoletes) of every
+ * spec version in the published releases of a line, keyed by git blob sha, and
+ * <line>-removals.tsv, the releases that dropped a spec path (see the catalog's README). Rows
+ * already in the file are kept and not read again, so a refresh after a new release reads
+ * only the specs that release changed; a file in an older layout is read again whole.
  *
  *   GITHUB_TOKEN=$(gh auth token) npm run catalog:refresh -- --line 3.0
  *
@@ -26,14 +27,16 @@ const { values } = parseArgs({
 });
 const line = values.line;
 const out = values.out ?? join(packageRoot, 'data', 'spec-catalog', `${line}.tsv`);
+const removalsOut = out.replace(/\.tsv$/, '-removals.tsv');
 const { github } = loadSettings();
 const gh = gitHubClient(github);
 const target = splitRepo(github.AZL_REPO);
 
 const rows: CatalogRow[] = [];
 const known = new Set<string>();
-if (existsSync(out)) {
-  const existing = readFileSync(out, 'utf8');
+const existing = existsSync(out) ? readFileSync(out, 'utf8') : '';
+// A catalog written before a column was added lacks it for every row: read everything again.
+if (existing.startsWith(`${SpecCatalog.toTsv([]).trimEnd()}\n`)) {
   for (const [k, text] of existing.split('\n').entries()) {
     if (k === 0 || text === '') continue;
     const sha = text.split('\t')[0] ?? '';
@@ -42,9 +45,8 @@ if (existsSync(out)) {
   // Keep the file's order: for a path, the last row is the newest version known.
   const catalog = SpecCatalog.fromTsv(existing);
   for (const text of existing.split('\n').slice(1)) {
-    const [sha = '', , , specPath = ''] = text.split('\t');
-    const facts = catalog.get(sha);
-    if (facts) rows.push({ sha, specPath, ...facts });
+    const row = catalog.get(text.slice(0, 40));
+    if (row) rows.push(row);
   }
 }
 
@@ -55,15 +57,22 @@ const tags = listing.releases
   .map((r) => r.tag)
   .sort(rpmvercmp);
 let added = 0;
+const removals: { specPath: string; name: string; tag: string }[] = [];
+let previous = new Map<string, string>();
+const nameOf = new Map<string, string>();
 for (const tag of tags) {
   const { data } = await gh.rest.git.getTree({ ...target, tree_sha: tag });
   const specs = await specMapAt(gh, target, data.sha, undefined);
+  for (const [path, sha] of previous) {
+    if (!specs.has(path)) removals.push({ specPath: path, name: nameOf.get(sha) ?? path, tag });
+  }
+  previous = specs;
   const fresh = [...specs].filter(([, sha]) => !known.has(sha));
   const texts = await readBlobs(
     gh,
     target,
     fresh.map(([, sha]) => sha),
-    { label: tag },
+    { label: tag, where: (sha) => `${fresh.find(([, s]) => s === sha)?.[0] ?? sha} at ${tag}` },
   );
   for (const [path, sha] of fresh) {
     known.add(sha);
@@ -76,13 +85,16 @@ for (const tag of tags) {
         name: facts.name,
         evr: facts.evr,
         binaries: facts.binaries,
+        obsoletes: facts.obsoletes ?? [],
       });
       added++;
     }
   }
+  for (const row of rows) nameOf.set(row.sha, row.name);
   process.stderr.write(`${tag}: ${fresh.length} new spec versions\n`);
 }
 writeFileSync(out, SpecCatalog.toTsv(rows));
+writeFileSync(removalsOut, SpecCatalog.removalsToTsv(removals));
 process.stderr.write(
   `${out}: ${rows.length} spec versions (${added} new) from ${tags.length} releases\n`,
 );

@@ -134,6 +134,18 @@ export class UpstreamError extends AppError {
   }
 }
 
+/**
+ * The OVAL feed behind an answer is older than the caller accepts (`check
+ * --require-fresh-feed`), or there is none: the answer was given, but a gate must not pass
+ * on it. Exit 7, apart from the gate's 3, so a pipeline can tell "vulnerable" from "cannot
+ * tell".
+ */
+export class StaleFeedError extends AppError {
+  constructor(message: string) {
+    super(message, { status: 503, code: 'stale-feed', exitCode: 7 });
+  }
+}
+
 /** The upstream's rate limit is spent until `resetAt`. */
 export class RateLimitedError extends AppError {
   readonly resetAt: Date | undefined;

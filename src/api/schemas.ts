@@ -407,12 +407,56 @@ export const MatchResultView = z
     behind: z.array(PackageUpdateView).meta({
       description: 'Installed packages still missing updates from earlier releases.',
     }),
-    untracked: z.array(z.string()),
+    replaced: z
+      .array(
+        PackageUpdateView.extend({
+          replacedBy: z.object({
+            package: z.string(),
+            version: z.string(),
+            sourcePackage: z.string(),
+            obsoletes: z.string(),
+          }),
+        }),
+      )
+      .meta({
+        description:
+          'Installed packages another package at the tag obsoletes: `dnf upgrade` installs `replacedBy` instead; `fixed` is its version.',
+      }),
+    noLongerShipped: z
+      .array(
+        z.object({
+          package: z.string(),
+          installed: z.string(),
+          sourcePackage: z.string(),
+          removedIn: z.string().nullable(),
+          lastVersion: z.string().nullable(),
+          reason: z.string(),
+          cves: z.array(CveRef),
+          severity: z.enum(SEVERITIES),
+        }),
+      )
+      .meta({ description: 'Azure Linux packages whose spec the tag no longer has.' }),
+    untracked: z.array(z.string()).meta({
+      description:
+        'Installed packages that are not Azure Linux packages (another dist tag, or none).',
+    }),
+    unknown: z
+      .array(z.object({ package: z.string(), installed: z.string(), reason: z.string() }))
+      .meta({
+        description: 'Azure Linux packages that could not be placed, with the reason.',
+      }),
     notices: z.array(z.string()),
+    feed: z.object({ generatedAt: z.string().nullable(), stale: z.string().nullable() }).optional(),
     summary: CveSummaryView.extend({
+      current: z.number().int(),
       affected: z.number().int(),
       behind: z.number().int(),
+      replaced: z.number().int(),
+      noLongerShipped: z.number().int(),
+      untracked: z.number().int(),
+      unknown: z.number().int(),
       release: CveSummaryView,
+      unfixed: CveSummaryView,
     }),
   })
   .meta({

@@ -98,8 +98,8 @@ export function createMatchCore(github: GitHubSettings, store: Store, log: Log):
         ? undefined
         : ovalStorageOf(store).get(line),
     ]);
-    const library = new SpecLibrary(bundledCatalog(line), (shas) =>
-      readBlobs(gh, target, shas, { blobCache: store.gitObjects, label: 'reading specs' }),
+    const library = new SpecLibrary(bundledCatalog(line), (shas, where) =>
+      readBlobs(gh, target, shas, { blobCache: store.gitObjects, label: 'reading specs', where }),
     );
     return new ReleaseContext({ changeSet, specs, library, oval: feed && ovalIndexOf(feed) });
   };

@@ -17,10 +17,43 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream, debug
     if (debug) stderr.write(`${error.stack ?? ''}\n`);
     return error.exitCode;
   }
+  const answered = upstreamAnswer(error);
+  if (answered) {
+    stderr.write(`azl-notifier: ${printable(answered)}\n`);
+    if (debug && error instanceof Error) stderr.write(`${error.stack ?? ''}\n`);
+    return UPSTREAM_EXIT;
+  }
   const message = error instanceof Error ? error.message : String(error);
   stderr.write(`azl-notifier: unexpected error: ${printable(message)}\n`);
   if (debug && error instanceof Error) stderr.write(`${error.stack ?? ''}\n`);
   return 1;
+}
+
+/** What an upstream that answered with an error means to a script: exit 5, as unreachable. */
+const UPSTREAM_EXIT = 5;
+
+/**
+ * An HTTP answer no caller turned into words (Octokit leaves 404 and 422 to callers, since
+ * only they know what a missing object means): still the network's doing, never an
+ * "unexpected error". Says who answered what to which request.
+ */
+function upstreamAnswer(error: unknown): string | undefined {
+  const e = error as {
+    name?: unknown;
+    status?: unknown;
+    message?: unknown;
+    request?: { method?: unknown; url?: unknown };
+  } | null;
+  if (e?.name !== 'HttpError' || typeof e.status !== 'number' || !e.request) return undefined;
+  const method = typeof e.request.method === 'string' ? e.request.method : 'GET';
+  let where = '';
+  try {
+    where = ` to ${method} ${new URL(String(e.request.url)).pathname}`;
+  } catch {
+    // No URL to show: the status alone still says it.
+  }
+  const reason = typeof e.message === 'string' ? e.message.split(' - ')[0] : '';
+  return `GitHub answered ${e.status}${reason ? ` ${reason}` : ''}${where}`;
 }
 
 /**

@@ -28,10 +28,12 @@ const program = new Command('azl-notifier')
 Exit codes:
   0  success (for check: nothing at or above --fail-on)
   2  bad input, usage or setting (the message names the file, line, flag or setting)
-  3  check --fail-on: something affected or behind has that severity or worse
+  3  check --fail-on: something affected, behind or replaced has that severity or worse;
+     --fail-on-unsupported: an installed package is no longer shipped
   4  unknown release tag
   5  GitHub or a configured OVAL feed unreachable or rate limited (set GITHUB_TOKEN for a
      higher limit), or --offline and the cache lacks what is needed
+  7  check --require-fresh-feed: the OVAL feed is older than --max-feed-age, or none was read
   11/12  vercmp: A > B / A < B (as rpmdev-vercmp)
 
 Settings (environment): GITHUB_TOKEN, GITHUB_API_URL, AZL_REPO, AZL_OVAL_URL,

@@ -103,5 +103,6 @@ export function describeSpecChange(input: DescribeSpecChangeInput): SourceChange
     cves,
     severity: maxSeverity(...cves.map((c) => c.severity)),
     changelog,
+    obsoletes: current.obsoletes,
   };
 }

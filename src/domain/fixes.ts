@@ -41,6 +41,27 @@ export function fixedCves(
   // A package the release adds was on no machine: the feed's history for it is not news.
   const oval = installed ? (opts.oval?.fixesBetween(sourcePackage, installed, target) ?? []) : [];
   for (const fix of oval) add(fix.cve, 'oval');
+  return cveRefs(sourcePackage, sources, opts);
+}
+
+/**
+ * The CVEs a machine at `installed` stays open to while it takes no update of this source:
+ * the OVAL feed's fixes above the installed version, with no upper bound. For a package
+ * another one replaced (until the replacement is taken) or one that is no longer shipped.
+ */
+export function openCves(sourcePackage: string, installed: Evr, opts: FixSources): CveRef[] {
+  const sources = new Map<string, Set<CveSource>>();
+  for (const fix of opts.oval?.fixesBetween(sourcePackage, installed) ?? []) {
+    sources.set(fix.cve, new Set(['oval']));
+  }
+  return cveRefs(sourcePackage, sources, opts);
+}
+
+function cveRefs(
+  sourcePackage: string,
+  sources: ReadonlyMap<string, ReadonlySet<CveSource>>,
+  opts: FixSources,
+): CveRef[] {
   return [...sources.keys()].sort(byCveId).map((id) => {
     const fromOval = opts.oval?.severityOf(id, sourcePackage) ?? null;
     const fromTitle = fromOval ? null : hintFor(opts.hints ?? NO_HINTS, sourcePackage, id);

@@ -8,11 +8,15 @@ import { SEVERITIES } from './types.js';
 import type {
   ChangeSet,
   CveSummary,
+  InstalledPackage,
   Inventory,
   InventoryFormat,
   MatchResult,
   PackageUpdate,
+  ReplacedPackage,
   Severity,
+  UnplacedPackage,
+  UnshippedPackage,
 } from './types.js';
 
 /**
@@ -37,11 +41,12 @@ export type MatchOutcome =
   { status: 'done'; result: MatchResult } | { status: 'needs'; shas: string[] };
 
 /**
- * Answers "what am I missing as of this release, and what does upgrading fix for me?".
- * An installed package is outdated when its EVR is older than its spec's at the release
- * tag. It is *affected* when the release changed that spec's version, and *behind* when an
- * earlier release did. Packages that no Azure Linux spec builds are listed as untracked:
- * they are never reported as safe.
+ * Answers "what am I missing as of this release, and what does upgrading fix for me?", with
+ * one status per installed package. An installed package is outdated when its EVR is older
+ * than its spec's at the release tag: *affected* when the release changed that spec's
+ * version, *behind* when an earlier release did; else *current*. A package no spec at the
+ * tag builds is *replaced* (another package obsoletes it), *no longer shipped*, *untracked*
+ * (not Azure Linux's) or *unknown* (src/domain/verdicts.ts): never reported as safe.
  */
 export function matchInventory(
   inventory: Inventory,
@@ -55,43 +60,86 @@ export function matchInventory(
   const { hash, sequence } = judged;
   const known = release.recall(hash, sequence);
   if (known) return { status: 'done', result: known };
-  const outcome = assemble(index, sequence);
+  const outcome = assemble(index, sequence, inventory.packages);
   if (outcome.status !== 'done') return outcome;
   const result = freezeResult(outcome.result);
   release.remember(hash, sequence, result);
   return { status: 'done', result };
 }
 
+/** Every list of an answer, each deduplicated, and how many packages are current. */
+export interface ResultLists {
+  affected: PackageUpdate[];
+  behind: PackageUpdate[];
+  replaced: ReplacedPackage[];
+  noLongerShipped: UnshippedPackage[];
+  untracked: Iterable<string>;
+  unknown: UnplacedPackage[];
+  current: number;
+}
+
 /** The answer from every entry's judgement, in inventory order. */
-function assemble(index: ReleaseIndex, sequence: readonly Judgement[]): MatchOutcome {
-  // By update key: the same package at the same versions listed twice (two arches) is one.
+function assemble(
+  index: ReleaseIndex,
+  sequence: readonly Judgement[],
+  packages: readonly InstalledPackage[],
+): MatchOutcome {
+  // By key: the same package at the same versions listed twice (two arches) is one.
   const affected = new Map<string, PackageUpdate>();
   const behind = new Map<string, PackageUpdate>();
+  const replaced = new Map<string, ReplacedPackage>();
+  const unshipped = new Map<string, UnshippedPackage>();
+  const unknown = new Map<string, UnplacedPackage>();
+  const current = new Set<string>();
   const untracked = new Set<string>();
   const needs = new Set<string>();
-  for (const judgement of sequence) {
-    const { kind } = judgement;
-    if (kind === 'current' || kind === 'skip') continue;
-    if (kind === 'outdated') {
-      (judgement.affected ? affected : behind).set(judgement.key, judgement.update!);
-    } else if (kind === 'untracked') untracked.add(judgement.name);
-    else if (judgement.sha) needs.add(judgement.sha);
+  for (let i = 0; i < sequence.length; i++) {
+    const judgement = sequence[i]!;
+    switch (judgement.kind) {
+      case 'skip':
+        break;
+      case 'current': {
+        const { name, evr } = packages[i]!;
+        current.add(`${name}\u0000${evr.epoch}:${evr.version}-${evr.release}`);
+        break;
+      }
+      case 'outdated':
+        (judgement.affected ? affected : behind).set(judgement.key, judgement.update!);
+        break;
+      case 'replaced':
+        replaced.set(judgement.key, judgement.item as ReplacedPackage);
+        break;
+      case 'unshipped':
+        unshipped.set(judgement.key, judgement.item as UnshippedPackage);
+        break;
+      case 'unknown':
+        unknown.set(judgement.key, judgement.item as UnplacedPackage);
+        break;
+      case 'untracked':
+        untracked.add(judgement.name);
+        break;
+      case 'needs':
+        if (judgement.sha) needs.add(judgement.sha);
+    }
   }
   if (needs.size > 0) return { status: 'needs', shas: [...needs].sort() };
 
   return {
     status: 'done',
-    result: resultOf(index, [...affected.values()], [...behind.values()], untracked),
+    result: resultOf(index, {
+      affected: [...affected.values()],
+      behind: [...behind.values()],
+      replaced: [...replaced.values()],
+      noLongerShipped: [...unshipped.values()],
+      untracked,
+      unknown: [...unknown.values()],
+      current: current.size,
+    }),
   };
 }
 
 /** The answer from its lists, each deduplicated already: sorted, counted, with notices. */
-export function resultOf(
-  index: ReleaseIndex,
-  affected: PackageUpdate[],
-  behind: PackageUpdate[],
-  untracked: Iterable<string>,
-): MatchResult {
+export function resultOf(index: ReleaseIndex, lists: ResultLists): MatchResult {
   const { changeSet } = index;
   const notices = lineNotices(changeSet.release.line);
   if (!index.complete) {
@@ -99,15 +147,19 @@ export function resultOf(
       'Only the packages this release changed were checked: the tree of the release tag is not known, so nothing is listed as behind.',
     );
   }
-  const affectedList = sortUpdates(affected);
-  const behindList = sortUpdates(behind);
+  const sorted = {
+    affected: sortUpdates(lists.affected),
+    behind: sortUpdates(lists.behind),
+    replaced: sortUpdates(lists.replaced),
+    noLongerShipped: sortUpdates(lists.noLongerShipped),
+    untracked: [...lists.untracked].sort(byCodePoint),
+    unknown: lists.unknown.sort((a, b) => byCodePoint(a.package, b.package)),
+  };
   return {
     release: releaseFacts(changeSet),
-    affected: affectedList,
-    behind: behindList,
-    untracked: [...untracked].sort(byCodePoint),
+    ...sorted,
     notices,
-    summary: summarizeUpdates(affectedList, behindList),
+    summary: summarize(sorted, lists.current),
   };
 }
 
@@ -118,14 +170,25 @@ export function resultOf(
  * they were judged (src/domain/verdicts.ts).
  */
 function freezeResult(result: MatchResult): MatchResult {
-  for (const part of [result.release, result.affected, result.behind, result.untracked]) {
+  const { summary } = result;
+  for (const part of [
+    result.release,
+    result.affected,
+    result.behind,
+    result.replaced,
+    result.noLongerShipped,
+    result.untracked,
+    result.unknown,
+    result.notices,
+    summary.bySeverity,
+    summary.release.bySeverity,
+    summary.release,
+    summary.unfixed.bySeverity,
+    summary.unfixed,
+    summary,
+  ]) {
     Object.freeze(part);
   }
-  Object.freeze(result.notices);
-  Object.freeze(result.summary.bySeverity);
-  Object.freeze(result.summary.release.bySeverity);
-  Object.freeze(result.summary.release);
-  Object.freeze(result.summary);
   return Object.freeze(result);
 }
 
@@ -142,16 +205,30 @@ export function releaseFacts(changeSet: ChangeSet): MatchResult['release'] {
   };
 }
 
-/** Counts for a match: packages per list, and distinct CVEs overall and for the release. */
-export function summarizeUpdates(
-  affected: readonly PackageUpdate[],
-  behind: readonly PackageUpdate[],
+/**
+ * Counts for a match: installed packages per status, the distinct CVEs upgrading fixes
+ * (affected, behind and replaced: `dnf upgrade` takes the replacement), those of the release
+ * alone, and those left open on packages no longer shipped.
+ */
+export function summarize(
+  lists: Pick<
+    MatchResult,
+    'affected' | 'behind' | 'replaced' | 'noLongerShipped' | 'untracked' | 'unknown'
+  >,
+  current: number,
 ): MatchResult['summary'] {
+  const { affected, behind, replaced, noLongerShipped } = lists;
   return {
+    current,
     affected: affected.length,
     behind: behind.length,
-    ...countCves([...affected, ...behind]),
+    replaced: replaced.length,
+    noLongerShipped: noLongerShipped.length,
+    untracked: lists.untracked.length,
+    unknown: lists.unknown.length,
+    ...countCves([...affected, ...behind, ...replaced]),
     release: countCves(affected),
+    unfixed: countCves(noLongerShipped),
   };
 }
 
@@ -168,7 +245,7 @@ export function countCves(updates: readonly Pick<PackageUpdate, 'cves'>[]): CveS
 }
 
 /** Worst first, then by source and package name: the order a reader triages in. */
-export function sortUpdates(updates: PackageUpdate[]): PackageUpdate[] {
+export function sortUpdates<T extends Omit<PackageUpdate, 'fixed'>>(updates: T[]): T[] {
   return updates.sort(
     (a, b) =>
       severityRank(b.severity) - severityRank(a.severity) ||

@@ -37,6 +37,7 @@ export function parseOval(xml: string): OvalIndex {
   }
   const root = child(doc, 'oval_definitions');
   if (!root) throw new UpstreamError('the OVAL feed has no oval_definitions element');
+  const generatedAt = generatedAtOf(text(child(root, 'generator')?.['timestamp']));
 
   const objectName = new Map<string, string>();
   for (const obj of list(child(root, 'objects'), 'rpminfo_object')) {
@@ -91,7 +92,22 @@ export function parseOval(xml: string): OvalIndex {
       }
     }
   }
-  return indexOval(fixes, severities, size);
+  return indexOval(fixes, severities, size, generatedAt);
+}
+
+/**
+ * The generator's `<oval:timestamp>` (xsd:dateTime; the Azure Linux feed writes
+ * `2024-10-10T12:04:24.575063301Z`, nanoseconds and all) as ISO 8601 in UTC, or null when
+ * the feed states none or one that is not a date: its age is then unknown, never guessed.
+ */
+function generatedAtOf(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/.exec(value);
+  if (!m) return null;
+  const millis = (m[2] ?? '').slice(0, 4).padEnd(m[2] ? 4 : 0, '0');
+  // A timestamp without a zone is local time in XML Schema; the feed is written in UTC.
+  const date = new Date(`${m[1]}${millis}${m[3] ?? 'Z'}`);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
 /** All test_ref attributes under a (possibly nested) criteria element. */

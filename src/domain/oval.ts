@@ -26,23 +26,30 @@ export interface OvalIndex {
   severityOf(cve: string, sourcePackage: string): Severity | null;
   /**
    * The fixes for a source package that a machine at `installed` gains by moving to
-   * `target`: fixed EVR greater than installed and at most target.
+   * `target`: fixed EVR greater than installed and at most target. Without a target, every
+   * fix above installed: what a machine stays open to when it takes no update of that source
+   * (its package was replaced, or is no longer shipped).
    */
-  fixesBetween(sourcePackage: string, installed: Evr, target: Evr): OvalFix[];
+  fixesBetween(sourcePackage: string, installed: Evr, target?: Evr): OvalFix[];
   /** Number of definitions read. */
   size: number;
   /** Every fix, for storing the index without the XML. */
   fixes: readonly OvalFix[];
+  /**
+   * When the feed was generated (its generator's `<oval:timestamp>`, ISO 8601); null when it
+   * states none, undefined for a copy stored before it was kept.
+   */
+  generatedAt: string | null | undefined;
 }
 
 /** Rebuilds an index from stored fixes (what `fixes` returned). */
-export function ovalFromFixes(fixes: readonly OvalFix[]): OvalIndex {
+export function ovalFromFixes(fixes: readonly OvalFix[], generatedAt?: string | null): OvalIndex {
   const severities = new Map<string, Severity>();
   for (const f of fixes) {
     const key = pairKey(f.cve, f.sourcePackage);
     severities.set(key, maxSeverity(severities.get(key) ?? 'unknown', f.severity));
   }
-  return indexOval(fixes, severities, fixes.length);
+  return indexOval(fixes, severities, fixes.length, generatedAt);
 }
 
 /** The index over a feed's fixes and its severities by (CVE, source package) pair. */
@@ -50,6 +57,7 @@ export function indexOval(
   fixes: readonly OvalFix[],
   severities: ReadonlyMap<string, Severity>,
   size: number,
+  generatedAt: string | null | undefined,
 ): OvalIndex {
   const byPackage = new Map<string, { fix: OvalFix; evr: Evr }[]>();
   for (const fix of fixes) {
@@ -66,10 +74,15 @@ export function indexOval(
   return {
     size,
     fixes,
+    generatedAt,
     severityOf: (cve, sourcePackage) => severities.get(pairKey(cve, sourcePackage)) ?? null,
     fixesBetween(sourcePackage, installed, target) {
       return (byPackage.get(sourcePackage) ?? [])
-        .filter(({ evr }) => compareEvr(evr, installed) > 0 && compareEvr(evr, target) <= 0)
+        .filter(
+          ({ evr }) =>
+            compareEvr(evr, installed) > 0 &&
+            (target === undefined || compareEvr(evr, target) <= 0),
+        )
         .map(({ fix }) => fix);
     },
   };

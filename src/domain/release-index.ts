@@ -10,8 +10,14 @@
  */
 import { preferredClaim } from './spec-claims.js';
 import type { Claim } from './spec-claims.js';
-import { namesOfFacts, type SpecFacts, type SpecNames } from './spec-catalog.js';
-import type { BinaryPackage, ChangeSet, InstalledPackage, SourceChange } from './types.js';
+import { namesOfFacts, type FormerSpec, type SpecFacts, type SpecNames } from './spec-catalog.js';
+import type {
+  BinaryPackage,
+  ChangeSet,
+  InstalledPackage,
+  Obsolete,
+  SourceChange,
+} from './types.js';
 
 export interface ReleaseIndexInput {
   changeSet: ChangeSet;
@@ -31,6 +37,34 @@ export interface ReleaseIndexInput {
   names?: (sha: string) => SpecNames | null | undefined;
   /** What a spec path built in the newest version known: a guess for a sha not known yet. */
   guess: (specPath: string) => SpecFacts | undefined;
+  /**
+   * A spec's `Obsoletes:` by blob sha, undefined when not known (the catalog's column, or the
+   * spec once read); derived from `facts` when not given.
+   */
+  obsoletes?: (sha: string) => readonly Obsolete[] | undefined;
+  /** Where a binary name was last built, by the catalog's history (none without one). */
+  former?: (binary: string) => FormerSpec | undefined;
+  /**
+   * Every known spec version that obsoletes something (the catalog's rows with obsoletes,
+   * and specs read since): the ones at the tag are found by path, so the index need not ask
+   * about each of a tag's ~3,000 specs. Without it, every spec's obsoletes are looked up.
+   */
+  obsoleting?: () => Iterable<{
+    sha: string;
+    specPath: string;
+    name: string;
+    obsoletes: readonly Obsolete[];
+  }>;
+}
+
+/** A spec at the tag whose `Obsoletes:` names a package. */
+export interface ObsoleteClaim extends Claim {
+  dep: Obsolete;
+  /**
+   * The spec's blob at the tag when its obsoletes were taken from an older version of it
+   * (the catalog does not know the tag's): it must be read before the claim is trusted.
+   */
+  unread: string | undefined;
 }
 
 /** Where an installed package comes from at the release tag. */
@@ -45,6 +79,8 @@ export interface Resolution {
   missing: string | undefined;
   /** What the spec says it builds, with EVRs (`built` once read, else `binaries`). */
   binaries: readonly BinaryPackage[];
+  /** The spec was read and states no EVR (a build-time shell command sets it). */
+  unstated?: boolean;
 }
 
 /** Which spec each binary and source name resolves to at the tag, and what the release changed. */
@@ -52,12 +88,16 @@ interface Claims {
   changed: Map<string, SourceChange>;
   byBinary: ClaimMap;
   bySource: ClaimMap;
+  /** Specs at the tag whose facts were not known when the claims were made: path → sha. */
+  unknown: Map<string, string>;
 }
 
 export class ReleaseIndex {
   private readonly claims: Claims;
   /** One resolution per spec path: a fleet's list resolves the same specs many times. */
   private readonly resolved = new Map<string, Resolution | undefined>();
+  /** Obsoleted name → the specs at the tag that obsolete it; built when first asked. */
+  private obsoleteClaims: Map<string, ObsoleteClaim[]> | undefined;
 
   constructor(
     private readonly input: ReleaseIndexInput,
@@ -108,6 +148,63 @@ export class ReleaseIndex {
     return this.resolved.get(claim.specPath);
   }
 
+  /** The spec at a path of the tag, as `resolve` would give it for one of its binaries. */
+  specAt(claim: Claim): Resolution | undefined {
+    if (!this.resolved.has(claim.specPath)) {
+      this.resolved.set(claim.specPath, this.resolveSpec(claim));
+    }
+    return this.resolved.get(claim.specPath);
+  }
+
+  /** Whether the tag has a spec at this path. */
+  hasSpec(specPath: string): boolean {
+    return this.claims.changed.has(specPath) || this.input.specs?.has(specPath) === true;
+  }
+
+  /**
+   * The specs at the tag whose `Obsoletes:` names this package, whatever the bound. Built on
+   * first use from every spec of the tag (the catalog's column costs a lookup per spec), since
+   * only a machine with a package no spec builds any more needs it.
+   */
+  obsoletersOf(name: string): readonly ObsoleteClaim[] {
+    this.obsoleteClaims ??= this.indexObsoletes();
+    return this.obsoleteClaims.get(name) ?? [];
+  }
+
+  /** Where a binary name was last built, from the catalog's history. */
+  formerSpecOf(binary: string): FormerSpec | undefined {
+    return this.input.former?.(binary);
+  }
+
+  private indexObsoletes(): Map<string, ObsoleteClaim[]> {
+    const byName = new Map<string, ObsoleteClaim[]>();
+    const add = (claim: Claim, deps: readonly Obsolete[], unread: string | undefined) => {
+      for (const dep of deps) {
+        const list = byName.get(dep.name) ?? [];
+        list.push({ ...claim, dep, unread });
+        byName.set(dep.name, list);
+      }
+    };
+    for (const [path, change] of this.claims.changed) {
+      add(
+        { sourcePackage: change.sourcePackage, specPath: path },
+        change.obsoletes ?? [],
+        undefined,
+      );
+    }
+    const obsoletesOf = this.input.obsoletes ?? ((sha: string) => this.input.facts(sha)?.obsoletes);
+    for (const [path, sha] of this.input.specs ?? []) {
+      if (this.claims.changed.has(path)) continue;
+      const known = obsoletesOf(sha);
+      const guessed = known === undefined ? this.input.guess(path) : undefined;
+      const deps = known ?? guessed?.obsoletes ?? [];
+      if (deps.length === 0) continue;
+      const name = this.input.names?.(sha)?.name ?? guessed?.name ?? path.split('/')[1] ?? path;
+      add({ sourcePackage: name, specPath: path }, deps, known === undefined ? sha : undefined);
+    }
+    return byName;
+  }
+
   private resolveSpec(claim: Claim): Resolution | undefined {
     const change = this.claims.changed.get(claim.specPath);
     if (change) {
@@ -123,7 +220,16 @@ export class ReleaseIndex {
     const sha = this.input.specs?.get(claim.specPath);
     if (sha === undefined) return undefined;
     const facts = this.input.facts(sha);
-    if (facts === null) return undefined;
+    if (facts === null) {
+      return {
+        ...claim,
+        change,
+        facts: undefined,
+        missing: undefined,
+        binaries: [],
+        unstated: true,
+      };
+    }
     return {
       ...claim,
       change,
@@ -163,6 +269,7 @@ function claimsOf(input: ReleaseIndexInput): Claims {
       return facts ? namesOfFacts(facts) : facts;
     });
   const removed = new Set<string>();
+  const unknown = new Map<string, string>();
   for (const change of input.changeSet.changes) {
     if (change.kind === 'removed') removed.add(change.specPath);
     if (change.kind === 'removed' || change.to === null) continue;
@@ -178,6 +285,7 @@ function claimsOf(input: ReleaseIndexInput): Claims {
     const names = namesOf(sha);
     if (names === null) continue;
     const guessed = names === undefined ? input.guess(path) : undefined;
+    if (names === undefined) unknown.set(path, sha);
     const known = names ?? (guessed && namesOfFacts(guessed));
     if (known) addSpec(path, known);
     else {
@@ -189,7 +297,7 @@ function claimsOf(input: ReleaseIndexInput): Claims {
   }
   byBinary.settle();
   bySource.settle();
-  return { changed, byBinary, bySource };
+  return { changed, byBinary, bySource, unknown };
 }
 
 /**

@@ -23,7 +23,7 @@ import { InputError } from '../errors.js';
 import { evaluateCondition } from './spec-conditions.js';
 import { MacroTable, applyDefinition, expandMacros, hasUnresolvedMacro } from './spec-macros.js';
 import { formatEvr, parseEvr } from './rpmvercmp.js';
-import type { BinaryPackage } from './types.js';
+import type { BinaryPackage, Obsolete } from './types.js';
 
 export interface SpecChangelogEntry {
   header: string;
@@ -44,6 +44,8 @@ export interface SpecInfo {
   binaries: BinaryPackage[];
   /** Newest first, as in the file. */
   changelog: SpecChangelogEntry[];
+  /** Every `Obsoletes:` with a name and bound we could expand, in the section it belongs to. */
+  obsoletes: Obsolete[];
   /**
    * Header tags (`Name`, `Epoch`, `Version`, `Release`) whose value still holds a macro we
    * could not expand, typically a `%(shell command)` evaluated at build time. Such a spec's
@@ -93,6 +95,10 @@ export function parseSpec(text: string): SpecInfo {
   const packages: PackageDecl[] = [];
   const filesFor = new Set<string>();
   const changelogLines: string[] = [];
+  /** `Obsoletes:` values, by the package section they were in (the preamble: main). */
+  const obsoleteLines: { pkg: PackageDecl | null; value: string }[] = [];
+  /** Whether the main Release: carries the dist tag, as `%{release}` then does in rpm. */
+  let releaseHasDist = false;
   let section: 'preamble' | 'package' | 'other' | 'changelog' = 'preamble';
   let current: PackageDecl | null = null;
 
@@ -155,6 +161,15 @@ export function parseSpec(text: string): SpecInfo {
     if (section === 'preamble' || section === 'package') {
       const tag = TAG_LINE.exec(trimmed);
       const key = tag?.[1]?.toLowerCase() ?? '';
+      if (tag && key === 'obsoletes') {
+        // Kept from both branches of an unknown %if, like %package lines: a name and bound
+        // are read, and which package is replaced only matters once it is installed.
+        obsoleteLines.push({
+          pkg: section === 'package' ? current : null,
+          value: expandMacros(keepDist(tag[2] ?? '', releaseHasDist), macros),
+        });
+        continue;
+      }
       if (!tag || !HEADER_TAGS.has(key)) continue;
       const target = section === 'preamble' ? main : current?.tags;
       // A subpackage cannot rename itself with Name:; rpm rejects it, we ignore it.
@@ -162,13 +177,96 @@ export function parseSpec(text: string): SpecInfo {
       const k = key as keyof HeaderTags;
       if (uncertain && target[k] !== undefined) continue;
       const value = expandMacros(tag[2] ?? '', macros).trim();
+      if (section === 'preamble' && key === 'release') releaseHasDist = DIST_REF.test(tag[2] ?? '');
       target[k] = value;
       macros.define(key, value);
       if (section === 'preamble') macros.define(key.toUpperCase(), value);
     }
   }
 
-  return buildInfo(main, packages, filesFor, parseChangelog(changelogLines));
+  const info = buildInfo(main, packages, filesFor, parseChangelog(changelogLines));
+  info.obsoletes = obsoleteLines.flatMap(({ pkg, value }) =>
+    parseObsoletes(pkg?.name ?? info.name, value),
+  );
+  return info;
+}
+
+/**
+ * Blank- or comma-separated tokens, where a macro left unexpanded (`%(rpm -q kernel)`,
+ * `%{foo bar}`) stays one token however many blanks it holds, so it is left out whole.
+ */
+function dependencyTokens(text: string): string[] {
+  const tokens: string[] = [];
+  let token = '';
+  let depth = 0;
+  for (let k = 0; k < text.length; k++) {
+    const c = text[k]!;
+    if (c === '%' && (text[k + 1] === '(' || text[k + 1] === '{')) {
+      depth++;
+      token += c + text[++k]!;
+      continue;
+    }
+    if (depth > 0 && (c === ')' || c === '}')) depth--;
+    if (depth === 0 && (c === ',' || /\s/.test(c))) {
+      if (token) tokens.push(token);
+      token = '';
+      continue;
+    }
+    token += c;
+  }
+  if (token) tokens.push(token);
+  return tokens;
+}
+
+/** The dist macro, however a spec writes it. */
+const DIST_REF = /%\{[?!]*dist(?::[^}]*)?\}|%dist\b/;
+
+/**
+ * Where the dist tag goes in a dependency's EVR, kept verbatim: rpm expands `%{?dist}` (and
+ * `%{release}`, which carries it) when the package is built, to the line's `.azl3` or `.cm2`.
+ * A bound written without it (`nvidia-container-runtime <= 3.5.0-1`) is compared as written,
+ * so the marker must survive to matching (src/domain/obsoletes.ts).
+ */
+export const DIST_MARK = '%{?dist}';
+const MARK = '\u0001';
+
+/** The value with its dist references protected from expansion, to become DIST_MARK. */
+function keepDist(value: string, releaseHasDist: boolean): string {
+  const marked = value.replace(new RegExp(DIST_REF.source, 'g'), MARK);
+  return releaseHasDist ? marked.replace(/%\{release\}|%release\b/g, `%{release}${MARK}`) : marked;
+}
+
+const DEP_OPERATORS: Readonly<Record<string, NonNullable<Obsolete['op']>>> = {
+  '<': '<',
+  '<=': '<=',
+  '=<': '<=',
+  '=': '=',
+  '==': '=',
+  '>=': '>=',
+  '=>': '>=',
+  '>': '>',
+};
+
+/**
+ * The dependencies of one `Obsoletes:` value, as rpm's parser splits them: names separated
+ * by blanks or commas, each optionally followed by an operator and an EVR
+ * (`containerd < 2.0.0-16, moby-containerd`). A name or bound that still holds a macro we
+ * could not expand is left out: no installed package can be matched against it.
+ */
+export function parseObsoletes(by: string, value: string): Obsolete[] {
+  const tokens = dependencyTokens(value.replaceAll(MARK, DIST_MARK).replace(/\\$/, ''));
+  const deps: Obsolete[] = [];
+  for (let k = 0; k < tokens.length; k++) {
+    const name = tokens[k]!;
+    const op = DEP_OPERATORS[tokens[k + 1] ?? ''];
+    const evr = op ? tokens[k + 2] : undefined;
+    if (op) k += 2;
+    const unresolved = evr !== undefined && hasUnresolvedMacro(evr.replaceAll(DIST_MARK, ''));
+    if (hasUnresolvedMacro(name) || unresolved) continue;
+    if (op && evr === undefined) continue;
+    deps.push(op && evr !== undefined ? { by, name, op, evr } : { by, name });
+  }
+  return deps;
 }
 
 function buildInfo(
@@ -207,7 +305,7 @@ function buildInfo(
       }),
     });
   }
-  return { name, epoch, version, release, evr, binaries, changelog, unresolved };
+  return { name, epoch, version, release, evr, binaries, changelog, obsoletes: [], unresolved };
 }
 
 function epochOf(value: string | undefined): number {

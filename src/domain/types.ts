@@ -78,6 +78,19 @@ export interface BinaryPackage {
   evr: string;
 }
 
+/**
+ * One `Obsoletes:` of a spec, in the package section it belongs to: `by` (a binary the spec
+ * builds) replaces every installed package named `name` whose EVR satisfies `op evr` (every
+ * version when unversioned). `evr` is written without the dist tag, like every EVR a spec
+ * states here; matching gives it the line's (src/domain/obsoletes.ts).
+ */
+export interface Obsolete {
+  by: string;
+  name: string;
+  op?: '<' | '<=' | '=' | '>=' | '>';
+  evr?: string;
+}
+
 /** One source package whose spec changed between two tags. */
 export interface SourceChange {
   sourcePackage: string;
@@ -98,6 +111,8 @@ export interface SourceChange {
    * installed version, which may be older than `from`. Empty when removed.
    */
   changelog: ChangelogCves;
+  /** The newer spec's `Obsoletes:` (the older one's when removed); absent in older records. */
+  obsoletes?: Obsolete[];
 }
 
 /** Everything a release changed, relative to the newest older release on its line. */
@@ -146,6 +161,49 @@ export interface PackageUpdate {
   fixedInNodeImage?: string | null;
 }
 
+/**
+ * An installed Azure Linux package that a package at the release tag obsoletes: `dnf upgrade`
+ * removes it and installs `replacedBy` (containerd 1.7 → containerd2). `fixed` is the
+ * replacement's version; `cves` are the OVAL feed's fixes for the installed package's source
+ * above the installed version: what the machine is open to until it takes the replacement.
+ */
+export interface ReplacedPackage extends PackageUpdate {
+  replacedBy: {
+    package: string;
+    /** The replacement's version at the tag, with dist tag. */
+    version: string;
+    sourcePackage: string;
+    /** The obsolete that applies, as the built package states it: `containerd < 2.1.6-1.azl3`. */
+    obsoletes: string;
+  };
+}
+
+/**
+ * An installed Azure Linux package (its dist tag is the line's) that no spec at the tag
+ * builds or obsoletes any more: nothing will update it again.
+ */
+export interface UnshippedPackage {
+  package: string;
+  installed: string;
+  sourcePackage: string;
+  /** The release that dropped its spec, when the data knows it. */
+  removedIn: string | null;
+  /** The last version the line shipped, with dist tag, when known. */
+  lastVersion: string | null;
+  /** What became of it, in words: "SPECS/fwctl/fwctl.spec was removed in 3.0.20260107-3.0". */
+  reason: string;
+  /** The OVAL feed's fixes for its source above the installed version: open, and staying so. */
+  cves: CveRef[];
+  severity: Severity;
+}
+
+/** An installed Azure Linux package the product could not place, with the reason. */
+export interface UnplacedPackage {
+  package: string;
+  installed: string;
+  reason: string;
+}
+
 /** Distinct CVE counts of a list of updates. */
 export interface CveSummary {
   /** Number of distinct CVE ids. */
@@ -170,8 +228,14 @@ export interface MatchResult {
   affected: PackageUpdate[];
   /** Still missing from earlier releases (the source did not change in this one). */
   behind: PackageUpdate[];
-  /** Installed packages that map to no Azure Linux spec: never reported as safe. */
+  /** Obsoleted by another package at the tag, which `dnf upgrade` installs in their place. */
+  replaced: ReplacedPackage[];
+  /** Azure Linux packages whose spec the tag no longer has: nothing will fix them again. */
+  noLongerShipped: UnshippedPackage[];
+  /** Installed packages that are not Azure Linux's (another dist tag, or none): not checked. */
   untracked: string[];
+  /** Azure Linux packages the product could not place, each with the reason. */
+  unknown: UnplacedPackage[];
   /** Things a reader must know to trust the answer, e.g. that the line is out of support. */
   notices: string[];
   /** For AKS node-image inventories: the image each one runs and the one to upgrade to. */
@@ -183,12 +247,31 @@ export interface MatchResult {
     /** The newest published image of the variant. */
     newest: string | null;
   }[];
+  /**
+   * One count per status, each installed package (a name at a version; two arches are one)
+   * in exactly one; and the CVEs upgrading fixes (affected, behind and replaced together).
+   */
   summary: CveSummary & {
+    /** Installed packages at or above their spec's version at the tag. */
+    current: number;
     /** Number of affected installed packages. */
     affected: number;
     /** Number of behind installed packages. */
     behind: number;
+    replaced: number;
+    noLongerShipped: number;
+    /** Distinct untracked names. */
+    untracked: number;
+    unknown: number;
     /** The CVE counts of `affected` alone: what this release itself brings. */
     release: CveSummary;
+    /** The CVE counts of `noLongerShipped`: open, with no update to take. */
+    unfixed: CveSummary;
   };
+  /**
+   * The OVAL feed the CVEs and severities came from, when one was used: when it was
+   * generated (its `<oval:timestamp>`, null when it states none) and, when it is stale for
+   * this answer, the notice that says so (also in `notices`).
+   */
+  feed?: { generatedAt: string | null; stale: string | null };
 }

@@ -11,7 +11,16 @@ import { fixedCves, type FixSources } from './fixes.js';
 import type { ReleaseIndex, Resolution } from './release-index.js';
 import { compareEvr, formatEvr, parseEvr } from './rpmvercmp.js';
 import { maxSeverity } from './severity.js';
-import type { Evr, InstalledPackage, MatchResult, PackageUpdate } from './types.js';
+import { placeUnresolved, unplaced } from './unplaced.js';
+import type {
+  Evr,
+  InstalledPackage,
+  MatchResult,
+  PackageUpdate,
+  ReplacedPackage,
+  UnplacedPackage,
+  UnshippedPackage,
+} from './types.js';
 
 /** Distinct inventories whose answers a compiled release keeps. */
 const ANSWERS_KEPT = 64;
@@ -24,7 +33,8 @@ const PSEUDO_PACKAGES: ReadonlySet<string> = new Set(['gpg-pubkey']);
  * undefined), so the per-entry loop sees one object shape.
  */
 export interface Judgement {
-  kind: 'current' | 'skip' | 'untracked' | 'needs' | 'outdated';
+  kind:
+    'current' | 'skip' | 'untracked' | 'needs' | 'outdated' | 'replaced' | 'unshipped' | 'unknown';
   /** Unique per judgement: a sequence of ids identifies an inventory's whole answer. */
   id: number;
   /** `untracked`: the package name to list. */
@@ -33,9 +43,11 @@ export interface Judgement {
   sha: string | undefined;
   /** `outdated`: whether this release changed the package (else an earlier one did). */
   affected: boolean;
-  /** `outdated`: the update's identity in a list (package, installed, fixed): two arches are one. */
+  /** The entry's identity in its list (package, installed, and fixed for updates): two arches are one. */
   key: string;
   update: PackageUpdate | undefined;
+  /** `replaced`, `unshipped`, `unknown`: the entry of that list. */
+  item: ReplacedPackage | UnshippedPackage | UnplacedPackage | undefined;
 }
 
 let judgements = 0;
@@ -47,7 +59,21 @@ const judgement = (kind: Judgement['kind'], sha?: string, name = ''): Judgement 
   affected: false,
   key: '',
   update: undefined,
+  item: undefined,
 });
+
+/** A judgement that lists the package in one of the lists of packages no spec updates. */
+const listed = (
+  kind: 'replaced' | 'unshipped' | 'unknown',
+  item: ReplacedPackage | UnshippedPackage | UnplacedPackage,
+): Judgement => ({
+  ...judgement(kind, undefined, item.package),
+  key: `${item.package}\u0000${item.installed}`,
+  item: Object.freeze(item),
+});
+
+/** Judges one version of a package that no spec at the tag places by name or source. */
+type Placer = (pkg: InstalledPackage, installedText: string, epochUnknown: boolean) => Judgement;
 const CURRENT = judgement('current');
 const SKIP = judgement('skip');
 
@@ -59,6 +85,8 @@ interface Verdict {
   final: Judgement | undefined;
   at: Resolution | undefined;
   target: Evr | undefined;
+  /** For a name no spec at the tag builds: what each installed version became. */
+  place: Placer | undefined;
   /** The last installed EVR judged, and its judgement: a fleet repeats versions in runs. */
   lastEvr: Evr | undefined;
   last: Judgement | undefined;
@@ -70,6 +98,7 @@ const finalVerdict = (final: Judgement): Verdict => ({
   final,
   at: undefined,
   target: undefined,
+  place: undefined,
   lastEvr: undefined,
   last: undefined,
   seen: undefined,
@@ -199,9 +228,13 @@ export class CompiledRelease {
   private compile(pkg: InstalledPackage): Verdict {
     if (PSEUDO_PACKAGES.has(pkg.name)) return finalVerdict(SKIP);
     const at = this.index.resolve(pkg);
-    if (!at) return finalVerdict(judgement('untracked', undefined, pkg.name));
+    if (!at) return placedBy((p, text, epochUnknown) => this.judgeUnplaced(p, text, epochUnknown));
     if (at.missing) return finalVerdict(judgement('needs', at.missing));
     const { facts } = at;
+    if (at.unstated) {
+      const reason = `its spec ${at.specPath} sets its version with a build-time command`;
+      return placedBy((p, text) => unknown(p, text, reason));
+    }
     if (!facts) return finalVerdict(SKIP);
     const binary = at.binaries.find((b) => b.name === pkg.name);
     // The catalog lists only binaries that share the source version; a subpackage with a
@@ -212,7 +245,32 @@ export class CompiledRelease {
     }
     const evrText = binary?.evr || facts.evr;
     const target = withDist(parseEvr(evrText), this.index.changeSet.dist);
-    return { final: undefined, at, target, lastEvr: undefined, last: undefined, seen: undefined };
+    return {
+      final: undefined,
+      at,
+      target,
+      place: undefined,
+      lastEvr: undefined,
+      last: undefined,
+      seen: undefined,
+    };
+  }
+
+  /** A package no spec at the tag builds: what src/domain/unplaced.ts makes of it. */
+  private judgeUnplaced(pkg: InstalledPackage, installedText: string, epochUnknown: boolean) {
+    const placed = placeUnresolved(this.index, this.opts, pkg, installedText, epochUnknown);
+    switch (placed.kind) {
+      case 'untracked':
+        return judgement('untracked', undefined, pkg.name);
+      case 'needs':
+        return judgement('needs', placed.sha);
+      case 'replaced':
+        return listed('replaced', placed.item);
+      case 'unshipped':
+        return listed('unshipped', placed.item);
+      case 'unknown':
+        return listed('unknown', placed.item);
+    }
   }
 
   private judgeVersion(
@@ -221,6 +279,7 @@ export class CompiledRelease {
     installedText: string,
     epochUnknown: boolean,
   ): Judgement {
+    if (verdict.place) return verdict.place(pkg, installedText, epochUnknown);
     const at = verdict.at!;
     const target = verdict.target!;
     const installed =
@@ -240,6 +299,7 @@ export class CompiledRelease {
       sha: undefined,
       affected: at.change !== undefined,
       key: `${pkg.name}\u0000${installedText}\u0000${fixed}`,
+      item: undefined,
       update: Object.freeze({
         package: pkg.name,
         installed: installedText,
@@ -251,6 +311,19 @@ export class CompiledRelease {
     };
   }
 }
+
+const placedBy = (place: Placer): Verdict => ({
+  final: undefined,
+  at: undefined,
+  target: undefined,
+  place,
+  lastEvr: undefined,
+  last: undefined,
+  seen: undefined,
+});
+
+const unknown = (pkg: InstalledPackage, installed: string, reason: string): Judgement =>
+  listed('unknown', unplaced(pkg, installed, reason));
 
 /** The compiled release of an index, kept with it: one per index and fix sources. */
 const compiled = new WeakMap<ReleaseIndex, CompiledRelease>();

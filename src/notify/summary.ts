@@ -1,7 +1,14 @@
 import { SEVERITIES_WORST_FIRST, severityRank } from '../domain/severity.js';
 import type { NodeImageNotice } from '../domain/node-image.js';
 import type { Subscription } from '../domain/subscription.js';
-import type { CveRef, MatchResult, PackageUpdate, Severity } from '../domain/types.js';
+import type {
+  CveRef,
+  MatchResult,
+  PackageUpdate,
+  ReplacedPackage,
+  Severity,
+  UnshippedPackage,
+} from '../domain/types.js';
 
 /**
  * Presentation helpers shared by the Teams card and the email, so both channels group,
@@ -98,6 +105,50 @@ export function nodeImageNoticeParts(notice: NodeImageNotice): NodeImageNoticePa
         : undefined,
     command: NODE_IMAGE_UPGRADE_COMMAND,
   };
+}
+
+/** The statuses every answer counts, in the order they are shown, with their words. */
+export const STATUS_WORDS = [
+  ['current', 'current'],
+  ['affected', 'affected'],
+  ['behind', 'behind'],
+  ['replaced', 'replaced'],
+  ['noLongerShipped', 'no longer shipped'],
+  ['untracked', 'untracked'],
+  ['unknown', 'unknown'],
+] as const satisfies readonly (readonly [keyof MatchResult['summary'], string])[];
+
+/** "Statuses: 304 current, 25 affected, 9 behind, 0 replaced, …": one per installed package. */
+export function statusLine(summary: MatchResult['summary']): string {
+  return `Statuses: ${STATUS_WORDS.map(([key, words]) => `${summary[key]} ${words}`).join(', ')}.`;
+}
+
+/** "containerd 1.7.13-3.azl3 → containerd2 2.1.6-1.azl3 (dnf upgrade installs it)". */
+export function replacementLine(p: ReplacedPackage): string {
+  return `${p.package} ${p.installed} → ${p.replacedBy.package} ${p.replacedBy.version} (dnf upgrade installs it)`;
+}
+
+/** "fwctl 24.10-21.azl3: SPECS/fwctl/fwctl.spec was removed in 3.0.20260107-3.0". */
+export function unshippedLine(p: UnshippedPackage): string {
+  return `${p.package} ${p.installed}: ${p.reason}`;
+}
+
+/** The notices to show at the top: all but the feed's staleness, which goes in a footnote. */
+export function headNotices(result: MatchResult): string[] {
+  const footnote = result.feed?.stale;
+  return footnote ? result.notices.filter((n) => n !== footnote) : result.notices;
+}
+
+/**
+ * Unknown packages grouped by reason: forty perl modules unplaced for one reason are one line,
+ * "perl-Carp, perl-Encode +38 more: <reason>".
+ */
+export function unknownByReason(
+  unknown: MatchResult['unknown'],
+): { names: string[]; reason: string }[] {
+  const byReason = new Map<string, string[]>();
+  for (const u of unknown) byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), u.package]);
+  return [...byReason].map(([reason, names]) => ({ names, reason }));
 }
 
 export const nvdUrl = (cveId: string): string =>

@@ -43,7 +43,7 @@ export async function loadRelease(
   const library = specLibrary(session, release.line, 'reading specs of packages behind');
   if (fetched.texts.size > 0) {
     const pathOf = new Map([...fetched.specs].map(([path, sha]) => [sha, path]));
-    library.addTexts(fetched.texts, (sha) => pathOf.get(sha) ?? sha);
+    library.addTexts(fetched.texts, (sha) => pathOf.get(sha) ?? sha, release.tag);
   }
   return new ReleaseContext({
     changeSet: fetched.changeSet,
@@ -57,11 +57,12 @@ export async function loadRelease(
 export function specLibrary(session: CliSession, line: string, label: string): SpecLibrary {
   return new SpecLibrary(
     bundledCatalog(line),
-    async (shas) =>
+    async (shas, where) =>
       readBlobs(await session.client(), splitRepo(session.repo), shas, {
         blobCache: session.cache?.blobs,
         onProgress: session.onProgress,
         label,
+        where,
       }),
     session.cache?.parsedSpecs,
   );

@@ -35,8 +35,11 @@ export async function currentOval(
   if (url === null) return { index: undefined };
   const stored = await storage.get(line);
   const usable = stored?.url === url ? stored : undefined;
+  // A copy stored before the feed's timestamp was kept cannot say how old it is: it is asked
+  // for in full (no ETag), and used only when the feed cannot be reached.
+  const etag = usable?.generatedAt !== undefined ? usable.etag : null;
   try {
-    const answer = await fetchOvalFeed(url, { etag: usable?.etag ?? null, ...opts });
+    const answer = await fetchOvalFeed(url, { etag, ...opts });
     if (answer.status === 'not-modified' && usable) return { index: ovalIndexOf(usable) };
     if (answer.status === 'not-modified') {
       // A 304 without a copy to reuse cannot happen with an honest server; ask plainly.

@@ -1,3 +1,4 @@
+import { feedStaleness } from '../domain/feed-age.js';
 import { matchInventory } from '../domain/match.js';
 import type { OvalIndex } from '../domain/oval.js';
 import { ReleaseIndex } from '../domain/release-index.js';
@@ -10,6 +11,8 @@ export interface ReleaseContextInput {
   specs: ReadonlyMap<string, string> | null;
   library: SpecLibrary;
   oval?: OvalIndex | undefined;
+  /** The clock the feed's age is read against; the system's by default. */
+  now?: () => Date;
 }
 
 /** Matching reads missing facts at most this often: versions first, then changelogs. */
@@ -39,12 +42,29 @@ export class ReleaseContext {
         oval,
         hints: changeSet.titleSeverities,
       });
-      if (outcome.status === 'done') return outcome.result;
+      if (outcome.status === 'done') return this.withFeed(outcome.result);
       this.pathOfSha ??= new Map([...(this.input.specs ?? [])].map(([path, sha]) => [sha, path]));
       const paths = this.pathOfSha;
-      await library.load(outcome.shas, (sha) => paths.get(sha) ?? sha);
+      await library.load(outcome.shas, (sha) => paths.get(sha) ?? sha, changeSet.release.tag);
     }
     throw new Error(`${changeSet.release.tag}: spec facts still missing after ${MAX_ROUNDS} reads`);
+  }
+
+  /**
+   * The answer with the feed it came from, and the feed's staleness said out loud. Added per
+   * call, not kept in the shared answer: the feed ages while a process keeps the release.
+   */
+  private withFeed(result: MatchResult): MatchResult {
+    const { oval } = this.input;
+    if (!oval) return result;
+    const generatedAt = oval.generatedAt ?? null;
+    const now = this.input.now?.() ?? new Date();
+    const stale = feedStaleness(oval.generatedAt, result.release.publishedAt, now);
+    return {
+      ...result,
+      notices: stale ? [...result.notices, stale] : result.notices,
+      feed: { generatedAt, stale },
+    };
   }
 
   private currentIndex(): ReleaseIndex {
@@ -60,6 +80,9 @@ export class ReleaseContext {
             facts: (sha) => library.facts(sha),
             names: (sha) => library.names(sha),
             guess: (path) => library.guess(path),
+            obsoletes: (sha) => library.obsoletes(sha),
+            former: (binary) => library.former(binary),
+            obsoleting: () => library.obsoleting(),
           });
     this.index = { version: library.version, namesVersion: library.namesVersion, value };
     return value;

@@ -1,9 +1,16 @@
-import type { SpecCatalog, SpecFacts, SpecNames } from '../domain/spec-catalog.js';
+import type { FormerSpec, SpecCatalog, SpecFacts, SpecNames } from '../domain/spec-catalog.js';
+import type { Obsolete } from '../domain/types.js';
 import { namesOfFacts, specFactsOf } from '../domain/spec-catalog.js';
 import { parseUpstreamSpec } from '../sources/changeset-source.js';
 
-/** Reads spec blobs by sha (from a cache or GitHub); the spec path is only for messages. */
-export type SpecReader = (shas: readonly string[]) => Promise<Map<string, string>>;
+/**
+ * Reads spec blobs by sha (from a cache or GitHub); `where` names a blob's spec path and tag,
+ * for messages about it.
+ */
+export type SpecReader = (
+  shas: readonly string[],
+  where: (sha: string) => string,
+) => Promise<Map<string, string>>;
 
 /**
  * Facts of specs already parsed, by blob sha (null: the spec states no EVR). A sha names
@@ -24,6 +31,8 @@ export interface ParsedSpecStore {
 export class SpecLibrary {
   /** Parsed specs by sha; null for a spec whose name or EVR is set by a shell command. */
   private readonly read = new Map<string, SpecFacts | null>();
+  /** The spec path each read spec was read for. */
+  private readonly pathOf = new Map<string, string>();
   /** Shas in the order their facts were learnt: `version` counts them. */
   private readonly learnt: string[] = [];
   private renames = 0;
@@ -59,6 +68,39 @@ export class SpecLibrary {
     return this.catalog.latestFor(specPath);
   }
 
+  /** A spec's `Obsoletes:` by sha, from the catalog or the spec once read. */
+  obsoletes(sha: string): readonly Obsolete[] | undefined {
+    return this.catalog.obsoletesOf(sha) ?? this.read.get(sha)?.obsoletes;
+  }
+
+  /** Spec versions that obsolete something: the catalog's rows, and specs read since. */
+  *obsoleting(): Iterable<{
+    sha: string;
+    specPath: string;
+    name: string;
+    obsoletes: readonly Obsolete[];
+  }> {
+    for (const row of this.catalog.obsoleting()) {
+      yield {
+        sha: row.sha,
+        specPath: row.specPath,
+        name: row.name,
+        obsoletes: row.obsoletes ?? [],
+      };
+    }
+    for (const [sha, facts] of this.read) {
+      const path = this.pathOf.get(sha);
+      if (facts?.obsoletes?.length && path && this.catalog.get(sha) === undefined) {
+        yield { sha, specPath: path, name: facts.name, obsoletes: facts.obsoletes };
+      }
+    }
+  }
+
+  /** Where a binary name was last built, by the catalog's history. */
+  former(binary: string): FormerSpec | undefined {
+    return this.catalog.formerSpecOf(binary);
+  }
+
   /** Bumped by every load that learned something: an index built before it is stale. */
   get version(): number {
     return this.learnt.length;
@@ -85,10 +127,15 @@ export class SpecLibrary {
   }
 
   /** Adds specs already read (the change set's), so they are not read again. */
-  addTexts(texts: ReadonlyMap<string, string>, specPathOf: (sha: string) => string): void {
+  addTexts(
+    texts: ReadonlyMap<string, string>,
+    specPathOf: (sha: string) => string,
+    tag = 'the release',
+  ): void {
     for (const [sha, text] of texts) {
       if (this.read.has(sha)) continue;
-      this.learn(sha, specFactsOf(parseUpstreamSpec(text, specPathOf(sha), 'the release')) ?? null);
+      this.pathOf.set(sha, specPathOf(sha));
+      this.learn(sha, specFactsOf(parseUpstreamSpec(text, specPathOf(sha), tag)) ?? null);
     }
   }
 
@@ -96,16 +143,21 @@ export class SpecLibrary {
   private async readOrRecall(
     shas: readonly string[],
     specPathOf: (sha: string) => string,
+    tag: string | undefined,
   ): Promise<void> {
     const recalled = this.parsed ? await Promise.all(shas.map((sha) => this.parsed!.get(sha))) : [];
     const unread: string[] = [];
     shas.forEach((sha, k) => {
       const facts = recalled[k];
       if (facts === undefined) unread.push(sha);
-      else this.learn(sha, facts);
+      else {
+        this.pathOf.set(sha, specPathOf(sha));
+        this.learn(sha, facts);
+      }
     });
     if (unread.length === 0) return;
-    this.addTexts(await this.reader(unread), specPathOf);
+    const where = (sha: string) => `${specPathOf(sha)} at ${tag ?? 'the release'}`;
+    this.addTexts(await this.reader(unread, where), specPathOf, tag);
     if (this.parsed) {
       await Promise.all(
         unread
@@ -119,7 +171,11 @@ export class SpecLibrary {
    * Reads and parses the specs with these shas, once each, also when many matches ask at
    * once: a fan-out's first matches all lack the same specs, and each would read them all.
    */
-  async load(shas: readonly string[], specPathOf: (sha: string) => string): Promise<void> {
+  async load(
+    shas: readonly string[],
+    specPathOf: (sha: string) => string,
+    tag?: string,
+  ): Promise<void> {
     const waits = new Set<Promise<void>>();
     const wanted: string[] = [];
     for (const sha of shas) {
@@ -128,7 +184,7 @@ export class SpecLibrary {
       else if (!this.read.has(sha)) wanted.push(sha);
     }
     if (wanted.length > 0) {
-      const loading = this.readOrRecall(wanted, specPathOf).finally(() => {
+      const loading = this.readOrRecall(wanted, specPathOf, tag).finally(() => {
         for (const sha of wanted) this.reading.delete(sha);
       });
       for (const sha of wanted) this.reading.set(sha, loading);

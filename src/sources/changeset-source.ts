@@ -90,9 +90,15 @@ export async function fetchChangeSet(
   const shas = [...new Set(changed.flatMap((c) => [c.fromSha, c.toSha]))].filter(
     (s): s is string => s !== null,
   );
+  const places = new Map<string, string>();
+  for (const c of changed) {
+    if (c.fromSha) places.set(c.fromSha, `${c.path} at ${previous.tag}`);
+    if (c.toSha) places.set(c.toSha, `${c.path} at ${release.tag}`);
+  }
+  const placeOf = (sha: string) => places.get(sha) ?? sha;
   const [subjects, texts] = await Promise.all([
     commitSubjects(gh, target, previous.tag, release.tag),
-    readBlobs(gh, target, shas, { ...opts, label: 'reading changed specs' }),
+    readBlobs(gh, target, shas, { ...opts, label: 'reading changed specs', where: placeOf }),
   ]);
   const hints = severityHintsFromSubjects(subjects);
   const parsed = new Map<string, SpecInfo>();

@@ -48,6 +48,11 @@ export interface StoredOvalFeed {
   url: string;
   etag: string | null;
   fetchedAt: string;
+  /**
+   * The feed's own `<oval:timestamp>` (null when it states none); absent from copies stored
+   * before it was kept, which are then asked for again in full.
+   */
+  generatedAt?: string | null;
   fixes: OvalFix[];
 }
 
@@ -89,6 +94,7 @@ export async function fetchOvalFeed(
       url,
       etag: response.headers.get('etag'),
       fetchedAt: (opts.now?.() ?? new Date()).toISOString(),
+      generatedAt: index.generatedAt ?? null,
       fixes: [...index.fixes],
     },
   };
@@ -96,5 +102,5 @@ export async function fetchOvalFeed(
 
 /** The index of a stored feed. */
 export function ovalIndexOf(feed: StoredOvalFeed): OvalIndex {
-  return ovalFromFixes(feed.fixes);
+  return ovalFromFixes(feed.fixes, feed.generatedAt);
 }

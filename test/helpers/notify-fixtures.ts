@@ -93,13 +93,22 @@ export function withSummary(
     release,
     affected,
     behind,
+    replaced: [],
+    noLongerShipped: [],
     untracked,
+    unknown: [],
     notices: [],
     summary: {
+      current: 0,
       affected: affected.length,
       behind: behind.length,
+      replaced: 0,
+      noLongerShipped: 0,
+      untracked: untracked.length,
+      unknown: 0,
       ...count([...affected, ...behind]),
       release: count(affected),
+      unfixed: count([]),
     },
   };
 }

@@ -156,6 +156,7 @@ describe('fetchChangeSet on every real release', () => {
     const oval = {
       size: 1,
       fixes: [],
+      generatedAt: null,
       fixesBetween: () => [],
       severityOf: () => 'critical' as const,
     };

@@ -108,9 +108,30 @@ export interface CheckJson {
   };
   affected: CheckUpdateJson[];
   behind: CheckUpdateJson[];
+  replaced: (CheckUpdateJson & {
+    replacedBy: { package: string; version: string; sourcePackage: string; obsoletes: string };
+  })[];
+  noLongerShipped: {
+    package: string;
+    installed: string;
+    sourcePackage: string;
+    removedIn: string | null;
+    lastVersion: string | null;
+    reason: string;
+    cves: CheckUpdateJson['cves'];
+    severity: string;
+  }[];
   untracked: string[];
+  unknown: { package: string; installed: string; reason: string }[];
   notices: string[];
+  feed?: { generatedAt: string | null; stale: string | null };
   summary: {
+    current: number;
+    replaced: number;
+    noLongerShipped: number;
+    unknown: number;
+    untracked: number;
+    unfixed: { cves: number; bySeverity: Record<string, number> };
     affected: number;
     behind: number;
     cves: number;
@@ -146,7 +167,7 @@ export const fromKey = (key: AnswerKey): string[] =>
         `${a.list} ${a.package} ${a.installed} -> ${a.available} [${[...a.cves].sort().join(',')}]`,
     )
     .sort();
-export const fromCli = (out: CheckJson): string[] =>
+export const fromCli = (out: Pick<CheckJson, 'affected' | 'behind'>): string[] =>
   [
     ...out.affected.map((a) => ({ ...a, list: 'affected' })),
     ...out.behind.map((b) => ({ ...b, list: 'behind' })),

@@ -112,12 +112,13 @@ function buildTree(
   return write(root);
 }
 
-let repoCache: GitRepo | undefined;
+const repoCache = new Map<string, GitRepo>();
 
-/** The fixture repository; shared read-only by every fake instance in the process. */
-export function fixtureGitRepo(): GitRepo {
-  if (repoCache) return repoCache;
-  const stubs = fixtureSpecStubs();
+/** A line's fixture repository; shared read-only by every fake instance in the process. */
+export function fixtureGitRepo(line = '3.0'): GitRepo {
+  const cached = repoCache.get(line);
+  if (cached) return cached;
+  const stubs = fixtureSpecStubs(line);
   const blobs = new Map<string, Buffer>();
   const trees = new Map<string, TreeEntry[]>();
   const roots = new Map<string, string>();
@@ -125,7 +126,7 @@ export function fixtureGitRepo(): GitRepo {
     if (!blobs.has(sha)) blobs.set(sha, content);
     return { sha, size: blobs.get(sha)?.length ?? content.length };
   };
-  for (const release of fixtureReleases()) {
+  for (const release of fixtureReleases(line)) {
     const files = new Map<string, { sha: string; size: number }>();
     for (const [filePath, text] of Object.entries(STATIC_FILES)) {
       files.set(filePath, addBlob(Buffer.from(text)));
@@ -143,8 +144,9 @@ export function fixtureGitRepo(): GitRepo {
     roots.set(release.tag, root);
     roots.set(release.commit, root);
   }
-  repoCache = { blobs, trees, roots };
-  return repoCache;
+  const repo = { blobs, trees, roots };
+  repoCache.set(line, repo);
+  return repo;
 }
 
 /** Depth-first listing like `git ls-tree -r -t`: a tree entry comes right before its contents. */

@@ -56,6 +56,13 @@ export interface FakeGitHubOptions {
   rateLimit?: number;
   /** Recursive trees above this many entries come back `truncated` (GitHub: 100,000 / 7 MB). */
   treeEntryLimit?: number;
+  /** The release line whose real data is served (test/fixtures/azurelinux-<line>); default 3.0. */
+  line?: string;
+  /**
+   * Blobs the repository's trees name but the server does not have, answered 404 as GitHub
+   * answers an unknown sha: an incomplete mirror behind GITHUB_API_URL.
+   */
+  missingBlobs?: string[];
   /**
    * Node images (`AKSAzureLinuxV3/gen2/202605.14.0`) that AgentBaker has not published yet:
    * absent from listings and contents until `publishNodeImage`.
@@ -84,8 +91,8 @@ export function githubTime(iso: string | Date): string {
 }
 
 /** The fixture releases as GitHub would list them (one published late). */
-export function fixtureReleaseInputs(): FakeReleaseInput[] {
-  return fixtureReleases().map((r: FixtureRelease) => ({
+export function fixtureReleaseInputs(line = '3.0'): FakeReleaseInput[] {
+  return fixtureReleases(line).map((r: FixtureRelease) => ({
     tag: r.tag,
     createdAt: githubTime(r.date),
     publishedAt: githubTime(new Date(Date.parse(r.date) + (LATE_PUBLISHED[r.tag] ?? 0) * DAY_MS)),
@@ -137,7 +144,9 @@ export class FakeGitHub {
   readonly requests: RecordedRequest[] = [];
 
   private readonly server: http.Server;
-  private readonly git: GitRepo = fixtureGitRepo();
+  private readonly line: string;
+  private readonly git: GitRepo;
+  private readonly missingBlobs: Set<string>;
   private readonly releases: StoredRelease[] = [];
   private readonly unpublished = new Map<string, FakeReleaseInput>();
   private nextReleaseId = 200_000_000;
@@ -149,6 +158,9 @@ export class FakeGitHub {
   private secondaryLimits: { status: 403 | 429; retryAfter: number }[] = [];
 
   private constructor(opts: FakeGitHubOptions) {
+    this.line = opts.line ?? '3.0';
+    this.git = fixtureGitRepo(this.line);
+    this.missingBlobs = new Set(opts.missingBlobs ?? []);
     this.owner = opts.owner ?? 'microsoft';
     this.repo = opts.repo ?? 'azurelinux';
     this.treeEntryLimit = opts.treeEntryLimit ?? 100_000;
@@ -156,7 +168,7 @@ export class FakeGitHub {
     const limit = opts.rateLimit ?? 5000;
     this.rate = { limit, remaining: limit, resetEpoch: Math.floor(Date.now() / 1000) + 3600 };
     const hidden = new Set(opts.unpublishedTags ?? []);
-    for (const input of [...fixtureReleaseInputs(), ...(opts.extraReleases ?? [])]) {
+    for (const input of [...fixtureReleaseInputs(this.line), ...(opts.extraReleases ?? [])]) {
       if (hidden.has(input.tag)) this.unpublished.set(input.tag, input);
       else this.addRelease(input);
     }
@@ -484,6 +496,7 @@ export class FakeGitHub {
   }
 
   private blob(sha: string): Reply {
+    if (this.missingBlobs.has(sha)) notFound();
     const content = this.git.blobs.get(sha) ?? notFound();
     return {
       status: 200,
@@ -499,7 +512,7 @@ export class FakeGitHub {
   }
 
   private contents(filePath: string, ref: string | null): Reply {
-    const newest = fixtureReleases().at(-1)?.tag ?? '';
+    const newest = fixtureReleases(this.line).at(-1)?.tag ?? '';
     let sha = this.git.roots.get(ref ?? newest) ?? notFound();
     let entry: TreeEntry | undefined;
     for (const part of filePath ? filePath.split('/') : []) {
@@ -604,7 +617,7 @@ export class FakeGitHub {
 
   private compare(basehead: string, q: URLSearchParams): Reply {
     const [base = '', head = ''] = basehead.split('...');
-    const all = fixtureReleases();
+    const all = fixtureReleases(this.line);
     const from = all.findIndex((r) => r.tag === base || r.commit === base);
     const to = all.findIndex((r) => r.tag === head || r.commit === head);
     if (from < 0 || to < 0) notFound();

@@ -7,12 +7,28 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** test/fixtures, also when this file runs compiled from dist/test/support (the benches). */
+/**
+ * test/fixtures, also when this file runs compiled from dist/test/support (the benches) or
+ * bundled elsewhere from the project root (test/support/catalog-from-fixtures.ts).
+ */
 export const FIXTURES = [
   join(import.meta.dirname, '..', 'fixtures'),
   join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures'),
+  join(process.cwd(), 'test', 'fixtures'),
 ].find((dir) => existsSync(join(dir, 'azurelinux-3.0')))!;
 export const FIXTURE_DIR = join(FIXTURES, 'azurelinux-3.0');
+
+/**
+ * Where a line's release data is: test/fixtures/azurelinux-<line>, or the same layout under
+ * AZL_FIXTURE_DATA (the shared data, whose 2.0 folder has a stub of every spec) when the
+ * spec catalog is rebuilt from it (data/spec-catalog/README.md).
+ */
+export function lineDir(line: string): string {
+  return join(process.env.AZL_FIXTURE_DATA ?? FIXTURES, `azurelinux-${line}`);
+}
+
+/** `3.0` for `3.0.20260429-3.0`. */
+const lineOfTag = (tag: string): string => tag.slice(tag.lastIndexOf('-') + 1);
 
 // ---- releases.json ----
 
@@ -39,19 +55,23 @@ export interface FixtureRelease {
   files?: { filename: string; status: 'added' | 'modified' | 'removed' }[];
 }
 
-let releasesCache: FixtureRelease[] | undefined;
+const releasesCache = new Map<string, FixtureRelease[]>();
 
-/** The ten real releases, oldest first, exactly as in releases.json. */
-export function fixtureReleases(): FixtureRelease[] {
-  releasesCache ??= JSON.parse(
-    readFileSync(join(FIXTURE_DIR, 'releases.json'), 'utf8'),
-  ) as FixtureRelease[];
-  return releasesCache;
+/** A line's real releases, oldest first, exactly as in releases.json (ten of 3.0, four of 2.0). */
+export function fixtureReleases(line = '3.0'): FixtureRelease[] {
+  let releases = releasesCache.get(line);
+  if (!releases) {
+    releases = JSON.parse(
+      readFileSync(join(lineDir(line), 'releases.json'), 'utf8'),
+    ) as FixtureRelease[];
+    releasesCache.set(line, releases);
+  }
+  return releases;
 }
 
 /** The record of one release; a tag the fixtures do not hold is a broken test. */
 export function releaseRecord(tag: string): FixtureRelease {
-  const record = fixtureReleases().find((r) => r.tag === tag);
+  const record = fixtureReleases(lineOfTag(tag)).find((r) => r.tag === tag);
   if (!record) throw new Error(`no release ${tag} in fixtures`);
   return record;
 }
@@ -69,7 +89,7 @@ export interface FixturePackage {
 const packagesCache = new Map<string, FixturePackage[]>();
 
 export function packagesTsvText(tag: string): string {
-  return readFileSync(join(FIXTURE_DIR, `packages-${tag}.tsv`), 'utf8');
+  return readFileSync(join(lineDir(lineOfTag(tag)), `packages-${tag}.tsv`), 'utf8');
 }
 
 /** Every source package at `tag`, in file order. */
@@ -97,19 +117,21 @@ export function packageRows(tag: string): Map<string, FixturePackage> {
 
 // ---- spec files ----
 
-let stubsCache: Map<string, string> | undefined;
+const stubsCache = new Map<string, Map<string, string>>();
 
-/** spec-stubs/<blob sha>.spec, keyed by blob sha. */
-export function fixtureSpecStubs(): Map<string, string> {
-  if (!stubsCache) {
-    const dir = join(FIXTURE_DIR, 'spec-stubs');
-    stubsCache = new Map(
+/** A line's spec-stubs/<blob sha>.spec, keyed by blob sha. */
+export function fixtureSpecStubs(line = '3.0'): Map<string, string> {
+  let stubs = stubsCache.get(line);
+  if (!stubs) {
+    const dir = join(lineDir(line), 'spec-stubs');
+    stubs = new Map(
       readdirSync(dir)
         .filter((f) => f.endsWith('.spec'))
         .map((f) => [f.slice(0, -'.spec'.length), readFileSync(join(dir, f), 'utf8')]),
     );
+    stubsCache.set(line, stubs);
   }
-  return stubsCache;
+  return stubs;
 }
 
 /**

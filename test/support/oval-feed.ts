@@ -147,13 +147,14 @@ export interface OvalFeedServer {
 
 /**
  * Serves a feed for line 3.0 the way raw.githubusercontent.com does: an ETag, and 304 to a
- * matching If-None-Match; 404 for any other path.
+ * matching If-None-Match; 404 for any other path. `defs` are written with `ovalFeedXml`; a
+ * string is served as it is (the real 2024-10-10 feed).
  */
 export async function serveOvalFeed(
-  defs: readonly OvalDefinitionInput[],
+  defs: readonly OvalDefinitionInput[] | string,
   etag = '"april-2026-feed"',
 ): Promise<OvalFeedServer> {
-  const body = ovalFeedXml(defs);
+  const body = typeof defs === 'string' ? defs : ovalFeedXml(defs);
   const requests: OvalFeedServer['requests'] = [];
   const server = http.createServer((req, res) => {
     const ifNoneMatch = req.headers['if-none-match'];

@@ -7,11 +7,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { changelogCves } from '../../src/domain/changelog.js';
+import { distForLine, releaseLineOf } from '../../src/domain/changeset.js';
 import { parseSpec } from '../../src/domain/spec.js';
 import type { ChangeSet } from '../../src/domain/types.js';
 import { bundledCatalog } from '../../src/services/bundled-catalog.js';
 import { SpecLibrary } from '../../src/services/spec-library.js';
-import { FIXTURE_DIR, fixturePackages, releaseRecord } from './fixtures.js';
+import { fixturePackages, lineDir, releaseRecord } from './fixtures.js';
 
 export interface RealRelease {
   changeSet: ChangeSet;
@@ -19,13 +20,15 @@ export interface RealRelease {
   library: SpecLibrary;
 }
 
-/** The stub of a spec blob, when the fixtures hold one. */
-export function stubText(sha: string): string | undefined {
-  const file = join(FIXTURE_DIR, 'spec-stubs', `${sha}.spec`);
+/** The stub of a spec blob, when the fixtures of the line hold one. */
+export function stubText(sha: string, line = '3.0'): string | undefined {
+  const file = join(lineDir(line), 'spec-stubs', `${sha}.spec`);
   return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
 }
 
 export function realRelease(tag: string): RealRelease {
+  const line = releaseLineOf(tag) ?? '3.0';
+  const stub = (sha: string) => stubText(sha, line);
   const record = releaseRecord(tag);
   const rows = fixturePackages(tag);
   const binaries = new Map(rows.map((r) => [r.sourcePackage, r.binaries]));
@@ -33,14 +36,14 @@ export function realRelease(tag: string): RealRelease {
   const changeSet: ChangeSet = {
     release: {
       tag,
-      line: '3.0',
+      line,
       publishedAt: record.date,
       url: '',
       draft: false,
       prerelease: false,
     },
     previousTag: record.previous_tag ?? null,
-    dist: '.azl3',
+    dist: distForLine(line),
     compareUrl: null,
     tree: null,
     titleSeverities: {},
@@ -53,11 +56,12 @@ export function realRelease(tag: string): RealRelease {
       binaries: (binaries.get(c.source_package) ?? []).map((name) => ({ name, evr: c.to ?? '' })),
       cves: [],
       severity: 'unknown' as const,
-      changelog: c.to_blob ? changelogCves(parseSpec(stubText(c.to_blob) ?? '')) : [],
+      changelog: c.to_blob ? changelogCves(parseSpec(stub(c.to_blob) ?? '')) : [],
+      obsoletes: c.to_blob ? parseSpec(stub(c.to_blob) ?? '').obsoletes : [],
     })),
   };
-  const library = new SpecLibrary(bundledCatalog('3.0'), (shas) =>
-    Promise.resolve(new Map(shas.map((sha) => [sha, stubText(sha) ?? ''] as const))),
+  const library = new SpecLibrary(bundledCatalog(line), (shas) =>
+    Promise.resolve(new Map(shas.map((sha) => [sha, stub(sha) ?? ''] as const))),
   );
   return { changeSet, specs, library };
 }

@@ -6,12 +6,21 @@
 import { withDist } from '../../src/domain/changeset.js';
 import { fixedCves } from '../../src/domain/fixes.js';
 import { resultOf } from '../../src/domain/match.js';
+import { placeUnresolved, unplaced } from '../../src/domain/unplaced.js';
 import type { MatchOutcome } from '../../src/domain/match.js';
 import type { ReleaseIndex } from '../../src/domain/release-index.js';
 import { compareEvr, formatEvr, parseEvr } from '../../src/domain/rpmvercmp.js';
 import { maxSeverity } from '../../src/domain/severity.js';
 import type { FixSources } from '../../src/domain/fixes.js';
-import type { Evr, Inventory, InventoryFormat, PackageUpdate } from '../../src/domain/types.js';
+import type {
+  Evr,
+  Inventory,
+  InventoryFormat,
+  PackageUpdate,
+  ReplacedPackage,
+  UnplacedPackage,
+  UnshippedPackage,
+} from '../../src/domain/types.js';
 
 const FORMATS_WITHOUT_EPOCH: ReadonlySet<InventoryFormat> = new Set([
   'rpm-qa',
@@ -37,6 +46,10 @@ export function referenceMatchInventory(
   const affected: PackageUpdate[] = [];
   const behind: PackageUpdate[] = [];
   const untracked = new Set<string>();
+  const replaced = new Map<string, ReplacedPackage>();
+  const unshipped = new Map<string, UnshippedPackage>();
+  const unknown = new Map<string, UnplacedPackage>();
+  const current = new Set<string>();
   const needs = new Set<string>();
   const targets = new Map<string, Evr>();
   // A fleet's list repeats the same package at the same version many times: its CVE set is
@@ -46,8 +59,16 @@ export function referenceMatchInventory(
   for (const pkg of inventory.packages) {
     if (PSEUDO_PACKAGES.has(pkg.name)) continue;
     const at = index.resolve(pkg);
+    const text = formatEvr(pkg.evr);
+    const key = `${pkg.name}\u0000${text}`;
     if (!at) {
-      untracked.add(pkg.name);
+      const placed = placeUnresolved(index, opts, pkg, text, epochUnknown);
+      if (placed.kind === 'untracked') untracked.add(pkg.name);
+      else if (placed.kind === 'needs') {
+        if (placed.sha) needs.add(placed.sha);
+      } else if (placed.kind === 'replaced') replaced.set(key, placed.item);
+      else if (placed.kind === 'unshipped') unshipped.set(key, placed.item);
+      else unknown.set(key, placed.item);
       continue;
     }
     if (at.missing) {
@@ -55,6 +76,13 @@ export function referenceMatchInventory(
       continue;
     }
     const { facts } = at;
+    if (at.unstated) {
+      unknown.set(
+        key,
+        unplaced(pkg, text, `its spec ${at.specPath} sets its version with a build-time command`),
+      );
+      continue;
+    }
     if (!facts) continue;
     const binary = at.binaries.find((b) => b.name === pkg.name);
     // The catalog lists only binaries that share the source version; a subpackage with a
@@ -73,7 +101,10 @@ export function referenceMatchInventory(
     }
     const installed =
       epochUnknown && pkg.evr.epoch === 0 ? { ...pkg.evr, epoch: target.epoch } : pkg.evr;
-    if (compareEvr(installed, target) >= 0) continue;
+    if (compareEvr(installed, target) >= 0) {
+      current.add(`${pkg.name}\u0000${pkg.evr.epoch}:${pkg.evr.version}-${pkg.evr.release}`);
+      continue;
+    }
     if (facts.changelog === undefined) {
       const sha = index.shaOf(at.specPath);
       if (sha) needs.add(sha);
@@ -98,6 +129,14 @@ export function referenceMatchInventory(
 
   return {
     status: 'done',
-    result: resultOf(index, dedupe(affected), dedupe(behind), untracked),
+    result: resultOf(index, {
+      affected: dedupe(affected),
+      behind: dedupe(behind),
+      replaced: [...replaced.values()],
+      noLongerShipped: [...unshipped.values()],
+      untracked,
+      unknown: [...unknown.values()],
+      current: current.size,
+    }),
   };
 }

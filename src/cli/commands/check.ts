@@ -1,6 +1,8 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { feedAgeDays } from '../../domain/feed-age.js';
 import { THRESHOLDS, reachesThreshold } from '../../domain/severity.js';
 import type { Threshold } from '../../domain/severity.js';
+import { InputError, StaleFeedError } from '../../errors.js';
 import { loadIgnoreFile, DEFAULT_IGNORE_FILE } from '../ignore/ignore-file.js';
 import { checkFromOptions, withMatchOptions } from '../match-options.js';
 import type { CheckAnswer, MatchOptions } from '../match-options.js';
@@ -25,7 +27,18 @@ type Format = (typeof FORMATS)[number];
 interface CheckOptions extends MatchOptions, OutputOptions {
   format: Format;
   failOn?: Threshold;
+  failOnUnsupported?: boolean;
+  maxFeedAge: number;
+  requireFreshFeed?: boolean;
   ignoreFile?: string;
+}
+
+/** `7`, `7d` or `36h`: a feed age in days. */
+function parseAge(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([dh]?)$/i.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('expected days, e.g. 7, 7d or 36h');
+  const n = Number(m[1]);
+  return m[2]?.toLowerCase() === 'h' ? n / 24 : n;
 }
 
 export function checkCommand(): Command {
@@ -42,8 +55,24 @@ export function checkCommand(): Command {
     .addOption(
       new Option(
         '--fail-on <level>',
-        'exit 3 when an update affected or behind reaches this level: "any" (any update), "unknown" (any CVE fixed), or a CVE severity',
+        'exit 3 when an update (affected, behind, or replaced by another package) reaches this level: "any" (any update), "unknown" (any CVE fixed), or a CVE severity',
       ).choices(THRESHOLDS),
+    )
+    .option(
+      '--fail-on-unsupported',
+      'exit 3 when an installed Azure Linux package is no longer shipped (nothing will update it again)',
+    )
+    .addOption(
+      new Option(
+        '--max-feed-age <age>',
+        'with a gate, warn when the OVAL feed is older than this: days, e.g. 7, 7d or 36h',
+      )
+        .default(7, '7d')
+        .argParser(parseAge),
+    )
+    .option(
+      '--require-fresh-feed',
+      'exit 7 when the OVAL feed is older than --max-feed-age, or none could be read: a gate that cannot see severities must not pass',
     )
     .option(
       '--ignore-file <file>',
@@ -80,16 +109,33 @@ Examples:
 
 "affected" packages were updated by this release; "behind" ones by an earlier release
 this machine never took. CVEs are those the upgrade newly fixes for the installed version.
+Every installed package gets one status: current, affected, behind, "replaced" (another
+package at the tag obsoletes it, and dnf upgrade installs that one instead), "noLongerShipped"
+(Azure Linux dropped its spec: nothing will fix it again), "untracked" (not an Azure Linux
+package: another dist tag, or none) or "unknown" (an Azure Linux package that could not be
+placed, with the reason). summary counts each. When the OVAL feed is older than the release,
+or more than 3 days old, every output says so.
 
 JSON output (--format json) is a stable shape (fields may be added, never removed):
   {release:{tag,line,publishedAt,url,previousTag,compareUrl},
    affected:[{package,installed,fixed,sourcePackage,severity,
               cves:[{id,severity,severitySource,sources}]}],
-   behind:[same as affected], untracked:[name], notices:[text],
-   summary:{affected,behind,cves,bySeverity,release:{cves,bySeverity}},
+   behind:[same as affected],
+   replaced:[{...as affected, fixed: the replacement's version,
+              replacedBy:{package,version,sourcePackage,obsoletes}}],
+   noLongerShipped:[{package,installed,sourcePackage,removedIn,lastVersion,reason,cves,severity}],
+   untracked:[name], unknown:[{package,installed,reason}], notices:[text],
+   feed:{generatedAt,stale}|absent,
+   summary:{current,affected,behind,replaced,noLongerShipped,untracked,unknown,
+            cves,bySeverity,release:{cves,bySeverity},unfixed:{cves,bySeverity}},
    ignored:[{list,package,installed,fixed,sourcePackage,cves,wholePackage,reason,expires}],
    ignoreFile:{path,expired:[{cve,package,reason,expires}]}|null,
-   inventories:[{name,format,packages,duplicates,affected,behind,untracked,summary,ignored}]}`,
+   inventories:[{name,format,packages,duplicates,affected,behind,replaced,noLongerShipped,
+                 untracked,unknown,summary,ignored}]}
+
+Exit codes: 3 when --fail-on or --fail-on-unsupported is reached; 7 with --require-fresh-feed
+when the OVAL feed is older than --max-feed-age (or none could be read). The report is
+written either way.`,
     )
     .action(async (options: CheckOptions) => {
       const { cli } = cliSettings();
@@ -100,13 +146,35 @@ JSON output (--format json) is a stable shape (fields may be added, never remove
       for (const rule of ignoreFile?.expired ?? []) {
         reporter.warn(`warning: ${describeExpired(rule, ignoreFile!.path)}`);
       }
+      if (options.requireFreshFeed && !options.oval) {
+        throw new InputError('--require-fresh-feed needs the OVAL feed: drop --no-oval');
+      }
       const answer = await checkFromOptions(options, reporter, ignoreFile);
       const paint = paintFor(writesToTerminal(options), cli.NO_COLOR);
       await emit(options, render(answer, options.format, paint));
+      const gated = options.failOn !== undefined || options.failOnUnsupported === true;
+      const tooOld = feedTooOld(answer, options.maxFeedAge, new Date());
+      if (options.requireFreshFeed && tooOld) throw new StaleFeedError(tooOld);
+      // A feed turned off (AZL_OVAL_URL=off) was the user's choice, and one that could not be
+      // reached has had its warning: only a feed that was read and is old is news here.
+      if (gated && tooOld && answer.combined.feed) reporter.warn(`warning: ${tooOld}`);
       if (options.failOn !== undefined && gateFails(answer, options.failOn)) {
         process.exitCode = 3;
       }
+      if (options.failOnUnsupported && answer.combined.noLongerShipped.length > 0) {
+        process.exitCode = 3;
+      }
     });
+}
+
+/** Why the feed is too old for a gate (older than `maxDays`, or none), or undefined. */
+function feedTooOld(answer: CheckAnswer, maxDays: number, now: Date): string | undefined {
+  const { feed } = answer.combined;
+  if (!feed) return 'no OVAL feed could be read, so severities and kernel CVEs are missing';
+  const age = feedAgeDays(feed.generatedAt, now);
+  if (age === undefined) return 'the OVAL feed does not say when it was generated';
+  if (age <= maxDays) return undefined;
+  return `the OVAL feed is from ${feed.generatedAt!.slice(0, 10)}, ${Math.floor(age)} days old, over --max-feed-age ${maxDays}d: the gate may pass on missing severities and kernel CVEs`;
 }
 
 function render(answer: CheckAnswer, format: Format, paint: Paint): string {
@@ -140,7 +208,10 @@ function toJson(answer: CheckAnswer): unknown {
       duplicates: inv.duplicates,
       affected: inv.result.affected,
       behind: inv.result.behind,
+      replaced: inv.result.replaced,
+      noLongerShipped: inv.result.noLongerShipped,
       untracked: inv.result.untracked,
+      unknown: inv.result.unknown,
       summary: inv.result.summary,
       ...(inv.result.nodeImages?.[0] ? { upgradeTo: inv.result.nodeImages[0].upgradeTo } : {}),
       ignored: inv.ignored,
@@ -148,8 +219,11 @@ function toJson(answer: CheckAnswer): unknown {
   };
 }
 
-/** Both lists count: a machine that skipped a release must not pass the gate. */
+/**
+ * Every list of updates counts: a machine that skipped a release must not pass the gate, nor
+ * one that keeps a package another replaced (`dnf upgrade` would take the replacement).
+ */
 function gateFails(answer: CheckAnswer, level: Threshold): boolean {
-  const { affected, behind } = answer.combined;
-  return [...affected, ...behind].some((update) => reachesThreshold(update, level));
+  const { affected, behind, replaced } = answer.combined;
+  return [...affected, ...behind, ...replaced].some((update) => reachesThreshold(update, level));
 }

@@ -6,13 +6,14 @@
  * date, so `--fail-on any` still sees it, while the CVE levels no longer reach the gate.
  * Everything removed is returned, to be shown under "ignored" in every format.
  */
-import { sortUpdates, summarizeUpdates } from '../../domain/match.js';
+import { withLists } from '../../domain/filters.js';
+import { sortUpdates } from '../../domain/match.js';
 import { maxSeverity } from '../../domain/severity.js';
 import type { CveRef, MatchResult, PackageUpdate } from '../../domain/types.js';
 import type { IgnoreRule } from './ignore-file.js';
 
 export interface IgnoredItem {
-  list: 'affected' | 'behind';
+  list: 'affected' | 'behind' | 'replaced';
   package: string;
   installed: string;
   fixed: string;
@@ -34,8 +35,8 @@ export function applyIgnores(
 ): { result: MatchResult; ignored: IgnoredItem[] } {
   if (rules.length === 0) return { result, ignored: [] };
   const ignored: IgnoredItem[] = [];
-  const keep = (list: 'affected' | 'behind', updates: PackageUpdate[]): PackageUpdate[] => {
-    const kept: PackageUpdate[] = [];
+  const keep = <T extends PackageUpdate>(list: IgnoredItem['list'], updates: T[]): T[] => {
+    const kept: T[] = [];
     for (const update of updates) {
       const item = (rule: IgnoreRule, cves: CveRef[], wholePackage: boolean): IgnoredItem => ({
         list,
@@ -70,10 +71,12 @@ export function applyIgnores(
     return kept;
   };
   // Fewer CVEs can mean a lower severity: the lists are ordered worst first again.
-  const affected = sortUpdates(keep('affected', result.affected));
-  const behind = sortUpdates(keep('behind', result.behind));
   return {
-    result: { ...result, affected, behind, summary: summarizeUpdates(affected, behind) },
+    result: withLists(result, {
+      affected: sortUpdates(keep('affected', result.affected)),
+      behind: sortUpdates(keep('behind', result.behind)),
+      replaced: sortUpdates(keep('replaced', result.replaced)),
+    }),
     ignored,
   };
 }

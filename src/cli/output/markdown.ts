@@ -1,9 +1,21 @@
 import type { MatchResult } from '../../domain/types.js';
-import { AKS_RELEASE_TRACKER_URL, nodeImageAdvice, nvdUrl } from '../../notify/summary.js';
+import {
+  AKS_RELEASE_TRACKER_URL,
+  nodeImageAdvice,
+  nvdUrl,
+  statusLine,
+} from '../../notify/summary.js';
 import type { IgnoredItem } from '../ignore/apply.js';
 import type { CheckAnswer } from '../match-options.js';
 import { describeIgnored, expiredNotices, ignoredWhat } from './ignored.js';
-import { describeCounts, describeUntracked, headline, sections } from './summary.js';
+import {
+  UNSHIPPED_TITLE,
+  describeCounts,
+  describeUnknown,
+  describeUntracked,
+  headline,
+  sections,
+} from './summary.js';
 
 /** GitHub-flavoured Markdown, for pull-request comments and job summaries. */
 export function formatMarkdown(answer: CheckAnswer): string {
@@ -34,7 +46,7 @@ function resultBlock(
   answer: CheckAnswer,
   heading: string,
 ): string[] {
-  const lines = [describeCounts(result), ''];
+  const lines = [describeCounts(result), '', escapeMarkdown(statusLine(result.summary)), ''];
   for (const image of result.nodeImages ?? []) {
     const advice = nodeImageAdvice(image);
     const command = advice.command ? `: \`${advice.command}\`` : '';
@@ -50,6 +62,17 @@ function resultBlock(
       const severity = pkg.cves.length === 0 ? '–' : pkg.severity;
       lines.push(
         `| ${escapeMarkdown(pkg.package)} | ${escapeMarkdown(pkg.installed)} | ${escapeMarkdown(pkg.fixed)} | ${severity} | ${cveLinks(pkg.cves)} |`,
+      );
+    }
+    lines.push('');
+  }
+  if (result.noLongerShipped.length > 0) {
+    lines.push(`${heading} ${UNSHIPPED_TITLE}`, '');
+    lines.push('| Package | Installed | Status | Severity | Open CVEs |', '|---|---|---|---|---|');
+    for (const p of result.noLongerShipped) {
+      const severity = p.cves.length === 0 ? '–' : p.severity;
+      lines.push(
+        `| ${escapeMarkdown(p.package)} | ${escapeMarkdown(p.installed)} | ${escapeMarkdown(p.reason)} | ${severity} | ${cveLinks(p.cves)} |`,
       );
     }
     lines.push('');
@@ -74,6 +97,8 @@ function resultBlock(
   }
   const untracked = describeUntracked(result);
   if (untracked) lines.push(escapeMarkdown(untracked), '');
+  const unknown = describeUnknown(result);
+  if (unknown.length > 0) lines.push(...unknown.map(escapeMarkdown), '');
   return lines;
 }
 

@@ -51,9 +51,11 @@ const SECURITY_SEVERITY: Record<Severity, string | undefined> = {
 
 interface Finding {
   inventory: InventoryAnswer;
-  list: 'affected' | 'behind';
-  update: Pick<PackageUpdate, 'package' | 'installed' | 'fixed' | 'sourcePackage'>;
+  list: 'affected' | 'behind' | 'replaced' | 'noLongerShipped';
+  update: Pick<PackageUpdate, 'package' | 'installed' | 'sourcePackage'> & { fixed: string | null };
   cve: CveRef;
+  /** For a replaced package: the package that replaces it. */
+  replacedBy?: string;
   /** The ignore file's reason, when the risk was accepted. */
   accepted?: string;
 }
@@ -101,13 +103,34 @@ export function formatSarif(answer: CheckAnswer, cwd = process.cwd()): string {
 function collect(answer: CheckAnswer): Finding[] {
   const findings: Finding[] = [];
   for (const inventory of answer.inventories) {
-    const { affected, behind } = inventory.result;
+    const { affected, behind, replaced, noLongerShipped } = inventory.result;
     for (const [list, updates] of [
       ['affected', affected],
       ['behind', behind],
     ] as const) {
       for (const update of updates) {
         for (const cve of update.cves) findings.push({ inventory, list, update, cve });
+      }
+    }
+    for (const update of replaced) {
+      for (const cve of update.cves) {
+        findings.push({
+          inventory,
+          list: 'replaced',
+          update,
+          cve,
+          replacedBy: update.replacedBy.package,
+        });
+      }
+    }
+    for (const item of noLongerShipped) {
+      for (const cve of item.cves) {
+        findings.push({
+          inventory,
+          list: 'noLongerShipped',
+          update: { ...item, fixed: null },
+          cve,
+        });
       }
     }
     for (const item of inventory.ignored) {
@@ -142,14 +165,11 @@ function rule(id: string, severity: Severity): ReportingDescriptor {
 
 function result(f: Finding, ruleIndex: number, tag: string, cwd: string): Result {
   const { update, cve, inventory } = f;
-  const when = f.list === 'affected' ? `updated by ${tag}` : `updated by a release before ${tag}`;
   const out: Result = {
     ruleId: cve.id,
     ruleIndex,
     level: LEVEL[cve.severity],
-    message: {
-      text: `${update.package} ${update.installed} is installed; ${update.fixed} (${when}) fixes ${cve.id} (${cve.severity}).`,
-    },
+    message: { text: findingText(f, tag) },
     partialFingerprints: {
       'azlNotifierFinding/v1': createHash('sha256')
         .update([inventory.name, update.package, cve.id].join('\u0000'))
@@ -180,6 +200,22 @@ function result(f: Finding, ruleIndex: number, tag: string, cwd: string): Result
     out.suppressions = [{ kind: 'external', status: 'accepted', justification: f.accepted }];
   }
   return out;
+}
+
+/** What a finding says, by its status: the update that fixes it, or that none will. */
+function findingText({ update, cve, list, replacedBy }: Finding, tag: string): string {
+  const installed = `${update.package} ${update.installed} is installed`;
+  const fixes = `${cve.id} (${cve.severity})`;
+  switch (list) {
+    case 'affected':
+      return `${installed}; ${update.fixed} (updated by ${tag}) fixes ${fixes}.`;
+    case 'behind':
+      return `${installed}; ${update.fixed} (updated by a release before ${tag}) fixes ${fixes}.`;
+    case 'replaced':
+      return `${installed}; ${tag} replaces it with ${replacedBy ?? ''} ${update.fixed ?? ''} (dnf upgrade installs it), which leaves ${fixes} behind.`;
+    case 'noLongerShipped':
+      return `${installed}; Azure Linux no longer ships it as of ${tag}, so nothing will fix ${fixes}.`;
+  }
 }
 
 /** A relative path with forward slashes, percent-encoded where a URI needs it. */

@@ -1,5 +1,5 @@
 import { countCves } from '../../domain/match.js';
-import { severityPhrase } from '../../notify/summary.js';
+import { listWithMore, severityPhrase, unknownByReason } from '../../notify/summary.js';
 import type { CveSummary, MatchResult, PackageUpdate } from '../../domain/types.js';
 
 /** How many untracked names the text formats print before "and N more". */
@@ -7,6 +7,8 @@ const UNTRACKED_SHOWN = 8;
 
 export const UPDATED_TITLE = 'Updated by this release';
 export const BEHIND_TITLE = 'Still missing from earlier releases';
+export const REPLACED_TITLE = 'Replaced by another package (dnf upgrade installs it)';
+export const UNSHIPPED_TITLE = 'No longer shipped (nothing will update these)';
 
 export function headline(result: MatchResult): string {
   const { release } = result;
@@ -18,7 +20,7 @@ export function headline(result: MatchResult): string {
 /** "25 installed packages updated by this release (19 CVEs: 11 high, …); 9 still missing …". */
 export function describeCounts(result: MatchResult): string {
   const { summary } = result;
-  if (summary.affected === 0 && summary.behind === 0) {
+  if (summary.affected === 0 && summary.behind === 0 && summary.replaced === 0) {
     return 'Nothing installed is older than this release: no update to take.';
   }
   const parts: string[] = [];
@@ -32,6 +34,11 @@ export function describeCounts(result: MatchResult): string {
   if (summary.behind > 0) {
     parts.push(
       `${summary.behind} still missing from earlier releases${cvePhrase(countCves(result.behind))}`,
+    );
+  }
+  if (summary.replaced > 0) {
+    parts.push(
+      `${summary.replaced} replaced by another package${cvePhrase(countCves(result.replaced))}`,
     );
   }
   const sentence = parts.join('; ');
@@ -60,13 +67,35 @@ export function describeUntracked(result: MatchResult): string {
   const shown = untracked.slice(0, UNTRACKED_SHOWN).join(', ');
   const more =
     untracked.length > UNTRACKED_SHOWN ? `, and ${untracked.length - UNTRACKED_SHOWN} more` : '';
-  return `${untracked.length} packages are not built by Azure Linux and were not checked (untracked): ${shown}${more}.`;
+  return `${untracked.length} packages are not Azure Linux packages (another dist tag, or none) and were not checked (untracked): ${shown}${more}.`;
 }
 
-/** The two lists in the order every format shows them, without empty ones. */
+/** One line per reason: "48 Azure Linux packages could not be placed (unknown): …". */
+export function describeUnknown(result: MatchResult): string[] {
+  const { unknown } = result;
+  if (unknown.length === 0) return [];
+  return [
+    `${unknown.length} Azure Linux ${unknown.length === 1 ? 'package' : 'packages'} could not be placed and were not checked (unknown):`,
+    ...unknownByReason(unknown).map(
+      ({ names, reason }) => `- ${listWithMore(names, UNTRACKED_SHOWN)}: ${reason}`,
+    ),
+  ];
+}
+
+/**
+ * The lists of updates in the order every format shows them, without empty ones. A replaced
+ * package's "fixed" version is its replacement's, named: `containerd2 2.1.6-1.azl3`.
+ */
 export function sections(result: MatchResult): { title: string; updates: PackageUpdate[] }[] {
   return [
     { title: UPDATED_TITLE, updates: result.affected },
     { title: BEHIND_TITLE, updates: result.behind },
+    {
+      title: REPLACED_TITLE,
+      updates: result.replaced.map((p) => ({
+        ...p,
+        fixed: `${p.replacedBy.package} ${p.replacedBy.version}`,
+      })),
+    },
   ].filter((s) => s.updates.length > 0);
 }

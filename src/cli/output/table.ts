@@ -1,10 +1,17 @@
 import type { MatchResult, PackageUpdate, Severity } from '../../domain/types.js';
 import type { IgnoredItem } from '../ignore/apply.js';
 import type { CheckAnswer } from '../match-options.js';
-import { nodeImageAdvice, nodeImageLine } from '../../notify/summary.js';
+import { nodeImageAdvice, nodeImageLine, statusLine } from '../../notify/summary.js';
 import { plain, type Paint, type Style } from './colour.js';
 import { describeIgnored, expiredNotices, ignoredWhat } from './ignored.js';
-import { describeCounts, describeUntracked, headline, sections } from './summary.js';
+import {
+  UNSHIPPED_TITLE,
+  describeCounts,
+  describeUnknown,
+  describeUntracked,
+  headline,
+  sections,
+} from './summary.js';
 
 /** Longest CVE list shown in one table cell; the JSON output always has all of them. */
 const MAX_CVES_IN_CELL = 3;
@@ -46,11 +53,25 @@ function resultBlock(
   answer: CheckAnswer,
   paint: Paint,
 ): string[] {
-  const lines = [describeCounts(result), ''];
+  const lines = [describeCounts(result), statusLine(result.summary), ''];
   for (const image of result.nodeImages ?? [])
     lines.push(nodeImageLine(nodeImageAdvice(image)), '');
   for (const { title, updates } of sections(result)) {
     lines.push(`${title}:`, ...renderRows(updates.map(toRow), paint), '');
+  }
+  if (result.noLongerShipped.length > 0) {
+    lines.push(
+      `${UNSHIPPED_TITLE}:`,
+      ...renderRows(
+        result.noLongerShipped.map((p) => ({
+          ...toRow({ ...p, fixed: p.removedIn ? `removed in ${p.removedIn}` : 'not shipped' }),
+        })),
+        paint,
+        undefined,
+        UNSHIPPED_HEADER,
+      ),
+      '',
+    );
   }
   if (ignored.length > 0 && answer.ignoreFile) {
     lines.push(
@@ -70,6 +91,8 @@ function resultBlock(
   }
   const untracked = describeUntracked(result);
   if (untracked) lines.push(untracked, '');
+  const unknown = describeUnknown(result);
+  if (unknown.length > 0) lines.push(...unknown, '');
   return lines;
 }
 
@@ -80,11 +103,14 @@ interface Row {
 }
 
 const HEADER: Row = { cells: ['PACKAGE', 'INSTALLED', 'FIXED', 'SEVERITY', 'CVES'] };
+const UNSHIPPED_HEADER: Row = {
+  cells: ['PACKAGE', 'INSTALLED', 'STATUS', 'SEVERITY', 'OPEN CVES'],
+};
 const SEVERITY_COLUMN = 3;
 
 /** Aligned columns; colour goes on after padding, so escape codes never shift a column. */
-function renderRows(rows: Row[], paint: Paint, style?: Style): string[] {
-  const all = style ? rows : [HEADER, ...rows];
+function renderRows(rows: Row[], paint: Paint, style?: Style, header = HEADER): string[] {
+  const all = style ? rows : [header, ...rows];
   const widths = all[0]!.cells.map((_, i) => Math.max(...all.map((r) => r.cells[i]!.length)));
   return all.map((row) => {
     const text = row.cells
@@ -100,7 +126,9 @@ function renderRows(rows: Row[], paint: Paint, style?: Style): string[] {
   });
 }
 
-function toRow(pkg: PackageUpdate): Row {
+function toRow(
+  pkg: Pick<PackageUpdate, 'package' | 'installed' | 'fixed' | 'cves' | 'severity'>,
+): Row {
   const ids = pkg.cves.map((c) => c.id);
   const shown = ids.slice(0, MAX_CVES_IN_CELL).join(', ');
   const more = ids.length > MAX_CVES_IN_CELL ? ` +${ids.length - MAX_CVES_IN_CELL}` : '';

@@ -14,8 +14,11 @@ import {
   nvdUrl,
   packageCount,
   plural,
+  replacementLine,
   severityLabel,
   severityPhrase,
+  statusLine,
+  unshippedLine,
 } from '../summary.js';
 import { FONT, MONO, PALETTE, button, link } from './html.js';
 import { escapeHtml } from '../../security/escape-html.js';
@@ -94,8 +97,52 @@ ${counts ? `<p style="margin:0 0 16px;line-height:2;">${counts}</p>` : ''}
 ${packageTable(shown)}
 ${hidden.length > 0 ? `<p style="margin:12px 0 0;"><strong>+${packageCount(hidden)} more packages</strong> not shown here: ${link(links.fullList, 'see the full list')}.</p>` : ''}
 ${behindHtml(result, links)}
-${result.untracked.length > 0 ? `<p class="x-muted" style="margin:12px 0 0;color:${PALETTE.muted};font-size:13px;">${result.untracked.length} installed packages map to no Azure Linux spec and are not checked.</p>` : ''}
+${statusLines(result)
+  .map(
+    (line) =>
+      `<p class="x-muted" style="margin:12px 0 0;color:${PALETTE.muted};font-size:13px;">${escapeHtml(line)}</p>`,
+  )
+  .join('\n')}
 <p style="margin:16px 0 0;">${buttons}</p>`;
+}
+
+/** Rows of a status list a message shows before pointing at the full list. */
+const MAX_STATUS_ROWS = 5;
+
+/**
+ * What the mail says about packages no update reaches, one paragraph each (HTML) or line
+ * (text): the replaced ones and what replaces them, the ones no longer shipped, what was not
+ * checked, and the count of every status.
+ */
+function statusLines(result: MatchResult): string[] {
+  const lines: string[] = [];
+  const list = (items: string[]) =>
+    items.slice(0, MAX_STATUS_ROWS).join('; ') +
+    (items.length > MAX_STATUS_ROWS
+      ? `; +${items.length - MAX_STATUS_ROWS} more in the full list`
+      : '');
+  if (result.replaced.length > 0) {
+    lines.push(
+      `Replaced by another package (${plural(result.replaced.length, 'package')}): ${list(result.replaced.map(replacementLine))}.`,
+    );
+  }
+  if (result.noLongerShipped.length > 0) {
+    lines.push(
+      `No longer shipped, nothing will update them (${plural(result.noLongerShipped.length, 'package')}): ${list(result.noLongerShipped.map(unshippedLine))}.`,
+    );
+  }
+  if (result.untracked.length > 0) {
+    lines.push(
+      `${plural(result.untracked.length, 'installed package')} are not Azure Linux packages (untracked) and are not checked.`,
+    );
+  }
+  if (result.unknown.length > 0) {
+    lines.push(
+      `${plural(result.unknown.length, 'Azure Linux package')} could not be placed (unknown) and are not checked; the full list says why.`,
+    );
+  }
+  lines.push(statusLine(result.summary));
+  return lines;
 }
 
 /** For a node pool's inventory: the image that carries the fixes, and the command. */
@@ -194,11 +241,7 @@ export function releaseText(result: MatchResult, links: NotificationLinks, basis
     const more = behind.slice(MAX_BEHIND_ROWS);
     if (more.length > 0) lines.push(`+${packageCount(more)} more: ${links.fullList}`);
   }
-  if (result.untracked.length > 0) {
-    lines.push(
-      `${result.untracked.length} installed packages map to no Azure Linux spec and are not checked.`,
-    );
-  }
+  lines.push('', ...statusLines(result));
   lines.push('', `Release notes: ${release.url}`);
   if (release.compareUrl) lines.push(`Compare changes: ${release.compareUrl}`);
   lines.push(`AKS node image upgrade: ${AKS_NODE_IMAGE_UPGRADE_URL}`);

@@ -10,6 +10,7 @@ import {
   clip,
   formatUtc,
   groupUpdates,
+  headNotices,
   listWithMore,
   nodeImageAdvice,
   nodeImageHeadline,
@@ -17,8 +18,11 @@ import {
   nvdUrl,
   packageCount,
   plural,
+  replacementLine,
   severityLabel,
   severityPhrase,
+  statusLine,
+  unshippedLine,
   worstCves,
 } from '../summary.js';
 
@@ -198,7 +202,7 @@ function assembleCard(
   const hidden = groups.slice(shown);
   const body: CardElement[] = [
     header(ctx),
-    ...result.notices.map((text): CardElement => ({
+    ...headNotices(result).map((text): CardElement => ({
       type: 'TextBlock',
       text,
       wrap: true,
@@ -220,16 +224,7 @@ function assembleCard(
     });
   }
   if (result.behind.length > 0) body.push(behindSection(ctx));
-  if (result.untracked.length > 0) {
-    body.push({
-      type: 'TextBlock',
-      text: `${result.untracked.length} installed packages map to no Azure Linux spec and are not checked.`,
-      wrap: true,
-      isSubtle: true,
-      size: 'Small',
-      spacing: 'Medium',
-    });
-  }
+  body.push(...statusSections(result));
   const nvd = worstCves([...result.affected, ...result.behind], NVD_BUTTONS);
   if (nvd.length > 0) {
     body.push({
@@ -246,6 +241,10 @@ function assembleCard(
       actions: nvd.map((c) => openUrl(`NVD ${c.id}`, nvdUrl(c.id))),
     });
   }
+  // The feed's age is one footnote at the very end: it qualifies every line above it.
+  if (result.feed?.stale) {
+    body.push({ ...smallNote(`¹ ${result.feed.stale}`), spacing: 'Medium', separator: true });
+  }
   return {
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
@@ -254,6 +253,63 @@ function assembleCard(
     actions: topActions(ctx, hidden.length > 0),
     msteams: { width: 'Full' },
   };
+}
+
+/** Rows shown under a status's heading in the card, at most. */
+const STATUS_ROWS = 3;
+
+/**
+ * The packages no spec updates, each status named: what replaces them (dnf upgrade installs
+ * it), what is no longer shipped, and how many were not checked; then one line counting every
+ * status.
+ */
+function statusSections(result: NotificationContext['result']): CardElement[] {
+  const blocks: CardElement[] = [];
+  const listBlock = (title: string, lines: string[]): CardElement => ({
+    type: 'Container',
+    separator: true,
+    spacing: 'Medium',
+    items: [
+      { type: 'TextBlock', text: title, weight: 'Bolder', wrap: true },
+      ...lines.slice(0, STATUS_ROWS).map((text) => ({ ...smallNote(text), isSubtle: false })),
+      ...(lines.length > STATUS_ROWS
+        ? [smallNote(`+${lines.length - STATUS_ROWS} more in the full list`)]
+        : []),
+    ],
+  });
+  const { replaced, noLongerShipped } = result;
+  if (replaced.length > 0) {
+    blocks.push(
+      listBlock(
+        `Replaced by another package: ${plural(replaced.length, 'package')}${cveCount(countCves(replaced))}`,
+        replaced.map(replacementLine),
+      ),
+    );
+  }
+  if (noLongerShipped.length > 0) {
+    blocks.push(
+      listBlock(
+        `No longer shipped, nothing will update them: ${plural(noLongerShipped.length, 'package')}${cveCount(countCves(noLongerShipped))}`,
+        noLongerShipped.map(unshippedLine),
+      ),
+    );
+  }
+  const unchecked = [
+    result.untracked.length > 0
+      ? `${plural(result.untracked.length, 'package')} not from Azure Linux (untracked)`
+      : '',
+    result.unknown.length > 0
+      ? `${plural(result.unknown.length, 'Azure Linux package')} that could not be placed (unknown)`
+      : '',
+  ].filter(Boolean);
+  if (unchecked.length > 0) {
+    blocks.push({
+      ...smallNote(`Not checked: ${unchecked.join('; ')}.`),
+      spacing: 'Medium',
+    });
+  }
+  blocks.push(smallNote(statusLine(result.summary)));
+  return blocks;
 }
 
 function header(ctx: NotificationContext): CardElement {

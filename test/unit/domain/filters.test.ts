@@ -34,14 +34,23 @@ function result(severityOf: (source: string) => Severity = () => 'unknown'): Mat
     },
     affected,
     behind,
+    replaced: [],
+    noLongerShipped: [],
     untracked: ['blobfuse2'],
+    unknown: [],
     notices: [],
     summary: {
+      current: 0,
       affected: 0,
       behind: 0,
+      replaced: 0,
+      noLongerShipped: 0,
+      untracked: 1,
+      unknown: 0,
       cves: 0,
       bySeverity: { unknown: 0, low: 0, medium: 0, high: 0, critical: 0 },
       release: { cves: 0, bySeverity: { unknown: 0, low: 0, medium: 0, high: 0, critical: 0 } },
+      unfixed: { cves: 0, bySeverity: { unknown: 0, low: 0, medium: 0, high: 0, critical: 0 } },
     },
   };
 }

@@ -108,12 +108,19 @@ describe('matchInventory: affected, what this release updates', () => {
       },
     ]);
     expect(result.behind).toEqual([]);
+    const none = { unknown: 0, low: 0, medium: 0, high: 0, critical: 0 };
     expect(result.summary).toEqual({
+      current: 0,
       affected: 1,
       behind: 0,
+      replaced: 0,
+      noLongerShipped: 0,
+      untracked: 0,
+      unknown: 0,
       cves: 1,
-      bySeverity: { unknown: 1, low: 0, medium: 0, high: 0, critical: 0 },
-      release: { cves: 1, bySeverity: { unknown: 1, low: 0, medium: 0, high: 0, critical: 0 } },
+      bySeverity: { ...none, unknown: 1 },
+      release: { cves: 1, bySeverity: { ...none, unknown: 1 } },
+      unfixed: { cves: 0, bySeverity: none },
     });
   });
 

@@ -83,12 +83,27 @@ describe('the release CSV', () => {
     const csv = matchCsv({
       affected: [update('=HYPERLINK("http://x")'), update('openssl')],
       behind: [update('curl,libs')],
+      replaced: [
+        {
+          ...update('containerd'),
+          fixed: '2.1.6-1.azl3',
+          replacedBy: {
+            package: 'containerd2',
+            version: '2.1.6-1.azl3',
+            sourcePackage: 'containerd2',
+            obsoletes: 'containerd < 2.1.6-1.azl3',
+          },
+        },
+      ],
+      noLongerShipped: [{ ...update('fwctl'), removedIn: '3.0.20260107-3.0', reason: 'gone' }],
     } as unknown as MatchResult);
     expect(csv.split('\r\n')).toEqual([
       'list,package,installed,fixed,source_package,severity,cves',
       `affected,"'=HYPERLINK(""http://x"")",1.0-1.azl3,1.0-2.azl3,"'=HYPERLINK(""http://x"")",high,CVE-2026-0001`,
       'affected,openssl,1.0-1.azl3,1.0-2.azl3,openssl,high,CVE-2026-0001',
       'behind,"curl,libs",1.0-1.azl3,1.0-2.azl3,"curl,libs",high,CVE-2026-0001',
+      'replaced,containerd,1.0-1.azl3,containerd2 2.1.6-1.azl3,containerd,high,CVE-2026-0001',
+      'noLongerShipped,fwctl,1.0-1.azl3,,fwctl,high,CVE-2026-0001',
       '',
     ]);
   });
