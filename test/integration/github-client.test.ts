@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitHubClient, type Logger } from '../../src/sources/github-client.js';
 import { RateLimitedError, UpstreamError } from '../../src/errors.js';
-import { FakeGitHub } from '../support/fake-github.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 
 const TOKEN = 'ghp_notARealTokenButSecretAnyway1234567890';
 

@@ -11,7 +11,7 @@ import {
   storeRecordedRelease,
   type ApiEnv,
 } from '../support/api-env.js';
-import type { CapturedMail } from '../support/smtp-sink.js';
+import type { CapturedMail } from '../../scripts/stand-ins/mail-sink.js';
 import { GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
 import { until } from '../support/wait.js';
 

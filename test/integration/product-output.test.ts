@@ -3,10 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGitHub } from '../support/fake-github.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { Product } from '../support/product.js';
-import { startTeamsSink } from '../support/teams-sink.js';
+import { startTeamsSink } from '../../scripts/stand-ins/webhook-sink.js';
 import { until } from '../support/wait.js';
 
 /**
