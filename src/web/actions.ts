@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { Channel } from '../domain/subscription.js';
-import { InputError } from '../errors.js';
+import { InputError, type AppError } from '../errors.js';
 import { resendConfirmations } from '../api/confirmations.js';
 import type { ApiDeps } from '../api/deps.js';
 import { html, parseWith } from '../api/http.js';
@@ -46,13 +46,13 @@ const backTo = (id: string, done: string, channelId?: string): HttpResponseInit 
 
 /**
  * Runs a form's action; when the person's input is what failed, the overview answers again
- * with the form open as it was typed and each problem beside its field (`describe` maps the
+ * with the form open as it was typed and each problem beside its field (`failed` maps the
  * error to the form's fields). Any other failure keeps its error page.
  */
 async function orFormAgain(
   deps: ApiDeps,
   access: PageAccess,
-  failed: (err: Parameters<typeof fieldErrors>[0]) => FormState,
+  failed: (err: AppError) => FormState,
   act: () => Promise<HttpResponseInit>,
 ): Promise<HttpResponseInit> {
   try {
