@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FakeGitHub } from '../test/support/fake-github.js';
+import { FakeGitHub } from '../scripts/stand-ins/github.js';
 import { localRuntimeSettings } from '../test/support/local-settings.js';
 import type { ScaleRequest } from './scale-runtime.js';
 

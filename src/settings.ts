@@ -62,6 +62,10 @@ const key = z.optional(
     ),
 );
 
+/** Log levels, least severe first. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 const DEFAULT_TEAMS_HOSTS = [
   '*.webhook.office.com',
   '*.logic.azure.com',
@@ -177,6 +181,12 @@ const EnvSchema = z.object({
   /** Client id of the user-assigned managed identity in Azure. */
   AZURE_CLIENT_ID: z.optional(z.string()),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.optional(z.string()),
+  /**
+   * The least severe line the app prints: `debug` adds one line per GitHub request, `warn`
+   * and `error` leave out the per-invocation lines. In Azure, host.json's logLevel filters
+   * what the Functions host keeps on top of this.
+   */
+  LOG_LEVEL: z._default(z.enum(LOG_LEVELS), 'info'),
 });
 
 type Env = z.output<typeof EnvSchema>;
@@ -229,6 +239,8 @@ export const SETTING_GROUPS = {
   /** The user-assigned managed identity every Azure client signs in with. */
   identity: ['AZURE_CLIENT_ID'],
   telemetry: ['APPLICATIONINSIGHTS_CONNECTION_STRING'],
+  /** How much the app logs (its console, and what it hands the Functions host). */
+  logging: ['LOG_LEVEL'],
   /** `npm start` only. */
   local: ['DATA_DIR', 'LOCAL_STORAGE', 'PORT', 'AZURITE_BLOB_PORT'],
   /** The CLI only. */
@@ -250,6 +262,7 @@ export type AdminSettings = Group<'admin'>;
 export type StorageSettings = Group<'storage'>;
 export type IdentitySettings = Group<'identity'>;
 export type TelemetrySettings = Group<'telemetry'>;
+export type LoggingSettings = Group<'logging'>;
 export type LocalSettings = Group<'local'>;
 export type CliSettings = Group<'cli'>;
 
@@ -264,6 +277,7 @@ export interface Settings {
   storage: StorageSettings;
   identity: IdentitySettings;
   telemetry: TelemetrySettings;
+  logging: LoggingSettings;
   local: LocalSettings;
   cli: CliSettings;
 }
@@ -288,6 +302,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     storage: pick('storage'),
     identity: pick('identity'),
     telemetry: pick('telemetry'),
+    logging: pick('logging'),
     local: pick('local'),
     cli: pick('cli'),
   };

@@ -18,7 +18,20 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import { productionLock, productionPaths, type PackageLock } from './production-tree.js';
 
 /** package.json fields the Functions host and Node read; the rest only serve development. */
-const RUNTIME_FIELDS = ['name', 'version', 'description', 'license', 'type', 'engines', 'main'];
+/**
+ * `overrides` too: the lock's tree holds the versions they force (content-type 2 under
+ * @octokit/request, for Node 20), and without them npm ls and npm ci call that tree invalid.
+ */
+const RUNTIME_FIELDS = [
+  'name',
+  'version',
+  'description',
+  'license',
+  'type',
+  'engines',
+  'main',
+  'overrides',
+];
 
 /**
  * Files the app itself reads, relative to the package root, as [folder, which files]. Source maps

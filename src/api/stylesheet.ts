@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
  * nothing from src/web; the pages serve it as a route (src/web/pages.ts) so the
  * Content-Security-Policy can forbid inline styles outright (style-src 'self'). It is small
  * enough to need no build step: system fonts, CSS variables for the light and dark palettes
- * (prefers-color-scheme), and one column that reads on a phone.
+ * (prefers-color-scheme), and one column that reads on a phone: under 480 px a table becomes
+ * one block per row, each value after its column's name (data-label), so nothing scrolls
+ * sideways.
  */
 export const STYLESHEET = `:root{color-scheme:light dark;--bg:#f6f7f9;--fg:#16181d;--muted:#5b6270;--card:#fff;--line:#dde1e7;--accent:#2458c6;--accent-fg:#fff;--bad:#b42318;--bad-bg:#fdecea;--ok:#1a7f37;--ok-bg:#e7f5ec;--warn:#8a5a00;--warn-bg:#fff4d6;--code:#eef0f4}
 @media (prefers-color-scheme:dark){:root{--bg:#111318;--fg:#e6e8ec;--muted:#9aa3b2;--card:#1a1d24;--line:#2d323c;--accent:#7aa2ff;--accent-fg:#0b1020;--bad:#ff8a80;--bad-bg:#3a1d1b;--ok:#6fdc8c;--ok-bg:#14301f;--warn:#f5c453;--warn-bg:#3a2e10;--code:#252a33}}
@@ -46,9 +48,23 @@ label.check{font-weight:400}
 input[type=text],input[type=email],input[type=url],select,textarea{width:100%;max-width:36rem;font:inherit;padding:.4rem .5rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
 textarea{min-height:8rem;font-family:ui-monospace,monospace;font-size:.85rem}
 button,.button{display:inline-block;font:inherit;font-weight:600;padding:.4rem .9rem;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:var(--accent-fg);cursor:pointer;text-decoration:none}
-button.secondary{background:transparent;color:var(--accent)}
+button.secondary,.button.secondary{background:transparent;color:var(--accent)}
 button.danger{background:var(--bad);border-color:var(--bad);color:var(--card)}
 .token{display:block;padding:.75rem;background:var(--code);border-radius:6px;user-select:all}
+.notice p{margin:0}
+.notice ul{margin:.4rem 0 0;padding-left:1.2rem}
+.notice a{color:inherit}
+.field-problem{margin:.25rem 0 0;color:var(--bad);font-weight:600}
+[aria-invalid=true]{border-color:var(--bad);outline:1px solid var(--bad)}
+.actions{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem}
+.actions form.inline{margin:0}
+pre.command{margin:.5rem 0;padding:.75rem;background:var(--code);border-radius:6px;white-space:pre-wrap;overflow-wrap:anywhere;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem;user-select:all}
+@media (max-width:480px){main{padding:.75rem}section{padding:.75rem}
+.table table,.table thead,.table tbody,.table tr,.table td{display:block;width:100%}
+.table thead{display:none}
+.table tr{padding:.5rem 0;border-bottom:1px solid var(--line)}
+.table td{border:0;padding:.1rem 0;text-align:left;white-space:normal;min-width:0;overflow-wrap:anywhere}
+.table td[data-label]::before{content:attr(data-label);display:inline-block;min-width:6.5rem;margin-right:.5rem;color:var(--muted);font:600 .85rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}}
 `;
 
 /** Content-addressed, so a changed stylesheet is fetched anew and an unchanged one never. */

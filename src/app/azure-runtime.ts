@@ -6,7 +6,7 @@ import { apiDepsOn } from './api-deps.js';
 import { setAppFactory, type App } from './current-runtime.js';
 import { FUNCTIONS } from './functions.js';
 import { createLocalBus } from './local-bus.js';
-import { buildRuntime, consoleLog, createEventGridPublisher } from './wiring.js';
+import { buildRuntime, consoleLogAt, createEventGridPublisher } from './wiring.js';
 
 /**
  * How the Functions host builds the app, on the first invocation. In Azure, events go to
@@ -24,10 +24,15 @@ export function installAzureRuntime(): void {
     }
     const service = createBlobServiceClient(settings.storage, settings.identity);
     const store = new BlobStore(service);
-    const bus = createLocalBus(settings.delivery, FUNCTIONS, consoleLog, {
-      documents: blobDocuments(service),
-      store,
-    });
+    const bus = createLocalBus(
+      settings.delivery,
+      FUNCTIONS,
+      consoleLogAt(settings.logging.LOG_LEVEL),
+      {
+        documents: blobDocuments(service),
+        store,
+      },
+    );
     const runtime = await buildRuntime(settings, { publisher: bus, store });
     // Deliveries wait for this factory's promise, so starting here cannot outrun the runtime.
     await bus.start();

@@ -42,6 +42,7 @@ export function getApp(): Promise<App> {
 
 /** The runtime with logs going to one invocation's log (Application Insights in Azure). */
 export async function runtimeFor(context: {
+  debug(...args: unknown[]): void;
   log(...args: unknown[]): void;
   warn(...args: unknown[]): void;
   error(...args: unknown[]): void;
@@ -50,6 +51,7 @@ export async function runtimeFor(context: {
   return {
     ...runtime,
     log: {
+      debug: (m) => context.debug(m),
       info: (m) => context.log(m),
       warn: (m) => context.warn(m),
       error: (m) => context.error(m),

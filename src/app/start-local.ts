@@ -5,12 +5,12 @@
 import { loadSettings } from '../settings.js';
 import { AppError } from '../errors.js';
 import { startLocalRuntime } from './local-runtime.js';
-import { consoleLog } from './wiring.js';
+import { consoleLogAt } from './wiring.js';
 import type { LocalRuntime } from './local-runtime.js';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
-  const local = await startLocalRuntime(settings, consoleLog);
+  const local = await startLocalRuntime(settings, consoleLogAt(settings.logging.LOG_LEVEL));
   printBanner(local, settings.webhooks.ALLOW_INSECURE_WEBHOOKS);
 
   let stopping = false;

@@ -73,7 +73,9 @@ export function timerFunction(
       schedule,
       handler: (_timer: Timer, ctx: InvocationContext) =>
         inInvocationSpan(ctx, async () => {
-          ctx.log(`${name}: ${await run(await runtimeFor(ctx))}`);
+          // The host names the function on every line (the local host's `[name]` prefix, the
+          // Functions host's category), so the line says only what the run did.
+          ctx.log(await run(await runtimeFor(ctx)));
         }),
     },
   };
@@ -104,9 +106,9 @@ export function eventGridFunction<T extends EventType>(
       handler: (event: unknown, ctx: InvocationContext) =>
         inEventSpan(ctx, event, async () => {
           const read = readEvent(event, type);
-          if (!read.ok) return ctx.error(`${name}: dropped event: ${read.error}`);
+          if (!read.ok) return ctx.error(`dropped event: ${read.error}`);
           const outcome = await run(await runtimeFor(ctx), read.event.data);
-          ctx.log(`${name} ${read.event.id}: ${outcome}`);
+          ctx.log(`${read.event.id}: ${outcome}`);
         }),
     },
   };

@@ -13,6 +13,7 @@ import type { Store } from '../store/store.js';
 import { bundledCatalog } from '../services/bundled-catalog.js';
 import { azureCredential } from '../security/azure-credential.js';
 import { gitHubClient } from '../services/github.js';
+import { LOG_LEVELS, type LogLevel } from '../settings.js';
 import type {
   DeliverySettings,
   DetectSettings,
@@ -29,11 +30,21 @@ import { ReleaseContext } from '../services/release-context.js';
 import { SpecLibrary } from '../services/spec-library.js';
 import type { Runtime } from '../services/runtime.js';
 
-export const consoleLog: Log = {
-  info: (m) => console.warn(m),
-  warn: (m) => console.warn(m),
-  error: (m) => console.error(m),
-};
+/**
+ * The process's log on the console at a LOG_LEVEL: every line on stderr (stdout is the
+ * banner's), and nothing below the level. `debug` is the only way to see one line per GitHub
+ * request; the default `info` keeps one line per invocation.
+ */
+export function consoleLogAt(level: LogLevel): Log {
+  const shown = (at: LogLevel) => LOG_LEVELS.indexOf(at) >= LOG_LEVELS.indexOf(level);
+  const drop = () => {};
+  return {
+    debug: shown('debug') ? (m) => console.warn(m) : drop,
+    info: shown('info') ? (m) => console.warn(m) : drop,
+    warn: shown('warn') ? (m) => console.warn(m) : drop,
+    error: (m) => console.error(m),
+  };
+}
 
 /** Where the pipeline keeps the OVAL feed between detections: one stored copy per line. */
 export function ovalStorageOf(store: Store): OvalFeedStorage {
@@ -155,7 +166,7 @@ export async function buildRuntime(
   settings: Settings,
   overrides: RuntimeOverrides,
 ): Promise<Runtime> {
-  const log = overrides.log ?? consoleLog;
+  const log = overrides.log ?? consoleLogAt(settings.logging.LOG_LEVEL);
   const now = overrides.now ?? (() => new Date());
   const store = overrides.store ?? createStore(settings.storage, settings.identity);
   await store.ensureReady();

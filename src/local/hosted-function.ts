@@ -25,6 +25,8 @@ export type HostedFunction =
 
 /** Where the local host sends a function's log lines (the console under `npm start`). */
 export interface HostLog {
+  /** `context.debug` and `context.trace`: dropped unless the host's log shows them. */
+  debug?(message: string): void;
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
@@ -39,6 +41,7 @@ export function invocationContext(functionName: string, log: HostLog): Invocatio
       const line = `[${functionName}] ${args.map(String).join(' ')}`;
       if (level === 'error' || level === 'critical') log.error(line);
       else if (level === 'warning') log.warn(line);
+      else if (level === 'debug' || level === 'trace') log.debug?.(line);
       else log.info(line);
     },
   });

@@ -25,6 +25,17 @@ export const AKS_RELEASE_TRACKER_URL = 'https://releases.aks.azure.com';
 export const NODE_IMAGE_UPGRADE_COMMAND =
   'az aks nodepool upgrade --node-image-only -g <rg> --cluster-name <cluster> -n <pool>';
 
+/**
+ * The command that installs the fixes on a machine that reported a package list. Azure Linux
+ * 3.0 (and 2.0) ship tdnf as their package manager (vmware/tdnf; `--refresh` expires the
+ * cached metadata first, so a release hours old is seen); dnf, where installed as on the AKS
+ * node images, takes the same command. Naming the packages upgrades those only, to the newest
+ * version in the repositories, which is at least the release's.
+ */
+export function packageUpgradeCommand(packages: readonly string[]): string {
+  return `sudo tdnf upgrade --refresh ${[...new Set(packages)].sort().join(' ')}`;
+}
+
 /** What every message says for a node-image inventory: where the fixes are, and how to get them. */
 export interface NodeImageAdvice {
   /** "Node image 202605.14.0 has all 34 fixes", or that none has them yet. */

@@ -115,7 +115,8 @@ export async function deliverChannelNotice(
  * What one send's outcome means, the same for every kind of message: a held claim or a
  * retriable failure goes back to the bus (RetryLaterError), and a channel that answered
  * "never again" is marked broken, also when an earlier run recorded the failure but stopped
- * before marking it. Logs the outcome and answers its status.
+ * before marking it. Answers its status, which the function's wrapper logs (src/app/triggers.ts):
+ * one line per delivery.
  */
 export async function settleOutcome(
   rt: Runtime,
@@ -142,6 +143,5 @@ export async function settleOutcome(
     default:
       break;
   }
-  rt.log.info(`${key}: ${outcome.status}`);
   return outcome.status;
 }

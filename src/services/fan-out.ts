@@ -34,6 +34,6 @@ export async function fanOutRelease(
     ),
   );
   await rt.publisher.publish(events);
-  rt.log.info(`release ${data.releaseTag}: ${ids.length} subscriptions in ${shards} shards`);
+  // The counts are the function's log line (src/app/functions.ts), printed once there.
   return { shards, subscriptions: ids.length };
 }

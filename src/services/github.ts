@@ -21,7 +21,7 @@ export function gitHubClient(
     timeoutMs: github.AZL_HTTP_TIMEOUT_SECONDS * 1000,
     ...(log && {
       log: {
-        debug: () => {},
+        debug: (m: string) => log.debug?.(m),
         info: (m: string) => log.info(m),
         warn: (m: string) => log.warn(m),
         error: (m: string) => log.error(m),

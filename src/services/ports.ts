@@ -10,6 +10,11 @@ import type { DeliveryResult, TransmitGate } from '../notify/delivery.js';
  */
 
 export interface Log {
+  /**
+   * Detail nobody needs unless they asked for it (LOG_LEVEL=debug): one line per GitHub
+   * request, for instance. Optional, so a log that has no such level simply drops it.
+   */
+  debug?(message: string): void;
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;

@@ -145,11 +145,15 @@ export function createGitHubClient(opts: GitHubClientOptions): Octokit {
     baseUrl: apiUrl,
     ...(opts.token ? { auth: opts.token } : {}),
     userAgent: opts.userAgent ?? 'azl-notifier',
+    // Octokit's request log says `GET /repos/… - 200 with id … in 12ms` at info for every
+    // request and the same at error for every 304 and 404, which callers expect and handle:
+    // a detection prints hundreds. Those are debug lines; a request that really fails
+    // reaches its caller as an error, and every retry is a warning of ours (onRetry).
     log: {
       debug: (m: string) => log.debug(m),
-      info: (m: string) => log.info(m),
+      info: (m: string) => log.debug(m),
       warn: (m: string) => log.warn(m),
-      error: (m: string) => log.error(m),
+      error: (m: string) => log.debug(m),
     },
     request: { fetch: fetchWithTimeout(timeoutMs) },
     // Read by requestPolicy: plugins receive the constructor's options.

@@ -5,41 +5,64 @@ import { ReleaseTag } from '../api/schemas.js';
 import type { MatchResult } from '../domain/types.js';
 import { openPage, type PageAccess } from './access.js';
 import { crumbs } from './markup.js';
-import { lastDeliveries, recentReleases, renderOverview, type OverviewView } from './overview.js';
+import type { FormState } from './form-errors.js';
+import { lastDeliveries, recentReleases, renderOverview, type Notice } from './overview.js';
 import { matchCsv, renderRelease } from './release-page.js';
 import { csrfToken, pageNotFound } from './session.js';
 import { STYLESHEET } from '../api/stylesheet.js';
 
-/** What the overview says after a form sent the browser back to it (`?done=`). */
-const DONE: Record<string, { text: string; bad?: boolean }> = {
-  filters: { text: 'Filters saved.' },
+/**
+ * What the overview says after a form sent the browser back to it (`?done=`), and in which
+ * section: the one the form changed, which the redirect's fragment scrolls to, so the message
+ * is in view where the browser lands. A channel's own actions say it in that channel's entry.
+ */
+const DONE: Record<
+  string,
+  { text: string; bad?: boolean; at: 'channels' | 'inventories' | 'filters' | 'channel' }
+> = {
+  filters: { text: 'Filters saved.', at: 'filters' },
   'channel-added': {
     text: 'Channel added. A new address gets one confirmation mail and nothing else until it is confirmed.',
+    at: 'channels',
   },
-  'channel-removed': { text: 'Channel removed.' },
-  'confirmation-sent': { text: 'Confirmation mail sent.' },
+  'channel-removed': { text: 'Channel removed.', at: 'channels' },
+  'confirmation-sent': { text: 'Confirmation mail sent.', at: 'channel' },
   'confirmation-failed': {
     text: 'The confirmation mail could not be sent; the channel below says why.',
     bad: true,
+    at: 'channel',
   },
-  unsubscribed: { text: 'Unsubscribed: that address gets nothing more.' },
-  'inventory-saved': { text: 'Inventory saved.' },
-  'inventory-removed': { text: 'Inventory removed.' },
+  unsubscribed: { text: 'Unsubscribed: that address gets nothing more.', at: 'channel' },
+  'inventory-saved': { text: 'Inventory saved.', at: 'inventories' },
+  'inventory-removed': { text: 'Inventory removed.', at: 'inventories' },
 };
+
+/** The element a `?done=` notice goes in: its section, or `channel-<id>` for a channel's own. */
+export function doneAnchor(done: string, channelId?: string): string {
+  const at = DONE[done]?.at ?? 'channels';
+  return at === 'channel' ? `channel-${channelId ?? ''}` : at;
+}
 
 /** GET /s/{id}: the overview. */
 export async function overviewPage(deps: ApiDeps, req: HttpRequest): Promise<HttpResponseInit> {
   const access = await openPage(deps, req);
   if ('response' in access) return access.response;
-  const done = DONE[req.query.get('done') ?? ''];
-  return overviewResponse(deps, access, done);
+  const doneKey = req.query.get('done') ?? '';
+  const done = DONE[doneKey];
+  const channel = access.sub.value.channels.find((c) => c.id === req.query.get('channel'));
+  const at = done?.at === 'channel' ? (channel ? `channel-${channel.id}` : 'channels') : done?.at;
+  return overviewResponse(deps, access, done && { text: done.text, bad: done.bad, at });
 }
 
-/** The overview page for a session, with an optional notice on top. */
+/**
+ * The overview page for a session, with an optional notice, or with a form that failed shown
+ * again (answered with the failure's status: 400, 409, 413, 422).
+ */
 export async function overviewResponse(
   deps: ApiDeps,
   { sub, session }: PageAccess,
-  notice?: OverviewView['notice'],
+  notice?: Notice,
+  failed?: { form: FormState; status: number },
 ): Promise<HttpResponseInit> {
   const releases = await recentReleases(deps, sub.value);
   const deliveries = await lastDeliveries(deps, sub.value, releases);
@@ -50,8 +73,9 @@ export async function overviewResponse(
     deliveries,
     now: deps.now(),
     ...(notice ? { notice } : {}),
+    ...(failed ? { form: failed.form } : {}),
   });
-  return html(200, sub.value.name, body);
+  return html(failed?.status ?? 200, sub.value.name, body);
 }
 
 /** The match of one release for the session's subscription; 404 when it has none. */
@@ -73,7 +97,7 @@ export async function releasePage(deps: ApiDeps, req: HttpRequest): Promise<Http
   if ('response' in access) return access.response;
   const result = await releaseMatch(deps, req, access);
   const sub = access.sub.value;
-  return html(200, `Azure Linux ${result.release.tag}`, renderRelease(sub.id, result), {
+  return html(200, `Azure Linux ${result.release.tag}`, renderRelease(sub, result), {
     lead: crumbs([{ href: `/s/${encodeURIComponent(sub.id)}`, label: sub.name }]),
   });
 }

@@ -1,4 +1,5 @@
 import { escapeHtml } from '../security/escape-html.js';
+import type { FormState } from './form-errors.js';
 
 /** Small pieces of page markup, so every form is built one way (with its CSRF token). */
 
@@ -27,4 +28,28 @@ export function actionForm(
 export function crumbs(trail: { href: string; label: string }[]): string {
   if (trail.length === 0) return '';
   return `<p class="crumbs">${trail.map((t) => `<a href="${escapeHtml(t.href)}">${escapeHtml(t.label)}</a>`).join(' › ')}</p>`;
+}
+
+/**
+ * A table cell with its column's name, which a phone shows in front of the value when the
+ * table reflows to one block per row (the stylesheet's `data-label` rule under 480 px).
+ */
+export const cell = (label: string, html: string, className = ''): string =>
+  `<td data-label="${escapeHtml(label)}"${className ? ` class="${className}"` : ''}>${html}</td>`;
+
+/**
+ * A failed form's problem with one field: the attributes that mark the field and tie it to
+ * the message, and the message to put right after it. Empty when the field is fine.
+ */
+export function problemAt(
+  form: FormState | undefined,
+  id: string,
+): { attrs: string; note: string } {
+  const problems = form?.errors.filter((e) => e.field === id) ?? [];
+  if (problems.length === 0) return { attrs: '', note: '' };
+  const noteId = `${id}-problem`;
+  return {
+    attrs: ` aria-invalid="true" aria-describedby="${noteId}"`,
+    note: `<p class="field-problem" id="${noteId}">${problems.map((p) => escapeHtml(p.message)).join(' ')}</p>`,
+  };
 }

@@ -9,7 +9,8 @@ import { maskWebhookUrl } from '../api/views.js';
 import { formatUtc } from '../notify/summary.js';
 import { ledgerKeys } from '../services/ledger.js';
 import type { LedgerEntry } from '../store/records.js';
-import { actionForm, button, when } from './markup.js';
+import type { FormState } from './form-errors.js';
+import { actionForm, button, cell, problemAt, when } from './markup.js';
 
 /** How many recent releases the overview evaluates: each costs one match of every inventory. */
 const RECENT_RELEASES = 5;
@@ -78,16 +79,53 @@ export interface OverviewView {
   releases: ReleaseRow[];
   deliveries: Map<string, LedgerEntry>;
   now: Date;
-  /** A line to show on top: what the last action did. */
-  notice?: { text: string; bad?: boolean };
+  /**
+   * What the last action did. Shown inside the element it is about (`at`: a section or a
+   * channel), which is where the browser lands after a form (`#at`), so it is in view there;
+   * on top of the page without one.
+   */
+  notice?: Notice;
+  /** A form that failed: shown again open, as it was typed, each problem beside its field. */
+  form?: FormState;
+}
+
+export interface Notice {
+  text: string;
+  bad?: boolean;
+  at?: string;
+}
+
+/** The notice, when it belongs at this element. */
+const noticeAt = (v: OverviewView, at: string | undefined): string =>
+  v.notice && v.notice.at === at
+    ? `<p class="notice${v.notice.bad ? ' bad' : ''}" role="status">${escapeHtml(v.notice.text)}</p>`
+    : '';
+
+/**
+ * A failed form's problems on top of the page, each linking to its field: the answer to a form
+ * post opens at the top, and the form may be far down on a phone.
+ */
+function problemsSummary(form: FormState | undefined): string {
+  if (!form) return '';
+  const what = {
+    channel: 'The channel was not added',
+    inventory: 'The inventory was not saved',
+    filters: 'The filters were not saved',
+  }[form.form];
+  const items = form.errors
+    .map(
+      (e) =>
+        `<li><a href="#${escapeHtml(e.field)}">${escapeHtml(e.label)}</a>: ${escapeHtml(e.message)}</li>`,
+    )
+    .join('');
+  return `<div class="notice bad" role="alert" id="problems"><p><strong>${what}.</strong> Nothing was changed; the form below keeps what you typed.</p><ul>${items}</ul></div>`;
 }
 
 export function renderOverview(v: OverviewView): string {
   const { sub } = v;
   return [
-    v.notice
-      ? `<p class="notice${v.notice.bad ? ' bad' : ''}" role="status">${escapeHtml(v.notice.text)}</p>`
-      : '',
+    noticeAt(v, undefined),
+    problemsSummary(v.form),
     `<p class="muted">Azure Linux ${escapeHtml(sub.lines.join(', '))} · created ${escapeHtml(formatUtc(sub.createdAt))}</p>`,
     releasesSection(v),
     channelsSection(v),
@@ -97,36 +135,48 @@ export function renderOverview(v: OverviewView): string {
   ].join('');
 }
 
-function releasesSection({ sub, releases }: OverviewView): string {
+function releasesSection(v: OverviewView): string {
+  const { sub, releases } = v;
   const base = `/s/${encodeURIComponent(sub.id)}/releases/`;
   const rows = releases.map((r) => {
     const counts = r.counts
-      ? `<td class="num">${r.counts.affected}</td><td class="num">${r.counts.behind}</td><td class="num">${r.counts.cves}</td>`
+      ? cell('Affected', String(r.counts.affected), 'num') +
+        cell('Behind', String(r.counts.behind), 'num') +
+        cell('CVEs', String(r.counts.cves), 'num')
       : `<td colspan="3" class="muted">${escapeHtml(r.error ?? 'not on these lines')}</td>`;
-    return `<tr><td><a href="${base}${encodeURIComponent(r.tag)}">${escapeHtml(r.tag)}</a></td><td>${escapeHtml(formatUtc(r.publishedAt).replace(/, .*$/, ''))}</td>${counts}</tr>`;
+    return `<tr>${cell('Release', `<a href="${base}${encodeURIComponent(r.tag)}">${escapeHtml(r.tag)}</a>`)}${cell('Published', escapeHtml(formatUtc(r.publishedAt).replace(/, .*$/, '')))}${counts}</tr>`;
   });
   const table =
     rows.length > 0
       ? `<div class="table"><table><thead><tr><th>Release</th><th>Published</th><th class="num">Affected</th><th class="num">Behind</th><th class="num">CVEs</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`
       : '<p class="muted">No release detected on these lines yet.</p>';
-  return `<section id="releases"><h2>Latest releases</h2>${table}<p><small>Affected: installed packages the release updates. Behind: still missing an update from an earlier release. After this subscription's filters.</small></p></section>`;
+  return `<section id="releases"><h2>Latest releases</h2>${noticeAt(v, 'releases')}${table}<p><small>Affected: installed packages the release updates. Behind: still missing an update from an earlier release. After this subscription's filters.</small></p></section>`;
 }
 
 function channelsSection(v: OverviewView): string {
   const { sub, csrf } = v;
   const items = sub.channels.map(
-    (c) => `<li id="channel-${escapeHtml(c.id)}">${channelItem(v, c)}</li>`,
+    (c) =>
+      `<li id="channel-${escapeHtml(c.id)}">${noticeAt(v, `channel-${c.id}`)}${channelItem(v, c)}</li>`,
   );
-  return `<section id="channels"><h2>Channels</h2><ul class="plain">${items.join('')}</ul>
+  const failed = v.form?.form === 'channel' ? v.form : undefined;
+  const typed = (name: string, fallback = '') => escapeHtml(failed?.values[name] ?? fallback);
+  const option = (name: string, value: string, label: string, fallback: string) =>
+    `<option value="${value}"${(failed?.values[name] ?? fallback) === value ? ' selected' : ''}>${label}</option>`;
+  const type = problemAt(failed, 'add-type');
+  const address = problemAt(failed, 'add-address');
+  const frequency = problemAt(failed, 'add-frequency');
+  const webhook = problemAt(failed, 'add-webhook');
+  return `<section id="channels"><h2>Channels</h2>${noticeAt(v, 'channels')}<ul class="plain">${items.join('')}</ul>
 ${actionForm(sub.id, 'test', csrf, button('Send a test to every channel', 'secondary'), 'inline')}
-<details><summary>Add a channel</summary>${actionForm(
+<details${when(failed !== undefined, ' open')}><summary>Add a channel</summary>${actionForm(
     sub.id,
     'channels',
     csrf,
-    `<label for="add-type">Type</label><select id="add-type" name="type"><option value="email">Email</option><option value="teams">Teams (Workflows webhook)</option></select>
-<label for="add-address">Email address</label><input id="add-address" type="email" name="address" autocomplete="email">
-<label for="add-frequency">Email frequency</label><select id="add-frequency" name="frequency"><option value="instant">Each release</option><option value="daily">Daily digest</option><option value="weekly">Weekly digest</option></select>
-<label for="add-webhook">Teams webhook URL</label><input id="add-webhook" type="url" name="webhookUrl" placeholder="https://…">
+    `<label for="add-type">Type</label><select id="add-type" name="type"${type.attrs}>${option('type', 'email', 'Email', 'email')}${option('type', 'teams', 'Teams (Workflows webhook)', 'email')}</select>${type.note}
+<label for="add-address">Email address</label><input id="add-address" type="email" name="address" autocomplete="email" value="${typed('address')}"${address.attrs}>${address.note}
+<label for="add-frequency">Email frequency</label><select id="add-frequency" name="frequency"${frequency.attrs}>${option('frequency', 'instant', 'Each release', 'instant')}${option('frequency', 'daily', 'Daily digest', 'instant')}${option('frequency', 'weekly', 'Weekly digest', 'instant')}</select>${frequency.note}
+<label for="add-webhook">Teams webhook URL</label><input id="add-webhook" type="url" name="webhookUrl" placeholder="https://…" value="${typed('webhookUrl')}"${webhook.attrs}>${webhook.note}
 <p><small>A new address gets one confirmation mail and nothing else until its link is opened. Webhook URLs must be https on an allowed host; they are never shown again.</small></p>${button('Add channel')}`,
   )}</details></section>`;
 }
@@ -149,7 +199,8 @@ function channelItem({ sub, csrf, deliveries }: OverviewView, c: Channel): strin
     actions.push(post('confirmation', 'Resend confirmation'));
   }
   if (c.type === 'email' && !c.unsubscribedAt) actions.push(post('unsubscribe', 'Unsubscribe'));
-  if (sub.channels.length > 1) actions.push(post('remove', 'Remove', 'danger'));
+  // Asks on a page of its own before anything is removed (src/web/confirm-step.ts).
+  if (sub.channels.length > 1) actions.push(post('remove', 'Remove…', 'danger'));
   return `${title} <span class="muted">${escapeHtml(c.id)}</span><br>${health(c, deliveries.get(c.id))}<div>${actions.join('')}</div>`;
 }
 
@@ -205,29 +256,34 @@ function lastDelivery(c: Channel, last: LedgerEntry | undefined): string {
   return `· last ${what} ${last.state} ${formatUtc(last.updatedAt)}${reason}`;
 }
 
-function inventoriesSection({ sub, csrf, now }: OverviewView): string {
+function inventoriesSection(v: OverviewView): string {
+  const { sub, csrf, now } = v;
   const rows = sub.inventoryNames.map((name) => {
     const info = sub.inventoryInfo?.[name];
     const age = info ? ageOf(info.uploadedAt, now) : '';
     const image = info?.aksNodeImage ? `<br><small>${escapeHtml(info.aksNodeImage)}</small>` : '';
-    return `<tr><td><strong>${escapeHtml(name)}</strong>${image}</td><td>${escapeHtml(info?.format ?? '?')}</td><td class="num">${info ? info.packages : '?'}</td><td>${escapeHtml(age)}</td><td>${actionForm(sub.id, `inventories/${encodeURIComponent(name)}/remove`, csrf, button('Remove', 'danger'), 'inline')}</td></tr>`;
+    return `<tr>${cell('Inventory', `<strong>${escapeHtml(name)}</strong>${image}`)}${cell('Format', escapeHtml(info?.format ?? '?'))}${cell('Packages', info ? String(info.packages) : '?', 'num')}${cell('Uploaded', escapeHtml(age))}<td>${actionForm(sub.id, `inventories/${encodeURIComponent(name)}/remove`, csrf, button('Remove…', 'danger'), 'inline')}</td></tr>`;
   });
   const table =
     rows.length > 0
       ? `<div class="table"><table><thead><tr><th>Inventory</th><th>Format</th><th class="num">Packages</th><th>Uploaded</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`
       : '<p class="muted">No inventory yet: nothing can match until there is one.</p>';
-  const form = `<details${rows.length === 0 ? ' open' : ''}><summary>Upload or replace an inventory</summary>${actionForm(
+  const failed = v.form?.form === 'inventory' ? v.form : undefined;
+  const name = problemAt(failed, 'inv-name');
+  const file = problemAt(failed, 'inv-file');
+  const text = problemAt(failed, 'inv-text');
+  const form = `<details${when(rows.length === 0 || failed !== undefined, ' open')}><summary>Upload or replace an inventory</summary>${actionForm(
     sub.id,
     'inventories',
     csrf,
-    `<label for="inv-name">Name (one per node pool or image; an existing name is replaced)</label><input id="inv-name" type="text" name="name" required pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}" value="default">
-<label for="inv-file">File: <code>rpm -qa</code>, the rich <code>rpm --qf</code> query, AKS release notes, or a CycloneDX/SPDX SBOM</label><input id="inv-file" type="file" name="file">
-<label for="inv-text">…or paste it</label><textarea id="inv-text" name="text" spellcheck="false"></textarea>
+    `<label for="inv-name">Name (one per node pool or image; an existing name is replaced)</label><input id="inv-name" type="text" name="name" required pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}" value="${escapeHtml(failed?.values.name ?? 'default')}"${name.attrs}>${name.note}
+<label for="inv-file">File: <code>rpm -qa</code>, the rich <code>rpm --qf</code> query, AKS release notes, or a CycloneDX/SPDX SBOM</label><input id="inv-file" type="file" name="file"${file.attrs}>${file.note}
+<label for="inv-text">…or paste it</label><textarea id="inv-text" name="text" spellcheck="false"${text.attrs}>${escapeHtml(failed?.values.text ?? '')}</textarea>${text.note}
 <p><small>At most 10 MB and 20,000 packages. A bad line is named with its number; nothing is stored then.</small></p>${button('Upload')}`,
     '',
     'multipart/form-data',
   )}</details>`;
-  return `<section id="inventories"><h2>Inventories</h2>${table}${form}</section>`;
+  return `<section id="inventories"><h2>Inventories</h2>${noticeAt(v, 'inventories')}${table}${form}</section>`;
 }
 
 function ageOf(iso: string, now: Date): string {
@@ -236,7 +292,8 @@ function ageOf(iso: string, now: Date): string {
   return days <= 0 ? 'today' : days === 1 ? '1 day ago' : `${days} days ago`;
 }
 
-function filtersSection({ sub, csrf }: OverviewView): string {
+function filtersSection(v: OverviewView): string {
+  const { sub, csrf } = v;
   const f = sub.filters;
   const summary = [
     `minimum: ${f.minSeverity ?? 'any'}`,
@@ -244,22 +301,31 @@ function filtersSection({ sub, csrf }: OverviewView): string {
     f.exclude?.length ? `except ${f.exclude.join(', ')}` : '',
     f.onlyWithCves ? 'only updates that fix a CVE' : '',
   ].filter(Boolean);
+  const failed = v.form?.form === 'filters' ? v.form : undefined;
+  const chosen = failed?.values.minSeverity ?? f.minSeverity ?? 'any';
   const options = THRESHOLDS.map(
-    (t) => `<option value="${t}"${(f.minSeverity ?? 'any') === t ? ' selected' : ''}>${t}</option>`,
+    (t) => `<option value="${t}"${chosen === t ? ' selected' : ''}>${t}</option>`,
   ).join('');
-  return `<section id="filters"><h2>Filters</h2><p>${escapeHtml(summary.join(' · '))}</p><details><summary>Edit filters</summary>${actionForm(
+  const include = failed?.values.include ?? (f.include ?? []).join('\n');
+  const exclude = failed?.values.exclude ?? (f.exclude ?? []).join('\n');
+  const onlyWithCves = failed ? failed.values.onlyWithCves === 'true' : f.onlyWithCves === true;
+  const min = problemAt(failed, 'f-min');
+  const inc = problemAt(failed, 'f-include');
+  const exc = problemAt(failed, 'f-exclude');
+  return `<section id="filters"><h2>Filters</h2>${noticeAt(v, 'filters')}<p>${escapeHtml(summary.join(' · '))}</p><details${when(failed !== undefined, ' open')}><summary>Edit filters</summary>${actionForm(
     sub.id,
     'filters',
     csrf,
-    `<label for="f-min">Minimum level (as <code>check --fail-on</code>: any, unknown = fixes any CVE, low … critical)</label><select id="f-min" name="minSeverity">${options}</select>
-<label for="f-include">Only these packages (globs, one per line or comma-separated; empty: all)</label><textarea id="f-include" name="include" spellcheck="false">${escapeHtml((f.include ?? []).join('\n'))}</textarea>
-<label for="f-exclude">Except these packages</label><textarea id="f-exclude" name="exclude" spellcheck="false">${escapeHtml((f.exclude ?? []).join('\n'))}</textarea>
-<label class="check"><input type="checkbox" name="onlyWithCves" value="true"${when(f.onlyWithCves === true, ' checked')}> Only updates that fix a CVE</label>${button('Save filters')}`,
+    `<label for="f-min">Minimum level (as <code>check --fail-on</code>: any, unknown = fixes any CVE, low … critical)</label><select id="f-min" name="minSeverity"${min.attrs}>${options}</select>${min.note}
+<label for="f-include">Only these packages (globs, one per line or comma-separated; empty: all)</label><textarea id="f-include" name="include" spellcheck="false"${inc.attrs}>${escapeHtml(include)}</textarea>${inc.note}
+<label for="f-exclude">Except these packages</label><textarea id="f-exclude" name="exclude" spellcheck="false"${exc.attrs}>${escapeHtml(exclude)}</textarea>${exc.note}
+<label class="check"><input id="f-cves" type="checkbox" name="onlyWithCves" value="true"${when(onlyWithCves, ' checked')}> Only updates that fix a CVE</label>${button('Save filters')}`,
   )}</details></section>`;
 }
 
-function tokenSection({ sub, csrf }: OverviewView): string {
-  return `<section id="token"><h2>Token and subscription</h2><p>The API takes this subscription's bearer token. Rotating it shows a new one once; the old token, every link in earlier messages and every open page session stop working.</p>
+function tokenSection(v: OverviewView): string {
+  const { sub, csrf } = v;
+  return `<section id="token"><h2>Token and subscription</h2>${noticeAt(v, 'token')}<p>The API takes this subscription's bearer token. Rotating it shows a new one once; the old token, every link in earlier messages and every open page session stop working.</p>
 ${actionForm(sub.id, 'token', csrf, button('Rotate the token', 'secondary'), 'inline')}
-<details><summary>Delete the subscription</summary><p>Deletes the subscription, its channels and inventories. Nothing more is sent.</p>${actionForm(sub.id, 'delete', csrf, button('Delete the subscription', 'danger'))}</details></section>`;
+<details><summary>Delete the subscription</summary><p>Deletes the subscription, its channels and inventories. Nothing more is sent. The next page asks once more.</p>${actionForm(sub.id, 'delete', csrf, button('Delete the subscription…', 'danger'))}</details></section>`;
 }

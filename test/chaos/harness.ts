@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FakeGitHub } from '../support/fake-github.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 import { Product, subscribeAll } from '../support/product.js';
 import type { CreatedSubscription, DeadLetterView } from '../support/product.js';
-import { startSmtpSink } from '../support/smtp-sink.js';
-import { startTeamsSink } from '../support/teams-sink.js';
+import { startSmtpSink } from '../../scripts/stand-ins/mail-sink.js';
+import { startTeamsSink } from '../../scripts/stand-ins/webhook-sink.js';
 import { until } from '../support/wait.js';
 
 /**

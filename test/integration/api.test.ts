@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/security/tokens.js';
-import { parseMime, partOfType } from '../helpers/mime.js';
+import { parseMime, partOfType } from '../../scripts/stand-ins/mime.js';
 import {
   api,
   createSubscription,

@@ -12,7 +12,7 @@ import { createGitHubClient } from '../../src/sources/github-client.js';
 import { listReleases } from '../../src/sources/releases.js';
 import { fetchChangeSet, webBaseFromApiUrl } from '../../src/sources/changeset-source.js';
 import { FileBlobCache } from '../../src/sources/blob-cache.js';
-import { FakeGitHub } from '../support/fake-github.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 import {
   fixturePackages,
   fixtureReleases,

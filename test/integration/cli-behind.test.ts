@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGitHub } from '../support/fake-github.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 import { runCli, tmpFile, type CheckJson } from '../support/cli.js';
 import {
   GEN2_CASE,
@@ -16,7 +16,8 @@ import {
   fixtureReleases,
   readAnswerKey,
 } from '../support/fixtures.js';
-import { APRIL_2026_FEED, serveOvalFeed, type OvalFeedServer } from '../support/oval-feed.js';
+import { serveOvalFeed, type OvalFeedServer } from '../../scripts/stand-ins/oval-feed.js';
+import { APRIL_2026_FEED } from '../support/oval-fixes.js';
 
 const TAG = '3.0.20260429-3.0';
 const key = readAnswerKey(GEN2_CASE);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGitHub } from '../support/fake-github.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 import { BIN, errorLine, fromCli, fromKey, runCli, type CheckJson } from '../support/cli.js';
 import {
   answerKeyFiles,

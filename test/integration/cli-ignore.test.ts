@@ -6,7 +6,7 @@
 import { dirname } from 'node:path';
 import type { Log } from 'sarif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGitHub } from '../support/fake-github.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 import { cliEnv, errorLine, runCli, tmpFile, type CheckJson } from '../support/cli.js';
 import { GEN2_CASE, answerKeyInventoryPath, readAnswerKey } from '../support/fixtures.js';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGitHub } from '../support/fake-github.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 import { cliEnv, errorLine, runCli, tmpFile } from '../support/cli.js';
 import { GEN2_CASE, answerKeyInventoryPath } from '../support/fixtures.js';
 

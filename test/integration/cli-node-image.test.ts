@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareEvr, parseEvr } from '../../src/domain/rpmvercmp.js';
-import { FakeGitHub } from '../support/fake-github.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 import { runCli, type CheckJson } from '../support/cli.js';
 import {
   FIXTURES,

@@ -16,7 +16,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { fakeUpstreams } from '../support/upstreams.js';
 import { BIN, cliEnv, runCli, tmpFile } from '../support/cli.js';
 import { FIXTURES, GEN2_CASE, answerKeyInventoryPath, readAnswerKey } from '../support/fixtures.js';
-import { APRIL_2026_FEED } from '../support/oval-feed.js';
+import { APRIL_2026_FEED } from '../support/oval-fixes.js';
 
 const key = readAnswerKey(GEN2_CASE);
 const gen2 = answerKeyInventoryPath(GEN2_CASE);

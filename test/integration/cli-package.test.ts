@@ -87,6 +87,26 @@ describe('the packed package', () => {
     expect(packed.unpackedSize).toBeLessThan(3 * 1024 * 1024);
   });
 
+  it('leaves out the demo, its stand-ins and their data, which need a clone', () => {
+    const paths = packed.files.map((f) => f.path);
+    expect(paths.filter((p) => /^dist\/(scripts|test|bench)\//.test(p))).toEqual([]);
+    expect(paths.filter((p) => /stand-ins|demo|fixtures/.test(p))).toEqual([]);
+  });
+
+  it("has the size the README shows (npm pack's own figures, within 15%)", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const figure = (label: string) => {
+      const m = new RegExp(`npm notice ${label}: ([\\d.]+) ?(B|kB|MB)?`).exec(readme);
+      expect(m, `the README shows npm pack's "${label}"`).not.toBeNull();
+      const unit = { B: 1, kB: 1000, MB: 1000 * 1000 }[m![2] ?? 'B'] ?? 1;
+      return Number(m![1]) * unit;
+    };
+    const near = (shown: number, actual: number) => Math.abs(shown - actual) / actual;
+    expect(near(figure('package size'), packed.size)).toBeLessThan(0.15);
+    expect(near(figure('unpacked size'), packed.unpackedSize)).toBeLessThan(0.15);
+    expect(near(figure('total files'), packed.entryCount)).toBeLessThan(0.15);
+  });
+
   it('installs without TypeScript into an empty folder and answers check from there', async () => {
     expect(install.stderr).toBe('');
     expect(install.code).toBe(0);

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fakeUpstreams } from '../support/upstreams.js';
-import { fixtureReleaseInputs } from '../support/fake-github.js';
+import { fixtureReleaseInputs } from '../../scripts/stand-ins/github.js';
 import { cliEnv, runCli } from '../support/cli.js';
 import { fixtureReleases, newlyFixed, releaseRecord } from '../support/fixtures.js';
 

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGitHub } from '../support/fake-github.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 import {
   cliEnv,
   errorLine,
@@ -17,7 +17,7 @@ import {
   type CheckJson,
 } from '../support/cli.js';
 import { FIXTURES, fixturePackages, type AnswerKey } from '../support/fixtures.js';
-import { serveOvalFeed, type OvalFeedServer } from '../support/oval-feed.js';
+import { serveOvalFeed, type OvalFeedServer } from '../../scripts/stand-ins/oval-feed.js';
 import { validateCard } from '../helpers/validate-card.js';
 
 const TAG = '3.0.20260429-3.0';

@@ -18,10 +18,10 @@ import { sendDigests } from '../../src/services/digests.js';
 import { matchShard } from '../../src/services/match.js';
 import type { Runtime } from '../../src/services/runtime.js';
 import { buildRuntime, createReleaseSource } from '../../src/app/wiring.js';
-import { parseMime } from '../helpers/mime.js';
-import { FakeGitHub } from '../support/fake-github.js';
-import { startSmtpSink } from '../support/smtp-sink.js';
-import { startTeamsSink } from '../support/teams-sink.js';
+import { parseMime } from '../../scripts/stand-ins/mime.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
+import { startSmtpSink } from '../../scripts/stand-ins/mail-sink.js';
+import { startTeamsSink } from '../../scripts/stand-ins/webhook-sink.js';
 import { startTestAzurite } from '../support/azurite.js';
 
 /**

@@ -6,7 +6,7 @@ import type { Runtime } from '../../src/services/runtime.js';
 import { buildRuntime } from '../../src/app/wiring.js';
 import { BlobStore } from '../../src/store/blob-store.js';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { FakeGitHub } from '../support/fake-github.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 import { startTestAzurite } from '../support/azurite.js';
 import { fixtureReleases } from '../support/fixtures.js';
 

@@ -3,7 +3,7 @@
  * so the tests built on it exercise what real GitHub would do.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGitHub, synthetic20Releases } from '../support/fake-github.js';
+import { FakeGitHub, synthetic20Releases } from '../../scripts/stand-ins/github.js';
 import { fixturePackages, fixtureReleases, fixtureSpecStubs } from '../support/fixtures.js';
 
 let fake: FakeGitHub;

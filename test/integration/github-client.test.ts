@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitHubClient, type Logger } from '../../src/sources/github-client.js';
 import { RateLimitedError, UpstreamError } from '../../src/errors.js';
-import { FakeGitHub } from '../support/fake-github.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 
 const TOKEN = 'ghp_notARealTokenButSecretAnyway1234567890';
 
@@ -188,5 +188,33 @@ describe('createGitHubClient', () => {
       echo.closeAllConnections();
       await new Promise<void>((resolve) => echo.close(() => resolve()));
     }
+  });
+
+  it("keeps Octokit's line per request at debug, also for the 304s and 404s callers expect", async () => {
+    const log = recordingLogger();
+    const gh = client(log);
+    const first = await list(gh);
+    const etag = first.headers.etag ?? '';
+    expect(etag).not.toBe('');
+    // A 304 and a 404 are errors to Octokit, and answers to the callers that asked.
+    const notModified = await gh.rest.repos
+      .listReleases({
+        owner: 'microsoft',
+        repo: 'azurelinux',
+        per_page: 1,
+        headers: { 'if-none-match': etag },
+      })
+      .catch((e: unknown) => e);
+    expect((notModified as { status?: number }).status).toBe(304);
+    const missing = await gh.rest.repos
+      .getReleaseByTag({ owner: 'microsoft', repo: 'azurelinux', tag: '9.9.99999999-9.9' })
+      .catch((e: unknown) => e);
+    expect((missing as { status?: number }).status).toBe(404);
+
+    const perRequest = log.lines.filter((l) => /GET \/repos\/microsoft\/azurelinux\//.test(l));
+    // One line for each of the three requests, every one at debug.
+    expect(perRequest).toHaveLength(3);
+    expect(perRequest.every((l) => l.startsWith('debug '))).toBe(true);
+    expect(log.lines.filter((l) => !l.startsWith('debug '))).toEqual([]);
   });
 });

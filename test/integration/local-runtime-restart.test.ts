@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGitHub } from '../support/fake-github.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 import { Product } from '../support/product.js';
 import { until } from '../support/wait.js';
 

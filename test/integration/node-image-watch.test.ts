@@ -6,10 +6,10 @@ import { compareEvr, parseEvr } from '../../src/domain/rpmvercmp.js';
 import { loadSettings } from '../../src/settings.js';
 import { startLocalRuntime } from '../../src/app/local-runtime.js';
 import type { LocalRuntime } from '../../src/app/local-runtime.js';
-import { FakeGitHub } from '../support/fake-github.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 import { localRuntimeSettings } from '../support/local-settings.js';
 import { FIXTURES, GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
-import { startTeamsSink } from '../support/teams-sink.js';
+import { startTeamsSink } from '../../scripts/stand-ins/webhook-sink.js';
 import { startTestAzurite } from '../support/azurite.js';
 import { readFileSync, readdirSync } from 'node:fs';
 

@@ -8,7 +8,7 @@ import type { EmailSender } from '../../src/notify/email/sender.js';
 import { renderNotification } from '../../src/notify/preview.js';
 import { GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
 import { contextFor, matchResultFromAnswerKey } from '../helpers/notify-fixtures.js';
-import { parseMime, partOfType } from '../helpers/mime.js';
+import { parseMime, partOfType } from '../../scripts/stand-ins/mime.js';
 import { closedPort } from '../support/wait.js';
 
 /** A real SMTP server on 127.0.0.1 capturing every message as raw bytes. */

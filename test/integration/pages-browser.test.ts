@@ -11,7 +11,7 @@ import {
   storeRecordedRelease,
   type ApiEnv,
 } from '../support/api-env.js';
-import type { CapturedMail } from '../support/smtp-sink.js';
+import type { CapturedMail } from '../../scripts/stand-ins/mail-sink.js';
 import { GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
 import { until } from '../support/wait.js';
 
@@ -82,9 +82,80 @@ async function waitFor<T>(get: () => T | undefined, what = 'a mail'): Promise<T>
 const mailTo = (address: string, subject: RegExp) => (m: CapturedMail) =>
   m.to.includes(address) && subject.test(m.subject);
 
+/** A phone (an iPhone 14's 390 × 844 CSS pixels) and a laptop. */
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 900 };
+
 /** A fresh browser profile: its own cookies, as a second device would have. */
-async function fresh(colorScheme: 'light' | 'dark' = 'light'): Promise<BrowserContext> {
-  return browser.newContext({ viewport: { width: 420, height: 900 }, colorScheme });
+async function fresh(
+  colorScheme: 'light' | 'dark' = 'light',
+  viewport: { width: number; height: number } = PHONE,
+): Promise<BrowserContext> {
+  return browser.newContext({ viewport, colorScheme });
+}
+
+/**
+ * Every element whose box reaches past the right edge of the window, and how far the page
+ * scrolls sideways: on a phone both must be nothing.
+ */
+async function sideways(page: Page): Promise<{ scrolls: number; wider: string[] }> {
+  return page.evaluate(() => {
+    // Runs in the page; the project compiles without DOM types, hence the local shapes.
+    type El = {
+      tagName: string;
+      id: string;
+      className: string;
+      getBoundingClientRect(): { right: number };
+    };
+    const doc = (
+      globalThis as unknown as {
+        document: {
+          documentElement: { clientWidth: number; scrollWidth: number };
+          querySelectorAll(s: string): El[];
+        };
+      }
+    ).document;
+    const width = doc.documentElement.clientWidth;
+    const wider = [...doc.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > width + 0.5)
+      .map(
+        (e) =>
+          `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}${e.className ? `.${e.className}` : ''}`,
+      );
+    return { scrolls: doc.documentElement.scrollWidth - width, wider };
+  });
+}
+
+/**
+ * A table row's cells as a phone shows them: the label the stylesheet puts before each value
+ * (its ::before content), the value, and where the cell starts on the left.
+ */
+async function labelled(
+  page: Page,
+  row: string,
+): Promise<{ label: string; text: string; left: number }[]> {
+  return page
+    .locator(row)
+    .first()
+    .evaluate((tr) => {
+      type Cell = { innerText: string; getBoundingClientRect(): { left: number } };
+      const g = globalThis as unknown as {
+        getComputedStyle(e: unknown, pseudo: string): { content: string };
+      };
+      const cells = (tr as { querySelectorAll(s: string): Cell[] }).querySelectorAll('td');
+      return [...cells].map((td) => ({
+        label: g.getComputedStyle(td, '::before').content.replace(/^"|"$/g, ''),
+        text: td.innerText.trim(),
+        left: Math.round(td.getBoundingClientRect().left),
+      }));
+    });
+}
+
+/** Whether the element is inside the window as it is scrolled now. */
+async function inView(page: Page, selector: string): Promise<boolean> {
+  const box = await page.locator(selector).first().boundingBox();
+  const viewport = page.viewportSize();
+  return Boolean(box && viewport && box.y >= 0 && box.y + box.height <= viewport.height);
 }
 
 /** Opens a signed link and waits until the page has dropped the token from the address. */
@@ -249,17 +320,72 @@ describe('from the mail to the overview', { timeout: 60_000 }, () => {
     await other.close();
   });
 
-  it('takes screenshots of the overview and the release page, light and dark', async () => {
+  it('fits a phone: tables reflow to one block per row and nothing is wider than the window', async () => {
+    const { manage, fullList } = await teamsLinks(s);
+    const phone = await fresh('light', PHONE);
+    const page = await phone.newPage();
+    await openLink(page, manage);
+    expect(await sideways(page)).toEqual({ scrolls: 0, wider: [] });
+    // A release row is a block of labelled values: the columns that were cut off are there,
+    // each value after its column's name, one under the other.
+    const row = await labelled(page, `#releases tr:has(a:text("${TAG}"))`);
+    expect(row.map((c) => c.label)).toEqual(['Release', 'Published', 'Affected', 'Behind', 'CVEs']);
+    expect(row.find((c) => c.label === 'CVEs')?.text).toMatch(/^\d+$/);
+    expect(new Set(row.map((c) => c.left)).size).toBe(1);
+    await openLink(page, fullList);
+    expect(await sideways(page)).toEqual({ scrolls: 0, wider: [] });
+    const jq = await labelled(page, '#affected tr:has-text("jq")');
+    expect(jq.map((c) => c.label)).toEqual(['Package', 'Installed', 'Fixed', 'Severity', 'CVEs']);
+    expect(jq.find((c) => c.label === 'Installed')?.text).toBe(
+      ANSWER.affected.find((a) => a.package === 'jq')?.installed,
+    );
+    expect(jq.find((c) => c.label === 'CVEs')?.text).toMatch(/^CVE-2026-/);
+    await phone.close();
+
+    // A laptop keeps the tables as tables, with their header row.
+    const laptop = await fresh('light', DESKTOP);
+    const wide = await laptop.newPage();
+    await openLink(wide, fullList);
+    expect(await wide.locator('#affected thead').isVisible()).toBe(true);
+    expect(await sideways(wide)).toEqual({ scrolls: 0, wider: [] });
+    await laptop.close();
+  });
+
+  it('ends the release page with the command that installs the fixes', async () => {
+    const { fullList } = await teamsLinks(s);
+    const page = await (await fresh()).newPage();
+    await openLink(page, fullList);
+    // The last section of the page.
+    expect(await page.locator('main > section').last().getAttribute('id')).toBe('fix');
+    const command = await text(page, '#fix pre.command');
+    expect(command).toMatch(/^sudo tdnf upgrade --refresh /);
+    const named = command.replace(/^sudo tdnf upgrade --refresh /, '').split(' ');
+    const missing = [...ANSWER.affected, ...ANSWER.behind].map((p) => p.package);
+    expect([...named].sort()).toEqual([...new Set(missing)].sort());
+    expect(await text(page, '#fix')).toContain('A new kernel runs from the next reboot.');
+    expect(await sideways(page)).toEqual({ scrolls: 0, wider: [] });
+    await page
+      .locator('#fix')
+      .screenshot({ path: join(shotsDir ?? tempDir, 'page-release-fix-390-light.png') });
+    await page.context().close();
+  });
+
+  it('takes screenshots of the overview and the release page, phone and laptop, light and dark', async () => {
     const { manage } = await teamsLinks(s);
-    for (const scheme of ['light', 'dark'] as const) {
-      const themed = await fresh(scheme);
-      const page = await themed.newPage();
-      await openLink(page, manage);
-      await shot(page, `page-overview-${scheme}.png`);
-      await page.click(`a:text("${TAG}")`);
-      await page.waitForURL(`**/releases/${TAG}`);
-      await shot(page, `page-release-${scheme}.png`, false);
-      await themed.close();
+    for (const [device, viewport] of [
+      ['390', PHONE],
+      ['1280', DESKTOP],
+    ] as const) {
+      for (const scheme of ['light', 'dark'] as const) {
+        const themed = await fresh(scheme, viewport);
+        const page = await themed.newPage();
+        await openLink(page, manage);
+        await shot(page, `page-overview-${device}-${scheme}.png`);
+        await page.click(`a:text("${TAG}")`);
+        await page.waitForURL(`**/releases/${TAG}`);
+        await shot(page, `page-release-${device}-${scheme}.png`, false);
+        await themed.close();
+      }
     }
   });
 });
@@ -286,8 +412,13 @@ describe('editing from the pages', { timeout: 60_000 }, () => {
     await page.fill('#f-exclude', 'kernel*\nlibcurl');
     await page.click('#filters button[type=submit]');
     await page.waitForURL(/done=filters/);
-    expect(await text(page, '.notice')).toBe('Filters saved.');
-    expect(await text(page, '#filters p')).toBe('minimum: high · except kernel*, libcurl');
+    // The browser lands on the section it changed, with the message in view there.
+    expect(new URL(page.url()).hash).toBe('#filters');
+    expect(await text(page, '#filters .notice')).toBe('Filters saved.');
+    expect(await inView(page, '#filters .notice')).toBe(true);
+    expect(await text(page, '#filters p:not(.notice)')).toBe(
+      'minimum: high · except kernel*, libcurl',
+    );
     expect((await stored()).json).toMatchObject({
       filters: { minSeverity: 'high', exclude: ['kernel*', 'libcurl'] },
     });
@@ -309,7 +440,7 @@ describe('editing from the pages', { timeout: 60_000 }, () => {
     expect(row).toMatch(/ 12 /);
   });
 
-  it('refuses a bad inventory file with its line number on a readable page, storing nothing', async () => {
+  it('refuses a bad inventory file with its line number next to the field, storing nothing', async () => {
     const before = await subscriptionsSnapshot();
     const file = join(tempDir, 'bad.txt');
     writeFileSync(file, 'openssl-3.3.5-1.azl3.x86_64\nnot a package\n');
@@ -321,12 +452,157 @@ describe('editing from the pages', { timeout: 60_000 }, () => {
       page.click('#inventories button[type=submit]:text("Upload")'),
     ]);
     expect(res.status()).toBe(400);
-    const body = await text(page, 'main');
-    expect(body).toMatch(/line 2/);
-    expect(body).not.toMatch(/\bat .*\.js:\d+/);
+    // The same page, the form open as it was filled in, the problem right after the file field.
+    expect(await text(page, 'h1')).toBe('editor');
+    expect(await page.inputValue('#inv-name')).toBe('broken');
+    expect(await page.getAttribute('#inv-file', 'aria-invalid')).toBe('true');
+    const problem = await text(page, '#inv-file + .field-problem');
+    expect(problem).toMatch(/line 2/);
+    expect(problem).toMatch(/choose the file again/);
+    expect(await text(page, 'main')).not.toMatch(/\bat .*\.js:\d+/);
     expect(await subscriptionsSnapshot()).toEqual(before);
-    await page.click('a:text("Back to the subscription")');
-    expect(page.url()).toBe(`${env.url}/s/${s.id}`);
+  });
+
+  it('keeps a pasted inventory that has a bad line, with the problem next to it', async () => {
+    const before = await subscriptionsSnapshot();
+    const pasted = `${GEN2.split('\n').slice(0, 5).join('\n')}\nthis is not a package\n`;
+    await page.goto(`${env.url}/s/${s.id}`);
+    await page.click('#inventories summary');
+    await page.fill('#inv-name', 'pasted');
+    await page.fill('#inv-text', pasted);
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.click('#inventories button[type=submit]:text("Upload")'),
+    ]);
+    expect(res.status()).toBe(400);
+    expect(await page.inputValue('#inv-text')).toBe(pasted);
+    expect(await page.inputValue('#inv-name')).toBe('pasted');
+    expect(await text(page, '#inv-text + .field-problem')).toMatch(/^line 6: /);
+    // The summary on top says what failed and links to the field.
+    expect(await text(page, '#problems')).toMatch(
+      /The inventory was not saved\..*Pasted inventory: line 6/,
+    );
+    expect(await page.getAttribute('#problems a', 'href')).toBe('#inv-text');
+    expect(await subscriptionsSnapshot()).toEqual(before);
+  });
+
+  it('says what is wrong with a new channel in words, next to the field, keeping what was typed', async () => {
+    const before = await subscriptionsSnapshot();
+    await page.goto(`${env.url}/s/${s.id}`);
+    await page.click('#channels summary');
+    await page.selectOption('#add-type', 'teams');
+    await page.fill('#add-webhook', 'http://contoso.webhook.office.com/workflows/abc');
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.click('#channels button[type=submit]:text("Add channel")'),
+    ]);
+    expect(res.status()).toBe(400);
+    expect(await page.inputValue('#add-webhook')).toBe(
+      'http://contoso.webhook.office.com/workflows/abc',
+    );
+    expect(await page.inputValue('#add-type')).toBe('teams');
+    expect(await text(page, '#add-webhook + .field-problem')).toBe('must use https');
+    expect(await text(page, '#problems')).toContain('Teams webhook URL: must use https');
+    // No API field path reaches a person.
+    expect(await text(page, 'main')).not.toMatch(/channels\.\d|webhookUrl/);
+
+    // An address the browser's own check lets through (a one-label domain) but the API does not.
+    await page.selectOption('#add-type', 'email');
+    await page.fill('#add-webhook', '');
+    await page.fill('#add-address', 'oncall@example');
+    await page.click('#channels button[type=submit]:text("Add channel")');
+    await page.waitForSelector('#add-address + .field-problem');
+    expect(await text(page, '#add-address + .field-problem')).toBe(
+      'is not an email address (it looks like name@example.com)',
+    );
+    expect(await page.inputValue('#add-address')).toBe('oncall@example');
+    expect(await text(page, 'main')).not.toMatch(/channels\.\d|Invalid email/);
+
+    // One the subscription already has.
+    await page.fill('#add-address', 'editor@example.com');
+    const [dup] = await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST'),
+      page.click('#channels button[type=submit]:text("Add channel")'),
+    ]);
+    expect(dup.status()).toBe(422);
+    expect(await text(page, '#add-address + .field-problem')).toBe(
+      'is already a channel of this subscription',
+    );
+    expect(await subscriptionsSnapshot()).toEqual(before);
+  });
+
+  it('quotes the glob a filter does not take, next to its field', async () => {
+    await page.goto(`${env.url}/s/${s.id}`);
+    await page.click('#filters summary');
+    await page.fill('#f-exclude', 'kernel*\nbad glob!');
+    await page.click('#filters button[type=submit]');
+    await page.waitForSelector('#f-exclude + .field-problem');
+    expect(await text(page, '#f-exclude + .field-problem')).toBe(
+      '“bad glob!” must be a package-name glob such as openssl* or kernel-*',
+    );
+    expect(await page.inputValue('#f-exclude')).toBe('kernel*\nbad glob!');
+    expect(await text(page, 'main')).not.toMatch(/exclude\.1/);
+  });
+
+  it('asks before removing an inventory, on a page of its own', async () => {
+    await page.goto(`${env.url}/s/${s.id}`);
+    const before = await subscriptionsSnapshot();
+    await page.click('#inventories tr:has-text("pool-b") button:text("Remove")');
+    expect(await text(page, 'h1')).toBe('Remove this inventory?');
+    expect(await text(page, 'main')).toContain('pool-b');
+    expect(await page.locator('script').count()).toBe(0);
+    // Asking changed nothing, and "no" goes back to the inventories.
+    expect(await subscriptionsSnapshot()).toEqual(before);
+    await page.click('a:text("No, keep it")');
+    expect(new URL(page.url()).hash).toBe('#inventories');
+    expect(await text(page, '#inventories')).toContain('pool-b');
+
+    await page.click('#inventories tr:has-text("pool-b") button:text("Remove")');
+    await page.click('button:text("Remove the inventory")');
+    await page.waitForURL(/done=inventory-removed/);
+    expect(await text(page, '#inventories .notice')).toBe('Inventory removed.');
+    expect(await inView(page, '#inventories .notice')).toBe(true);
+    expect(await text(page, '#inventories')).not.toContain('pool-b');
+  });
+
+  it('asks before removing a channel, and the confirming post needs its CSRF token too', async () => {
+    const added = await api(env, 'PATCH', `/api/subscriptions/${s.id}`, {
+      token: s.token,
+      json: {
+        channels: [
+          ...((await stored()).json as Created).channels.map((c) => ({ id: c.id, type: c.type })),
+          { type: 'teams', webhookUrl: `${env.sinkUrl}&pool=b` },
+        ],
+      },
+    });
+    expect(added.status, added.text).toBe(200);
+    await page.goto(`${env.url}/s/${s.id}`);
+    const before = await subscriptionsSnapshot();
+    await page.click('#channels li:has-text("teams-2") button:text("Remove")');
+    expect(await text(page, 'h1')).toBe('Remove this channel?');
+    expect(await text(page, 'main')).toMatch(
+      /The Teams channel http:\/\/127\.0\.0\.1:\d+\/…\(masked\) \(teams-2\) will get nothing more/,
+    );
+    expect(await subscriptionsSnapshot()).toEqual(before);
+
+    // The confirming form without its token: refused, nothing removed.
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'azl_session')!;
+    const forged = await fetch(`${env.url}/s/${s.id}/channels/teams-2/remove`, {
+      method: 'POST',
+      headers: {
+        cookie: `azl_session=${cookie.value}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'confirm=yes',
+      redirect: 'manual',
+    });
+    expect(forged.status).toBe(403);
+    expect(await subscriptionsSnapshot()).toEqual(before);
+
+    await page.click('button:text("Remove the channel")');
+    await page.waitForURL(/done=channel-removed/);
+    expect(await text(page, '#channels .notice')).toBe('Channel removed.');
+    expect(await text(page, '#channels')).not.toContain('teams-2');
   });
 
   it('refuses a form post without its CSRF token (403) and from another site', async () => {
@@ -429,13 +705,41 @@ describe('editing from the pages', { timeout: 60_000 }, () => {
     expect(channels.find((c) => c.type === 'email')?.status).toBe('unsubscribed');
   });
 
-  it('deletes the subscription, and its pages are gone', async () => {
+  it('asks before deleting the subscription; then it and its pages are gone', async () => {
     await page.goto(`${env.url}/s/${s.id}`);
     await page.click('#token summary:text("Delete the subscription")');
     await page.click('#token button:text("Delete the subscription")');
+    expect(await text(page, 'h1')).toBe('Delete this subscription?');
+    expect(await text(page, 'main')).toMatch(
+      /editor is deleted with its \d+ channels? and \d+ inventor/,
+    );
+    expect((await stored()).status).toBe(200);
+    await page.click('button:text("Delete the subscription")');
     expect(await text(page, 'h1')).toBe('Subscription deleted');
     expect((await stored()).status).toBe(404);
     expect((await page.goto(`${env.url}/s/${s.id}`))!.status()).toBe(404);
+  });
+});
+
+describe('a node pool named by its node image', { timeout: 60_000 }, () => {
+  it('ends the release page with the node-image upgrade of the pool', async () => {
+    const s = (
+      await createSubscription(env, 'nodepool', {
+        inventories: [{ name: 'system', aksNodeImage: 'AKSAzureLinux-V3gen2-202604.13.0' }],
+      })
+    ).json as Created;
+    const page = await (await fresh()).newPage();
+    await openLink(page, (await teamsLinks(s)).fullList);
+    expect(await page.locator('main > section').last().getAttribute('id')).toBe('fix');
+    const fix = await text(page, '#fix');
+    expect(fix).toMatch(/Node image \d{6}\.\d{2}\.\d+ has (all|\d+ of) \d+ fix/);
+    expect(await text(page, '#fix pre.command')).toBe(
+      'az aks nodepool upgrade --node-image-only -g <rg> --cluster-name <cluster> -n <pool>',
+    );
+    // Nothing is installed on a node: no package manager line for an image.
+    expect(fix).not.toContain('tdnf');
+    expect(await sideways(page)).toEqual({ scrolls: 0, wider: [] });
+    await page.context().close();
   });
 });
 

@@ -13,7 +13,7 @@ import {
   githubTime,
   synthetic20Releases,
   type FakeGitHubOptions,
-} from '../support/fake-github.js';
+} from '../../scripts/stand-ins/github.js';
 import { fixtureReleases } from '../support/fixtures.js';
 
 const REPO = 'microsoft/azurelinux';

@@ -16,9 +16,9 @@ import { notificationRequested } from '../../src/events/cloud-events.js';
 import { startLocalRuntime } from '../../src/app/local-runtime.js';
 import type { LocalRuntime } from '../../src/app/local-runtime.js';
 import { startTestAzurite } from '../support/azurite.js';
-import { FakeGitHub } from '../support/fake-github.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 import { localRuntimeSettings } from '../support/local-settings.js';
-import { startTeamsSink } from '../support/teams-sink.js';
+import { startTeamsSink } from '../../scripts/stand-ins/webhook-sink.js';
 
 /**
  * Issue 6: a release's traces span detect → match → deliver, joined by the CloudEvent id.

@@ -11,11 +11,11 @@ import type { Store } from '../../src/store/store.js';
 import { startTestAzurite } from './azurite.js';
 import { changelogCves } from '../../src/domain/changelog.js';
 import { parseSpec } from '../../src/domain/spec.js';
-import { fixtureGitRepo } from './fake-git-repo.js';
-import { FakeGitHub } from './fake-github.js';
+import { fixtureGitRepo } from '../../scripts/stand-ins/git-repo.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 import { fixturePackages, fixtureReleases, newlyFixed, specStub } from './fixtures.js';
-import { startSmtpSink, type CapturedMail } from './smtp-sink.js';
-import { startTeamsSink } from './teams-sink.js';
+import { startSmtpSink, type CapturedMail } from '../../scripts/stand-ins/mail-sink.js';
+import { startTeamsSink } from '../../scripts/stand-ins/webhook-sink.js';
 
 /**
  * The API as `npm start` serves it: the local runtime (same function handlers over HTTP

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -30,12 +29,8 @@ export function ensureBuilt(entry: string): string {
   }
   const sources = ['src', 'scripts'].map((dir) => newestMtime(path.join(ROOT, dir)));
   if (built < Math.max(...sources)) {
-    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    execFileSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json')], {
-      stdio: 'inherit',
-    });
-    // As `npm run build`: the CLI runs from its bundle, made from what tsc just wrote.
-    execFileSync(process.execPath, [path.join(ROOT, 'dist/scripts/bundle-cli.js')], {
+    // As `npm run build`: tsc's incremental build, then the CLI bundle from what it wrote.
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], {
       stdio: 'inherit',
     });
   }

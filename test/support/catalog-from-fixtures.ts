@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeGitHub } from './fake-github.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 
 const line = process.argv[2] ?? '3.0';
 const github = await FakeGitHub.start({ line });

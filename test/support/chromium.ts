@@ -8,8 +8,8 @@
  * which a bare Debian lacks, so the package's own copies (al2023.tar.br) are unpacked beside
  * it and handed to Chromium alone through its environment: the rest of the test run keeps
  * the system's libraries. It is unpacked once, by the global setup (several test files at
- * once would race on the same files). Its newest release declares Node 22; it starts on
- * Node 20 (checked when it was added: v153.0.0 on v20.20.2).
+ * once would race on the same files). The version is pinned to 143, the last that declares
+ * Node 20 (see lambdaFs below).
  *
  * Fonts: the package's own `fonts.conf` is written for AWS Lambda and lists `/tmp/fonts`,
  * where Lambda unpacks them. Here they are unpacked under our cache folder, so that file finds
@@ -19,6 +19,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const DEBIAN_CHROMIUM = '/usr/bin/chromium';
 const BUNDLED_DIR = join(import.meta.dirname, '..', '..', 'node_modules', '.cache', 'azl-chromium');
@@ -56,27 +57,31 @@ export async function prepareChromium(): Promise<void> {
 }
 
 async function unpackBundled(): Promise<void> {
-  const { default: Chromium, inflate } = await import('@sparticuz/chromium');
+  const { default: Chromium } = await import('@sparticuz/chromium');
   // The package unpacks into os.tmpdir(): point that at a folder of our own for the call.
   const tmp = process.env.TMPDIR;
   mkdirSync(BUNDLED_DIR, { recursive: true });
   process.env.TMPDIR = BUNDLED_DIR;
   try {
     await Chromium.executablePath();
-    const bin = join(
-      import.meta.dirname,
-      '..',
-      '..',
-      'node_modules',
-      '@sparticuz',
-      'chromium',
-      'bin',
-    );
-    await inflate(join(bin, 'al2023.tar.br'));
+    await (await lambdaFs()).inflate(join(PACKAGE_DIR, 'bin', 'al2023.tar.br'));
   } finally {
     if (tmp === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = tmp;
   }
+}
+
+const PACKAGE_DIR = join(import.meta.dirname, '..', '..', 'node_modules', '@sparticuz', 'chromium');
+
+/**
+ * The package's own unpacker. Version 143 is the last that declares Node 20 (later ones want
+ * Node 22.17, and npm ci warns on every install); it unpacks the AL2023 libraries only when it
+ * sees it runs on Lambda, and exports `inflate` only in later versions (153 does). So its module is
+ * loaded by path, which the package's `exports` do not cover (the version is pinned, ~143.0.4).
+ */
+async function lambdaFs(): Promise<{ inflate(file: string): Promise<string> }> {
+  const url = pathToFileURL(join(PACKAGE_DIR, 'build', 'esm', 'lambdafs.js')).href;
+  return (await import(url)) as { inflate(file: string): Promise<string> };
 }
 
 /**

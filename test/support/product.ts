@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptionsWithStdioTuple } from 'node:child_process';
 import { ensureBuilt, ROOT } from './built.js';
-import type { FakeGitHub } from './fake-github.js';
+import type { FakeGitHub } from '../../scripts/stand-ins/github.js';
 import { localRuntimeSettings } from './local-settings.js';
-import type { CapturedMail } from './smtp-sink.js';
+import type { CapturedMail } from '../../scripts/stand-ins/mail-sink.js';
 import { exited, until } from './wait.js';
 
 /**

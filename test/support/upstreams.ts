@@ -1,11 +1,11 @@
 import { afterAll, beforeAll } from 'vitest';
-import { FakeGitHub } from './fake-github.js';
+import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 import {
-  APRIL_2026_FEED,
   serveOvalFeed,
   type OvalDefinitionInput,
   type OvalFeedServer,
-} from './oval-feed.js';
+} from '../../scripts/stand-ins/oval-feed.js';
+import { APRIL_2026_FEED } from './oval-fixes.js';
 
 /**
  * A fake GitHub and an OVAL feed server for one test file, started before its tests and

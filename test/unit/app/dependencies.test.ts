@@ -120,6 +120,13 @@ describe('the import graph of src/', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('imports nothing from outside src/: the stand-ins and the demo are tooling, never used by the product', () => {
+    const outside = [...graph].flatMap(([file, imports]) =>
+      imports.filter((target) => target.startsWith('..')).map((target) => `${file} → ${target}`),
+    );
+    expect(outside).toEqual([]);
+  });
+
   it('sees the files it checks (a broken scan would pass everything)', () => {
     expect(graph.size).toBeGreaterThan(100);
     expect(graph.get('domain/match.ts')).toContain('domain/fixes.ts');

@@ -12,7 +12,8 @@ import type { SeverityHints } from '../../../src/domain/severity.js';
 import { parseSpec } from '../../../src/domain/spec.js';
 import type { SourceChange } from '../../../src/domain/types.js';
 import { newlyFixed, packageRows, fixtureReleases, specStub } from '../../support/fixtures.js';
-import { APRIL_2026_FEED, ovalFeedXml } from '../../support/oval-feed.js';
+import { ovalFeedXml } from '../../../scripts/stand-ins/oval-feed.js';
+import { APRIL_2026_FEED } from '../../support/oval-fixes.js';
 import type { FixtureChange, FixtureRelease } from '../../support/fixtures.js';
 
 const releases = fixtureReleases().filter(
@@ -257,7 +258,7 @@ describe('describeSpecChange severities on real releases', () => {
   });
 
   it('adds the kernel fixes an OVAL feed records, which the changelog does not name', () => {
-    // A small feed in the real feed's format (test/support/oval-feed.ts): the shared 2024
+    // A small feed in the real feed's format (scripts/stand-ins/oval-feed.ts): the shared 2024
     // feed predates the 2026 releases.
     const oval = parseOval(ovalFeedXml(APRIL_2026_FEED));
     const kernel = change('3.0.20260429-3.0', 'kernel');

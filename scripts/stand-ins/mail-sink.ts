@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { parseMime, partOfType } from '../helpers/mime.js';
+import { parseMime, partOfType } from './mime.js';
 
 export interface CapturedMail {
   to: string[];
@@ -15,16 +15,19 @@ export interface CapturedMail {
 /**
  * A real SMTP server (smtp-server) on 127.0.0.1 that keeps every message it accepts. `down()`
  * closes its port (connections are refused, as when a mail server is down) and `up()` opens
- * the same port again.
+ * the same port again. Port 0 takes a free one.
  */
-export async function startSmtpSink(): Promise<{
+export async function startSmtpSink(port = 0): Promise<{
   url: string;
   mails: CapturedMail[];
+  /** Called with each mail as it is accepted (the demo prints and saves it). */
+  onMail(listener: (mail: CapturedMail) => void): void;
   down(): Promise<void>;
   up(): Promise<void>;
   close(): Promise<void>;
 }> {
   const mails: CapturedMail[] = [];
+  const listeners: ((mail: CapturedMail) => void)[] = [];
   const create = () =>
     new SMTPServer({
       authOptional: true,
@@ -39,34 +42,37 @@ export async function startSmtpSink(): Promise<{
         stream.on('end', () => {
           const raw = Buffer.concat(chunks).toString('utf8');
           const mime = parseMime(raw);
-          mails.push({
+          const mail: CapturedMail = {
             to: session.envelope.rcptTo.map((r) => r.address),
             subject: mime.headers.get('subject') ?? '',
             text: partOfType(mime.parts, 'text/plain')?.body ?? '',
             html: partOfType(mime.parts, 'text/html')?.body ?? '',
             raw,
             at: performance.now(),
-          });
+          };
+          mails.push(mail);
+          for (const listener of listeners) listener(mail);
           callback();
         });
       },
     });
   let server: SMTPServer | undefined = create();
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-  const { port } = server.server.address() as AddressInfo;
+  await new Promise<void>((r) => server!.listen(port, '127.0.0.1', r));
+  const bound = (server.server.address() as AddressInfo).port;
   const stop = async () => {
     const running = server;
     server = undefined;
     if (running) await new Promise<void>((r) => running.close(() => r()));
   };
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: `smtp://127.0.0.1:${bound}`,
     mails,
+    onMail: (listener) => listeners.push(listener),
     down: stop,
     async up() {
       if (server) return;
       server = create();
-      await new Promise<void>((r) => server!.listen(port, '127.0.0.1', r));
+      await new Promise<void>((r) => server!.listen(bound, '127.0.0.1', r));
     },
     close: stop,
   };

@@ -11,7 +11,7 @@ import {
   fixtureReleases,
   fixtureSpecStubs,
   type FixturePackage,
-} from './fixtures.js';
+} from './fixture-data.js';
 
 export interface TreeEntry {
   name: string;

@@ -1,6 +1,7 @@
 /**
- * Just enough MIME reading for tests to look inside a captured message: top-level
- * headers and the decoded text of each leaf part. (No mail parser is installed.)
+ * Just enough MIME reading to look inside a captured message (the tests, and the demo's mail
+ * catcher): top-level headers and the decoded text of each leaf part. (No mail parser is
+ * installed.)
  */
 export interface MimePart {
   headers: Map<string, string>;

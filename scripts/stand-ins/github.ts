@@ -1,6 +1,8 @@
 /**
- * A fake of the GitHub REST endpoints azl-notifier uses, served over real HTTP on
- * 127.0.0.1 with the real microsoft/azurelinux 3.0 release data. It follows GitHub's
+ * A stand-in for the GitHub REST endpoints azl-notifier uses (microsoft/azurelinux, and the
+ * node-image release notes of Azure/AgentBaker), served over real HTTP on 127.0.0.1 with the
+ * real release data in test/fixtures. A demo and test aid (README.md here): the product never
+ * imports it, and talks to it only when GITHUB_API_URL names it. It follows GitHub's
  * documented behaviour where clients depend on it:
  * - ETag on every 200; If-None-Match → 304 with no body, which costs no rate limit when the
  *   request carries an Authorization header (unauthenticated 304s still count).
@@ -21,8 +23,8 @@ import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, fixtureReleases, type FixtureRelease } from './fixtures.js';
-import { fixtureGitRepo, walkTree, type GitRepo, type TreeEntry } from './fake-git-repo.js';
+import { FIXTURES, fixtureReleases, type FixtureRelease } from './fixture-data.js';
+import { fixtureGitRepo, walkTree, type GitRepo, type TreeEntry } from './git-repo.js';
 
 export type RouteName =
   | 'releases'

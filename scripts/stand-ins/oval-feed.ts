@@ -86,58 +86,6 @@ ${states.join('\n')}
 `;
 }
 
-/**
- * Fixes for the 3.0.20260429-3.0 case, written for tests (not Microsoft's data): two kernel
- * CVEs fixed by 6.6.134.1 (the kernel changelog names none), a severity for containerd2's
- * CVE-2026-35469, medium severities for the binutils fixes a node misses from
- * 3.0.20260414-3.0, and one definition that does not apply.
- */
-export const APRIL_2026_FEED: OvalDefinitionInput[] = [
-  {
-    id: 60001,
-    cve: 'CVE-2026-31001',
-    sourcePackage: 'kernel',
-    fixed: '0:6.6.134.1-1.azl3',
-    severity: 'High',
-  },
-  {
-    id: 60002,
-    cve: 'CVE-2026-31002',
-    sourcePackage: 'kernel',
-    fixed: '0:6.6.134.1-2.azl3',
-    severity: 'Medium',
-  },
-  {
-    id: 60003,
-    cve: 'CVE-2026-31003',
-    sourcePackage: 'kernel',
-    fixed: '0:6.6.140.1-1.azl3',
-    severity: 'Critical',
-  },
-  {
-    id: 60004,
-    cve: 'CVE-2026-35469',
-    sourcePackage: 'containerd2',
-    fixed: '0:2.1.6-1.azl3',
-    severity: 'Medium',
-  },
-  {
-    id: 60005,
-    cve: 'CVE-2025-1147',
-    sourcePackage: 'binutils',
-    fixed: '0:2.41-11.azl3',
-    severity: 'Medium',
-  },
-  {
-    id: 60006,
-    cve: 'CVE-2026-99999',
-    sourcePackage: 'sudo',
-    fixed: '0:1.9.17-2.azl3',
-    severity: 'Low',
-    patchable: 'Not Applicable',
-  },
-];
-
 export interface OvalFeedServer {
   /** AZL_OVAL_URL for it: `http://127.0.0.1:<port>/oval/{line}.xml`. */
   urlTemplate: string;
@@ -147,14 +95,14 @@ export interface OvalFeedServer {
 
 /**
  * Serves a feed for line 3.0 the way raw.githubusercontent.com does: an ETag, and 304 to a
- * matching If-None-Match; 404 for any other path. `defs` are written with `ovalFeedXml`; a
- * string is served as it is (the real 2024-10-10 feed).
+ * matching If-None-Match; 404 for any other path. The feed is definitions written with
+ * ovalFeedXml, or a whole file's text (the demo serves the real one in test/fixtures/oval/).
  */
 export async function serveOvalFeed(
-  defs: readonly OvalDefinitionInput[] | string,
+  feed: readonly OvalDefinitionInput[] | string,
   etag = '"april-2026-feed"',
 ): Promise<OvalFeedServer> {
-  const body = typeof defs === 'string' ? defs : ovalFeedXml(defs);
+  const body = typeof feed === 'string' ? feed : ovalFeedXml(feed);
   const requests: OvalFeedServer['requests'] = [];
   const server = http.createServer((req, res) => {
     const ifNoneMatch = req.headers['if-none-match'];

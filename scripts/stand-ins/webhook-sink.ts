@@ -28,9 +28,10 @@ export interface SinkBehaviour {
  * A loopback stand-in for Teams Workflows webhooks: records every POST and answers 202, the
  * statuses queued with `answerNext` (e.g. 410 for a deleted workflow), or what `behave` set
  * for a path. `posts` are the POSTs it accepted (answered 202); `arrivals` every POST whose
- * body it received, which is what Teams would have seen, answer or not.
+ * body it received, which is what Teams would have seen, answer or not. Port 0 takes a free
+ * one.
  */
-export async function startTeamsSink(): Promise<{
+export async function startTeamsSink(port = 0): Promise<{
   url: string;
   posts: TeamsPost[];
   arrivals: TeamsArrival[];
@@ -68,10 +69,10 @@ export async function startTeamsSink(): Promise<{
       else answer();
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     posts,
     arrivals,
     answerNext: (...statuses) => queued.push(...statuses),
