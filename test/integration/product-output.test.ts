@@ -14,7 +14,7 @@ import { until } from '../support/wait.js';
  * invocation, each once, and no line per GitHub request unless LOG_LEVEL=debug asks for it.
  * One detection reads about 180 git blobs and trees; Octokit's request log printed each.
  */
-const ADMIN_KEY = 'product-output-key';
+const ADMIN_KEY = 'product-output-admin-key-of-32-characters';
 const GEN2 = readFileSync(
   path.join(FIXTURES, 'inventories', 'aks-azurelinuxv3-gen2-202604.13.0.rpm-qa.txt'),
   'utf8',
