@@ -162,6 +162,24 @@ const EnvSchema = z.object({
   SIGNING_KEY: z.optional(z.string()),
   /** Client id of the user-assigned managed identity in Azure. */
   AZURE_CLIENT_ID: z.optional(z.string()),
+
+  // Azure Resource Manager: the AKS clusters a subscription watches, and check --aks-cluster
+  /**
+   * Where ARM answers: a sovereign cloud's endpoint (https://management.usgovcloudapi.net,
+   * https://management.chinacloudapi.cn) or a test double. HTTPS only: a bearer token is
+   * never sent over plain http.
+   */
+  AZURE_RESOURCE_MANAGER_URL: z._default(
+    z
+      .url()
+      .check(
+        z.refine(
+          (v) => v.startsWith('https://'),
+          'must be an https:// URL (a bearer token goes there)',
+        ),
+      ),
+    'https://management.azure.com',
+  ),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.optional(z.string()),
 });
 
@@ -214,6 +232,8 @@ export const SETTING_GROUPS = {
   storage: ['STORAGE_ACCOUNT_URL', 'AzureWebJobsStorage'],
   /** The user-assigned managed identity every Azure client signs in with. */
   identity: ['AZURE_CLIENT_ID'],
+  /** Azure Resource Manager, read for watched AKS clusters and check --aks-cluster. */
+  arm: ['AZURE_RESOURCE_MANAGER_URL'],
   telemetry: ['APPLICATIONINSIGHTS_CONNECTION_STRING'],
   /** `npm start` only. */
   local: ['DATA_DIR', 'LOCAL_STORAGE', 'PORT', 'AZURITE_BLOB_PORT'],
@@ -235,6 +255,7 @@ export type LinkSettings = Omit<Group<'links'>, 'PUBLIC_BASE_URL'> & { PUBLIC_BA
 export type AdminSettings = Group<'admin'>;
 export type StorageSettings = Group<'storage'>;
 export type IdentitySettings = Group<'identity'>;
+export type ArmSettings = Group<'arm'>;
 export type TelemetrySettings = Group<'telemetry'>;
 export type LocalSettings = Group<'local'>;
 export type CliSettings = Group<'cli'>;
@@ -249,6 +270,7 @@ export interface Settings {
   admin: AdminSettings;
   storage: StorageSettings;
   identity: IdentitySettings;
+  arm: ArmSettings;
   telemetry: TelemetrySettings;
   local: LocalSettings;
   cli: CliSettings;
@@ -273,6 +295,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     admin: pick('admin'),
     storage: pick('storage'),
     identity: pick('identity'),
+    arm: pick('arm'),
     telemetry: pick('telemetry'),
     local: pick('local'),
     cli: pick('cli'),

@@ -61,4 +61,17 @@ describe('settings by concern', () => {
     // A bad setting in a group asked for is still refused, by name.
     expect(() => loadGroups(['github'], { AZL_REPO: 'no-slash' })).toThrow(/AZL_REPO/);
   });
+
+  it('takes Azure Resource Manager over https only, defaulting to the public cloud', () => {
+    expect(loadGroups(['arm'], {}).arm.AZURE_RESOURCE_MANAGER_URL).toBe(
+      'https://management.azure.com',
+    );
+    const gov = 'https://management.usgovcloudapi.net';
+    expect(
+      loadGroups(['arm'], { AZURE_RESOURCE_MANAGER_URL: gov }).arm.AZURE_RESOURCE_MANAGER_URL,
+    ).toBe(gov);
+    expect(() =>
+      loadGroups(['arm'], { AZURE_RESOURCE_MANAGER_URL: 'http://127.0.0.1:8080' }),
+    ).toThrow(/AZURE_RESOURCE_MANAGER_URL must be an https:\/\/ URL/);
+  });
 });
