@@ -35,6 +35,9 @@ const result = await build({
   // The code finds its package by walking up from its own file (src/package-info.ts).
   define: { 'import.meta.url': 'azlModuleUrl' },
   banner: { js: "var azlModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // Loaded from node_modules by the runs that read AKS clusters only (src/cli/arm.ts): bundled,
+  // @azure/identity and its MSAL would more than double the file every run reads.
+  external: ['@azure/identity', '@azure/core-rest-pipeline'],
   logLevel: 'warning',
   metafile: true,
 });

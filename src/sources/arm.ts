@@ -243,6 +243,7 @@ function credentialReasons(error: Error): string {
     .filter(Boolean);
   const reasons = error.name === 'AggregateAuthenticationError' ? lines.slice(1) : lines;
   return (reasons.length > 0 ? reasons : lines)
+    .map((l) => l.replace(/^(?:\w*Error: )+/, ''))
     .map((l) => (l.length > 240 ? `${l.slice(0, 237)}...` : l))
     .join('; ');
 }

@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareEvr, parseEvr } from '../../src/domain/rpmvercmp.js';
 import { loadSettings } from '../../src/settings.js';
 import { startLocalRuntime } from '../../src/app/local-runtime.js';
 import type { LocalRuntime } from '../../src/app/local-runtime.js';
@@ -12,6 +11,7 @@ import { FIXTURES, GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
 import { startTeamsSink } from '../support/teams-sink.js';
 import { startTestAzurite } from '../support/azurite.js';
 import { readFileSync, readdirSync } from 'node:fs';
+import { carries } from '../support/node-image-notes.js';
 
 /**
  * Issue 10, part 3: the detector watches the AgentBaker directories of the node-image
@@ -184,15 +184,3 @@ describe('watching node images', () => {
     expect(nodeImageCards('pool-old')[1]).toMatch(/^AKSAzureLinux-V3gen2-202605\.27\.0 is out/);
   });
 });
-
-/** Whether an image's notes list the package at or above `version` (rpm -qa lines). */
-function carries(image: string, pkg: string, version: string): boolean {
-  const text = readFileSync(path.join(NOTES, `${image}.txt`), 'utf8');
-  const want = parseEvr(version);
-  return text.split('\n').some((line) => {
-    const m = /^(.+)-([^-]+)-([^-]+)\.([^.]+)$/.exec(line.trim());
-    if (!m || m[1] !== pkg) return false;
-    const have = parseEvr(`${m[2]}-${m[3]}`);
-    return compareEvr({ ...have, epoch: want.epoch }, want) >= 0;
-  });
-}
