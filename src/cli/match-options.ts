@@ -10,18 +10,22 @@ import { parseNodeImage, refuseRetiredImage, type NodeImage } from '../domain/no
 import {
   parseAzureSubscriptionId,
   parseClusterId,
-  poolUpgradeCommand,
   type AksPool,
   type RegionOffer,
 } from '../domain/aks-pool.js';
 import type { Inventory, MatchResult, PackageUpdate } from '../domain/types.js';
-import { poolAdvice, type PoolAdvice } from '../notify/pool-advice.js';
+import type { PoolAdvice } from '../notify/pool-advice.js';
 import { readPools, type AksTarget } from '../services/aks-pools.js';
 import { cacheKey } from '../services/cli-cache.js';
 import type { CliSession } from '../services/cli-session.js';
 import { loadRelease } from '../services/load-release.js';
 import { NodeImages } from '../services/node-images.js';
-import { checkPools, type PoolCheck } from '../services/pool-check.js';
+import {
+  checkedAdvice,
+  checkPools,
+  EMPTY_INVENTORY,
+  type PoolCheck,
+} from '../services/pool-check.js';
 import { armSource } from './arm.js';
 import { applyIgnores, type IgnoredItem } from './ignore/apply.js';
 import type { IgnoreFile } from './ignore/ignore-file.js';
@@ -230,8 +234,6 @@ function withFlag<T>(flag: string, step: () => T): T {
   }
 }
 
-const EMPTY_INVENTORY: Inventory = { format: 'rpm-qa', packages: [] };
-
 /**
  * A run where no pool runs Azure Linux says so at the top: an empty answer must not read as
  * "nothing is missing" when nothing was looked at.
@@ -264,7 +266,6 @@ function poolAnswer(check: PoolCheck, rules: IgnoreFile['active']): PoolAnswer {
     };
   }
   const { result, ignored } = applyIgnores(checked.result, rules);
-  const summary = checked.result.nodeImages?.[0];
   return {
     pool,
     answer: {
@@ -280,15 +281,7 @@ function poolAnswer(check: PoolCheck, rules: IgnoreFile['active']): PoolAnswer {
     notices: check.notices,
     offer: checked.offer,
     upgradeAvailableNow: checked.upgradeAvailableNow,
-    advice: poolAdvice({
-      location: pool.cluster.location,
-      upgradeTo: summary?.upgradeTo ?? null,
-      missing: checked.result.affected.length + checked.result.behind.length,
-      newest: summary?.newest ?? null,
-      offer: checked.offer,
-      availableNow: checked.upgradeAvailableNow,
-      command: poolUpgradeCommand(pool),
-    }),
+    advice: checkedAdvice(pool, checked),
   };
 }
 

@@ -1,5 +1,6 @@
 import { SEVERITIES_WORST_FIRST, severityRank } from '../domain/severity.js';
 import type { NodeImageNotice } from '../domain/node-image.js';
+import { watchOf } from '../domain/aks-watch.js';
 import type { Subscription } from '../domain/subscription.js';
 import type { CveRef, MatchResult, PackageUpdate, Severity } from '../domain/types.js';
 
@@ -66,17 +67,22 @@ export function nodeImageLine(advice: NodeImageAdvice): string {
  */
 export function nodeImageHeadline(notice: NodeImageNotice): string {
   const pools = notice.pools.map((p) => p.inventory);
-  const whose =
-    pools.length === 1
-      ? `your pool ${pools[0]} still misses`
-      : `your pools ${listWithMore(pools, 3)} still miss`;
   const { critical, high } = notice.cves.bySeverity;
   const urgent = severityPhrase({ unknown: 0, low: 0, medium: 0, high, critical });
   const cves =
     notice.cves.cves > 0
       ? ` (${plural(notice.cves.cves, 'CVE')}${urgent ? `, ${urgent}` : ''})`
       : '';
-  return `${notice.image} is out: it fixes ${plural(notice.fixes.length, 'package')}${cves} ${whose}`;
+  const fixes = `it fixes ${plural(notice.fixes.length, 'package')}${cves}`;
+  // "The fix has reached your region": the image is offered to this watched pool now.
+  if (notice.region) {
+    return `${notice.image} is now offered in ${notice.region.location}: ${fixes} on ${listWithMore(pools, 3)}`;
+  }
+  const whose =
+    pools.length === 1
+      ? `your pool ${pools[0]} still misses`
+      : `your pools ${listWithMore(pools, 3)} still miss`;
+  return `${notice.image} is out: ${fixes} ${whose}`;
 }
 
 /** What a node-image notice says under its headline: the basis, what is left, the command. */
@@ -85,6 +91,8 @@ export interface NodeImageNoticeParts {
   asOf: string;
   /** "2 missing updates not in this image yet.", when some are not. */
   pending: string | undefined;
+  /** "Upgrade each pool:", or for one watched pool whose region offers the image, "Upgrade it now:". */
+  commandLabel: string;
   command: string;
 }
 
@@ -96,7 +104,8 @@ export function nodeImageNoticeParts(notice: NodeImageNotice): NodeImageNoticePa
       notice.stillMissing > 0
         ? `${plural(notice.stillMissing, 'missing update')} not in this image yet.`
         : undefined,
-    command: NODE_IMAGE_UPGRADE_COMMAND,
+    commandLabel: notice.region ? 'Upgrade it now:' : 'Upgrade each pool:',
+    command: notice.region?.command ?? NODE_IMAGE_UPGRADE_COMMAND,
   };
 }
 
@@ -212,8 +221,11 @@ const DAY_MS = 86_400_000;
  * message says how old the package list it was computed from is (the oldest, when several).
  */
 export function inventoryBasis(subscription: Subscription, now: Date): string | undefined {
+  const info = subscription.inventoryInfo ?? {};
+  // A watched cluster is read again on every detector run: it is never old.
   const dated = subscription.inventoryNames
-    .map((name) => ({ name, uploadedAt: subscription.inventoryInfo?.[name]?.uploadedAt ?? '' }))
+    .filter((name) => !watchOf(info[name]))
+    .map((name) => ({ name, uploadedAt: info[name]?.uploadedAt ?? '' }))
     .filter((i) => !Number.isNaN(Date.parse(i.uploadedAt)));
   const oldest = dated.sort((a, b) => Date.parse(a.uploadedAt) - Date.parse(b.uploadedAt))[0];
   if (!oldest) return undefined;

@@ -1,6 +1,7 @@
 import {
   channelCaveat,
   judgePool,
+  poolUpgradeCommand,
   notCheckedReason,
   offeredImage,
   upgradeAvailableNow,
@@ -9,9 +10,14 @@ import {
   type RegionOffer,
 } from '../domain/aks-pool.js';
 import { carriedBy, compareImageVersions, type NodeImage } from '../domain/node-image.js';
+import { mergeResults } from '../domain/filters.js';
 import type { Inventory, MatchResult } from '../domain/types.js';
 import { NotFoundError } from '../errors.js';
+import { poolAdvice, type PoolAdvice } from '../notify/pool-advice.js';
 import type { NodeImages } from './node-images.js';
+
+/** No packages: what a release answer is made from when nothing could be checked. */
+export const EMPTY_INVENTORY: Inventory = { format: 'rpm-qa', packages: [] };
 
 /** One pool's answer: what it misses as of the release, and what its region offers now. */
 export interface PoolCheck {
@@ -35,7 +41,7 @@ export interface CheckedPool {
 }
 
 export interface PoolCheckDeps {
-  nodeImages: Pick<NodeImages, 'inventoryOf' | 'withFixes' | 'packagesOf'>;
+  nodeImages: Pick<NodeImages, 'imageInventory' | 'withFixes' | 'packagesOf'>;
   /** The release's matcher (src/services/release-context.ts, or the CLI's). */
   match(inventory: Inventory): Promise<MatchResult>;
 }
@@ -101,7 +107,7 @@ async function imageAnswer(
 ): Promise<{ inventory: Inventory; result: MatchResult } | null> {
   let inventory: Inventory;
   try {
-    ({ inventory } = await deps.nodeImages.inventoryOf(image.name));
+    inventory = await deps.nodeImages.imageInventory(image);
   } catch (error) {
     // A pool can run an image whose notes AgentBaker has not published (yet): listed, not checked.
     if (error instanceof NotFoundError) return null;
@@ -135,4 +141,35 @@ async function regionOffer(
     if (error instanceof NotFoundError) return { ...base, covers: null, of: missing.length };
     throw error;
   }
+}
+
+/**
+ * A watched cluster's answer to a release: its checked pools' answers merged (each distinct
+ * image once), or an empty answer when none runs Azure Linux 3.0, or the release is of
+ * another line.
+ */
+export async function poolsAnswer(
+  deps: PoolCheckDeps,
+  pools: readonly AksPool[],
+  line: string,
+): Promise<MatchResult> {
+  const empty = () => deps.match(EMPTY_INVENTORY);
+  if (line !== '3.0') return empty();
+  const checks = await checkPools(deps, pools);
+  const results = [...new Set(checks.flatMap((c) => (c.checked ? [c.checked.result] : [])))];
+  return mergeResults(results) ?? empty();
+}
+
+/** The last line of a checked pool's answer, from the same facts in every output. */
+export function checkedAdvice(pool: AksPool, checked: CheckedPool): PoolAdvice {
+  const image = checked.result.nodeImages?.[0];
+  return poolAdvice({
+    location: pool.cluster.location,
+    upgradeTo: image?.upgradeTo ?? null,
+    missing: checked.result.affected.length + checked.result.behind.length,
+    newest: image?.newest ?? null,
+    offer: checked.offer,
+    availableNow: checked.upgradeAvailableNow,
+    command: poolUpgradeCommand(pool),
+  });
 }

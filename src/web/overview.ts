@@ -10,6 +10,8 @@ import { formatUtc } from '../notify/summary.js';
 import { ledgerKeys } from '../services/ledger.js';
 import type { LedgerEntry } from '../store/records.js';
 import { actionForm, button, when } from './markup.js';
+import { clustersSection } from './clusters.js';
+import type { WatchView } from '../services/watched-pools.js';
 
 /** How many recent releases the overview evaluates: each costs one match of every inventory. */
 const RECENT_RELEASES = 5;
@@ -76,6 +78,8 @@ export interface OverviewView {
   sub: Subscription;
   csrf: string;
   releases: ReleaseRow[];
+  /** The watched AKS clusters' pools (src/web/clusters.ts). */
+  clusters?: WatchView[];
   deliveries: Map<string, LedgerEntry>;
   now: Date;
   /** A line to show on top: what the last action did. */
@@ -90,6 +94,7 @@ export function renderOverview(v: OverviewView): string {
       : '',
     `<p class="muted">Azure Linux ${escapeHtml(sub.lines.join(', '))} · created ${escapeHtml(formatUtc(sub.createdAt))}</p>`,
     releasesSection(v),
+    clustersSection(v.clusters ?? []),
     channelsSection(v),
     inventoriesSection(v),
     filtersSection(v),
@@ -208,9 +213,12 @@ function lastDelivery(c: Channel, last: LedgerEntry | undefined): string {
 function inventoriesSection({ sub, csrf, now }: OverviewView): string {
   const rows = sub.inventoryNames.map((name) => {
     const info = sub.inventoryInfo?.[name];
-    const age = info ? ageOf(info.uploadedAt, now) : '';
-    const image = info?.aksNodeImage ? `<br><small>${escapeHtml(info.aksNodeImage)}</small>` : '';
-    return `<tr><td><strong>${escapeHtml(name)}</strong>${image}</td><td>${escapeHtml(info?.format ?? '?')}</td><td class="num">${info ? info.packages : '?'}</td><td>${escapeHtml(age)}</td><td>${actionForm(sub.id, `inventories/${encodeURIComponent(name)}/remove`, csrf, button('Remove', 'danger'), 'inline')}</td></tr>`;
+    const watched = info?.aksCluster ?? info?.azureSubscription;
+    const age = watched ? 'read every detector run' : info ? ageOf(info.uploadedAt, now) : '';
+    const image = info?.aksNodeImage ?? watched;
+    const small = image ? `<br><small>${escapeHtml(image)}</small>` : '';
+    const count = info ? `${info.packages}${watched ? ' pools' : ''}` : '?';
+    return `<tr><td><strong>${escapeHtml(name)}</strong>${small}</td><td>${escapeHtml(info?.format ?? '?')}</td><td class="num">${count}</td><td>${escapeHtml(age)}</td><td>${actionForm(sub.id, `inventories/${encodeURIComponent(name)}/remove`, csrf, button('Remove', 'danger'), 'inline')}</td></tr>`;
   });
   const table =
     rows.length > 0

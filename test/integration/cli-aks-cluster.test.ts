@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Log } from 'sarif';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeArm } from '../support/fake-arm.js';
+import { FakeArm, ubuntuPool, windowsPool } from '../support/fake-arm.js';
 import { armEnv, installFakeAz } from '../support/fake-az.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { errorLine, runCli, type CheckJson } from '../support/cli.js';
@@ -93,17 +93,8 @@ beforeAll(async () => {
     nodeOSUpgradeChannel: 'Unmanaged',
     pools: [
       { name: 'system', osSKU: 'AzureLinux3', nodeImageVersion: GEN2('202605.14.0') },
-      {
-        name: 'ubuntu',
-        osSKU: 'Ubuntu',
-        nodeImageVersion: 'AKSUbuntu-2204gen2containerd-202604.13.0',
-      },
-      {
-        name: 'win22',
-        osType: 'Windows',
-        osSKU: 'Windows2022',
-        nodeImageVersion: 'AKSWindows-2022-containerd-20348.4171.250916',
-      },
+      ubuntuPool('ubuntu'),
+      windowsPool('win22'),
       { name: 'old', osSKU: 'CBLMariner', nodeImageVersion: 'AKSCBLMariner-V2gen2-202512.06.0' },
     ],
   });
@@ -112,19 +103,7 @@ beforeAll(async () => {
     resourceGroup: 'rg-apps',
     name: 'apps',
     location: 'northeurope',
-    pools: [
-      {
-        name: 'system',
-        osSKU: 'Ubuntu',
-        nodeImageVersion: 'AKSUbuntu-2204gen2containerd-202604.13.0',
-      },
-      {
-        name: 'win',
-        osType: 'Windows',
-        osSKU: 'Windows2022',
-        nodeImageVersion: 'AKSWindows-2022-containerd-20348.4171.250916',
-      },
-    ],
+    pools: [ubuntuPool('system'), windowsPool('win')],
   });
   // Two regions, two offers: the AKS rollout reached eastus first.
   arm.offer('westeurope', GEN2('202605.05.1'));

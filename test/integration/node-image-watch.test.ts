@@ -6,7 +6,7 @@ import { loadSettings } from '../../src/settings.js';
 import { startLocalRuntime } from '../../src/app/local-runtime.js';
 import type { LocalRuntime } from '../../src/app/local-runtime.js';
 import { FakeGitHub } from '../support/fake-github.js';
-import { localRuntimeSettings } from '../support/local-settings.js';
+import { adminApi, detectNow, localRuntimeSettings } from '../support/local-settings.js';
 import { FIXTURES, GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
 import { startTeamsSink } from '../support/teams-sink.js';
 import { startTestAzurite } from '../support/azurite.js';
@@ -34,22 +34,12 @@ let teams: Awaited<ReturnType<typeof startTeamsSink>>;
 let local: LocalRuntime;
 let dataDir: string;
 
-const api = (route: string, init: RequestInit = {}) =>
-  fetch(`${local.apiUrl}/${route}`, {
-    ...init,
-    headers: { 'content-type': 'application/json', 'x-functions-key': ADMIN_KEY, ...init.headers },
-  });
-
-const detect = async () => {
-  const res = await api('ops/detect', { method: 'POST' });
-  expect(res.status, await res.clone().text()).toBe(200);
-  const body = (await res.json()) as {
+const api = adminApi(() => local, ADMIN_KEY);
+const detect = () =>
+  detectNow<{
     releases: { tag: string; status: string }[];
     nodeImages: { image: string; status: string }[];
-  };
-  await local.bus!.whenIdle();
-  return body;
-};
+  }>(api, () => local);
 
 const subscribe = async (name: string, image: string) => {
   const res = await api('subscriptions', {

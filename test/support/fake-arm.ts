@@ -438,3 +438,25 @@ export class FakeArm extends RequestRecorder<ArmRoute, ArmRequest> {
     };
   }
 }
+
+/** A pool on an AKS Azure Linux 3.0 gen2 image of this version. */
+export const gen2Pool = (name: string, version: string, osSKU = 'AzureLinux'): FakePool => ({
+  name,
+  osSKU,
+  nodeImageVersion: `AKSAzureLinux-V3gen2-${version}`,
+});
+
+/** An Ubuntu 22.04 pool, as AKS names its image. */
+export const ubuntuPool = (name: string): FakePool => ({
+  name,
+  osSKU: 'Ubuntu',
+  nodeImageVersion: 'AKSUbuntu-2204gen2containerd-202604.13.0',
+});
+
+/** A Windows Server 2022 pool, as AKS names its image. */
+export const windowsPool = (name: string): FakePool => ({
+  name,
+  osType: 'Windows',
+  osSKU: 'Windows2022',
+  nodeImageVersion: 'AKSWindows-2022-containerd-20348.4171.250916',
+});
