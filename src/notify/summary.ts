@@ -104,9 +104,31 @@ export function nodeImageNoticeParts(notice: NodeImageNotice): NodeImageNoticePa
       notice.stillMissing > 0
         ? `${plural(notice.stillMissing, 'missing update')} not in this image yet.`
         : undefined,
-    commandLabel: notice.region ? 'Upgrade it now:' : 'Upgrade each pool:',
-    command: notice.region?.command ?? NODE_IMAGE_UPGRADE_COMMAND,
+    ...(notice.region && notice.pools.length === 1
+      ? { commandLabel: 'Upgrade it now:', command: notice.region.command }
+      : { commandLabel: 'Upgrade each pool:', command: NODE_IMAGE_UPGRADE_COMMAND }),
   };
+}
+
+/**
+ * Notices that say the same thing (one image, one region, the same fixes, as of one release)
+ * about several pools, as one notice naming them all: a digest of a fleet whose region's offer
+ * moved lists its pools once, not a section per pool.
+ */
+export function mergeNotices(notices: readonly NodeImageNotice[]): NodeImageNotice[] {
+  const merged = new Map<string, NodeImageNotice>();
+  for (const notice of notices) {
+    const key = [
+      notice.image,
+      notice.region?.location ?? '',
+      notice.release.tag,
+      notice.stillMissing,
+      ...notice.fixes.map((f) => `${f.package} ${f.installed} ${f.fixed}`),
+    ].join('\u0000');
+    const seen = merged.get(key);
+    merged.set(key, seen ? { ...seen, pools: [...seen.pools, ...notice.pools] } : notice);
+  }
+  return [...merged.values()];
 }
 
 export const nvdUrl = (cveId: string): string =>

@@ -147,23 +147,29 @@ async function refreshWatch(
     );
     return outcome;
   }
+  // Published together: a fleet whose region's offer moved is one batch, not one per pool.
+  const events: AppCloudEvent[] = [];
   for (const pool of candidates) {
     const ref = { inventory, cluster: pool.cluster.id, name: pool.name };
     const notice = await regionNotice(rt, sub, ref, pool, pool.latestNodeImageVersion!, judged);
-    if (notice) outcome.notices += await requestRegionNotice(rt, sub, ref, notice);
+    if (notice) outcome.notices += await requestRegionNotice(rt, sub, ref, notice, events);
   }
+  await rt.publisher.publish(events);
   return outcome;
 }
 
-/** One event per instant channel (the ledger sends it once), one digest item per digest channel. */
+/**
+ * One event per instant channel (the ledger sends it once), added to `events`; one digest
+ * item per digest channel. Returns how many notices that makes.
+ */
 async function requestRegionNotice(
   rt: Runtime,
   sub: Subscription,
   pool: PoolRef,
   notice: NodeImageNotice,
+  events: AppCloudEvent[],
 ): Promise<number> {
-  const events: AppCloudEvent[] = [];
-  let queued = 0;
+  let requested = 0;
   for (const channel of sub.channels.filter(isDeliverable)) {
     const data = {
       image: notice.image,
@@ -174,6 +180,7 @@ async function requestRegionNotice(
     };
     if (isInstant(channel)) {
       events.push(nodeImageNoticeRequested(data, rt.now()));
+      requested += 1;
     } else {
       const added = await rt.store.enqueueDigest({
         subscriptionId: sub.id,
@@ -182,11 +189,10 @@ async function requestRegionNotice(
         queuedAt: rt.now().toISOString(),
         nodeImage: { image: notice.image, pool },
       });
-      if (added) queued += 1;
+      if (added) requested += 1;
     }
   }
-  await rt.publisher.publish(events);
-  return events.length + queued;
+  return requested;
 }
 
 /**

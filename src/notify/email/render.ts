@@ -6,6 +6,7 @@ import {
   AKS_RELEASE_TRACKER_URL,
   clip,
   groupUpdates,
+  mergeNotices,
   nodeImageHeadline,
   nodeImageNoticeParts,
   packageCount,
@@ -61,7 +62,7 @@ export function renderDigestEmail(ctx: DigestContext): RenderedEmail | null {
   const releases = ctx.releases
     .filter((r) => r.affected.length > 0)
     .sort((a, b) => a.release.publishedAt.localeCompare(b.release.publishedAt));
-  const images = ctx.nodeImages ?? [];
+  const images = mergeNotices(ctx.nodeImages ?? []);
   if (releases.length === 0 && images.length === 0 && !ctx.heartbeat) return null;
 
   const name = clip(ctx.subscriptionName, NAME_MAX);
