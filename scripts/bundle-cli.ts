@@ -50,7 +50,11 @@ const common = {
 } as const;
 
 rmSync(outdir, { recursive: true, force: true });
-const vendor = await build({ ...common, entryPoints: { azure: 'dist/src/cli/azure-vendor.js' } });
+const vendor = await build({
+  ...common,
+  entryPoints: { azure: 'dist/src/cli/azure-vendor.js' },
+  minifyIdentifiers: true,
+});
 const result = await build({
   ...common,
   entryPoints: { 'azl-notifier': 'dist/src/cli/main.js' },

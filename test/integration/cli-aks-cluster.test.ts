@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeArm, ubuntuPool, windowsPool } from '../support/fake-arm.js';
 import { armEnv, installFakeAz } from '../support/fake-az.js';
 import { FakeGitHub } from '../support/fake-github.js';
-import { errorLine, runCli, type CheckJson } from '../support/cli.js';
+import { errorLine, runCli, tmpFile, type CheckJson } from '../support/cli.js';
 import { GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
 import { gen2FixesIn } from '../support/node-image-notes.js';
 
@@ -265,6 +265,24 @@ describe('check --aks-cluster', () => {
     expect(out.notices).toContain(
       'Nothing was checked: none of the 2 node pools runs Azure Linux 3.0.',
     );
+  });
+
+  it('takes out of each pool what the ignore file accepts, and lists it as ignored', async () => {
+    const ignore = tmpFile(
+      '.azl-notifier-ignore.yaml',
+      'ignore:\n  - package: kernel\n    reason: kernels move with the weekly node image\n',
+    );
+    const out = await json(['--aks-cluster', prod, '--ignore-file', ignore]);
+    const pool = poolOf(out, 'system') as PoolJson & { ignored: { package: string }[] };
+    const kernel = [...key.affected, ...key.behind].filter((p) => p.source_package === 'kernel');
+    expect(kernel.length).toBeGreaterThan(0);
+    expect(pool.ignored.map((i) => i.package).sort()).toEqual(
+      [...new Set(kernel.map((p) => p.package))].sort(),
+    );
+    for (const list of [pool.affected!, pool.behind!]) {
+      expect(list.some((u) => u.sourcePackage === 'kernel')).toBe(false);
+    }
+    expect(out.ignored.length).toBe(pool.ignored.length);
   });
 
   it('points SARIF results at the pool resource', async () => {
