@@ -230,7 +230,7 @@ function inventoriesSection({ sub, csrf, now }: OverviewView): string {
     csrf,
     `<label for="inv-name">Name (one per node pool or image; an existing name is replaced)</label><input id="inv-name" type="text" name="name" required pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}" value="default">
 <label for="inv-file">File: <code>rpm -qa</code>, the rich <code>rpm --qf</code> query, AKS release notes, or a CycloneDX/SPDX SBOM</label><input id="inv-file" type="file" name="file">
-<label for="inv-text">…or paste it</label><textarea id="inv-text" name="text" spellcheck="false"></textarea>
+<label for="inv-text">…or paste it, or watch an AKS cluster: <code>{"aksCluster": "&lt;resource id&gt;"}</code></label><textarea id="inv-text" name="text" spellcheck="false"></textarea>
 <p><small>At most 10 MB and 20,000 packages. A bad line is named with its number; nothing is stored then.</small></p>${button('Upload')}`,
     '',
     'multipart/form-data',
