@@ -2,14 +2,18 @@
  * `npm run bench:startup`: how long a cold Functions instance takes to import the entry point
  * (package.json "main"), and how long a warm CLI `check` takes (cache filled by a first run,
  * against the fake GitHub on loopback): pinned to a tag, with `-r latest`, for an AKS node
- * image, and `--offline`. Each is a ratio against `node -e 0` spawned in the same rounds,
- * which alternate between them, so the machine's noise hits them alike.
+ * image, `--offline`, and `--aks-cluster` (one cluster of one Azure Linux pool, read from the
+ * HTTPS fake Azure Resource Manager, signed in through DefaultAzureCredential and the fake az,
+ * as in the tests). Each is a ratio against `node -e 0` spawned in the same rounds, which
+ * alternate between them, so the machine's noise hits them alike.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FakeArm, gen2Pool } from '../test/support/fake-arm.js';
+import { armEnv, installFakeAz } from '../test/support/fake-az.js';
 import { FakeGitHub } from '../scripts/stand-ins/github.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -47,6 +51,15 @@ const stats = (xs: number[]) => {
 };
 
 const github = await FakeGitHub.start();
+const arm = await FakeArm.start();
+const cluster = arm.addCluster({
+  subscriptionId: '6f2b1a7e-3c4d-4e5f-8a9b-0c1d2e3f4a5b',
+  resourceGroup: 'rg-prod',
+  name: 'prod',
+  location: 'westeurope',
+  pools: [gen2Pool('system', '202604.13.0')],
+});
+arm.offer('westeurope', 'AKSAzureLinux-V3gen2-202605.05.1');
 const baseEnv = { PATH: process.env.PATH ?? '', HOME: tmpdir() };
 const cliEnv = {
   ...baseEnv,
@@ -78,6 +91,18 @@ const checkNodeImage = [
   '-f',
   'json',
 ];
+/** A whole cluster, read from ARM: its one pool answered as the node image above. */
+const checkCluster = [
+  join(root, 'bin/azl-notifier.cjs'),
+  'check',
+  '--aks-cluster',
+  cluster,
+  '-r',
+  TAG,
+  '-f',
+  'json',
+];
+const clusterEnv = { ...cliEnv, ...armEnv(arm, installFakeAz()) };
 const importMain = [
   '--input-type=module',
   '-e',
@@ -86,6 +111,7 @@ const importMain = [
 try {
   await timed(check, cliEnv); // fills the cache: what follows is a warm run
   await timed(checkNodeImage, cliEnv);
+  await timed(checkCluster, clusterEnv);
   const times = {
     node: [] as number[],
     import: [] as number[],
@@ -93,12 +119,16 @@ try {
     latest: [] as number[],
     nodeImage: [] as number[],
     offline: [] as number[],
+    cluster: [] as number[],
   };
-  const requests = { check: 0, latest: 0, nodeImage: 0, offline: 0 };
-  const counted = async (kind: keyof typeof requests, args: string[]) => {
+  const requests = { check: 0, latest: 0, nodeImage: 0, offline: 0, cluster: 0 };
+  let armRequests = 0;
+  const counted = async (kind: keyof typeof requests, args: string[], env = cliEnv) => {
     const before = github.requests.length;
-    times[kind].push(await timed(args, cliEnv));
+    const armBefore = arm.totalRequests;
+    times[kind].push(await timed(args, env));
     requests[kind] += github.requests.length - before;
+    armRequests += arm.totalRequests - armBefore;
   };
   for (let round = 0; round < ROUNDS; round++) {
     times.node.push(await timed(['-e', '0'], baseEnv));
@@ -107,6 +137,7 @@ try {
     await counted('latest', checkLatest);
     await counted('nodeImage', checkNodeImage);
     await counted('offline', [...check, '--offline']);
+    await counted('cluster', checkCluster, clusterEnv);
   }
   const node = stats(times.node);
   const row = (name: string, xs: number[]) => {
@@ -122,9 +153,10 @@ try {
   row('warm check -r latest', times.latest);
   row('warm check (node image)', times.nodeImage);
   row('check --offline', times.offline);
+  row('warm check --aks-cluster', times.cluster);
   console.log(
-    `GitHub requests per check: warm ${requests.check / ROUNDS}, latest ${requests.latest / ROUNDS}, node image ${requests.nodeImage / ROUNDS}, offline ${requests.offline / ROUNDS}`,
+    `GitHub requests per check: warm ${requests.check / ROUNDS}, latest ${requests.latest / ROUNDS}, node image ${requests.nodeImage / ROUNDS}, offline ${requests.offline / ROUNDS}, aks-cluster ${requests.cluster / ROUNDS} (and ${armRequests / ROUNDS} ARM requests)`,
   );
 } finally {
-  await github.close();
+  await Promise.all([github.close(), arm.close()]);
 }

@@ -130,6 +130,9 @@ param signingKey string
 @description('Admin key (ADMIN_KEY): the x-functions-key that grants admin access on the API, including the token-or-admin routes whose handlers check it themselves. Made by the preprovision hook as AZL_ADMIN_KEY and kept in Key Vault; the postdeploy hook also registers it as the host function key "admin", so the same key passes the host on function-level routes.')
 param adminKey string
 
+@description('Where the app may read AKS clusters subscribers watch: a comma-separated list of scopes, each /subscriptions/<id>, /subscriptions/<id>/resourceGroups/<group>, or an AKS cluster\'s resource id. The app\'s identity gets the built-in Reader role on each (the deploying principal needs Owner or User Access Administrator there). Empty: none; grant later with az role assignment create (docs/deploy.md).')
+param aksReaderScopes string = ''
+
 @minValue(40)
 @maxValue(1000)
 @description('Flex Consumption scale-out ceiling. 40 is the plan\'s minimum and plenty for a notifier; it also caps cost.')
@@ -350,6 +353,40 @@ module rbac 'app/rbac.bicep' = {
   }
 }
 
+// Reader on each scope in aksReaderScopes, for watched AKS clusters (src/sources/arm.ts). A
+// comma-separated string rather than an array parameter: azd substitutes environment values
+// into main.parameters.json as strings.
+var aksReaderScopeList = filter(map(split(aksReaderScopes, ','), scope => trim(scope)), scope => !empty(scope))
+// /subscriptions/<id> splits into 3 parts; a resource group into 5; a cluster id into 9.
+var aksReaderSubscriptionScopes = filter(aksReaderScopeList, scope => length(split(scope, '/')) == 3)
+var aksReaderGroupScopes = filter(aksReaderScopeList, scope => length(split(scope, '/')) == 5)
+var aksReaderClusterScopes = filter(aksReaderScopeList, scope => length(split(scope, '/')) == 9)
+
+module aksReaderSubscriptions 'app/aks-reader-subscription.bicep' = [for scope in aksReaderSubscriptionScopes: {
+  name: 'aksReader-${uniqueString(scope)}'
+  scope: subscription(split(scope, '/')[2])
+  params: {
+    principalId: apiUserAssignedIdentity.outputs.principalId
+  }
+}]
+
+module aksReaderGroups 'app/aks-reader-group.bicep' = [for scope in aksReaderGroupScopes: {
+  name: 'aksReader-${uniqueString(scope)}'
+  scope: resourceGroup(split(scope, '/')[2], split(scope, '/')[4])
+  params: {
+    principalId: apiUserAssignedIdentity.outputs.principalId
+  }
+}]
+
+module aksReaderClusters 'app/aks-reader-cluster.bicep' = [for scope in aksReaderClusterScopes: {
+  name: 'aksReader-${uniqueString(scope)}'
+  scope: resourceGroup(split(scope, '/')[2], split(scope, '/')[4])
+  params: {
+    principalId: apiUserAssignedIdentity.outputs.principalId
+    clusterName: split(scope, '/')[8]
+  }
+}]
+
 // Outputs land in the azd environment (.azure/<env>/.env); the postdeploy hook and docs/deploy.md use them.
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
@@ -364,3 +401,5 @@ output EVENTGRID_TOPIC_ENDPOINT string = eventGrid.outputs.endpoint
 output DEAD_LETTER_CONTAINER_NAME string = deadLetterContainerName
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
 output EMAIL_SENDER_CUSTOM_ROLE_ID string = enableEmail ? email.outputs.customRoleId : ''
+// What `az role assignment create --assignee` takes to let the app read more clusters later.
+output AZL_APP_PRINCIPAL_ID string = apiUserAssignedIdentity.outputs.principalId

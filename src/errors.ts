@@ -180,3 +180,15 @@ export class ForbiddenError extends AppError {
     super(message, { status: 403, code: 'forbidden', exitCode: 2 });
   }
 }
+
+/**
+ * Azure would not let the product read what it was asked to: no token could be had (the
+ * credential chain's reason is in the message), or Azure Resource Manager answered 401/403
+ * (the message names the role and the scope it is needed on). Exit 6 in the CLI; 422 when a
+ * subscriber asks the service to watch something its identity cannot read.
+ */
+export class AzureAccessError extends AppError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { status: 422, code: 'azure-access', exitCode: 6, cause });
+  }
+}

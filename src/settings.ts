@@ -180,6 +180,24 @@ const EnvSchema = z.object({
   SIGNING_KEY: key,
   /** Client id of the user-assigned managed identity in Azure. */
   AZURE_CLIENT_ID: z.optional(z.string()),
+
+  // Azure Resource Manager: the AKS clusters a subscription watches, and check --aks-cluster
+  /**
+   * Where ARM answers: a sovereign cloud's endpoint (https://management.usgovcloudapi.net,
+   * https://management.chinacloudapi.cn) or a test double. HTTPS only: a bearer token is
+   * never sent over plain http.
+   */
+  AZURE_RESOURCE_MANAGER_URL: z._default(
+    z
+      .url()
+      .check(
+        z.refine(
+          (v) => v.startsWith('https://'),
+          'must be an https:// URL (a bearer token goes there)',
+        ),
+      ),
+    'https://management.azure.com',
+  ),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.optional(z.string()),
   /**
    * The least severe line the app prints: `debug` adds one line per GitHub request, `warn`
@@ -238,6 +256,8 @@ export const SETTING_GROUPS = {
   storage: ['STORAGE_ACCOUNT_URL', 'AzureWebJobsStorage'],
   /** The user-assigned managed identity every Azure client signs in with. */
   identity: ['AZURE_CLIENT_ID'],
+  /** Azure Resource Manager, read for watched AKS clusters and check --aks-cluster. */
+  arm: ['AZURE_RESOURCE_MANAGER_URL'],
   telemetry: ['APPLICATIONINSIGHTS_CONNECTION_STRING'],
   /** How much the app logs (its console, and what it hands the Functions host). */
   logging: ['LOG_LEVEL'],
@@ -261,6 +281,7 @@ export type LinkSettings = Omit<Group<'links'>, 'PUBLIC_BASE_URL'> & { PUBLIC_BA
 export type AdminSettings = Group<'admin'>;
 export type StorageSettings = Group<'storage'>;
 export type IdentitySettings = Group<'identity'>;
+export type ArmSettings = Group<'arm'>;
 export type TelemetrySettings = Group<'telemetry'>;
 export type LoggingSettings = Group<'logging'>;
 export type LocalSettings = Group<'local'>;
@@ -276,6 +297,7 @@ export interface Settings {
   admin: AdminSettings;
   storage: StorageSettings;
   identity: IdentitySettings;
+  arm: ArmSettings;
   telemetry: TelemetrySettings;
   logging: LoggingSettings;
   local: LocalSettings;
@@ -301,6 +323,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     admin: pick('admin'),
     storage: pick('storage'),
     identity: pick('identity'),
+    arm: pick('arm'),
     telemetry: pick('telemetry'),
     logging: pick('logging'),
     local: pick('local'),

@@ -25,17 +25,20 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, fixtureReleases, type FixtureRelease } from './fixture-data.js';
 import { fixtureGitRepo, walkTree, type GitRepo, type TreeEntry } from './git-repo.js';
+import { RequestRecorder } from './request-recorder.js';
 
-export type RouteName =
-  | 'releases'
-  | 'release-by-tag'
-  | 'tree'
-  | 'blob'
-  | 'contents'
-  | 'compare'
-  | 'notes-dir'
-  | 'notes-file'
-  | 'unknown';
+const ROUTES = [
+  'releases',
+  'release-by-tag',
+  'tree',
+  'blob',
+  'contents',
+  'compare',
+  'notes-dir',
+  'notes-file',
+  'unknown',
+] as const;
+export type RouteName = (typeof ROUTES)[number];
 
 export interface FakeReleaseInput {
   tag: string;
@@ -138,12 +141,11 @@ const notFound = (): never => {
   });
 };
 
-export class FakeGitHub {
+export class FakeGitHub extends RequestRecorder<RouteName, RecordedRequest> {
   /** API base URL, e.g. http://127.0.0.1:43123 (what GITHUB_API_URL would be). */
   url = '';
   readonly owner: string;
   readonly repo: string;
-  readonly requests: RecordedRequest[] = [];
 
   private readonly server: http.Server;
   private readonly line: string;
@@ -160,6 +162,7 @@ export class FakeGitHub {
   private secondaryLimits: { status: 403 | 429; retryAfter: number }[] = [];
 
   private constructor(opts: FakeGitHubOptions) {
+    super(ROUTES);
     this.line = opts.line ?? '3.0';
     this.git = fixtureGitRepo(this.line);
     this.missingBlobs = new Set(opts.missingBlobs ?? []);
@@ -230,31 +233,6 @@ export class FakeGitHub {
   /** The next request meets a secondary rate limit asking to wait `retryAfter` seconds. */
   secondaryLimitNext(retryAfter: number, status: 403 | 429 = 403): void {
     this.secondaryLimits.push({ status, retryAfter });
-  }
-
-  /** Requests received per route, including 304s and failures. */
-  counts(): Record<RouteName, number> {
-    const counts: Record<RouteName, number> = {
-      releases: 0,
-      'release-by-tag': 0,
-      tree: 0,
-      blob: 0,
-      contents: 0,
-      compare: 0,
-      'notes-dir': 0,
-      'notes-file': 0,
-      unknown: 0,
-    };
-    for (const r of this.requests) counts[r.route]++;
-    return counts;
-  }
-
-  get totalRequests(): number {
-    return this.requests.length;
-  }
-
-  resetCounts(): void {
-    this.requests.length = 0;
   }
 
   get rateLimitRemaining(): number {

@@ -25,6 +25,7 @@ export interface ApiParts {
   match: MatchFn;
   evaluate: EvaluateFn;
   nodeImages: NodeImageInventories;
+  watches: ApiDeps['watches'];
   detect: ApiDeps['detect'];
   publisher: ApiDeps['publisher'];
   /** DNS for webhook checks; the system resolver by default. */
@@ -55,6 +56,7 @@ export function composeApiDeps(groups: ApiSettingGroups, parts: ApiParts): ApiDe
     match: parts.match,
     evaluate: parts.evaluate,
     nodeImages: parts.nodeImages,
+    watches: parts.watches,
     detect: parts.detect,
     publisher: parts.publisher,
     now,

@@ -1,5 +1,8 @@
 import type { Channel, Subscription } from '../domain/subscription.js';
 import type { NodeImage } from '../domain/node-image.js';
+import type { AksPool } from '../domain/aks-pool.js';
+import type { WatchTarget } from '../domain/aks-watch.js';
+import type { WatchView } from '../services/watched-pools.js';
 import type { ChangeSet, Inventory, MatchResult } from '../domain/types.js';
 import type { WebhookPolicy } from '../security/ssrf.js';
 import type { EventPublisher } from '../events/publisher.js';
@@ -70,6 +73,14 @@ export interface NodeImageInventories {
   inventoryOf(name: string): Promise<{ image: NodeImage; text: string; inventory: Inventory }>;
 }
 
+/** Watched AKS clusters: a watch's pools read from ARM now, and what the page shows of them. */
+export interface ClusterWatchReader {
+  /** The pools of a cluster, or of every cluster of an Azure subscription, as ARM says now. */
+  read(target: WatchTarget): Promise<AksPool[]>;
+  /** Each watch of the subscription with its pools, offers and what each misses. */
+  view(subscription: Subscription): Promise<WatchView[]>;
+}
+
 export interface ApiDeps {
   store: ApiStore;
   settings: ApiSettings;
@@ -78,8 +89,9 @@ export interface ApiDeps {
   match: MatchFn;
   evaluate: EvaluateFn;
   nodeImages: NodeImageInventories;
+  watches: ClusterWatchReader;
   /** Runs the release and node-image detector now (POST /api/ops/detect). */
-  detect: () => Promise<{ releases: unknown[]; nodeImages: unknown[] }>;
+  detect: () => Promise<{ releases: unknown[]; nodeImages: unknown[]; clusters: unknown[] }>;
   /** The pipeline's event bus: a caught-up release is delivered as any other, through the ledger. */
   publisher: EventPublisher;
   now: () => Date;

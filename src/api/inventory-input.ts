@@ -2,8 +2,11 @@ import { inventoryLine } from '../domain/inventory/distro.js';
 import { MAX_INVENTORY_BYTES, parseInventory } from '../domain/inventory/index.js';
 import type { InventoryInfo } from '../domain/subscription.js';
 import type { Inventory, InventoryFormat } from '../domain/types.js';
-import { AppError, InputError, TooLargeError } from '../errors.js';
-import type { NodeImageInventories } from './deps.js';
+import { AppError, AzureAccessError, InputError, NotFoundError, TooLargeError } from '../errors.js';
+import { parseAzureSubscriptionId, parseClusterId } from '../domain/aks-pool.js';
+import { serializeWatch, type WatchTarget } from '../domain/aks-watch.js';
+import { WATCH_LINE } from '../services/watch-clusters.js';
+import type { ClusterWatchReader, NodeImageInventories } from './deps.js';
 
 /**
  * Parses an uploaded inventory for validation, re-raising the parser's errors with the
@@ -72,6 +75,63 @@ export async function checkNodeImageFor(
     text: read.text,
     inventory: read.inventory,
     info: { ...checked.info, aksNodeImage: read.image.name },
+  };
+}
+
+/**
+ * A watch: one AKS cluster's node pools, or every cluster of an Azure subscription, read from
+ * Azure Resource Manager now with the service's own identity, so a subscriber learns at once
+ * that it lacks Reader (422, naming the scope and the grant) rather than never hearing a thing.
+ * Its pools are judged on Azure Linux 3.0. ARM down is 502 and stores nothing.
+ */
+export async function checkWatchFor(
+  watches: ClusterWatchReader,
+  input: { aksCluster: string } | { azureSubscription: string },
+  path: string,
+  lines: readonly string[],
+  uploadedAt: string,
+): Promise<{ text: string; info: InventoryInfo }> {
+  const field = 'aksCluster' in input ? 'aksCluster' : 'azureSubscription';
+  const at = `${path}.${field}`;
+  const refuse = (message: string, status = 422): InputError =>
+    new InputError(`${at}: ${message}`, { status, details: [{ path: at, message }] });
+  let target: WatchTarget;
+  try {
+    target =
+      'aksCluster' in input
+        ? { kind: 'cluster', id: parseClusterId(input.aksCluster).id }
+        : { kind: 'subscription', id: parseAzureSubscriptionId(input.azureSubscription) };
+  } catch (err) {
+    if (err instanceof AppError) throw refuse(err.message, 400);
+    throw err;
+  }
+  if (!lines.includes(WATCH_LINE)) {
+    throw refuse(
+      `watched node pools are checked against Azure Linux ${WATCH_LINE}, but the subscription watches ${lines.join(', ')}`,
+    );
+  }
+  let pools;
+  try {
+    pools = await watches.read(target);
+  } catch (err) {
+    if (err instanceof AzureAccessError || err instanceof NotFoundError) {
+      throw refuse(
+        err instanceof AzureAccessError
+          ? `the service's identity ${err.message} (docs/deploy.md: watching AKS clusters)`
+          : err.message,
+      );
+    }
+    throw err;
+  }
+  return {
+    text: serializeWatch({ pools }),
+    info: {
+      format: target.kind === 'cluster' ? 'aks-cluster' : 'azure-subscription',
+      packages: pools.length,
+      line: WATCH_LINE,
+      uploadedAt,
+      ...(target.kind === 'cluster' ? { aksCluster: target.id } : { azureSubscription: target.id }),
+    },
   };
 }
 

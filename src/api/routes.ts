@@ -47,7 +47,7 @@ const inventoryBody = {
   contentType: ['text/plain', 'application/json'],
   schema: z.string().meta({
     description:
-      'text/plain: rpm -qa output, the rich rpm --qf format, or AKS release-notes text. application/json: a CycloneDX or SPDX 2.3 SBOM, or {"aksNodeImage": "<nodeImageVersion>"} for an AKS node pool. At most 10 MB and 20,000 packages.',
+      'text/plain: rpm -qa output, the rich rpm --qf format, or AKS release-notes text. application/json: a CycloneDX or SPDX 2.3 SBOM, {"aksNodeImage": "<nodeImageVersion>"} for an AKS node pool, or a watch: {"aksCluster": "<resource id>"} for every node pool of an AKS cluster, {"azureSubscription": "<id>"} for every cluster of an Azure subscription (read from Azure Resource Manager with the service\'s identity, which needs Reader there; 422 names the scope when it lacks it). At most 10 MB and 20,000 packages.',
   }),
   required: true,
 };

@@ -148,6 +148,27 @@ export const NodeImageInventoryBody = z
   .strictObject({ aksNodeImage: AksNodeImage })
   .meta({ id: 'NodeImageInventory' });
 
+export const AksClusterId = z.string().trim().min(1).max(400).meta({
+  description:
+    "An AKS cluster's resource id (`az aks show --query id -o tsv`). The service reads its node pools from Azure Resource Manager now and on every detector run, with its own identity, which needs Reader on the cluster (docs/deploy.md).",
+  example:
+    '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/prod-weu',
+});
+
+export const AzureSubscriptionId = z.string().trim().min(1).max(100).meta({
+  description:
+    'An Azure subscription id: every AKS cluster in it is watched, as clusters come and go. The service identity needs Reader on the subscription.',
+  example: '00000000-0000-0000-0000-000000000000',
+});
+
+/** A watch: one cluster's node pools, or every cluster of an Azure subscription. */
+export const ClusterWatchBody = z
+  .union([
+    z.strictObject({ aksCluster: AksClusterId }),
+    z.strictObject({ azureSubscription: AzureSubscriptionId }),
+  ])
+  .meta({ id: 'ClusterWatch' });
+
 export const InventoryInput = z
   .union([
     z.strictObject({
@@ -158,6 +179,8 @@ export const InventoryInput = z
       }),
     }),
     z.strictObject({ name: InventoryName, aksNodeImage: AksNodeImage }),
+    z.strictObject({ name: InventoryName, aksCluster: AksClusterId }),
+    z.strictObject({ name: InventoryName, azureSubscription: AzureSubscriptionId }),
   ])
   .meta({ id: 'InventoryInput' });
 
@@ -279,9 +302,21 @@ export const EmailChannelView = z
 export const InventoryView = z
   .strictObject({
     name: InventoryName,
-    format: z.enum(['rpm-qa', 'rpm-qf', 'aks-release-notes', 'cyclonedx', 'spdx']),
-    packages: z.number().int(),
+    format: z.enum([
+      'rpm-qa',
+      'rpm-qf',
+      'aks-release-notes',
+      'cyclonedx',
+      'spdx',
+      'aks-cluster',
+      'azure-subscription',
+    ]),
+    packages: z.number().int().meta({
+      description: 'Packages listed; for a watched cluster or Azure subscription, its node pools.',
+    }),
     aksNodeImage: z.string().optional(),
+    aksCluster: z.string().optional(),
+    azureSubscription: z.string().optional(),
   })
   .meta({ id: 'Inventory' });
 
@@ -300,6 +335,8 @@ export const SubscriptionView = z
         line: z.string().optional(),
         uploadedAt: z.string().optional(),
         aksNodeImage: z.string().optional(),
+        aksCluster: z.string().optional(),
+        azureSubscription: z.string().optional(),
       }),
     ),
     createdAt: z.string(),

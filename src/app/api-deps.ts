@@ -6,6 +6,8 @@ import type { Resolver } from '../security/ssrf.js';
 import { detectAll } from '../services/detect-all.js';
 import { evaluateSubscription, matchStoredInventory } from '../services/evaluate.js';
 import type { Runtime } from '../services/runtime.js';
+import { readWatch } from '../services/watch-clusters.js';
+import { watchedPools } from '../services/watched-pools.js';
 import type { Settings } from '../settings.js';
 
 /**
@@ -29,6 +31,10 @@ export function apiDepsOn(rt: Runtime, settings: Settings, resolve?: Resolver): 
       ),
     evaluate: (subscription, changeSet) => evaluateSubscription(rt, subscription, changeSet),
     nodeImages: rt.nodeImages,
+    watches: {
+      read: (target) => readWatch(rt.aks, target),
+      view: (subscription) => watchedPools(rt, subscription),
+    },
     detect: () => detectAll(rt),
     publisher: rt.publisher,
     now: rt.now,

@@ -26,10 +26,12 @@ export const HOST_ROUTE_PREFIX = '';
  * src/api/routes.ts (a page, one in src/web/pages.ts) and nothing else.
  */
 export const FUNCTIONS: readonly HostedFunction[] = [
-  // Polls GitHub for new releases and node images: a 304 when nothing changed costs nothing.
+  // Polls GitHub for new releases and node images (a 304 when nothing changed costs nothing),
+  // then reads the watched AKS clusters from Azure Resource Manager.
   timerFunction('detectReleases', '%DETECT_SCHEDULE%', async (rt) => {
-    const { releases, nodeImages } = await detectAll(rt);
-    return `${releases.length} new release(s), ${nodeImages.length} new node image(s)`;
+    const { releases, nodeImages, clusters } = await detectAll(rt);
+    const changed = clusters.filter((c) => c.changed).length;
+    return `${releases.length} new release(s), ${nodeImages.length} new node image(s), ${clusters.length} watched cluster(s) read (${changed} changed)`;
   }),
   // Daily and weekly digests whose period has begun; never an empty one.
   timerFunction('sendDigests', '%DIGEST_SCHEDULE%', async (rt) => {

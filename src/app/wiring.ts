@@ -14,7 +14,9 @@ import { bundledCatalog } from '../services/bundled-catalog.js';
 import { azureCredential } from '../security/azure-credential.js';
 import { gitHubClient } from '../services/github.js';
 import { LOG_LEVELS, type LogLevel } from '../settings.js';
+import { ArmClient, type AksSource } from '../sources/arm.js';
 import type {
+  ArmSettings,
   DeliverySettings,
   DetectSettings,
   GitHubSettings,
@@ -139,6 +141,19 @@ export function createNodeImages(github: GitHubSettings, store: Store, log: Log)
   });
 }
 
+/**
+ * Azure Resource Manager for watched AKS clusters, signed in as every Azure client of the app
+ * is: the app's managed identity in Azure (it needs Reader where clusters are watched,
+ * docs/deploy.md), a developer's own sign-in locally.
+ */
+export function createAksSource(arm: ArmSettings, identity: IdentitySettings, log: Log): AksSource {
+  return new ArmClient({
+    endpoint: arm.AZURE_RESOURCE_MANAGER_URL,
+    credential: azureCredential(identity),
+    onRetry: (line) => log.warn(line),
+  });
+}
+
 export function createStore(storage: StorageSettings, identity: IdentitySettings): Store {
   return new BlobStore(createBlobServiceClient(storage, identity));
 }
@@ -178,6 +193,7 @@ export async function buildRuntime(
       overrides.releases ?? createReleaseSource(settings.github, settings.detect, log, store),
     core: overrides.core ?? createMatchCore(settings.github, store, log),
     nodeImages: overrides.nodeImages ?? createNodeImages(settings.github, store, log),
+    aks: overrides.aks ?? createAksSource(settings.arm, settings.identity, log),
     notifier: overrides.notifier ?? createNotifier(settings, log, now),
     now,
     log,

@@ -30,15 +30,19 @@ Exit codes:
   2  bad input, usage or setting (the message names the file, line, flag or setting)
   3  check --fail-on: something affected, behind or replaced has that severity or worse;
      --fail-on-unsupported: an installed package is no longer shipped
-  4  unknown release tag
-  5  GitHub or a configured OVAL feed unreachable or rate limited (set GITHUB_TOKEN for a
-     higher limit), or --offline and the cache lacks what is needed
+  4  unknown release tag, or an AKS cluster or Azure subscription that does not exist
+  5  GitHub, a configured OVAL feed or Azure Resource Manager unreachable or rate limited
+     (set GITHUB_TOKEN for a higher GitHub limit), or --offline and the cache lacks what is
+     needed
+  6  Azure sign-in failed (the message gives the credential chain's reasons), or the
+     identity lacks Reader on a cluster or subscription (the message names the scope)
   7  check --require-fresh-feed: the OVAL feed is older than --max-feed-age, or none was read
   11/12  vercmp: A > B / A < B (as rpmdev-vercmp)
 
 Settings (environment): GITHUB_TOKEN, GITHUB_API_URL, AZL_REPO, AZL_OVAL_URL,
 AKS_NODE_IMAGE_REPO, AZL_CACHE_DIR (or XDG_CACHE_HOME), AZL_HTTP_TIMEOUT_SECONDS, NO_COLOR,
-AZL_DEBUG.
+AZL_DEBUG, AZURE_RESOURCE_MANAGER_URL; and Azure's own sign-in variables (AZURE_CLIENT_ID,
+AZURE_TENANT_ID, AZURE_TOKEN_CREDENTIALS, ...), read by DefaultAzureCredential.
 Run 'azl-notifier <command> --help' for examples.`,
   );
 

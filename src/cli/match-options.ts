@@ -7,11 +7,26 @@ import { inventoryLine } from '../domain/inventory/distro.js';
 import { parseInventory } from '../domain/inventory/index.js';
 import { formatEvr } from '../domain/rpmvercmp.js';
 import { parseNodeImage, refuseRetiredImage, type NodeImage } from '../domain/node-image.js';
+import {
+  parseAzureSubscriptionId,
+  parseClusterId,
+  type AksPool,
+  type RegionOffer,
+} from '../domain/aks-pool.js';
 import type { Inventory, MatchResult, PackageUpdate } from '../domain/types.js';
+import type { PoolAdvice } from '../notify/pool-advice.js';
+import { readPools, type AksTarget } from '../services/aks-pools.js';
 import { cacheKey } from '../services/cli-cache.js';
 import type { CliSession } from '../services/cli-session.js';
 import { loadRelease } from '../services/load-release.js';
 import { NodeImages } from '../services/node-images.js';
+import {
+  checkedAdvice,
+  checkPools,
+  EMPTY_INVENTORY,
+  type PoolCheck,
+} from '../services/pool-check.js';
+import { armSource } from './arm.js';
 import { applyIgnores, type IgnoredItem } from './ignore/apply.js';
 import type { IgnoreFile } from './ignore/ignore-file.js';
 import { readInventoryFile } from './inventory-file.js';
@@ -22,6 +37,9 @@ import { sessionFor } from './session.js';
 export interface MatchOptions {
   inventory?: string[];
   aksNodeImage?: string[];
+  /** `check` only: managed cluster resource ids, and Azure subscriptions, read from ARM. */
+  aksCluster?: string[];
+  azureSubscription?: string[];
   release: string;
   line?: string;
   from?: string;
@@ -42,12 +60,30 @@ export interface InventoryAnswer {
   ignored: IgnoredItem[];
   /** The 1-based line an update's installed package is on, for formats with lines. */
   lineOf(update: Pick<PackageUpdate, 'package' | 'installed'>): number | undefined;
+  /** A node pool's resource id: where its findings are, when it is not a file. */
+  id?: string;
+}
+
+/** One AKS node pool read from ARM: its own answer, or why it was not checked. */
+export interface PoolAnswer {
+  pool: AksPool;
+  /** The pool's answer as an inventory's (its node image's packages); null when not checked. */
+  answer: InventoryAnswer | null;
+  /** Why it was not checked, or that its nodes patch packages in place. */
+  notices: string[];
+  offer: RegionOffer | null;
+  upgradeAvailableNow: boolean;
+  /** The last line of its section: where the fixes are, and whether its region offers them. */
+  advice: PoolAdvice | null;
 }
 
 /** The answer for every inventory given, and all of them together. */
 export interface CheckAnswer {
   combined: MatchResult;
+  /** The package lists and node images given (-i, --aks-node-image). */
   inventories: InventoryAnswer[];
+  /** Every node pool of the clusters given (--aks-cluster, --azure-subscription), in order. */
+  pools: PoolAnswer[];
   /** Everything ignored, over all inventories. */
   ignored: IgnoredItem[];
   ignoreFile: IgnoreFile | undefined;
@@ -97,9 +133,10 @@ export async function checkFromOptions(
     refuseRetiredImage(image);
     return image;
   });
-  if (files.length === 0 && images.length === 0) {
+  const targets = aksTargets(options);
+  if (files.length === 0 && images.length === 0 && targets.length === 0) {
     throw new InputError(
-      "give the machine's packages: --inventory <file|-> or --aks-node-image <nodeImageVersion>",
+      "give the machine's packages: --inventory <file|->, --aks-node-image <nodeImageVersion>, --aks-cluster <resource id> or --azure-subscription <id>",
     );
   }
   const read: Read[] = [];
@@ -111,12 +148,27 @@ export async function checkFromOptions(
     read.push({ name, label: label(name), inventory, line });
   }
   const session = sessionFor(options, reporter);
-  const nodeImages = images.length > 0 ? await nodeImagesOf(session) : undefined;
+  if (targets.length > 0 && session.offline) {
+    throw new InputError(
+      '--offline answers from the cache, but --aks-cluster and --azure-subscription read Azure Resource Manager live',
+    );
+  }
+  const nodeImages =
+    images.length > 0 || targets.length > 0 ? await nodeImagesOf(session) : undefined;
   for (const image of images) {
     const { inventory } = await nodeImages!.inventoryOf(image.name);
     read.push({ name: image.name, label: image.name, inventory, line: image.variant.line, image });
   }
-  const line = agreeOnLine(read, options);
+  const pools =
+    targets.length > 0
+      ? await readPools(await armSource(reporter), targets, reporter.progress)
+      : [];
+  const line = agreeOnLine(read, options, pools.length > 0);
+  if (pools.length > 0 && line !== '3.0') {
+    throw new UnprocessableError(
+      `the inventories given are Azure Linux ${line}, but node pools are checked against Azure Linux 3.0: check them separately`,
+    );
+  }
   const context = await loadRelease(session, {
     tag: options.release,
     line,
@@ -139,9 +191,98 @@ export async function checkFromOptions(
       lineOf: linesOf(inventory),
     });
   }
-  const combined = mergeResults(inventories.map((i) => i.result));
-  if (!combined) throw new InputError('no inventory given');
-  return { combined, inventories, ignored: inventories.flatMap((i) => i.ignored), ignoreFile };
+  const checks = await checkPools(
+    { nodeImages: nodeImages!, match: (inventory) => context.match(inventory) },
+    pools,
+  );
+  const poolAnswers = checks.map((check) => poolAnswer(check, rules));
+  const all = [...inventories, ...poolAnswers.flatMap((p) => (p.answer ? [p.answer] : []))];
+  const combined = withNothingChecked(
+    mergeResults(all.map((i) => i.result)) ?? (await context.match(EMPTY_INVENTORY)),
+    poolAnswers,
+    inventories.length,
+  );
+  return {
+    combined,
+    inventories,
+    pools: poolAnswers,
+    ignored: all.flatMap((i) => i.ignored),
+    ignoreFile,
+  };
+}
+
+/** The clusters and Azure subscriptions asked for, checked before any request. */
+function aksTargets(options: MatchOptions): AksTarget[] {
+  return [
+    ...(options.aksCluster ?? []).map((id) => ({
+      kind: 'cluster' as const,
+      ref: withFlag('--aks-cluster', () => parseClusterId(id)),
+    })),
+    ...(options.azureSubscription ?? []).map((id) => ({
+      kind: 'subscription' as const,
+      id: withFlag('--azure-subscription', () => parseAzureSubscriptionId(id)),
+    })),
+  ];
+}
+
+function withFlag<T>(flag: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (error instanceof AppError) throw new InputError(`${flag}: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * A run where no pool runs Azure Linux says so at the top: an empty answer must not read as
+ * "nothing is missing" when nothing was looked at.
+ */
+function withNothingChecked(
+  combined: MatchResult,
+  pools: readonly PoolAnswer[],
+  inventories: number,
+): MatchResult {
+  if (pools.length === 0 || inventories > 0 || pools.some((p) => p.answer)) return combined;
+  const what =
+    pools.length === 1 ? 'the 1 node pool runs' : `none of the ${pools.length} node pools runs`;
+  return {
+    ...combined,
+    notices: [...combined.notices, `Nothing was checked: ${what} Azure Linux 3.0.`],
+  };
+}
+
+/** One pool's answer, with what the ignore file accepts taken out, as an inventory's is. */
+function poolAnswer(check: PoolCheck, rules: IgnoreFile['active']): PoolAnswer {
+  const { pool, checked } = check;
+  if (!checked) {
+    return {
+      pool,
+      answer: null,
+      notices: check.notices,
+      offer: null,
+      upgradeAvailableNow: false,
+      advice: null,
+    };
+  }
+  const { result, ignored } = applyIgnores(checked.result, rules);
+  return {
+    pool,
+    answer: {
+      name: `${pool.cluster.name}/${pool.name}`,
+      format: checked.inventory.format,
+      packages: checked.inventory.packages.length,
+      duplicates: checked.inventory.duplicates ?? 0,
+      result,
+      ignored,
+      lineOf: linesOf(checked.inventory),
+      id: `${pool.cluster.id}/agentPools/${pool.name}`,
+    },
+    notices: check.notices,
+    offer: checked.offer,
+    upgradeAvailableNow: checked.upgradeAvailableNow,
+    advice: checkedAdvice(pool, checked),
+  };
 }
 
 /** One inventory as read, before matching. */
@@ -190,8 +331,18 @@ function linesOf(inventory: Inventory): InventoryAnswer['lineOf'] {
  * The line the inventories belong to, checked against --line and --release: a 3.0 list
  * against a 2.0 release would answer "nothing affected" for every package.
  */
-function agreeOnLine(read: Read[], options: MatchOptions): string {
+function agreeOnLine(read: Read[], options: MatchOptions, pools: boolean): string {
   const [first] = read;
+  if (!first && pools) {
+    // Pools are checked only on Azure Linux 3.0 images; other pools are listed as not checked.
+    if (options.line !== undefined && options.line !== '3.0') {
+      assertLine(options.line);
+      throw new UnprocessableError(
+        `--aks-cluster and --azure-subscription check Azure Linux 3.0 pools, not ${options.line} (--line)`,
+      );
+    }
+    return '3.0';
+  }
   if (!first) throw new InputError('no inventory given');
   const other = read.find((r) => r.line !== first.line);
   if (other) {

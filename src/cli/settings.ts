@@ -1,8 +1,11 @@
 import { ConfigError, InputError } from '../errors.js';
 import { loadGroups, type Settings } from '../settings.js';
 
-/** What the CLI reads: GitHub and the OVAL feed, its own, and the mail sender for previews. */
-export type CliRunSettings = Pick<Settings, 'github' | 'cli' | 'email'>;
+/**
+ * What the CLI reads: GitHub and the OVAL feed, its own, the mail sender for previews, and
+ * where Azure Resource Manager answers (check --aks-cluster).
+ */
+export type CliRunSettings = Pick<Settings, 'github' | 'cli' | 'email' | 'arm'>;
 
 let loaded: CliRunSettings | undefined;
 
@@ -15,7 +18,7 @@ let loaded: CliRunSettings | undefined;
 export function cliSettings(): CliRunSettings {
   if (!loaded) {
     try {
-      loaded = loadGroups(['github', 'cli', 'email']);
+      loaded = loadGroups(['github', 'cli', 'email', 'arm']);
     } catch (error) {
       if (error instanceof ConfigError) throw new InputError(error.message);
       throw error;

@@ -215,6 +215,11 @@ export interface NodeImageNotice {
   cves: CveSummary;
   /** Missing updates the new image does not carry yet. */
   stillMissing: number;
+  /**
+   * "The fix has reached your region": the image is now offered to one watched pool (its
+   * `pools` entry), in this region, and this command moves the pool there.
+   */
+  region?: { location: string; command: string };
 }
 
 /** The updates an image carries, in their order: what upgrading to it fixes. */

@@ -65,15 +65,26 @@ export interface SubscriptionFilters {
   onlyWithCves?: boolean;
 }
 
+/** How a watched AKS cluster (or every cluster of an Azure subscription) is listed. */
+export type WatchFormat = 'aks-cluster' | 'azure-subscription';
+
 /** What was read from a stored inventory when it was uploaded. */
 export interface InventoryInfo {
-  format: InventoryFormat;
+  format: InventoryFormat | WatchFormat;
+  /** Packages listed; for a watch, node pools watched. */
   packages: number;
   /** The release line its dist tags name (`3.0` for `.azl3`). */
   line: string;
   uploadedAt: string;
   /** When the inventory is an AKS node image's: its nodeImageVersion. */
   aksNodeImage?: string;
+  /**
+   * A watch: this AKS cluster's node pools (its resource id), read from Azure Resource
+   * Manager when added and on every detector run (src/services/watch-clusters.ts).
+   */
+  aksCluster?: string;
+  /** A watch: every AKS cluster of this Azure subscription (its id). */
+  azureSubscription?: string;
 }
 
 export interface Subscription {

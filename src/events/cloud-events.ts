@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { MatchResult } from '../domain/types.js';
 
@@ -65,14 +66,33 @@ const NodeImagePublishedData = z.object({
   version: z.string().min(1),
   line: z.string().min(1),
 });
-/** "The new image fixes what your pool misses", to one channel of one subscription. */
+/** One node pool of a watched cluster: the watch (inventory), its cluster's id, its name. */
+const PoolRef = z.object({
+  inventory: z.string().min(1),
+  cluster: z.string().min(1),
+  name: z.string().min(1),
+});
+/**
+ * "The new image fixes what your pool misses", to one channel of one subscription. With
+ * `pool`: "the fix has reached your region", the image is now offered to that watched pool.
+ */
 const NodeImageNoticeRequestedData = z.object({
   image: z.string().min(1),
   /** The release the pools were judged against when the notice was requested. */
   releaseTag: z.string().min(1),
   subscriptionId: z.string().min(1),
   channelId: z.string().min(1),
+  pool: PoolRef.optional(),
 });
+export type PoolRef = z.infer<typeof PoolRef>;
+
+/** A watched pool in ids and keys: short, stable, and the same whatever the id's case. */
+export function poolRefKey(ref: PoolRef): string {
+  return createHash('sha256')
+    .update(`${ref.inventory}\u0000${ref.cluster.toLowerCase()}\u0000${ref.name}`)
+    .digest('hex')
+    .slice(0, 20);
+}
 export type ReleasePublishedData = z.infer<typeof ReleasePublishedData>;
 export type MatchRequestedData = z.infer<typeof MatchRequestedData>;
 export type NotificationRequestedData = z.infer<typeof NotificationRequestedData>;
@@ -188,11 +208,12 @@ export function nodeImagePublished(data: NodeImagePublishedData, now: Date) {
 }
 
 export function nodeImageNoticeRequested(data: NodeImageNoticeRequestedData, now: Date) {
-  const { image, subscriptionId, channelId } = data;
+  const { image, subscriptionId, channelId, pool } = data;
+  const where = pool ? `/pools/${poolRefKey(pool)}` : '';
   return make(
     EVENT_TYPES.nodeImageNoticeRequested,
-    `nodeimage/${image}/${subscriptionId}/${channelId}`,
-    `/nodeimages/${image}/subscriptions/${subscriptionId}/channels/${channelId}`,
+    `nodeimage/${image}/${subscriptionId}/${channelId}${pool ? `/${poolRefKey(pool)}` : ''}`,
+    `/nodeimages/${image}/subscriptions/${subscriptionId}${where}/channels/${channelId}`,
     data,
     now,
   );

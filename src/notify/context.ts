@@ -1,3 +1,4 @@
+import type { NodeImageNotice } from '../domain/node-image.js';
 import type { MatchResult } from '../domain/types.js';
 
 /** Links a message offers besides the release's own: all absolute HTTPS (or local) URLs. */
@@ -26,6 +27,8 @@ export interface DigestContext {
   subscriptionName: string;
   period: DigestPeriod;
   releases: MatchResult[];
+  /** New node images, and images now offered in a watched pool's region, since the last digest. */
+  nodeImages?: NodeImageNotice[];
   links: NotificationLinks;
   /**
    * The subscriber opted into a weekly "nothing new" mail. Without it an empty digest is

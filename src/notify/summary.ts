@@ -1,5 +1,6 @@
 import { SEVERITIES_WORST_FIRST, severityRank } from '../domain/severity.js';
 import type { NodeImageNotice } from '../domain/node-image.js';
+import { watchOf } from '../domain/aks-watch.js';
 import type { Subscription } from '../domain/subscription.js';
 import type {
   CveRef,
@@ -84,17 +85,22 @@ export function nodeImageLine(advice: NodeImageAdvice): string {
  */
 export function nodeImageHeadline(notice: NodeImageNotice): string {
   const pools = notice.pools.map((p) => p.inventory);
-  const whose =
-    pools.length === 1
-      ? `your pool ${pools[0]} still misses`
-      : `your pools ${listWithMore(pools, 3)} still miss`;
   const { critical, high } = notice.cves.bySeverity;
   const urgent = severityPhrase({ unknown: 0, low: 0, medium: 0, high, critical });
   const cves =
     notice.cves.cves > 0
       ? ` (${plural(notice.cves.cves, 'CVE')}${urgent ? `, ${urgent}` : ''})`
       : '';
-  return `${notice.image} is out: it fixes ${plural(notice.fixes.length, 'package')}${cves} ${whose}`;
+  const fixes = `it fixes ${plural(notice.fixes.length, 'package')}${cves}`;
+  // "The fix has reached your region": the image is offered to this watched pool now.
+  if (notice.region) {
+    return `${notice.image} is now offered in ${notice.region.location}: ${fixes} on ${listWithMore(pools, 3)}`;
+  }
+  const whose =
+    pools.length === 1
+      ? `your pool ${pools[0]} still misses`
+      : `your pools ${listWithMore(pools, 3)} still miss`;
+  return `${notice.image} is out: ${fixes} ${whose}`;
 }
 
 /** What a node-image notice says under its headline: the basis, what is left, the command. */
@@ -103,6 +109,8 @@ export interface NodeImageNoticeParts {
   asOf: string;
   /** "2 missing updates not in this image yet.", when some are not. */
   pending: string | undefined;
+  /** "Upgrade each pool:", or for one watched pool whose region offers the image, "Upgrade it now:". */
+  commandLabel: string;
   command: string;
 }
 
@@ -114,7 +122,9 @@ export function nodeImageNoticeParts(notice: NodeImageNotice): NodeImageNoticePa
       notice.stillMissing > 0
         ? `${plural(notice.stillMissing, 'missing update')} not in this image yet.`
         : undefined,
-    command: NODE_IMAGE_UPGRADE_COMMAND,
+    ...(notice.region && notice.pools.length === 1
+      ? { commandLabel: 'Upgrade it now:', command: notice.region.command }
+      : { commandLabel: 'Upgrade each pool:', command: NODE_IMAGE_UPGRADE_COMMAND }),
   };
 }
 
@@ -160,6 +170,27 @@ export function unknownByReason(
   const byReason = new Map<string, string[]>();
   for (const u of unknown) byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), u.package]);
   return [...byReason].map(([reason, names]) => ({ names, reason }));
+}
+
+/**
+ * Notices that say the same thing (one image, one region, the same fixes, as of one release)
+ * about several pools, as one notice naming them all: a digest of a fleet whose region's offer
+ * moved lists its pools once, not a section per pool.
+ */
+export function mergeNotices(notices: readonly NodeImageNotice[]): NodeImageNotice[] {
+  const merged = new Map<string, NodeImageNotice>();
+  for (const notice of notices) {
+    const key = [
+      notice.image,
+      notice.region?.location ?? '',
+      notice.release.tag,
+      notice.stillMissing,
+      ...notice.fixes.map((f) => `${f.package} ${f.installed} ${f.fixed}`),
+    ].join('\u0000');
+    const seen = merged.get(key);
+    merged.set(key, seen ? { ...seen, pools: [...seen.pools, ...notice.pools] } : notice);
+  }
+  return [...merged.values()];
 }
 
 export const nvdUrl = (cveId: string): string =>
@@ -274,8 +305,11 @@ const DAY_MS = 86_400_000;
  * message says how old the package list it was computed from is (the oldest, when several).
  */
 export function inventoryBasis(subscription: Subscription, now: Date): string | undefined {
+  const info = subscription.inventoryInfo ?? {};
+  // A watched cluster is read again on every detector run: it is never old.
   const dated = subscription.inventoryNames
-    .map((name) => ({ name, uploadedAt: subscription.inventoryInfo?.[name]?.uploadedAt ?? '' }))
+    .filter((name) => !watchOf(info[name]))
+    .map((name) => ({ name, uploadedAt: info[name]?.uploadedAt ?? '' }))
     .filter((i) => !Number.isNaN(Date.parse(i.uploadedAt)));
   const oldest = dated.sort((a, b) => Date.parse(a.uploadedAt) - Date.parse(b.uploadedAt))[0];
   if (!oldest) return undefined;

@@ -1,7 +1,9 @@
 import type { Channel, EmailChannel, Subscription } from '../domain/subscription.js';
 import type { MatchResult } from '../domain/types.js';
 import { isDigestDue } from '../notify/email/schedule.js';
-import type { DigestItem, LedgerEntry } from '../store/records.js';
+import { digestKey, type DigestItem, type LedgerEntry } from '../store/records.js';
+import type { NodeImageNotice } from '../domain/node-image.js';
+import { noticeOf } from './node-image-notices.js';
 import { RetryLaterError } from '../events/retry-later.js';
 import { channelBroken } from './channel-notice.js';
 import { evaluateSubscription, isDeliverable } from './evaluate.js';
@@ -23,8 +25,9 @@ type ChannelRef = Pick<DigestItem, 'subscriptionId' | 'channelId'>;
 const refKey = (r: ChannelRef) => `${r.subscriptionId}/${r.channelId}`;
 
 /**
- * The digest timer: for every (subscription, email channel) with queued releases whose
- * period has begun, one mail with every release that still matches. Never empty, except
+ * The digest timer: for every (subscription, email channel) with queued releases or node-image
+ * notices whose period has begun, one mail with every release that still matches and every
+ * notice that still holds. Never empty, except
  * for weekly subscribers who opted into a heartbeat: they get a "nothing new this week"
  * mail when nothing matched. The channel's ledger entry (per subscription and channel,
  * `sentAt` + covered tags) makes an overlapping or repeated run send nothing more in the
@@ -94,8 +97,8 @@ async function sendOne(
   const entry = (await rt.store.getLedger(key))?.value;
   // Items the last digest already covered (a crash after sending, before clearing the queue).
   const covered = entry?.sentAt ? new Set(entry.releaseTags ?? []) : new Set<string>();
-  const done = items.filter((i) => covered.has(i.releaseTag));
-  const pending = items.filter((i) => !covered.has(i.releaseTag));
+  const done = items.filter((i) => covered.has(digestKey(i)));
+  const pending = items.filter((i) => !covered.has(digestKey(i)));
   await drop(done);
   const heartbeat = wantsHeartbeat(channel);
   if (pending.length === 0 && !heartbeat) return;
@@ -114,12 +117,13 @@ async function sendOne(
   }
 
   const releases = await matchesFor(rt, sub, pending);
-  if (releases.length === 0 && !heartbeat) {
+  const notices = await noticesFor(rt, sub, pending);
+  if (releases.length === 0 && notices.length === 0 && !heartbeat) {
     outcome.empty += 1;
     await drop(pending);
     return;
   }
-  const tags = releases.map((r) => r.release.tag);
+  const tags = [...releases.map((r) => r.release.tag), ...notices.map((n) => n.key)];
   const sent = await sendOnce(
     rt.store,
     key,
@@ -136,7 +140,12 @@ async function sendOne(
     (gate) =>
       rt.notifier.sendDigest(
         channel,
-        { subscription: sub, period: channel.frequency as 'daily' | 'weekly', releases },
+        {
+          subscription: sub,
+          period: channel.frequency as 'daily' | 'weekly',
+          releases,
+          nodeImages: notices.map((n) => n.notice),
+        },
         gate,
       ),
   );
@@ -166,11 +175,31 @@ async function matchesFor(
   items: DigestItem[],
 ): Promise<MatchResult[]> {
   const results: MatchResult[] = [];
-  for (const item of items) {
+  for (const item of items.filter((i) => !i.nodeImage)) {
     const record = await rt.store.getRelease(item.releaseTag);
     if (!record?.changeSet) continue;
     const result = await evaluateSubscription(rt, sub, record.changeSet);
     if (result && result.affected.length > 0) results.push(result);
   }
   return results.sort((a, b) => a.release.publishedAt.localeCompare(b.release.publishedAt));
+}
+
+/**
+ * The node-image notices queued for the digest, judged again now as an instant one would be
+ * at delivery: a pool that upgraded since, or an image that no longer fixes anything after a
+ * filter change, says nothing.
+ */
+async function noticesFor(
+  rt: Runtime,
+  sub: Subscription,
+  items: DigestItem[],
+): Promise<{ key: string; notice: NodeImageNotice }[]> {
+  const notices: { key: string; notice: NodeImageNotice }[] = [];
+  for (const item of items) {
+    if (!item.nodeImage) continue;
+    const changeSet = (await rt.store.getRelease(item.releaseTag))?.changeSet;
+    const notice = changeSet && (await noticeOf(rt, sub, item.nodeImage, changeSet));
+    if (notice) notices.push({ key: digestKey(item), notice });
+  }
+  return notices;
 }

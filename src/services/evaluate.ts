@@ -3,6 +3,8 @@ import type { Channel, Subscription } from '../domain/subscription.js';
 import type { ChangeSet, MatchResult } from '../domain/types.js';
 import { AppError } from '../errors.js';
 import { parseNodeImage } from '../domain/node-image.js';
+import { parseWatch, watchOf } from '../domain/aks-watch.js';
+import { poolsAnswer } from './pool-check.js';
 import type { ReleaseMatcher } from './ports.js';
 import type { Runtime } from './runtime.js';
 
@@ -55,7 +57,11 @@ export async function matchEachInventory(
   return results;
 }
 
-/** One stored inventory against a release; a node pool's also says which image fixes it. */
+/**
+ * One stored inventory against a release; a node pool's also says which image fixes it. A
+ * watched cluster's is its pools' answers, each read by its node image, as `check
+ * --aks-cluster` answers them.
+ */
 export async function matchStoredInventory(
   rt: Pick<Runtime, 'core' | 'nodeImages' | 'log'>,
   release: ReleaseMatcher,
@@ -63,6 +69,13 @@ export async function matchStoredInventory(
   name: string,
   text: string,
 ): Promise<MatchResult> {
+  if (watchOf(subscription.inventoryInfo?.[name])) {
+    return poolsAnswer(
+      { nodeImages: rt.nodeImages, match: (inventory) => release.match(inventory) },
+      parseWatch(text).pools,
+      release.changeSet.release.line,
+    );
+  }
   const result = await release.match(rt.core.parseInventory(text));
   const image = subscription.inventoryInfo?.[name]?.aksNodeImage;
   return image ? withNodeImageFixes(rt, image, result) : result;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { poolRefKey, type PoolRef } from '../events/cloud-events.js';
 import type { DeliveryResult, TransmitGate } from '../notify/delivery.js';
 import type { LedgerEntry } from '../store/records.js';
 import type { Store, Versioned } from '../store/store.js';
@@ -381,4 +382,7 @@ export const ledgerKeys = {
     `notice/${subscriptionId}/${failedChannelId}/${since}/${toChannelId}`,
   nodeImage: (image: string, subscriptionId: string, channelId: string) =>
     `nodeimage/${image}/${subscriptionId}/${channelId}`,
+  /** "The fix has reached your region": one per (pool, image, channel). */
+  regionOffer: (image: string, subscriptionId: string, pool: PoolRef, channelId: string) =>
+    `regionoffer/${image}/${subscriptionId}/${poolRefKey(pool)}/${channelId}`,
 };

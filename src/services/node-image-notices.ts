@@ -10,7 +10,6 @@ import {
   type NodeImage,
   type NodeImageNotice,
 } from '../domain/node-image.js';
-import { rpmvercmp } from '../domain/rpmvercmp.js';
 import type { Subscription } from '../domain/subscription.js';
 import type { ChangeSet } from '../domain/types.js';
 import {
@@ -18,13 +17,16 @@ import {
   type AppCloudEvent,
   type NodeImageNoticeRequestedData,
   type NodeImagePublishedData,
+  type PoolRef,
 } from '../events/cloud-events.js';
 import { AppError } from '../errors.js';
 import { settleOutcome } from './channel-notice.js';
 import { isDeliverable, isInstant, matchEachInventory } from './evaluate.js';
 import { ledgerKeys, ledgerOptions, sendOnce, type OnceOutcome } from './ledger.js';
 import { PARALLEL } from './match.js';
+import { newestChangeSet } from './newest-release.js';
 import type { Runtime } from './runtime.js';
+import { evaluateRegionOffer } from './watch-clusters.js';
 
 /** What a new image is compared with: the release and the image's own packages. */
 interface ImageContext {
@@ -38,8 +40,8 @@ interface ImageContext {
  * subscription whose pools on an older image of that variant miss something the new image
  * carries. A redelivered event requests them again, and the ledger lets only the first copy
  * of each send (as for releases). Each request names the release it was judged against, so
- * delivery reads that record instead of looking for the newest again. Digest channels are left out: a node image is news for the on-call
- * channel, and the next release digest carries the same advice.
+ * delivery reads that record instead of looking for the newest again. Daily and weekly
+ * channels get the notice in their next digest (one item per image, subscription and channel).
  */
 export async function matchNodeImage(
   rt: Runtime,
@@ -65,18 +67,21 @@ export async function matchNodeImage(
     const notice = sub && (await evaluateNodeImage(rt, sub, context));
     if (!sub || !notice) return;
     outcome.notified += 1;
-    for (const channel of sub.channels.filter((c) => isDeliverable(c) && isInstant(c))) {
-      events.push(
-        nodeImageNoticeRequested(
-          {
-            image: notice.image,
-            releaseTag: notice.release.tag,
-            subscriptionId: sub.id,
-            channelId: channel.id,
-          },
-          rt.now(),
-        ),
-      );
+    for (const channel of sub.channels.filter(isDeliverable)) {
+      const about = {
+        releaseTag: notice.release.tag,
+        subscriptionId: sub.id,
+        channelId: channel.id,
+      };
+      if (isInstant(channel)) {
+        events.push(nodeImageNoticeRequested({ image: notice.image, ...about }, rt.now()));
+      } else {
+        await rt.store.enqueueDigest({
+          ...about,
+          queuedAt: rt.now().toISOString(),
+          nodeImage: { image: notice.image },
+        });
+      }
     }
   });
   await rt.publisher.publish(events);
@@ -99,16 +104,32 @@ export async function deliverNodeImageNotice(
   if (!sub || !channel || !isDeliverable(channel)) return 'gone';
   const changeSet = (await rt.store.getRelease(data.releaseTag))?.changeSet;
   if (!changeSet) return 'gone';
-  const context = await imageContext(rt, parseNodeImage(data.image), changeSet);
-  const notice = context && (await evaluateNodeImage(rt, sub, context));
+  const notice = await noticeOf(rt, sub, data, changeSet);
   if (!notice) return 'nothing-to-send';
 
-  const key = ledgerKeys.nodeImage(notice.image, sub.id, channel.id);
+  const key = data.pool
+    ? ledgerKeys.regionOffer(notice.image, sub.id, data.pool, channel.id)
+    : ledgerKeys.nodeImage(notice.image, sub.id, channel.id);
   const options = { ...ledgerOptions(rt, data), expectNew: true };
   const outcome = await sendOnce(rt.store, key, options, (gate) =>
     rt.notifier.sendNodeImageNotice(channel, { subscription: sub, notice }, gate),
   );
   return settleOutcome(rt, key, outcome, sub, channel);
+}
+
+/**
+ * A notice judged again now, for a delivery or a digest: a new image for the subscription's
+ * image-named pools, or, with `pool`, an image now offered in a watched pool's region.
+ */
+export async function noticeOf(
+  rt: Runtime,
+  sub: Subscription,
+  about: { image: string; pool?: PoolRef | undefined },
+  changeSet: ChangeSet,
+): Promise<NodeImageNotice | undefined> {
+  if (about.pool) return evaluateRegionOffer(rt, sub, about.pool, about.image, changeSet);
+  const context = await imageContext(rt, parseNodeImage(about.image), changeSet);
+  return context && (await evaluateNodeImage(rt, sub, context));
 }
 
 /**
@@ -168,16 +189,4 @@ async function imageContext(
     rt.log.warn(`node image ${image.name}: ${err.message}`);
     return undefined;
   }
-}
-
-/** The newest release of the line that was matched (a baseline record has no change set). */
-async function newestChangeSet(rt: Runtime, line: string): Promise<ChangeSet | undefined> {
-  const tags = (await rt.store.listReleaseTags())
-    .filter((t) => t.endsWith(`-${line}`))
-    .sort((a, b) => rpmvercmp(b, a));
-  for (const tag of tags) {
-    const record = await rt.store.getRelease(tag);
-    if (record?.changeSet && record.release.line === line) return record.changeSet;
-  }
-  return undefined;
 }

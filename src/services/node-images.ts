@@ -11,7 +11,7 @@ import {
 } from '../domain/node-image.js';
 import { parseInventory } from '../domain/inventory/index.js';
 import type { Inventory, MatchResult, PackageUpdate } from '../domain/types.js';
-import { NotFoundError, UnprocessableError } from '../errors.js';
+import { NotFoundError, RateLimitedError, UnprocessableError, UpstreamError } from '../errors.js';
 import type { BlobCache } from '../sources/blob-cache.js';
 import { listVariantNotes, readNotes, type NotesFile } from '../sources/node-image-notes.js';
 import { splitRepo } from '../sources/releases.js';
@@ -40,6 +40,7 @@ export interface NodeImageFixes {
 export class NodeImages {
   private readonly target: { owner: string; repo: string };
   private readonly listings = new Map<string, Promise<NotesFile[]>>();
+  private readonly imageInventories = new Map<string, Promise<Inventory>>();
   private readonly imagePackages = new Map<string, Promise<ImagePackages>>();
 
   constructor(
@@ -59,7 +60,12 @@ export class NodeImages {
   ): Promise<{ image: NodeImage; text: string; inventory: Inventory }> {
     const image = parseNodeImage(name);
     refuseRetiredImage(image);
-    const files = await this.filesOf(image.variant.dir);
+    let files = await this.filesOf(image.variant.dir);
+    // Newer than the newest this process has listed: AgentBaker may have published it since.
+    const newest = files.at(-1)?.version;
+    if (newest !== undefined && compareImageVersions(image.version, newest) > 0) {
+      files = await this.refresh(image.variant.dir);
+    }
     const own = files.find((f) => f.version === image.version);
     if (!own) {
       const near = nearestVersions(
@@ -156,33 +162,51 @@ export class NodeImages {
    * (one per subscription and channel) asks for them.
    */
   packagesOf(image: NodeImage): Promise<ImagePackages> {
-    let packages = this.imagePackages.get(image.name);
-    if (!packages) {
-      packages = this.inventoryOf(image.name).then(({ inventory }) =>
-        byName(image.version, inventory.packages),
-      );
-      packages.catch(() => this.imagePackages.delete(image.name));
-      this.imagePackages.set(image.name, packages);
-    }
-    return packages;
+    return kept(this.imagePackages, image.name, () =>
+      this.imageInventory(image).then((inventory) => byName(image.version, inventory.packages)),
+    );
+  }
+
+  /**
+   * One published image's packages as an inventory, kept per process like packagesOf: every
+   * watched pool on the image is matched against it, and its notes never change.
+   */
+  imageInventory(image: NodeImage): Promise<Inventory> {
+    return kept(this.imageInventories, image.name, async () => {
+      return (await this.inventoryOf(image.name)).inventory;
+    });
   }
 
   private filesOf(dir: string): Promise<NotesFile[]> {
     let files = this.listings.get(dir);
     if (!files) {
-      files = this.list(dir);
+      files = this.list(dir, true);
       files.catch(() => this.listings.delete(dir));
       this.listings.set(dir, files);
     }
     return files;
   }
 
-  private async list(dir: string): Promise<NotesFile[]> {
+  /**
+   * `lenient`: when GitHub cannot be reached, answer from the stored listing (what was
+   * published then is published still). Not for the detector's poll, which must fail.
+   */
+  private async list(dir: string, lenient = false): Promise<NotesFile[]> {
     const stored = await this.listingStorage.get(dir);
     if (this.opts.offline && stored) {
       return [...stored.files].sort((a, b) => compareImageVersions(a.version, b.version));
     }
-    const answer = await listVariantNotes(this.gh, this.target, dir, stored?.etag ?? null);
+    let answer: Awaited<ReturnType<typeof listVariantNotes>>;
+    try {
+      answer = await listVariantNotes(this.gh, this.target, dir, stored?.etag ?? null);
+    } catch (error) {
+      // GitHub down: the images published until the last listing are still published.
+      const unreachable = error instanceof UpstreamError || error instanceof RateLimitedError;
+      if (!lenient || !stored || !unreachable) {
+        throw error;
+      }
+      answer = { status: 'not-modified' };
+    }
     const files =
       answer.status === 'not-modified' && stored
         ? stored.files
@@ -192,6 +216,17 @@ export class NodeImages {
     if (answer.status === 'ok') await this.listingStorage.put(dir, { etag: answer.etag, files });
     return [...files].sort((a, b) => compareImageVersions(a.version, b.version));
   }
+}
+
+/** A promise kept per key; a failed one is forgotten so the next call tries again. */
+function kept<T>(map: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let found = map.get(key);
+  if (!found) {
+    found = make();
+    found.catch(() => map.delete(key));
+    map.set(key, found);
+  }
+  return found;
 }
 
 const byName = (version: string, packages: Inventory['packages']): ImagePackages => ({

@@ -128,7 +128,7 @@ export function createNotifier(
         gate,
       );
     },
-    sendDigest(channel, { subscription, period, releases }, gate) {
+    sendDigest(channel, { subscription, period, releases, nodeImages }, gate) {
       return sendEmail(
         channel,
         subscription,
@@ -137,6 +137,7 @@ export function createNotifier(
             subscriptionName: subscription.name,
             period,
             releases,
+            nodeImages,
             links,
             ...(channel.heartbeat === undefined ? {} : { heartbeat: channel.heartbeat }),
           }),

@@ -62,7 +62,13 @@ export interface Notifier {
   ): Promise<DeliveryResult>;
   sendDigest(
     channel: EmailChannel,
-    msg: { subscription: Subscription; period: DigestPeriod; releases: MatchResult[] },
+    msg: {
+      subscription: Subscription;
+      period: DigestPeriod;
+      releases: MatchResult[];
+      /** New node images, and images now offered in a watched pool's region. */
+      nodeImages: NodeImageNotice[];
+    },
     gate: TransmitGate,
   ): Promise<DeliveryResult>;
   /** "This new node image fixes what your pool still misses" (src/services/node-image-notices.ts). */

@@ -1,6 +1,7 @@
 import type { EventPublisher } from '../events/publisher.js';
 import type { DeliverySettings, DetectSettings } from '../settings.js';
 import type { Store } from '../store/store.js';
+import type { AksSource } from '../sources/arm.js';
 import type { NodeImages } from './node-images.js';
 import type { Log, MatchCore, Notifier, ReleaseSource } from './ports.js';
 
@@ -20,6 +21,8 @@ export interface Runtime {
   core: MatchCore;
   /** AKS node images as inventories, and the first image that fixes each update. */
   nodeImages: NodeImages;
+  /** Azure Resource Manager, for watched AKS clusters, with the app's own identity. */
+  aks: AksSource;
   notifier: Notifier;
   now: () => Date;
   log: Log;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { nodeImagePools } from '../domain/node-image.js';
+import { clusterWatches } from '../domain/aks-watch.js';
 import type { Subscription } from '../domain/subscription.js';
 import type { Documents, DocumentsFactory, Versioned } from './documents.js';
 import type {
@@ -12,6 +13,7 @@ import type {
 } from './records.js';
 import type { BlobCache } from '../sources/blob-cache.js';
 import type { Store, StoredInventory } from './store.js';
+import { digestKey } from './records.js';
 
 /** Collections: containers on Blob Storage, a key column in SQLite. */
 export const COLLECTIONS = [
@@ -44,6 +46,8 @@ const RELEASES_KEPT = 16;
  * - subscriptions/nodeimages/{sku}/{id}               empty marker: who runs a node-image variant
  * - ledger/{key}.json                                 LedgerEntry (create-if-absent, then If-Match)
  * - digests/{subscription}/{channel}/{tag}.json       DigestItem, one blob per queued release
+ * - digests/{subscription}/{channel}/nodeimage-{hash}.json   … or node-image notice
+ * - subscriptions/aksclusters/{id}                    empty marker: who watches AKS clusters
  * - deadletters/{kind}/{date}/{hash}.json             DeadLetter (create-if-absent by key and outcome)
  * - gitobjects/{sha}                                  spec blob text or spec-root listing (immutable)
  */
@@ -209,6 +213,12 @@ export class DocumentStore implements Store {
     return [...new Set(names.map((n) => n.split('/')[1] ?? ''))].filter(Boolean).sort();
   }
 
+  async listClusterWatchSubscriptionIds(): Promise<string[]> {
+    const prefix = 'aksclusters/';
+    const names = await this.c.subscriptions.listNames(prefix);
+    return names.map((n) => n.slice(prefix.length)).sort();
+  }
+
   async listAllSubscriptionIds(): Promise<string[]> {
     const prefix = 'subscriptions/';
     const names = await this.c.subscriptions.listNames(prefix);
@@ -281,14 +291,20 @@ export class DocumentStore implements Store {
 
 const subBlob = (id: string) => `subscriptions/${id}.json`;
 const inventoryBlob = (id: string, name: string) => `inventories/${id}/${name}`;
-/** The index entries a subscription is found by: its lines, and its node-image variants. */
+/**
+ * The index entries a subscription is found by: its lines, its node-image variants, and
+ * whether it watches AKS clusters.
+ */
 const indexMarkers = (sub: Subscription): string[] => [
   ...sub.lines.map((line) => `lines/${line}/${sub.id}`),
   ...[...new Set(nodeImagePools(sub).map((p) => p.image.variant.sku))].map(
     (sku) => `nodeimages/${sku}/${sub.id}`,
   ),
+  ...(clusterWatches(sub).length > 0 ? [`aksclusters/${sub.id}`] : []),
 ];
-const digestBlob = (i: DigestItem) => `${i.subscriptionId}/${i.channelId}/${i.releaseTag}.json`;
+/** A release's item by its tag; a node-image notice's by its key (src/services/digests.ts). */
+const digestBlob = (i: DigestItem) =>
+  `${i.subscriptionId}/${i.channelId}/${i.nodeImage ? `nodeimage-${createHash('sha256').update(digestKey(i)).digest('hex').slice(0, 32)}` : i.releaseTag}.json`;
 
 const feedDocument = (name: string) => `feeds/${encodeURIComponent(name)}.json`;
 const limitDocument = (key: string) => `limits/${encodeURIComponent(key)}.json`;

@@ -53,16 +53,31 @@ export interface LedgerEntry {
   sentAt?: string;
   /** What the channel answered when it took the message (202 from Teams, 250 from SMTP). */
   status?: number;
-  /** Digests only: the release tags the last sent digest covered. */
+  /**
+   * Digests only: what the last sent digest covered (release tags, and node-image notices by
+   * their digest key, src/services/digests.ts).
+   */
   releaseTags?: string[];
 }
 
-/** A release waiting for a daily or weekly digest: one blob per item, so enqueues never race. */
+/**
+ * A release, or a node-image notice, waiting for a daily or weekly digest: one blob per item,
+ * so enqueues never race.
+ */
 export interface DigestItem {
   subscriptionId: string;
   channelId: string;
+  /** The release; for a node-image notice, the release its pools were judged against. */
   releaseTag: string;
   queuedAt: string;
+  /**
+   * A node-image notice instead of a release: a new image ("is out"), or with `pool` an image
+   * now offered in a watched pool's region.
+   */
+  nodeImage?: {
+    image: string;
+    pool?: { inventory: string; cluster: string; name: string };
+  };
 }
 
 /**
@@ -94,4 +109,16 @@ export interface DeadLetter {
 export interface RateWindow {
   /** When each use within the window was taken, oldest first. */
   hits: string[];
+}
+
+/**
+ * What a digest item is about, as the ledger remembers what a sent digest covered: a release
+ * by its tag, a node-image notice by its image (and watched pool).
+ */
+export function digestKey(item: Pick<DigestItem, 'releaseTag' | 'nodeImage'>): string {
+  const n = item.nodeImage;
+  if (!n) return item.releaseTag;
+  return n.pool
+    ? `nodeimage:${n.image}:${n.pool.inventory}:${n.pool.cluster.toLowerCase()}:${n.pool.name}`
+    : `nodeimage:${n.image}`;
 }

@@ -70,6 +70,8 @@ export interface Store {
   listNodeImageSubscriptionIds(sku: string): Promise<string[]>;
   /** The SKUs any subscription's node-image inventory uses: the variants the detector polls. */
   listWatchedNodeImageSkus(): Promise<string[]>;
+  /** Ids of subscriptions watching AKS clusters (src/domain/aks-watch.ts), sorted. */
+  listClusterWatchSubscriptionIds(): Promise<string[]>;
   /** Every subscription's id, sorted: for the few jobs that concern all of them (heartbeats). */
   listAllSubscriptionIds(): Promise<string[]>;
   getInventory(subscriptionId: string, name: string): Promise<string | undefined>;

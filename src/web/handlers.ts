@@ -66,10 +66,12 @@ export async function overviewResponse(
 ): Promise<HttpResponseInit> {
   const releases = await recentReleases(deps, sub.value);
   const deliveries = await lastDeliveries(deps, sub.value, releases);
+  const clusters = await deps.watches.view(sub.value);
   const body = renderOverview({
     sub: sub.value,
     csrf: csrfToken(deps, session.value),
     releases,
+    clusters,
     deliveries,
     now: deps.now(),
     ...(notice ? { notice } : {}),

@@ -11,6 +11,8 @@ import { ledgerKeys } from '../services/ledger.js';
 import type { LedgerEntry } from '../store/records.js';
 import type { FormState } from './form-errors.js';
 import { actionForm, button, cell, problemAt, when } from './markup.js';
+import { clustersSection } from './clusters.js';
+import type { WatchView } from '../services/watched-pools.js';
 
 /** How many recent releases the overview evaluates: each costs one match of every inventory. */
 const RECENT_RELEASES = 5;
@@ -77,6 +79,8 @@ export interface OverviewView {
   sub: Subscription;
   csrf: string;
   releases: ReleaseRow[];
+  /** The watched AKS clusters' pools (src/web/clusters.ts). */
+  clusters?: WatchView[];
   deliveries: Map<string, LedgerEntry>;
   now: Date;
   /**
@@ -128,6 +132,7 @@ export function renderOverview(v: OverviewView): string {
     problemsSummary(v.form),
     `<p class="muted">Azure Linux ${escapeHtml(sub.lines.join(', '))} · created ${escapeHtml(formatUtc(sub.createdAt))}</p>`,
     releasesSection(v),
+    clustersSection(v.clusters ?? []),
     channelsSection(v),
     inventoriesSection(v),
     filtersSection(v),
@@ -260,9 +265,12 @@ function inventoriesSection(v: OverviewView): string {
   const { sub, csrf, now } = v;
   const rows = sub.inventoryNames.map((name) => {
     const info = sub.inventoryInfo?.[name];
-    const age = info ? ageOf(info.uploadedAt, now) : '';
-    const image = info?.aksNodeImage ? `<br><small>${escapeHtml(info.aksNodeImage)}</small>` : '';
-    return `<tr>${cell('Inventory', `<strong>${escapeHtml(name)}</strong>${image}`)}${cell('Format', escapeHtml(info?.format ?? '?'))}${cell('Packages', info ? String(info.packages) : '?', 'num')}${cell('Uploaded', escapeHtml(age))}<td>${actionForm(sub.id, `inventories/${encodeURIComponent(name)}/remove`, csrf, button('Remove…', 'danger'), 'inline')}</td></tr>`;
+    const watched = info?.aksCluster ?? info?.azureSubscription;
+    const age = watched ? 'read every detector run' : info ? ageOf(info.uploadedAt, now) : '';
+    const image = info?.aksNodeImage ?? watched;
+    const small = image ? `<br><small>${escapeHtml(image)}</small>` : '';
+    const count = info ? `${info.packages}${watched ? ' pools' : ''}` : '?';
+    return `<tr>${cell('Inventory', `<strong>${escapeHtml(name)}</strong>${small}`)}${cell('Format', escapeHtml(info?.format ?? '?'))}${cell('Packages', count, 'num')}${cell('Uploaded', escapeHtml(age))}<td>${actionForm(sub.id, `inventories/${encodeURIComponent(name)}/remove`, csrf, button('Remove…', 'danger'), 'inline')}</td></tr>`;
   });
   const table =
     rows.length > 0
@@ -278,7 +286,7 @@ function inventoriesSection(v: OverviewView): string {
     csrf,
     `<label for="inv-name">Name (one per node pool or image; an existing name is replaced)</label><input id="inv-name" type="text" name="name" required pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,63}" value="${escapeHtml(failed?.values.name ?? 'default')}"${name.attrs}>${name.note}
 <label for="inv-file">File: <code>rpm -qa</code>, the rich <code>rpm --qf</code> query, AKS release notes, or a CycloneDX/SPDX SBOM</label><input id="inv-file" type="file" name="file"${file.attrs}>${file.note}
-<label for="inv-text">…or paste it</label><textarea id="inv-text" name="text" spellcheck="false"${text.attrs}>${escapeHtml(failed?.values.text ?? '')}</textarea>${text.note}
+<label for="inv-text">…or paste it, or watch an AKS cluster: <code>{"aksCluster": "&lt;resource id&gt;"}</code></label><textarea id="inv-text" name="text" spellcheck="false"${text.attrs}>${escapeHtml(failed?.values.text ?? '')}</textarea>${text.note}
 <p><small>At most 10 MB and 20,000 packages. A bad line is named with its number; nothing is stored then.</small></p>${button('Upload')}`,
     '',
     'multipart/form-data',

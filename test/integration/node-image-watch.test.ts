@@ -2,16 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareEvr, parseEvr } from '../../src/domain/rpmvercmp.js';
 import { loadSettings } from '../../src/settings.js';
 import { startLocalRuntime } from '../../src/app/local-runtime.js';
 import type { LocalRuntime } from '../../src/app/local-runtime.js';
 import { FakeGitHub } from '../../scripts/stand-ins/github.js';
-import { localRuntimeSettings } from '../support/local-settings.js';
+import { adminApi, detectNow, localRuntimeSettings } from '../support/local-settings.js';
 import { FIXTURES, GEN2_CASE, readAnswerKey } from '../support/fixtures.js';
 import { startTeamsSink } from '../../scripts/stand-ins/webhook-sink.js';
 import { startTestAzurite } from '../support/azurite.js';
 import { readFileSync, readdirSync } from 'node:fs';
+import { carries } from '../support/node-image-notes.js';
 
 /**
  * Issue 10, part 3: the detector watches the AgentBaker directories of the node-image
@@ -34,22 +34,12 @@ let teams: Awaited<ReturnType<typeof startTeamsSink>>;
 let local: LocalRuntime;
 let dataDir: string;
 
-const api = (route: string, init: RequestInit = {}) =>
-  fetch(`${local.apiUrl}/${route}`, {
-    ...init,
-    headers: { 'content-type': 'application/json', 'x-functions-key': ADMIN_KEY, ...init.headers },
-  });
-
-const detect = async () => {
-  const res = await api('ops/detect', { method: 'POST' });
-  expect(res.status, await res.clone().text()).toBe(200);
-  const body = (await res.json()) as {
+const api = adminApi(() => local, ADMIN_KEY);
+const detect = () =>
+  detectNow<{
     releases: { tag: string; status: string }[];
     nodeImages: { image: string; status: string }[];
-  };
-  await local.bus!.whenIdle();
-  return body;
-};
+  }>(api, () => local);
 
 const subscribe = async (name: string, image: string) => {
   const res = await api('subscriptions', {
@@ -184,15 +174,3 @@ describe('watching node images', () => {
     expect(nodeImageCards('pool-old')[1]).toMatch(/^AKSAzureLinux-V3gen2-202605\.27\.0 is out/);
   });
 });
-
-/** Whether an image's notes list the package at or above `version` (rpm -qa lines). */
-function carries(image: string, pkg: string, version: string): boolean {
-  const text = readFileSync(path.join(NOTES, `${image}.txt`), 'utf8');
-  const want = parseEvr(version);
-  return text.split('\n').some((line) => {
-    const m = /^(.+)-([^-]+)-([^-]+)\.([^.]+)$/.exec(line.trim());
-    if (!m || m[1] !== pkg) return false;
-    const have = parseEvr(`${m[2]}-${m[3]}`);
-    return compareEvr({ ...have, epoch: want.epoch }, want) >= 0;
-  });
-}

@@ -47,6 +47,14 @@ afterAll(async () => {
 
 const gen2Key = readAnswerKey(GEN2_CASE);
 
+/** What a person reads of the page (the text as laid out, not the markup). */
+const bodyText = (p: Page): Promise<string> =>
+  p.evaluate(
+    () =>
+      (globalThis as unknown as { document: { body: { innerText: string } } }).document.body
+        .innerText,
+  );
+
 for (const width of [360, 480]) {
   test(`the gen2 × 3.0.20260429-3.0 card shows every affected package and fits ${width} px`, async () => {
     const card = buildReleaseCard(contextFor(matchResultFromAnswerKey(GEN2_CASE)));
@@ -156,11 +164,7 @@ test('a node-image notice names the image, every package it fixes and the comman
   await page.setViewportSize({ width: 390, height: 900 });
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.setContent(email.html);
-  const text = await page.evaluate(
-    () =>
-      (globalThis as unknown as { document: { body: { innerText: string } } }).document.body
-        .innerText,
-  );
+  const text = await bodyText(page);
   expect(text).toMatch(headline);
   for (const p of gen2Key.behind) {
     expect(text).toContain(p.source_package);
@@ -168,4 +172,57 @@ test('a node-image notice names the image, every package it fixes and the comman
   }
   expect(text).toContain('Unsubscribe');
   await page.screenshot({ path: shotPath('email-node-image-dark.png'), fullPage: true });
+});
+
+test('"the fix has reached your region" names the pool, its region and its own command; a digest lists a fleet once', async () => {
+  const result = matchResultFromAnswerKey(GEN2_CASE);
+  const fixes = [...result.affected, ...result.behind];
+  const notice = (pool: string): NodeImageNotice => ({
+    image: 'AKSAzureLinux-V3gen2-202605.14.0',
+    pools: [{ inventory: `prod-weu/${pool}`, image: 'AKSAzureLinux-V3gen2-202604.13.0' }],
+    release: result.release,
+    fixes,
+    cves: countCves(fixes),
+    stillMissing: 0,
+    region: {
+      location: 'westeurope',
+      command: `az aks nodepool upgrade --node-image-only -g rg-prod -n ${pool} --cluster-name prod-weu`,
+    },
+  });
+  const cveCount = new Set(gen2Key.behind.flatMap((p) => p.cves)).size;
+  const offered = `AKSAzureLinux-V3gen2-202605\\.14\\.0 is now offered in westeurope: it fixes ${gen2Key.behind.length} packages \\(${cveCount} CVEs[^)]*\\) on`;
+  const links = contextFor(result).links;
+
+  const card = await renderCardInPage(
+    page,
+    buildNodeImageCard({ subscriptionName: 'platform', notice: notice('system'), links }),
+    360,
+  );
+  expect(card.text).toMatch(new RegExp(`${offered} prod-weu/system`));
+  expect(card.text).toContain('Upgrade it now:');
+  expect(card.text).toContain(
+    'az aks nodepool upgrade --node-image-only -g rg-prod -n system --cluster-name prod-weu',
+  );
+  expect(card.scrollWidth).toBeLessThanOrEqual(card.clientWidth);
+
+  // Two pools told of the same image in the same region: one section naming both.
+  const digest = renderDigestEmail({
+    subscriptionName: 'platform',
+    period: 'daily',
+    releases: [],
+    nodeImages: [notice('system'), notice('user')],
+    links,
+  })!;
+  expect(digest.subject).toBe('[Azure Linux daily digest] platform: 1 node image notice');
+  await page.setViewportSize({ width: 390, height: 900 });
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setContent(digest.html);
+  const text = await bodyText(page);
+  expect(text).toMatch(new RegExp(`${offered} prod-weu/system, prod-weu/user`));
+  expect(text).toContain('Upgrade each pool:');
+  // A digest shows the worst fixes first (these rated high by their security PRs) and links
+  // the rest.
+  for (const pkg of ['jq', 'openssh', 'sudo']) expect(text).toContain(pkg);
+  expect(text).toMatch(/\+\d+ more packages/);
+  await page.screenshot({ path: shotPath('email-digest-region.png'), fullPage: true });
 });

@@ -181,6 +181,33 @@ describe.each(adapters)('Store contract: $name', (adapter) => {
     expect(await store.listWatchedNodeImageSkus()).toEqual([]);
   });
 
+  it('indexes the subscriptions that watch AKS clusters, and forgets one that stops', async () => {
+    const watching = {
+      inventoryNames: ['prod-weu'],
+      inventoryInfo: {
+        'prod-weu': {
+          format: 'aks-cluster' as const,
+          packages: 4,
+          line: '3.0',
+          uploadedAt: 'now',
+          aksCluster:
+            '/subscriptions/x/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/prod',
+        },
+      },
+    };
+    await store.createSubscription({ ...subscription('w-1', ['3.0']), ...watching }, [
+      { name: 'prod-weu', content: '{}' },
+    ]);
+    await store.createSubscription(subscription('w-2', ['3.0']), []);
+    expect(await store.listClusterWatchSubscriptionIds()).toEqual(['w-1']);
+    const current = await store.getSubscription('w-1');
+    const stopped = { ...current!.value, inventoryNames: [], inventoryInfo: {} };
+    expect(await store.replaceSubscription(stopped, current!.etag)).toBe(true);
+    expect(await store.listClusterWatchSubscriptionIds()).toEqual([]);
+    await store.deleteSubscription('w-1');
+    await store.deleteSubscription('w-2');
+  });
+
   it('leaves nothing behind when creating a subscription fails half-way', async () => {
     await store.createSubscription(subscription('dup', ['3.0']), []);
     await expect(

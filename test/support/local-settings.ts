@@ -24,3 +24,26 @@ export function localRuntimeSettings(opts: {
     AZL_OVAL_URL: 'off',
   };
 }
+
+/** The local runtime's API with the admin key, JSON by default. */
+export function adminApi(
+  local: () => { apiUrl: string },
+  adminKey: string,
+): (route: string, init?: RequestInit) => Promise<Response> {
+  return (route, init = {}) =>
+    fetch(`${local().apiUrl}/${route}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', 'x-functions-key': adminKey, ...init.headers },
+    });
+}
+
+/** POST /api/ops/detect, then the local bus drained: everything the run started is done. */
+export async function detectNow<T>(
+  api: (route: string, init?: RequestInit) => Promise<Response>,
+  local: () => { bus?: { whenIdle(): Promise<void> } | undefined },
+): Promise<T> {
+  const res = await api('ops/detect', { method: 'POST' });
+  if (res.status !== 200) throw new Error(`detect answered ${res.status}: ${await res.text()}`);
+  await local().bus?.whenIdle();
+  return (await res.json()) as T;
+}

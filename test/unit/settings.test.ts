@@ -80,6 +80,18 @@ describe('settings by concern', () => {
     const settings = loadSettings({ SIGNING_KEY: key, ADMIN_KEY: newKey() });
     expect(settings.links.SIGNING_KEY).toBe(key);
   });
+  it('takes Azure Resource Manager over https only, defaulting to the public cloud', () => {
+    expect(loadGroups(['arm'], {}).arm.AZURE_RESOURCE_MANAGER_URL).toBe(
+      'https://management.azure.com',
+    );
+    const gov = 'https://management.usgovcloudapi.net';
+    expect(
+      loadGroups(['arm'], { AZURE_RESOURCE_MANAGER_URL: gov }).arm.AZURE_RESOURCE_MANAGER_URL,
+    ).toBe(gov);
+    expect(() =>
+      loadGroups(['arm'], { AZURE_RESOURCE_MANAGER_URL: 'http://127.0.0.1:8080' }),
+    ).toThrow(/AZURE_RESOURCE_MANAGER_URL must be an https:\/\/ URL/);
+  });
 });
 
 describe('settings App Service could not resolve', () => {

@@ -1,15 +1,15 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import type { InventoryFormat } from '../../domain/types.js';
 import { ConflictError, InputError, NotFoundError } from '../../errors.js';
 import { authenticate, loadOwnedSubscription } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { UnsupportedMediaTypeError } from '../../errors.js';
 import { json, mediaType, noContent, parseWith, readJson, readText } from '../http.js';
-import { checkInventoryFor, checkNodeImageFor } from '../inventory-input.js';
-import type { Subscription } from '../../domain/subscription.js';
+import { checkInventoryFor, checkNodeImageFor, checkWatchFor } from '../inventory-input.js';
+import type { InventoryInfo, Subscription } from '../../domain/subscription.js';
 import { updateSubscription } from '../../store/update-subscription.js';
 import type { Versioned } from '../store.js';
 import {
+  ClusterWatchBody,
   InventoryName,
   MAX_INVENTORIES,
   MAX_INVENTORY_BYTES,
@@ -26,7 +26,7 @@ const JSON_TYPES = new Set([
   'application/vnd.cyclonedx+json',
   'application/spdx+json',
 ]);
-const SBOM_FORMATS: ReadonlySet<InventoryFormat> = new Set(['cyclonedx', 'spdx']);
+const SBOM_FORMATS: ReadonlySet<InventoryInfo['format']> = new Set(['cyclonedx', 'spdx']);
 
 /**
  * PUT /api/subscriptions/{id}/inventories/{name}. The body is parsed in full before
@@ -54,12 +54,14 @@ export async function putInventory(deps: ApiDeps, req: HttpRequest): Promise<Htt
   return json(created ? 201 : 200, view);
 }
 
-/** What an inventory upload answers: its name, detected format and package count. */
+/** What an inventory upload answers: its name, detected format and package (or pool) count. */
 export interface InventoryUpload {
   name: string;
-  format: InventoryFormat;
+  format: InventoryInfo['format'];
   packages: number;
   aksNodeImage?: string;
+  aksCluster?: string;
+  azureSubscription?: string;
 }
 
 /**
@@ -77,23 +79,26 @@ export async function storeInventory(
   const isJson = kind === 'json';
   if (isJson && !/^\s*[{[]/.test(body)) {
     throw new InputError(
-      'body: an application/json inventory must be a CycloneDX or SPDX JSON document, or {"aksNodeImage": "<nodeImageVersion>"}',
+      'body: an application/json inventory must be a CycloneDX or SPDX JSON document, {"aksNodeImage": "<nodeImageVersion>"}, {"aksCluster": "<resource id>"} or {"azureSubscription": "<id>"}',
     );
   }
   const uploadedAt = deps.now().toISOString();
-  const nodeImage = isJson ? nodeImageOf(body) : undefined;
-  const { text, inventory, info } = nodeImage
-    ? await checkNodeImageFor(
-        deps.nodeImages,
-        nodeImage,
-        'body.aksNodeImage',
-        sub.lines,
-        uploadedAt,
-      )
-    : { text: body, ...checkInventoryFor(body, 'body', sub.lines, uploadedAt) };
-  if (!nodeImage && isJson !== SBOM_FORMATS.has(inventory.format)) {
+  const named = isJson ? namedInJson(body) : undefined;
+  const { text, info } =
+    named?.kind === 'image'
+      ? await checkNodeImageFor(
+          deps.nodeImages,
+          named.image,
+          'body.aksNodeImage',
+          sub.lines,
+          uploadedAt,
+        )
+      : named?.kind === 'watch'
+        ? await checkWatchFor(deps.watches, named.watch, 'body', sub.lines, uploadedAt)
+        : { text: body, ...checkInventoryFor(body, 'body', sub.lines, uploadedAt) };
+  if (!named && isJson !== SBOM_FORMATS.has(info.format)) {
     throw new UnsupportedMediaTypeError(
-      `a ${inventory.format} inventory must be sent as ${SBOM_FORMATS.has(inventory.format) ? 'application/json' : 'text/plain'}`,
+      `a ${info.format} inventory must be sent as ${SBOM_FORMATS.has(info.format) ? 'application/json' : 'text/plain'}`,
     );
   }
   const existing = sub.inventoryNames.find((n) => n.toLowerCase() === name.toLowerCase());
@@ -135,9 +140,11 @@ export async function storeInventory(
     created: !existing,
     view: {
       name: storedName,
-      format: inventory.format,
-      packages: inventory.packages.length,
+      format: info.format,
+      packages: info.packages,
       ...(info.aksNodeImage ? { aksNodeImage: info.aksNodeImage } : {}),
+      ...(info.aksCluster ? { aksCluster: info.aksCluster } : {}),
+      ...(info.azureSubscription ? { azureSubscription: info.azureSubscription } : {}),
     },
   };
 }
@@ -185,16 +192,30 @@ export async function patchInventory(deps: ApiDeps, req: HttpRequest): Promise<H
   });
 }
 
-/** `{"aksNodeImage": "…"}` names a node image; any other JSON body is an SBOM. */
-function nodeImageOf(body: string): string | undefined {
+/**
+ * `{"aksNodeImage": "…"}` names a node image and `{"aksCluster": "…"}` or
+ * `{"azureSubscription": "…"}` a watch; any other JSON body is an SBOM.
+ */
+function namedInJson(
+  body: string,
+):
+  | { kind: 'image'; image: string }
+  | { kind: 'watch'; watch: { aksCluster: string } | { azureSubscription: string } }
+  | undefined {
   let doc: unknown;
   try {
     doc = JSON.parse(body);
   } catch {
     return undefined; // the SBOM parser reports the syntax error with its line
   }
-  if (doc === null || typeof doc !== 'object' || !('aksNodeImage' in doc)) return undefined;
-  return parseWith(NodeImageInventoryBody, doc).aksNodeImage;
+  if (doc === null || typeof doc !== 'object') return undefined;
+  if ('aksNodeImage' in doc) {
+    return { kind: 'image', image: parseWith(NodeImageInventoryBody, doc).aksNodeImage };
+  }
+  if ('aksCluster' in doc || 'azureSubscription' in doc) {
+    return { kind: 'watch', watch: parseWith(ClusterWatchBody, doc) };
+  }
+  return undefined;
 }
 
 /** DELETE: unlist first (the commit point), then remove the blob; an orphan blob is inert. */

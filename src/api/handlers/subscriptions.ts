@@ -7,7 +7,12 @@ import { applyChannelPatch, channelsFromCreate } from '../channels.js';
 import { confirmationMails, resendConfirmations, sendConfirmations } from '../confirmations.js';
 import type { ApiDeps } from '../deps.js';
 import { json, noContent, parseWith, readJson } from '../http.js';
-import { assertInventorySizes, checkInventoryFor, checkNodeImageFor } from '../inventory-input.js';
+import {
+  assertInventorySizes,
+  checkInventoryFor,
+  checkNodeImageFor,
+  checkWatchFor,
+} from '../inventory-input.js';
 import { updateSubscription } from '../../store/update-subscription.js';
 import type { Versioned } from '../store.js';
 import {
@@ -40,30 +45,32 @@ export async function createSubscription(
   const now = deps.now().toISOString();
   const checked = [];
   for (const [i, inv] of input.inventories.entries()) {
-    checked.push(
-      'aksNodeImage' in inv
-        ? {
-            name: inv.name,
-            ...(await checkNodeImageFor(
-              deps.nodeImages,
-              inv.aksNodeImage,
-              `inventories.${i}.aksNodeImage`,
-              input.lines,
-              now,
-            )),
-          }
-        : {
-            name: inv.name,
-            text: inv.content,
-            ...checkInventoryFor(inv.content, `inventories.${i}.content`, input.lines, now),
-          },
-    );
+    if ('aksNodeImage' in inv) {
+      const path = `inventories.${i}.aksNodeImage`;
+      const read = await checkNodeImageFor(
+        deps.nodeImages,
+        inv.aksNodeImage,
+        path,
+        input.lines,
+        now,
+      );
+      checked.push({ name: inv.name, ...read });
+    } else if ('content' in inv) {
+      const path = `inventories.${i}.content`;
+      const read = checkInventoryFor(inv.content, path, input.lines, now);
+      checked.push({ name: inv.name, text: inv.content, ...read });
+    } else {
+      const read = await checkWatchFor(deps.watches, inv, `inventories.${i}`, input.lines, now);
+      checked.push({ name: inv.name, ...read });
+    }
   }
   const inventories = checked.map((c) => ({
     name: c.name,
     format: c.info.format,
     packages: c.info.packages,
     ...(c.info.aksNodeImage ? { aksNodeImage: c.info.aksNodeImage } : {}),
+    ...(c.info.aksCluster ? { aksCluster: c.info.aksCluster } : {}),
+    ...(c.info.azureSubscription ? { azureSubscription: c.info.azureSubscription } : {}),
   }));
   const { channels, newEmails } = await channelsFromCreate(
     input.channels,

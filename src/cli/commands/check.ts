@@ -5,7 +5,7 @@ import type { Threshold } from '../../domain/severity.js';
 import { InputError, StaleFeedError } from '../../errors.js';
 import { loadIgnoreFile, DEFAULT_IGNORE_FILE } from '../ignore/ignore-file.js';
 import { checkFromOptions, withMatchOptions } from '../match-options.js';
-import type { CheckAnswer, MatchOptions } from '../match-options.js';
+import type { CheckAnswer, InventoryAnswer, MatchOptions, PoolAnswer } from '../match-options.js';
 import { stderrReporter } from '../progress.js';
 import { cliSettings } from '../settings.js';
 import { paintFor, type Paint } from '../output/colour.js';
@@ -20,8 +20,10 @@ import { describeExpired } from '../output/ignored.js';
 import { formatMarkdown } from '../output/markdown.js';
 import { formatSarif } from '../output/sarif.js';
 import { formatTable } from '../output/table.js';
+import { poolAdviceLine } from '../../notify/pool-advice.js';
 
 const FORMATS = ['table', 'json', 'markdown', 'sarif'] as const;
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 type Format = (typeof FORMATS)[number];
 
 interface CheckOptions extends MatchOptions, OutputOptions {
@@ -49,6 +51,16 @@ export function checkCommand(): Command {
       ),
     ),
   )
+    .option(
+      '--aks-cluster <resource id>',
+      'an AKS cluster whose node pools to check (repeat for several), read from Azure Resource Manager with your Azure sign-in (az aks show --query id -o tsv)',
+      collect,
+    )
+    .option(
+      '--azure-subscription <id>',
+      'every AKS cluster of an Azure subscription (repeat for several); needs Reader on it',
+      collect,
+    )
     .addOption(
       new Option('-f, --format <format>', 'output format').choices(FORMATS).default('table'),
     )
@@ -96,6 +108,14 @@ Examples:
   azl-notifier check --aks-node-image "$(az aks nodepool show -g RG --cluster-name AKS \\
     -n nodepool1 --query nodeImageVersion -o tsv)"
 
+  # Every node pool of an AKS cluster, read from Azure Resource Manager (Reader on the
+  # cluster; az login, a managed identity, workload identity or AZURE_CLIENT_* variables):
+  # what each pool misses, and whether its region offers the image with the fixes yet
+  azl-notifier check --aks-cluster "$(az aks show -g RG -n AKS --query id -o tsv)" --fail-on high
+
+  # Every AKS cluster of an Azure subscription
+  azl-notifier check --azure-subscription "$(az account show --query id -o tsv)" -f json
+
   # What changed for this machine across a monthly patch cycle
   azl-notifier check -i node.txt --from 3.0.20260331-3.0 --release 3.0.20260429-3.0
 
@@ -131,7 +151,13 @@ JSON output (--format json) is a stable shape (fields may be added, never remove
    ignored:[{list,package,installed,fixed,sourcePackage,cves,wholePackage,reason,expires}],
    ignoreFile:{path,expired:[{cve,package,reason,expires}]}|null,
    inventories:[{name,format,packages,duplicates,affected,behind,replaced,noLongerShipped,
-                 untracked,unknown,summary,ignored}]}
+                 untracked,unknown,summary,ignored}],
+   pools:[{cluster,name,location,osType,osSku,nodeImageVersion,nodeOSUpgradeChannel,
+           latestNodeImageVersion,checked,notices,affected,behind,replaced,noLongerShipped,
+           untracked,unknown,summary,upgradeTo,ignored,offer:{nodeImage,covers,of}|null,
+           upgradeAvailableNow,advice}]}
+  A pool that was not checked (not Azure Linux, Azure Linux 2.0) has checked: false and
+  null lists: it is listed, never counted as "nothing missing".
 
 Exit codes: 3 when --fail-on or --fail-on-unsupported is reached; 7 with --require-fresh-feed
 when the OVAL feed is older than --max-feed-age (or none could be read). The report is
@@ -190,32 +216,75 @@ function render(answer: CheckAnswer, format: Format, paint: Paint): string {
   }
 }
 
-/** The combined answer, then each inventory's own lists. */
+/** The combined answer, then each inventory's own lists, then each node pool's. */
 function toJson(answer: CheckAnswer): unknown {
   const images = answer.combined.nodeImages ?? [];
   return {
     ...answer.combined,
     // One node image: the image to upgrade to, at the top as the answer itself.
-    ...(images.length === 1 ? { upgradeTo: images[0]?.upgradeTo ?? null } : {}),
+    ...(images.length === 1 && answer.pools.length === 0
+      ? { upgradeTo: images[0]?.upgradeTo ?? null }
+      : {}),
     ignored: answer.ignored,
     ignoreFile: answer.ignoreFile
       ? { path: answer.ignoreFile.path, expired: answer.ignoreFile.expired }
       : null,
-    inventories: answer.inventories.map((inv) => ({
-      name: inv.name,
-      format: inv.format,
-      packages: inv.packages,
-      duplicates: inv.duplicates,
-      affected: inv.result.affected,
-      behind: inv.result.behind,
-      replaced: inv.result.replaced,
-      noLongerShipped: inv.result.noLongerShipped,
-      untracked: inv.result.untracked,
-      unknown: inv.result.unknown,
-      summary: inv.result.summary,
-      ...(inv.result.nodeImages?.[0] ? { upgradeTo: inv.result.nodeImages[0].upgradeTo } : {}),
-      ignored: inv.ignored,
-    })),
+    inventories: answer.inventories.map(inventoryJson),
+    ...(answer.pools.length > 0 ? { pools: answer.pools.map(poolJson) } : {}),
+  };
+}
+
+/** One inventory's own answer: the same fields for a package list, a node image and a pool. */
+function inventoryJson(inv: InventoryAnswer) {
+  return {
+    name: inv.name,
+    format: inv.format,
+    packages: inv.packages,
+    duplicates: inv.duplicates,
+    affected: inv.result.affected,
+    behind: inv.result.behind,
+    replaced: inv.result.replaced,
+    noLongerShipped: inv.result.noLongerShipped,
+    untracked: inv.result.untracked,
+    unknown: inv.result.unknown,
+    summary: inv.result.summary,
+    ...(inv.result.nodeImages?.[0] ? { upgradeTo: inv.result.nodeImages[0].upgradeTo } : {}),
+    ignored: inv.ignored,
+  };
+}
+
+/** A pool: its facts from ARM, then its image's answer (null lists when not checked). */
+function poolJson(p: PoolAnswer) {
+  const { pool, answer } = p;
+  const own = answer
+    ? (({ name: _name, ...rest }) => rest)(inventoryJson(answer))
+    : {
+        affected: null,
+        behind: null,
+        replaced: null,
+        noLongerShipped: null,
+        untracked: null,
+        unknown: null,
+        summary: null,
+        upgradeTo: null,
+        ignored: [],
+      };
+  return {
+    cluster: pool.cluster.id,
+    name: pool.name,
+    location: pool.cluster.location,
+    osType: pool.osType,
+    osSku: pool.osSku,
+    nodeImageVersion: pool.nodeImageVersion,
+    nodeOSUpgradeChannel: pool.cluster.nodeOSUpgradeChannel,
+    latestNodeImageVersion: pool.latestNodeImageVersion,
+    checked: answer !== null,
+    notices: p.notices,
+    ...own,
+    upgradeTo: own.upgradeTo ?? null,
+    offer: p.offer ? { nodeImage: p.offer.version, covers: p.offer.covers, of: p.offer.of } : null,
+    upgradeAvailableNow: p.upgradeAvailableNow,
+    advice: p.advice ? poolAdviceLine(p.advice) : (p.notices[0] ?? null),
   };
 }
 

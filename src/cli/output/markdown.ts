@@ -6,14 +6,17 @@ import {
   statusLine,
 } from '../../notify/summary.js';
 import type { IgnoredItem } from '../ignore/apply.js';
-import type { CheckAnswer } from '../match-options.js';
+import type { CheckAnswer, PoolAnswer } from '../match-options.js';
+import { poolAdviceLine } from '../../notify/pool-advice.js';
 import { describeIgnored, expiredNotices, ignoredWhat } from './ignored.js';
 import {
   UNSHIPPED_TITLE,
   describeCounts,
   describeUnknown,
   describeUntracked,
+  everything,
   headline,
+  poolHeading,
   sections,
 } from './summary.js';
 
@@ -25,14 +28,15 @@ export function formatMarkdown(answer: CheckAnswer): string {
   for (const notice of [...combined.notices, ...expiredNotices(answer)]) {
     lines.push(`> [!WARNING]`, `> ${escapeMarkdown(notice)}`, '');
   }
-  if (inventories.length === 1) {
+  if (inventories.length === 1 && answer.pools.length === 0) {
     lines.push(...resultBlock(combined, answer.ignored, answer, '####'));
   } else {
     for (const inv of inventories) {
       lines.push(`#### ${escapeMarkdown(inv.name)} (${inv.format}, ${inv.packages} packages)`, '');
       lines.push(...resultBlock(inv.result, inv.ignored, answer, '#####'));
     }
-    lines.push(`#### All ${inventories.length} inventories`, '', describeCounts(combined), '');
+    for (const pool of answer.pools) lines.push(...poolBlock(pool, answer));
+    lines.push(`#### ${everything(answer)}`, '', describeCounts(combined), '');
   }
   const links = [`[Release notes](${release.url})`];
   if (release.compareUrl) links.push(`[Full diff](${release.compareUrl})`);
@@ -40,14 +44,29 @@ export function formatMarkdown(answer: CheckAnswer): string {
   return lines.join('\n');
 }
 
+/** One section per pool, ending on where its fixes are and whether its region offers them. */
+function poolBlock(p: PoolAnswer, answer: CheckAnswer): string[] {
+  const lines = [`#### ${escapeMarkdown(poolHeading(p))}`, ''];
+  if (!p.answer || !p.advice) {
+    for (const notice of p.notices) lines.push(escapeMarkdown(notice), '');
+    return lines;
+  }
+  lines.push(...resultBlock(p.answer.result, p.answer.ignored, answer, '#####', false));
+  for (const notice of p.notices) lines.push(`> [!NOTE]`, `> ${escapeMarkdown(notice)}`, '');
+  const advice = poolAdviceLine({ ...p.advice, sentence: escapeMarkdown(p.advice.sentence) }, true);
+  lines.push(`**${advice}**`, '');
+  return lines;
+}
+
 function resultBlock(
   result: MatchResult,
   ignored: IgnoredItem[],
   answer: CheckAnswer,
   heading: string,
+  imageAdvice = true,
 ): string[] {
   const lines = [describeCounts(result), '', escapeMarkdown(statusLine(result.summary)), ''];
-  for (const image of result.nodeImages ?? []) {
+  for (const image of imageAdvice ? (result.nodeImages ?? []) : []) {
     const advice = nodeImageAdvice(image);
     const command = advice.command ? `: \`${advice.command}\`` : '';
     lines.push(

@@ -102,7 +102,8 @@ export function formatSarif(answer: CheckAnswer, cwd = process.cwd()): string {
 
 function collect(answer: CheckAnswer): Finding[] {
   const findings: Finding[] = [];
-  for (const inventory of answer.inventories) {
+  const pools = answer.pools.flatMap((p) => (p.answer ? [p.answer] : []));
+  for (const inventory of [...answer.inventories, ...pools]) {
     const { affected, behind, replaced, noLongerShipped } = inventory.result;
     for (const [list, updates] of [
       ['affected', affected],
@@ -172,7 +173,7 @@ function result(f: Finding, ruleIndex: number, tag: string, cwd: string): Result
     message: { text: findingText(f, tag) },
     partialFingerprints: {
       'azlNotifierFinding/v1': createHash('sha256')
-        .update([inventory.name, update.package, cve.id].join('\u0000'))
+        .update([inventory.id ?? inventory.name, update.package, cve.id].join('\u0000'))
         .digest('hex'),
     },
     properties: {
@@ -185,7 +186,12 @@ function result(f: Finding, ruleIndex: number, tag: string, cwd: string): Result
       sources: cve.sources,
     },
   };
-  if (inventory.name !== '-') {
+  if (inventory.id !== undefined) {
+    // A node pool is no file: it is named by its Azure resource id.
+    out.locations = [
+      { logicalLocations: [{ fullyQualifiedName: inventory.id, kind: 'resource' }] },
+    ];
+  } else if (inventory.name !== '-') {
     const line = inventory.lineOf(update);
     out.locations = [
       {

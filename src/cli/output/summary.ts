@@ -1,6 +1,7 @@
 import { countCves } from '../../domain/match.js';
 import { listWithMore, severityPhrase, unknownByReason } from '../../notify/summary.js';
 import type { CveSummary, MatchResult, PackageUpdate } from '../../domain/types.js';
+import type { CheckAnswer, PoolAnswer } from '../match-options.js';
 
 /** How many untracked names the text formats print before "and N more". */
 const UNTRACKED_SHOWN = 8;
@@ -98,4 +99,29 @@ export function sections(result: MatchResult): { title: string; updates: Package
       })),
     },
   ].filter((s) => s.updates.length > 0);
+}
+
+/** "All 6 node pools (4 checked) and 1 inventory" */
+export function everything({ inventories, pools }: CheckAnswer): string {
+  const parts: string[] = [];
+  if (pools.length > 0) {
+    const checked = pools.filter((p) => p.answer).length;
+    parts.push(
+      `${pools.length === 1 ? '1 node pool' : `${pools.length} node pools`} (${checked} checked)`,
+    );
+  }
+  if (inventories.length > 0) {
+    parts.push(inventories.length === 1 ? '1 inventory' : `${inventories.length} inventories`);
+  }
+  return `All ${parts.join(' and ')}`;
+}
+
+/** "prod/system · westeurope · AKSAzureLinux-V3gen2-202604.13.0 · NodeImage channel" */
+export function poolHeading({ pool }: PoolAnswer): string {
+  return [
+    `${pool.cluster.name}/${pool.name}`,
+    pool.cluster.location,
+    pool.nodeImageVersion ?? 'no image yet',
+    `${pool.cluster.nodeOSUpgradeChannel} channel`,
+  ].join(' · ');
 }

@@ -1,7 +1,8 @@
 import type { MatchResult, PackageUpdate, Severity } from '../../domain/types.js';
 import type { IgnoredItem } from '../ignore/apply.js';
-import type { CheckAnswer } from '../match-options.js';
+import type { CheckAnswer, PoolAnswer } from '../match-options.js';
 import { nodeImageAdvice, nodeImageLine, statusLine } from '../../notify/summary.js';
+import { poolAdviceLine } from '../../notify/pool-advice.js';
 import { plain, type Paint, type Style } from './colour.js';
 import { describeIgnored, expiredNotices, ignoredWhat } from './ignored.js';
 import {
@@ -9,7 +10,9 @@ import {
   describeCounts,
   describeUnknown,
   describeUntracked,
+  everything,
   headline,
+  poolHeading,
   sections,
 } from './summary.js';
 
@@ -22,14 +25,14 @@ const MAX_CVES_IN_CELL = 3;
  * what the ignore file accepted.
  */
 export function formatTable(answer: CheckAnswer, paint: Paint = plain): string {
-  const { combined, inventories } = answer;
+  const { combined, inventories, pools } = answer;
   const lines = [
     paint('heading', headline(combined)),
     ...combined.notices.map((n) => paint('notice', `NOTICE: ${n}`)),
     ...expiredNotices(answer).map((n) => paint('notice', `NOTICE: ${n}`)),
     '',
   ];
-  if (inventories.length === 1) {
+  if (inventories.length === 1 && pools.length === 0) {
     lines.push(...resultBlock(combined, answer.ignored, answer, paint));
     return lines.join('\n');
   }
@@ -39,12 +42,22 @@ export function formatTable(answer: CheckAnswer, paint: Paint = plain): string {
       ...resultBlock(inv.result, inv.ignored, answer, paint),
     );
   }
-  lines.push(
-    paint('heading', `== All ${inventories.length} inventories ==`),
-    describeCounts(combined),
-    '',
-  );
+  for (const pool of pools) lines.push(...poolBlock(pool, answer, paint));
+  lines.push(paint('heading', `== ${everything(answer)} ==`), describeCounts(combined), '');
   return lines.join('\n');
+}
+
+/** One section per pool; its last line says where the fixes are and whether it can take them. */
+function poolBlock(p: PoolAnswer, answer: CheckAnswer, paint: Paint): string[] {
+  const lines = [paint('heading', `== ${poolHeading(p)} ==`)];
+  if (!p.answer || !p.advice) {
+    lines.push(...p.notices, '');
+    return lines;
+  }
+  lines.push(...resultBlock(p.answer.result, p.answer.ignored, answer, paint, false));
+  for (const notice of p.notices) lines.push(paint('notice', `NOTICE: ${notice}`), '');
+  lines.push(poolAdviceLine(p.advice), '');
+  return lines;
 }
 
 function resultBlock(
@@ -52,9 +65,10 @@ function resultBlock(
   ignored: IgnoredItem[],
   answer: CheckAnswer,
   paint: Paint,
+  imageAdvice = true,
 ): string[] {
   const lines = [describeCounts(result), statusLine(result.summary), ''];
-  for (const image of result.nodeImages ?? [])
+  for (const image of imageAdvice ? (result.nodeImages ?? []) : [])
     lines.push(nodeImageLine(nodeImageAdvice(image)), '');
   for (const { title, updates } of sections(result)) {
     lines.push(`${title}:`, ...renderRows(updates.map(toRow), paint), '');

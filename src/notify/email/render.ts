@@ -6,9 +6,11 @@ import {
   AKS_RELEASE_TRACKER_URL,
   clip,
   groupUpdates,
+  mergeNotices,
   nodeImageHeadline,
   nodeImageNoticeParts,
   packageCount,
+  plural,
   severityPhrase,
 } from '../summary.js';
 import { PALETTE, button, layout, link } from './html.js';
@@ -60,30 +62,39 @@ export function renderDigestEmail(ctx: DigestContext): RenderedEmail | null {
   const releases = ctx.releases
     .filter((r) => r.affected.length > 0)
     .sort((a, b) => a.release.publishedAt.localeCompare(b.release.publishedAt));
-  if (releases.length === 0 && !ctx.heartbeat) return null;
+  const images = mergeNotices(ctx.nodeImages ?? []);
+  if (releases.length === 0 && images.length === 0 && !ctx.heartbeat) return null;
 
   const name = clip(ctx.subscriptionName, NAME_MAX);
   const period = ctx.period === 'daily' ? 'Daily' : 'Weekly';
   const totals = digestTotals(releases);
+  const releasePart =
+    releases.length > 0
+      ? `${releases.length} ${releases.length === 1 ? 'release' : 'releases'}, ${totals.packages} package updates, ${totals.cves} CVEs fixed`
+      : undefined;
+  const imagePart = images.length > 0 ? plural(images.length, 'node image notice') : undefined;
+  const parts = [releasePart, imagePart].filter((p): p is string => p !== undefined);
   const summary =
-    releases.length === 0
+    parts.length === 0
       ? 'No new Azure Linux release affects these machines.'
-      : `${releases.length} ${releases.length === 1 ? 'release' : 'releases'}, ${totals.packages} package updates, ${totals.cves} CVEs fixed.`;
+      : `${parts.join('; ')}.`;
   const subject =
-    releases.length === 0
+    parts.length === 0
       ? `[Azure Linux ${period.toLowerCase()} digest] ${name}: nothing new`
-      : `[Azure Linux ${period.toLowerCase()} digest] ${name}: ${summary.replace(/\.$/, '')}`;
+      : `[Azure Linux ${period.toLowerCase()} digest] ${name}: ${parts.join('; ')}`;
 
   const intro = `<h1 class="x-text" style="margin:0 0 4px;font-size:22px;line-height:1.3;color:${PALETTE.text};">${period} digest for ${escapeHtml(name)}</h1>
 <p class="x-muted" style="margin:0 0 8px;color:${PALETTE.muted};">${escapeHtml(summary)}</p>`;
-  const sections = releases.map(
-    (r) =>
-      `<hr class="x-border" style="border:0;border-top:1px solid ${PALETTE.border};margin:20px 0;">\n${releaseHtml(r, ctx.links, 2)}`,
-  );
+  const rule = `<hr class="x-border" style="border:0;border-top:1px solid ${PALETTE.border};margin:20px 0;">`;
+  const sections = [
+    ...releases.map((r) => `${rule}\n${releaseHtml(r, ctx.links, 2)}`),
+    ...images.map((n) => `${rule}\n${nodeImageHtml(n, ctx.links, DIGEST_IMAGE_ROWS, 2)}`),
+  ];
   const text = [
     `${period} digest for ${name}`,
     summary,
     ...releases.map((r) => `\n${'='.repeat(60)}\n${releaseText(r, ctx.links)}`),
+    ...images.map((n) => `\n${'='.repeat(60)}\n${nodeImageText(n, ctx.links, DIGEST_IMAGE_ROWS)}`),
     '',
     footerText(name, ctx.links),
     '',
@@ -102,8 +113,13 @@ export function renderDigestEmail(ctx: DigestContext): RenderedEmail | null {
 
 /** A node image's rows: the fixes it brings are the point, so more of them than a digest's. */
 const NODE_IMAGE_ROWS = 25;
+/** In a digest, a notice is one section among several. */
+const DIGEST_IMAGE_ROWS = 10;
 
-/** "AKSAzureLinux-V3gen2-202605.14.0 is out: it fixes 34 packages … your pool system still misses". */
+/**
+ * "AKSAzureLinux-V3gen2-202605.14.0 is out: it fixes 34 packages … your pool system still
+ * misses", or "… is now offered in westeurope: it fixes 34 packages … on prod-weu/system".
+ */
 export function renderNodeImageEmail(ctx: {
   subscriptionName: string;
   notice: NodeImageNotice;
@@ -112,25 +128,10 @@ export function renderNodeImageEmail(ctx: {
   const { notice, links } = ctx;
   const name = clip(ctx.subscriptionName, NAME_MAX);
   const title = nodeImageHeadline(notice);
-  const groups = groupUpdates(notice.fixes);
-  const hidden = groups.slice(NODE_IMAGE_ROWS);
-  const { asOf, pending, command } = nodeImageNoticeParts(notice);
-  const lines = [asOf, ...(pending ? [pending] : []), `Upgrade each pool: ${command}`];
-  const more =
-    hidden.length > 0
-      ? `<p style="margin:12px 0 0;"><strong>+${packageCount(hidden)} more packages</strong>: ${link(links.fullList, 'see the full list')}.</p>`
-      : '';
-  const html = `<h1 class="x-text" style="margin:0 0 8px;font-size:20px;line-height:1.3;color:${PALETTE.text};">${escapeHtml(title)}</h1>
-${lines.map((l) => `<p class="x-muted" style="margin:0 0 8px;color:${PALETTE.muted};">${escapeHtml(l)}</p>`).join('\n')}
-${packageTable(groups.slice(0, NODE_IMAGE_ROWS))}
-${more}
+  const html = `${nodeImageHtml(notice, links, NODE_IMAGE_ROWS, 1)}
 <p style="margin:16px 0 0;">${button(links.fullList, 'Full list', true)}${button(AKS_RELEASE_TRACKER_URL, 'AKS release tracker')}</p>`;
   const text = [
-    title,
-    ...lines,
-    '',
-    ...groupLines(groups.slice(0, NODE_IMAGE_ROWS)),
-    ...(hidden.length > 0 ? [`+${packageCount(hidden)} more packages: ${links.fullList}`] : []),
+    nodeImageText(notice, links, NODE_IMAGE_ROWS),
     '',
     `AKS release tracker (which regions have the image): ${AKS_RELEASE_TRACKER_URL}`,
     '',
@@ -143,6 +144,47 @@ ${more}
     html: layout({ title, preheader: title, content: html, footer: footerHtml(name, links) }),
     text,
   };
+}
+
+/** A notice's headline, basis, command and fixes, as HTML (`level` 1 alone, 2 in a digest). */
+function nodeImageHtml(
+  notice: NodeImageNotice,
+  links: NotificationLinks,
+  rows: number,
+  level: 1 | 2,
+): string {
+  const groups = groupUpdates(notice.fixes);
+  const hidden = groups.slice(rows);
+  const size = level === 1 ? 20 : 17;
+  const more =
+    hidden.length > 0
+      ? `<p style="margin:12px 0 0;"><strong>+${packageCount(hidden)} more packages</strong>: ${link(links.fullList, 'see the full list')}.</p>`
+      : '';
+  return `<h${level} class="x-text" style="margin:0 0 8px;font-size:${size}px;line-height:1.3;color:${PALETTE.text};">${escapeHtml(nodeImageHeadline(notice))}</h${level}>
+${noticeLines(notice)
+  .map(
+    (l) => `<p class="x-muted" style="margin:0 0 8px;color:${PALETTE.muted};">${escapeHtml(l)}</p>`,
+  )
+  .join('\n')}
+${packageTable(groups.slice(0, rows))}
+${more}`;
+}
+
+function nodeImageText(notice: NodeImageNotice, links: NotificationLinks, rows: number): string {
+  const groups = groupUpdates(notice.fixes);
+  const hidden = groups.slice(rows);
+  return [
+    nodeImageHeadline(notice),
+    ...noticeLines(notice),
+    '',
+    ...groupLines(groups.slice(0, rows)),
+    ...(hidden.length > 0 ? [`+${packageCount(hidden)} more packages: ${links.fullList}`] : []),
+  ].join('\n');
+}
+
+function noticeLines(notice: NodeImageNotice): string[] {
+  const { asOf, pending, commandLabel, command } = nodeImageNoticeParts(notice);
+  return [asOf, ...(pending ? [pending] : []), `${commandLabel} ${command}`];
 }
 
 /** Package updates are summed per release; a CVE fixed by two releases counts once. */

@@ -130,7 +130,7 @@ function assembleNodeImageCard(
   groups: PackageGroup[],
   shown: number,
 ): AdaptiveCard {
-  const { asOf, pending, command } = nodeImageNoticeParts(ctx.notice);
+  const { asOf, pending, commandLabel, command } = nodeImageNoticeParts(ctx.notice);
   const hidden = groups.slice(shown);
   const body: CardElement[] = [
     {
@@ -152,7 +152,7 @@ function assembleNodeImageCard(
     ...(pending ? [smallNote(pending)] : []),
     {
       type: 'TextBlock',
-      text: 'Upgrade each pool:',
+      text: commandLabel,
       weight: 'Bolder',
       wrap: true,
       spacing: 'Medium',

@@ -440,6 +440,46 @@ describe('the app keys: one rule from the preprovision hook to the app', () => {
   });
 });
 
+// ---- Reader for watched AKS clusters ----
+
+describe('Reader on the scopes of watched AKS clusters', () => {
+  const main = read('infra/main.bicep');
+  const modules = ['subscription', 'group', 'cluster'].map((kind) =>
+    read(`infra/app/aks-reader-${kind}.bicep`),
+  );
+
+  it('takes the scopes from the azd environment, none by default', () => {
+    const params = JSON.parse(read('infra/main.parameters.json')) as {
+      parameters: Record<string, { value: string }>;
+    };
+    expect(params.parameters.aksReaderScopes?.value).toBe('${AZL_AKS_READER_SCOPES=}');
+    expect(main).toMatch(/^param aksReaderScopes string = ''$/m);
+  });
+
+  it('grants the built-in Reader role and nothing else, to the app identity, on each kind of scope', () => {
+    // Reader's id, as the built-in roles reference lists it.
+    const reader = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
+    for (const module of modules) {
+      expect(module).toContain(`var readerRoleId = '${reader}'`);
+      expect(module.match(/roleDefinitionId:/g)).toHaveLength(1);
+      expect(module).toContain("principalType: 'ServicePrincipal'");
+    }
+    // A subscription splits into 3 parts, a resource group into 5, a cluster id into 9.
+    for (const [kind, parts] of [
+      ['Subscription', 3],
+      ['Group', 5],
+      ['Cluster', 9],
+    ] as const) {
+      expect(main).toContain(
+        `var aksReader${kind}Scopes = filter(aksReaderScopeList, scope => length(split(scope, '/')) == ${parts})`,
+      );
+    }
+    expect(main.match(/principalId: apiUserAssignedIdentity\.outputs\.principalId/g)).toHaveLength(
+      3,
+    );
+  });
+});
+
 // ---- No secrets in the repository ----
 
 interface Finding {
@@ -468,12 +508,19 @@ const SECRET_PATTERNS: { kind: string; pattern: RegExp }[] = [
 /** Azurite's account key is published in its documentation; it unlocks nothing real. */
 const isAzuriteKey = (line: string): boolean => line.includes('AccountName=devstoreaccount1');
 
+/**
+ * The fake ARM's loopback certificate key (test/fixtures/tls/README.md): public on purpose,
+ * for a test server on 127.0.0.1 under a CA whose own key was destroyed. This one file only.
+ */
+const TEST_SERVER_KEY = 'test/fixtures/tls/server.key';
+
 function scanForSecrets(file: string, text: string): Finding[] {
   const findings: Finding[] = [];
   text.split('\n').forEach((content, index) => {
     for (const { kind, pattern } of SECRET_PATTERNS) {
       if (!pattern.test(content)) continue;
       if (kind === 'storage account key' && isAzuriteKey(content)) continue;
+      if (kind === 'private key' && file === TEST_SERVER_KEY) continue;
       findings.push({ file, line: index + 1, kind });
     }
   });
