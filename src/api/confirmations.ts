@@ -30,13 +30,7 @@ export function confirmationMails(
     channelId: channel.id,
     to: channel.address,
     subscriptionName: subscription.name,
-    confirmUrl: linkUrl(
-      deps.settings.links,
-      'confirm-email',
-      subscription.id,
-      channel.id,
-      deps.now(),
-    ),
+    confirmUrl: linkUrl(deps.settings.links, 'confirm-email', subscription, channel, deps.now()),
   }));
 }
 

@@ -143,12 +143,16 @@ export function noContent(): HttpResponseInit {
  * What every HTML answer sends: no script may run at all, styles come only from the one
  * stylesheet route, forms post only back here, nothing may frame the page, and neither the
  * address (it may carry a signed token) nor the page leaves through a Referer or a cache.
+ * `same-origin` rather than `no-referrer`: under `no-referrer` a browser sends `Origin: null`
+ * with the pages' own form posts (Fetch, "serialize a request origin"), and a state-changing
+ * request that names no origin is refused (src/api/origin.ts). Requests to this origin
+ * already carry the address itself; other sites get no Referer at all.
  */
 export const PAGE_HEADERS: Record<string, string> = {
   'content-type': 'text/html; charset=utf-8',
   'content-security-policy':
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   ...NO_STORE,

@@ -18,6 +18,8 @@ export interface TeamsChannel extends ChannelBase {
   type: 'teams';
   /** A credential: never logged, masked in every response. */
   webhookUrl: string;
+  /** When this URL was added: links sent to it name it, so a re-added URL gets fresh ones. */
+  addedAt?: string;
   /** Set when the webhook answered 400/404/410: we stop posting until it is replaced. */
   unhealthy?: { since: string; reason: string };
 }

@@ -640,9 +640,16 @@ describe('email double opt-in, test sends and one-click unsubscribe', () => {
       attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive' }],
     });
 
+    // The link opens a page with one button and changes nothing; the button's POST confirms.
     const page = await api(env, 'GET', confirm);
     expect(page.status).toBe(200);
-    expect(page.text).toContain('Address confirmed');
+    expect(page.text).toContain('<form method="post"');
+    expect(
+      (await api(env, 'GET', `/api/subscriptions/${s.id}`, { token: s.token })).text,
+    ).toContain('"status":"pending-confirmation"');
+    const confirmed = await api(env, 'POST', confirm);
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.text).toContain('Address confirmed');
     expect(
       (await api(env, 'GET', `/api/subscriptions/${s.id}`, { token: s.token })).text,
     ).toContain('"status":"confirmed"');
