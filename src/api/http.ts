@@ -6,6 +6,7 @@ import {
   UnauthorizedError,
   UnsupportedMediaTypeError,
 } from '../errors.js';
+import { assertJsonDepth } from '../domain/inventory/json.js';
 import { escapeHtml } from '../security/escape-html.js';
 import { STYLESHEET_HREF } from './stylesheet.js';
 import { fromZodError, problemResponse } from './problem.js';
@@ -107,6 +108,8 @@ export async function readJson(req: HttpRequest, maxBytes: number): Promise<unkn
     );
   }
   const text = await readText(req, maxBytes);
+  // A body of nested brackets would be built in full before anything could refuse it.
+  assertJsonDepth(text);
   try {
     return JSON.parse(text) as unknown;
   } catch {

@@ -300,6 +300,10 @@ export const SubscriptionView = z
         line: z.string().optional(),
         uploadedAt: z.string().optional(),
         aksNodeImage: z.string().optional(),
+        bytes: z.number().int().optional().meta({
+          description:
+            'Size as stored, blank lines and comments included: what counts toward the subscription budget.',
+        }),
       }),
     ),
     createdAt: z.string(),

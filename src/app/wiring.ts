@@ -25,6 +25,7 @@ import { createNotifier } from '../services/notifier.js';
 import { currentOval, type OvalFeedStorage } from '../services/oval-feed.js';
 import type { Log, MatchCore, ReleaseMatcher, ReleaseSource } from '../services/ports.js';
 import { NodeImages } from '../services/node-images.js';
+import { ParsedInventories } from '../services/parsed-inventories.js';
 import { ReleaseContext } from '../services/release-context.js';
 import { SpecLibrary } from '../services/spec-library.js';
 import type { Runtime } from '../services/runtime.js';
@@ -84,7 +85,8 @@ const CONTEXTS_KEPT = 8;
 
 /**
  * Matching against recorded releases: the tag's spec list (cached by tree sha), the shipped
- * spec catalog, specs read through the git-object cache, and the last stored OVAL feed.
+ * spec catalog, specs read through the git-object cache, and the last stored OVAL feed; and
+ * inventories parsed once per content (src/services/parsed-inventories.ts).
  */
 export function createMatchCore(github: GitHubSettings, store: Store, log: Log): MatchCore {
   const gh = gitHubClient(github, log);
@@ -103,8 +105,10 @@ export function createMatchCore(github: GitHubSettings, store: Store, log: Log):
     );
     return new ReleaseContext({ changeSet, specs, library, oval: feed && ovalIndexOf(feed) });
   };
+  const inventories = new ParsedInventories((text) => parseInventory(text));
   return {
-    parseInventory: (text) => parseInventory(text),
+    parseInventory: (text) => inventories.parse(text),
+    parsedInventory: (hash) => inventories.get(hash),
     release(changeSet) {
       const key = `${changeSet.release.tag}\u0000${changeSet.previousTag ?? ''}`;
       let context = contexts.get(key);

@@ -76,6 +76,10 @@ export interface InventoryInfo {
   uploadedAt: string;
   /** When the inventory is an AKS node image's: its nodeImageVersion. */
   aksNodeImage?: string;
+  /** Size of the stored text in UTF-8 bytes, blank lines and comments included (the budget). */
+  bytes?: number;
+  /** Hash of the stored text: its parsed form is kept by it (src/services/parsed-inventories.ts). */
+  contentHash?: string;
 }
 
 export interface Subscription {

@@ -1,6 +1,6 @@
 import { applyFilters, mergeResults } from '../domain/filters.js';
 import type { Channel, Subscription } from '../domain/subscription.js';
-import type { ChangeSet, MatchResult } from '../domain/types.js';
+import type { ChangeSet, Inventory, MatchResult } from '../domain/types.js';
 import { AppError } from '../errors.js';
 import { parseNodeImage } from '../domain/node-image.js';
 import type { ReleaseMatcher } from './ports.js';
@@ -23,30 +23,28 @@ export async function evaluateSubscription(
     rt,
     subscription,
     subscription.inventoryNames,
-    (name, text) => matchStoredInventory(rt, release, subscription, name, text),
+    (name, inventory) => matchStoredInventory(rt, release, subscription, name, inventory),
   );
   const merged = mergeResults(results);
   return merged && applyFilters(merged, subscription.filters);
 }
 
 /**
- * Reads each named inventory of the subscription and matches it with `match`, skipping the
- * ones that are gone. Stored inventories were valid when uploaded; a parser that got
- * stricter since must not block the subscription's other inventories, so such one is
- * skipped with a warning.
+ * Matches each named inventory of the subscription with `match`, skipping the ones that are
+ * gone. Stored inventories were valid when uploaded; a parser that got stricter since must
+ * not block the subscription's other inventories, so such one is skipped with a warning.
  */
 export async function matchEachInventory(
-  rt: Pick<Runtime, 'store' | 'log'>,
+  rt: Pick<Runtime, 'store' | 'core' | 'log'>,
   subscription: Subscription,
   names: readonly string[],
-  match: (name: string, text: string) => Promise<MatchResult>,
+  match: (name: string, inventory: Inventory) => Promise<MatchResult>,
 ): Promise<MatchResult[]> {
   const results: MatchResult[] = [];
   for (const name of names) {
-    const text = await rt.store.getInventory(subscription.id, name);
-    if (text === undefined) continue;
     try {
-      results.push(await match(name, text));
+      const inventory = await storedInventory(rt, subscription, name);
+      if (inventory) results.push(await match(name, inventory));
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       rt.log.warn(`subscription ${subscription.id}: inventory ${name} skipped: ${err.message}`);
@@ -55,15 +53,32 @@ export async function matchEachInventory(
   return results;
 }
 
+/**
+ * A stored inventory, parsed: the copy parsed before when the upload's content hash is known
+ * to this process, so an evaluation reads and parses each inventory once per process, not
+ * once per release and subscription. Undefined when it is gone.
+ */
+export async function storedInventory(
+  rt: Pick<Runtime, 'store' | 'core'>,
+  subscription: Subscription,
+  name: string,
+): Promise<Inventory | undefined> {
+  const hash = subscription.inventoryInfo?.[name]?.contentHash;
+  const kept = hash === undefined ? undefined : rt.core.parsedInventory(hash);
+  if (kept) return kept;
+  const text = await rt.store.getInventory(subscription.id, name);
+  return text === undefined ? undefined : rt.core.parseInventory(text);
+}
+
 /** One stored inventory against a release; a node pool's also says which image fixes it. */
 export async function matchStoredInventory(
-  rt: Pick<Runtime, 'core' | 'nodeImages' | 'log'>,
+  rt: Pick<Runtime, 'nodeImages' | 'log'>,
   release: ReleaseMatcher,
   subscription: Subscription,
   name: string,
-  text: string,
+  inventory: Inventory,
 ): Promise<MatchResult> {
-  const result = await release.match(rt.core.parseInventory(text));
+  const result = await release.match(inventory);
   const image = subscription.inventoryInfo?.[name]?.aksNodeImage;
   return image ? withNodeImageFixes(rt, image, result) : result;
 }

@@ -133,7 +133,7 @@ export async function evaluateNodeImage(
     rt,
     sub,
     pools.map((p) => p.inventory),
-    (_name, text) => release.match(rt.core.parseInventory(text)),
+    (_name, inventory) => release.match(inventory),
   );
   const merged = mergeResults(results);
   if (!merged) return undefined;

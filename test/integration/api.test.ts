@@ -399,6 +399,7 @@ describe('inventories that cannot be silently wrong (422)', () => {
         packages: GEN2.trim().split('\n').length,
         line: '3.0',
         uploadedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) as unknown,
+        bytes: Buffer.byteLength(GEN2),
       },
     ]);
   });

@@ -5,7 +5,13 @@ import { authenticate, loadOwnedSubscription } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { UnsupportedMediaTypeError } from '../../errors.js';
 import { json, mediaType, noContent, parseWith, readJson, readText } from '../http.js';
-import { checkInventoryFor, checkNodeImageFor } from '../inventory-input.js';
+import {
+  assertUploadWithinBudget,
+  checkInventoryFor,
+  checkNodeImageFor,
+  storedUsage,
+} from '../inventory-input.js';
+import { assertJsonDepth } from '../../domain/inventory/json.js';
 import type { Subscription } from '../../domain/subscription.js';
 import { updateSubscription } from '../../store/update-subscription.js';
 import type { Versioned } from '../store.js';
@@ -104,6 +110,7 @@ export async function storeInventory(
     });
   }
   const storedName = existing ?? name;
+  assertUploadWithinBudget(await storedUsage(deps.store, sub, existing), info);
   await deps.store.putInventory(sub.id, { name: storedName, content: text });
   const withInfo = (current: Subscription): Subscription => ({
     ...current,
@@ -167,6 +174,7 @@ export async function patchInventory(deps: ApiDeps, req: HttpRequest): Promise<H
     sub.lines,
     uploadedAt,
   );
+  assertUploadWithinBudget(await storedUsage(deps.store, sub, existing), info);
   await deps.store.putInventory(sub.id, { name: existing, content: text });
   await updateSubscription(deps.store, sub.id, (current) =>
     current.inventoryNames.includes(existing)
@@ -187,6 +195,7 @@ export async function patchInventory(deps: ApiDeps, req: HttpRequest): Promise<H
 
 /** `{"aksNodeImage": "…"}` names a node image; any other JSON body is an SBOM. */
 function nodeImageOf(body: string): string | undefined {
+  assertJsonDepth(body);
   let doc: unknown;
   try {
     doc = JSON.parse(body);

@@ -7,6 +7,7 @@ import { applyChannelPatch, channelsFromCreate } from '../channels.js';
 import { confirmationMails, resendConfirmations, sendConfirmations } from '../confirmations.js';
 import type { ApiDeps } from '../deps.js';
 import { json, noContent, parseWith, readJson } from '../http.js';
+import { assertWithinSubscriptionBudget } from '../../domain/inventory/index.js';
 import { assertInventorySizes, checkInventoryFor, checkNodeImageFor } from '../inventory-input.js';
 import { updateSubscription } from '../../store/update-subscription.js';
 import type { Versioned } from '../store.js';
@@ -59,6 +60,17 @@ export async function createSubscription(
           },
     );
   }
+  // Every inventory of the request counts toward the subscription's budget.
+  assertWithinSubscriptionBudget(
+    { bytes: 0, packages: 0 },
+    checked.reduce(
+      (sum, c) => ({
+        bytes: sum.bytes + (c.info.bytes ?? 0),
+        packages: sum.packages + c.info.packages,
+      }),
+      { bytes: 0, packages: 0 },
+    ),
+  );
   const inventories = checked.map((c) => ({
     name: c.name,
     format: c.info.format,
