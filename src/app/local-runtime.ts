@@ -19,7 +19,12 @@ import { apiDepsOn } from './api-deps.js';
 import { setApp } from './current-runtime.js';
 import { FUNCTIONS, HOST_ROUTE_PREFIX } from './functions.js';
 import { createLocalBus } from './local-bus.js';
-import { buildRuntime, createEventGridPublisher, type RuntimeOverrides } from './wiring.js';
+import {
+  buildRuntime,
+  createEventGridPublisher,
+  redactingLog,
+  type RuntimeOverrides,
+} from './wiring.js';
 
 export interface LocalRuntime {
   apiUrl: string;
@@ -44,12 +49,14 @@ export interface LocalRuntime {
  */
 export async function startLocalRuntime(
   baseSettings: Settings,
-  log: Log,
+  given: Log,
   overrides: Partial<Omit<RuntimeOverrides, 'publisher'>> & {
     /** DNS for vetting webhook hosts (tests keep it on this machine). */
     resolve?: Resolver;
   } = {},
 ): Promise<LocalRuntime> {
+  // Every line of the runtime, the host and the bus, whatever the sink.
+  const log = redactingLog(given);
   const dataDir = path.resolve(baseSettings.local.DATA_DIR);
   await mkdir(dataDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];

@@ -12,6 +12,7 @@ import { createBlobServiceClient } from '../store/blob-service.js';
 import type { Store } from '../store/store.js';
 import { bundledCatalog } from '../services/bundled-catalog.js';
 import { azureCredential } from '../security/azure-credential.js';
+import { redactSecrets } from '../security/redact.js';
 import { gitHubClient } from '../services/github.js';
 import type {
   DeliverySettings,
@@ -30,11 +31,23 @@ import { ReleaseContext } from '../services/release-context.js';
 import { SpecLibrary } from '../services/spec-library.js';
 import type { Runtime } from '../services/runtime.js';
 
-export const consoleLog: Log = {
+/**
+ * A log whose every line passes the one redaction rule first (src/security/redact.ts:
+ * addresses masked, URLs cut to their host, signatures and tokens dropped), whoever wrote it.
+ */
+export function redactingLog(log: Log): Log {
+  return {
+    info: (m) => log.info(redactSecrets(m)),
+    warn: (m) => log.warn(redactSecrets(m)),
+    error: (m) => log.error(redactSecrets(m)),
+  };
+}
+
+export const consoleLog: Log = redactingLog({
   info: (m) => console.warn(m),
   warn: (m) => console.warn(m),
   error: (m) => console.error(m),
-};
+});
 
 /** Where the pipeline keeps the OVAL feed between detections: one stored copy per line. */
 export function ovalStorageOf(store: Store): OvalFeedStorage {
