@@ -101,13 +101,22 @@ function formatBytes(n: number): string {
 
 /** A JSON body: 415 for another media type, 400 when it does not parse. */
 export async function readJson(req: HttpRequest, maxBytes: number): Promise<unknown> {
+  return parseJsonText(await readJsonText(req, maxBytes));
+}
+
+/** A JSON body's text, as received (415 for another media type): for fingerprints. */
+export async function readJsonText(req: HttpRequest, maxBytes: number): Promise<string> {
   const type = mediaType(req);
   if (type !== 'application/json') {
     throw new UnsupportedMediaTypeError(
       `content-type must be application/json, not ${type || 'absent'}`,
     );
   }
-  const text = await readText(req, maxBytes);
+  return readText(req, maxBytes);
+}
+
+/** Parses a JSON body (400 when it does not parse). */
+export function parseJsonText(text: string): unknown {
   // A body of nested brackets would be built in full before anything could refuse it.
   assertJsonDepth(text);
   try {

@@ -82,10 +82,17 @@ export const ROUTES: ApiRoute[] = [
     route: 'subscriptions',
     authLevel: 'function',
     auth: 'admin',
-    summary: 'Create a subscription; the token in the answer is shown only once.',
+    summary:
+      'Create a subscription; the token in the answer is shown only once (and again to a retry with the same Idempotency-Key and body).',
+    headers: {
+      'idempotency-key': z.string().optional().meta({
+        description:
+          'draft-ietf-httpapi-idempotency-key-header: a retry with the same key and body answers the same 201 and creates nothing more; the same key with another body is 422; a retry while the first request runs is 409. Keys are kept 24 hours. A quoted string ("…"), 1-255 visible ASCII characters.',
+      }),
+    },
     body: { contentType: ['application/json'], schema: CreateSubscriptionRequest, required: true },
     ok: { 201: { description: 'Created', schema: CreatedSubscriptionView } },
-    errors: [400, 401, 413, 415, 422],
+    errors: [400, 401, 409, 413, 415, 422],
     handler: createSubscription,
   },
   {

@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from '@azure/functions';
+import type { ApiDeps } from '../api/deps.js';
 import type { HttpRoute, RouteMount } from '../api/route.js';
 import { readEvent, type EventDataByType, type EventType } from '../events/cloud-events.js';
 import { EVENT_ROUTES } from '../events/routes.js';
@@ -82,7 +83,7 @@ async function appOrUnavailable(
 export function timerFunction(
   name: string,
   schedule: string,
-  run: (rt: Runtime) => Promise<string>,
+  run: (rt: Runtime, api: ApiDeps) => Promise<string>,
 ): HostedFunction {
   return {
     name,
@@ -92,7 +93,8 @@ export function timerFunction(
       handler: (_timer: Timer, host: InvocationContext) => {
         const ctx = redacting(host);
         return inInvocationSpan(ctx, async () => {
-          ctx.log(`${name}: ${await run(await runtimeFor(ctx))}`);
+          const { api } = await getApp();
+          ctx.log(`${name}: ${await run(await runtimeFor(ctx), api)}`);
         });
       },
     },
