@@ -17,7 +17,7 @@
  * BENCH_REPORT=<file> also writes the results there as Markdown.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
+import { Worker } from 'node:worker_threads';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,7 @@ interface Product {
   child: ChildProcess;
   pid: number;
   api: string;
+
   call(route: string, init?: { body?: unknown }): Promise<Response>;
   detect(): Promise<void>;
 }
@@ -107,50 +108,105 @@ function sampleRss(pid: number): { stop: () => number } {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One upload that keeps sending zeros until the product answers (or all 100 MB are sent). */
-function upload(url: string): Promise<{ status: number; ms: number; sentMb: number }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const req = http.request(url, {
-      method: 'PUT',
-      headers: { 'content-type': 'text/plain', 'content-length': String(UPLOAD_BYTES) },
-    });
-    const chunk = Buffer.alloc(MB);
-    let sent = 0;
-    let answered = false;
-    req.on('response', (res) => {
-      answered = true;
-      res.resume().on('end', () => {
-        resolve({
-          status: res.statusCode ?? 0,
-          ms: performance.now() - started,
-          sentMb: sent / MB,
-        });
-        req.destroy();
-      });
-    });
-    req.on('error', (err) => {
-      if (!answered) reject(err);
-    });
-    const write = () => {
-      while (!answered && sent < UPLOAD_BYTES) {
-        sent += chunk.length;
-        if (!req.write(chunk)) return void req.once('drain', write);
-      }
-      if (!answered) req.end();
-    };
-    write();
+/**
+ * One upload that keeps sending zeros until the product answers (or all 100 MB are sent), in
+ * a process of its own so that twenty of them measure the product, not one client's event
+ * loop pushing 80 MB. It boots, says `ready`, starts at `go`, and prints its outcome.
+ */
+const UPLOADER = `
+const http = require('node:http');
+const url = process.argv[1];
+const size = Number(process.argv[2]);
+process.stdin.once('data', () => {
+  const started = performance.now();
+  const req = http.request(url, {
+    method: 'PUT',
+    headers: { 'content-type': 'text/plain', 'content-length': String(size) },
   });
+  const chunk = Buffer.alloc(64 * 1024);
+  let sent = 0;
+  let answered = false;
+  const done = (outcome) => {
+    process.stdout.write(JSON.stringify({ ...outcome, ms: performance.now() - started, sentMb: sent / 1048576 }));
+    process.exit(0);
+  };
+  req.on('response', (res) => {
+    answered = true;
+    res.resume().on('end', () => done({ status: res.statusCode }));
+  });
+  req.on('error', (err) => { if (!answered) done({ status: 0, error: err.code }); });
+  const write = () => {
+    while (!answered && sent < size) {
+      sent += chunk.length;
+      if (!req.write(chunk)) return void req.once('drain', write);
+    }
+    if (!answered) req.end();
+  };
+  write();
+});
+process.stdout.write('ready');
+`;
+
+/**
+ * The baseline measured in the same run: a bare node:http server, in a process of its own,
+ * that answers 401 at once without reading a byte of the body. What the product adds over it
+ * is the product's; what both show is this machine and its clients.
+ */
+const BARE_SERVER = `
+const http = require('node:http');
+const server = http.createServer((req, res) => {
+  res.writeHead(401, { 'content-type': 'application/problem+json' }).end('{}');
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port)));
+`;
+
+async function startBareServer(): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['-e', BARE_SERVER], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<string>((resolve) =>
+    child.stdout.once('data', (c: Buffer) => resolve(c.toString())),
+  );
+  return { url: `http://127.0.0.1:${port}/upload`, stop: () => child.kill('SIGKILL') };
+}
+
+interface Uploaded {
+  status: number;
+  ms: number;
+  sentMb: number;
+}
+
+/** `count` uploads to `url` at once, each from its own process. */
+async function uploads(url: string, count: number): Promise<Uploaded[]> {
+  const children = Array.from({ length: count }, () =>
+    spawn(process.execPath, ['-e', UPLOADER, url, String(UPLOAD_BYTES)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    }),
+  );
+  const outputs = children.map((child) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    return {
+      ready: () => out.startsWith('ready'),
+      result: new Promise<Uploaded>((resolve) =>
+        child.once('exit', () => resolve(JSON.parse(out.slice('ready'.length)) as Uploaded)),
+      ),
+    };
+  });
+  while (!outputs.every((o) => o.ready())) await sleep(20);
+  for (const child of children) child.stdin.end('go\n');
+  return Promise.all(outputs.map((o) => o.result));
 }
 
 /** RSS within this of the baseline counts as back: V8 keeps some heap it grew into. */
 const SETTLED_MB = 20;
 
-async function burst(product: Product, before: number) {
+/** The product's own time for each refused upload, from its log line per request. */
+async function burst(product: Product, before: number, count = BURST) {
   const sampler = sampleRss(product.pid);
   const started = performance.now();
   const path = `${product.api}/subscriptions/00000000-0000-4000-8000-000000000000/inventories/big`;
-  const answers = await Promise.all(Array.from({ length: BURST }, () => upload(path)));
+  const answers = await uploads(path, count);
   const burstMs = performance.now() - started;
   const peak = sampler.stop();
   const afterAt = performance.now();
@@ -168,23 +224,38 @@ async function burst(product: Product, before: number) {
   return { answers, burstMs, before, peak, at, settledMs };
 }
 
-/** Health's latency, asked every 25 ms while `work` runs: the latencies and work's time. */
+/**
+ * Health's latency, asked every 25 ms while `work` runs. The prober is a worker thread with an
+ * event loop of its own: what this process does meanwhile (encoding a 10 MB body, say) must
+ * not count as the product's latency.
+ */
 async function healthDuring<T>(product: Product, work: () => Promise<T>) {
-  const latencies: number[] = [];
-  let done = false;
-  const probe = (async () => {
-    while (!done) {
-      const t = performance.now();
-      await (await fetch(`${product.api}/health`)).text();
-      latencies.push(performance.now() - t);
-      await sleep(25);
-    }
-  })();
+  const prober = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const latencies = [];
+     let done = false;
+     parentPort.on('message', () => (done = true));
+     (async () => {
+       parentPort.postMessage('ready');
+       while (!done) {
+         const t = performance.now();
+         await (await fetch(workerData)).text();
+         latencies.push(performance.now() - t);
+         await new Promise((r) => setTimeout(r, 25));
+       }
+       parentPort.postMessage(latencies);
+     })();`,
+    { eval: true, workerData: `${product.api}/health` },
+  );
+  const message = () => new Promise<unknown>((r) => prober.once('message', r));
+  await message(); // ready
   const started = performance.now();
   const result = await work();
   const ms = performance.now() - started;
-  done = true;
-  await probe;
+  const latenciesArrive = message();
+  prober.postMessage('stop');
+  const latencies = (await latenciesArrive) as number[];
+  await prober.terminate();
   return { result, ms, latencies };
 }
 
@@ -243,6 +314,10 @@ async function main() {
     await product.detect();
     await sleep(3000);
     const baseline = rssMb(product.pid);
+    const bare = await startBareServer();
+    const bareBurst = await uploads(bare.url, BURST);
+    bare.stop();
+    const alone = await burst(product, baseline, 1);
     const b = await burst(product, baseline);
     const again = await burst(product, baseline);
     const m = await budget(product);
@@ -261,6 +336,8 @@ async function main() {
       '',
       '| burst | answers | answer median / slowest | body sent when answered | RSS baseline | RSS peak | RSS after 1 / 10 / 30 / 60 s | back within |',
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      `| bare node:http server, 401 at once (baseline) | ${bareBurst.length} × ${[...new Set(bareBurst.map((a) => a.status))].join(', ')} | ${f(stats(bareBurst.map((a) => a.ms)).p50)} / ${f(stats(bareBurst.map((a) => a.ms)).max)} ms | | | | | |`,
+      row('one alone', alone),
       row('first', b),
       row('second', again),
       '',
