@@ -326,3 +326,26 @@ describe('a form post names its origin: scheme, host and port', () => {
     expect((await save(own.origin)).status).toBe(303);
   });
 });
+
+describe('a session whose own address unsubscribes from the pages', () => {
+  it('ends with it, on a page that says so', async () => {
+    const s = await create('self-unsubscribe', ['self@example.com']);
+    const session = await sessionFrom(await confirmed('self@example.com'));
+    const page = await overview(s.id, session);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const res = await open(`${env.url}/s/${s.id}/channels/email-1/unsubscribe`, {
+      method: 'POST',
+      headers: {
+        cookie: session,
+        origin: env.url,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: `csrf=${encodeURIComponent(csrf)}`,
+    });
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('this session has ended');
+    expect(res.cookies.find((c) => c.startsWith('azl_session='))).toMatch(/Max-Age=0/);
+    expect(await statusOf(s, 'email-1')).toBe('unsubscribed');
+    expect((await overview(s.id, session)).status).toBe(404);
+  });
+});
