@@ -19,7 +19,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeGitHub } from '../test/support/fake-github.js';
@@ -305,6 +305,7 @@ async function budget(product: Product) {
 }
 
 async function main() {
+  const loadBefore = loadavg()[0]!;
   const github = await FakeGitHub.start({ unpublishedTags: [TAG] });
   const dataDir = mkdtempSync(join(tmpdir(), 'azl-bench-abuse-'));
   const product = await startProduct(github, dataDir);
@@ -322,11 +323,12 @@ async function main() {
     const again = await burst(product, baseline);
     const m = await budget(product);
     const f = (n: number) => n.toFixed(0);
+    const signed = (n: number) => `${n < 0 ? '−' : '+'}${f(Math.abs(n))}`;
     const row = (name: string, r: Awaited<ReturnType<typeof burst>>) => {
       const statuses = [...new Set(r.answers.map((a) => a.status))].join(', ');
       const ms = stats(r.answers.map((a) => a.ms));
       const sent = r.answers.map((a) => a.sentMb);
-      return `| ${name} | ${r.answers.length} × ${statuses} | ${f(ms.p50)} / ${f(ms.max)} ms | ${Math.min(...sent)}–${Math.max(...sent)} MB | ${f(r.before)} MB | ${f(r.peak)} MB (+${f(r.peak - r.before)}) | ${[1, 10, 30, 60].map((s) => f(r.at[s] ?? 0)).join(' / ')} MB | ${r.settledMs === undefined ? 'no' : `${f(r.settledMs)} ms`} |`;
+      return `| ${name} | ${r.answers.length} × ${statuses} | ${f(ms.p50)} / ${f(ms.max)} ms | ${Math.min(...sent)}–${Math.max(...sent)} MB | ${f(r.before)} MB | ${f(r.peak)} MB (${signed(r.peak - r.before)}) | ${[1, 10, 30, 60].map((s) => f(r.at[s] ?? 0)).join(' / ')} MB | ${r.settledMs === undefined ? 'no' : `${f(r.settledMs)} ms`} |`;
     };
     const lines = [
       `## ${BURST} concurrent unauthenticated uploads announcing 100 MB each`,
@@ -352,6 +354,10 @@ async function main() {
       `| second \`matches\` (parsed copies) | ${m.warm.result.status} in ${f(m.warm.ms)} ms; health p50 ${f(stats(m.warm.latencies).p50)} ms, max ${f(stats(m.warm.latencies).max)} ms (${m.warm.latencies.length} probes) |`,
       `| 10 MB nested JSON upload | ${m.nested.result.status} in ${f(m.nested.ms)} ms; health max ${f(stats(m.nested.latencies).max)} ms; RSS ${f(m.rssBefore)} → ${f(m.rssAfter)} MB |`,
     ];
+    lines.push(
+      '',
+      `Machine load (1-minute average) ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end: other work shares these 2 cores, so compare each row with its baseline row of the same run.`,
+    );
     const report = lines.join('\n');
     console.log(report);
     if (process.env.BENCH_REPORT) {
