@@ -296,6 +296,13 @@ var productSettings = {
   ADMIN_KEY: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.adminKeySecretUri})'
 }
 
+// The Functions host refuses a request body over this many bytes before any function runs
+// (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT; 104857600 when unset). The largest body the app reads is a
+// create with one full-size inventory (12 MB, MAX_CREATE_BODY_BYTES): 16 MiB leaves room, not 100 MB.
+var hostSettings = {
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '16777216'
+}
+
 var githubSettings = empty(githubToken) ? {} : {
   GITHUB_TOKEN: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.githubTokenSecretUri})'
 }
@@ -331,7 +338,7 @@ module api 'app/api.bicep' = {
     identityClientId: apiUserAssignedIdentity.outputs.clientId
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
-    appSettings: union(productSettings, githubSettings, smtpSettings, acsSettings, emailFromSettings)
+    appSettings: union(hostSettings, productSettings, githubSettings, smtpSettings, acsSettings, emailFromSettings)
   }
   dependsOn: [
     // Key Vault references resolve at start-up; grant the read role first so the first start succeeds.

@@ -15,7 +15,9 @@ export interface CapturedMail {
 /**
  * A real SMTP server (smtp-server) on 127.0.0.1 that keeps every message it accepts. `down()`
  * closes its port (connections are refused, as when a mail server is down) and `up()` opens
- * the same port again. Port 0 takes a free one.
+ * the same port again. Port 0 takes a free one. A recipient whose address starts with `reject`
+ * is refused as a real server refuses an unknown mailbox: `550 mailbox <address> unknown`, the
+ * address in full.
  */
 export async function startSmtpSink(port = 0): Promise<{
   url: string;
@@ -36,6 +38,14 @@ export async function startSmtpSink(port = 0): Promise<{
       // answers, each lookup costs a wait.
       disableReverseLookup: true,
       logger: false,
+      onRcptTo(address, _session, callback) {
+        if (!address.address.startsWith('reject')) return callback();
+        const refused = new Error(`mailbox <${address.address}> unknown`) as Error & {
+          responseCode: number;
+        };
+        refused.responseCode = 550;
+        callback(refused);
+      },
       onData(stream, session, callback) {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));

@@ -32,7 +32,12 @@ export async function channelsFromCreate(
   for (const [i, input] of inputs.entries()) {
     if (input.type === 'teams') {
       await checkWebhook(input.webhookUrl, `channels.${i}.webhookUrl`, policy);
-      channels.push({ id: ids.next('teams'), type: 'teams', webhookUrl: input.webhookUrl });
+      channels.push({
+        id: ids.next('teams'),
+        type: 'teams',
+        webhookUrl: input.webhookUrl,
+        addedAt: now,
+      });
     } else {
       channels.push(newEmail(ids.next('email'), input, now));
     }
@@ -63,11 +68,15 @@ export async function applyChannelPatch(
         continue;
       }
       await checkWebhook(item.webhookUrl, at('webhookUrl'), policy);
-      // A replaced URL starts healthy: the old one's failures say nothing about it.
+      // A replaced URL starts healthy: the old one's failures say nothing about it. Another
+      // URL is another destination, so the links sent to the old one open nothing any more.
+      const same = kept?.webhookUrl === item.webhookUrl;
+      const addedAt = same ? kept.addedAt : now;
       channels.push({
         id: kept?.id ?? ids.next('teams'),
         type: 'teams',
         webhookUrl: item.webhookUrl,
+        ...(addedAt === undefined ? {} : { addedAt }),
       });
       continue;
     }

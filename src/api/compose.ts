@@ -107,13 +107,7 @@ function testNotifierOn(
           : await sender().send({
               ...testEmail(subscription.name),
               to: [channel.address],
-              unsubscribe: linkUrl(
-                settings.links,
-                'unsubscribe',
-                subscription.id,
-                channel.id,
-                now(),
-              ),
+              unsubscribe: linkUrl(settings.links, 'unsubscribe', subscription, channel, now()),
             });
       return result.ok
         ? { ok: true, status: result.status }

@@ -30,13 +30,7 @@ export function confirmationMails(
     channelId: channel.id,
     to: channel.address,
     subscriptionName: subscription.name,
-    confirmUrl: linkUrl(
-      deps.settings.links,
-      'confirm-email',
-      subscription.id,
-      channel.id,
-      deps.now(),
-    ),
+    confirmUrl: linkUrl(deps.settings.links, 'confirm-email', subscription, channel, deps.now()),
   }));
 }
 
@@ -49,7 +43,7 @@ export function confirmationMails(
  */
 export async function sendConfirmations(
   deps: ApiDeps,
-  ctx: InvocationContext,
+  ctx: Pick<InvocationContext, 'warn'>,
   subscriptionId: string,
   mails: PendingMail[],
 ): Promise<ConfirmationResult[]> {
@@ -80,6 +74,67 @@ export async function sendConfirmations(
     }));
   }
   return results;
+}
+
+/**
+ * Runs `work` (which stores a subscription or its new addresses, then sends their
+ * confirmation mails) between a mark that the mails are pending and its removal. A process
+ * that dies in between, or a request that fails half-way, leaves the mark, and
+ * resumePendingConfirmations sends what is missing (or finds nothing was stored, and only
+ * removes it).
+ */
+export async function withPendingConfirmations(
+  deps: ApiDeps,
+  subscriptionId: string,
+  pending: boolean,
+  work: () => Promise<void>,
+): Promise<void> {
+  if (!pending) return work();
+  await deps.store.markConfirmationsPending({ subscriptionId, at: deps.now().toISOString() });
+  await work();
+  await deps.store.clearConfirmationsPending(subscriptionId);
+}
+
+/**
+ * Sends the confirmation mail to every address of the subscription that waits for one and
+ * never had one attempted (a create or edit that died before sending), then clears the mark.
+ * An address whose mail was attempted keeps its recorded outcome: resending is the
+ * subscriber's (3 an hour), not ours.
+ */
+export async function resumeConfirmationsOf(
+  deps: ApiDeps,
+  log: Pick<InvocationContext, 'warn'>,
+  subscriptionId: string,
+): Promise<number> {
+  const sub = (await deps.store.getSubscription(subscriptionId))?.value;
+  const unsent = (sub?.channels ?? [])
+    .filter(awaitsConfirmation)
+    .filter((c) => !c.confirmationMail);
+  if (sub && unsent.length > 0) {
+    await sendConfirmations(deps, log, sub.id, confirmationMails(deps, sub, unsent));
+  }
+  await deps.store.clearConfirmationsPending(subscriptionId);
+  return unsent.length;
+}
+
+/**
+ * The confirmation mails that a create or an edit cut short (a crash, a kill -9, a host that
+ * recycled) never sent: at the local runtime's start (`olderThanMs` 0: no request of a dead
+ * process is still running) and on the detection timer (only marks old enough that their
+ * request has surely ended). Returns how many mails it sent.
+ */
+export async function resumePendingConfirmations(
+  deps: ApiDeps,
+  log: Pick<InvocationContext, 'warn'>,
+  olderThanMs: number,
+): Promise<number> {
+  const cutoff = deps.now().getTime() - olderThanMs;
+  let sent = 0;
+  for (const pending of await deps.store.listPendingConfirmations()) {
+    if (Date.parse(pending.at) > cutoff) continue;
+    sent += await resumeConfirmationsOf(deps, log, pending.subscriptionId);
+  }
+  return sent;
 }
 
 /** An address that still waits for its confirmation: neither confirmed nor unsubscribed. */

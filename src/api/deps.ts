@@ -50,13 +50,15 @@ export interface TestNotifier {
   sendTest(subscription: Subscription, channel: Channel): Promise<TestOutcome>;
 }
 
-/** The pipeline's matcher: one release against one stored inventory of a subscription, filtered. */
+/**
+ * The pipeline's matcher: one release against one stored inventory of a subscription,
+ * filtered; undefined when that inventory is gone.
+ */
 export type MatchFn = (
   changeSet: ChangeSet,
   subscription: Subscription,
   inventoryName: string,
-  inventoryText: string,
-) => Promise<MatchResult>;
+) => Promise<MatchResult | undefined>;
 
 /**
  * The pipeline's own evaluation: every inventory matched, merged, filtered. Undefined when

@@ -6,6 +6,7 @@ import {
   UnauthorizedError,
   UnsupportedMediaTypeError,
 } from '../errors.js';
+import { assertJsonDepth } from '../domain/inventory/json.js';
 import { escapeHtml } from '../security/escape-html.js';
 import { STYLESHEET_HREF } from './stylesheet.js';
 import { fromZodError, problemResponse } from './problem.js';
@@ -100,13 +101,24 @@ function formatBytes(n: number): string {
 
 /** A JSON body: 415 for another media type, 400 when it does not parse. */
 export async function readJson(req: HttpRequest, maxBytes: number): Promise<unknown> {
+  return parseJsonText(await readJsonText(req, maxBytes));
+}
+
+/** A JSON body's text, as received (415 for another media type): for fingerprints. */
+export async function readJsonText(req: HttpRequest, maxBytes: number): Promise<string> {
   const type = mediaType(req);
   if (type !== 'application/json') {
     throw new UnsupportedMediaTypeError(
       `content-type must be application/json, not ${type || 'absent'}`,
     );
   }
-  const text = await readText(req, maxBytes);
+  return readText(req, maxBytes);
+}
+
+/** Parses a JSON body (400 when it does not parse). */
+export function parseJsonText(text: string): unknown {
+  // A body of nested brackets would be built in full before anything could refuse it.
+  assertJsonDepth(text);
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -143,12 +155,16 @@ export function noContent(): HttpResponseInit {
  * What every HTML answer sends: no script may run at all, styles come only from the one
  * stylesheet route, forms post only back here, nothing may frame the page, and neither the
  * address (it may carry a signed token) nor the page leaves through a Referer or a cache.
+ * `same-origin` rather than `no-referrer`: under `no-referrer` a browser sends `Origin: null`
+ * with the pages' own form posts (Fetch, "serialize a request origin"), and a state-changing
+ * request that names no origin is refused (src/api/origin.ts). Requests to this origin
+ * already carry the address itself; other sites get no Referer at all.
  */
 export const PAGE_HEADERS: Record<string, string> = {
   'content-type': 'text/html; charset=utf-8',
   'content-security-policy':
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-  'referrer-policy': 'no-referrer',
+  'referrer-policy': 'same-origin',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   ...NO_STORE,

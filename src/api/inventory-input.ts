@@ -1,6 +1,13 @@
 import { inventoryLine } from '../domain/inventory/distro.js';
-import { MAX_INVENTORY_BYTES, parseInventory } from '../domain/inventory/index.js';
-import type { InventoryInfo } from '../domain/subscription.js';
+import {
+  assertWithinSubscriptionBudget,
+  MAX_INVENTORY_BYTES,
+  parseInventory,
+  type InventoryUsage,
+} from '../domain/inventory/index.js';
+import type { InventoryInfo, Subscription } from '../domain/subscription.js';
+import { inventoryContentHash } from '../services/parsed-inventories.js';
+import type { ApiStore } from './store.js';
 import type { Inventory, InventoryFormat } from '../domain/types.js';
 import { AppError, AzureAccessError, InputError, NotFoundError, TooLargeError } from '../errors.js';
 import { parseAzureSubscriptionId, parseClusterId } from '../domain/aks-pool.js';
@@ -43,7 +50,7 @@ export function checkInventoryFor(
   lines: readonly string[],
   uploadedAt: string,
 ): { inventory: Inventory; info: InventoryInfo } {
-  return checkParsedFor(parseInventoryField(text, path), path, lines, uploadedAt);
+  return checkParsedFor(parseInventoryField(text, path), text, path, lines, uploadedAt);
 }
 
 /**
@@ -70,7 +77,7 @@ export async function checkNodeImageFor(
     }
     throw err;
   }
-  const checked = checkParsedFor(read.inventory, path, lines, uploadedAt);
+  const checked = checkParsedFor(read.inventory, read.text, path, lines, uploadedAt);
   return {
     text: read.text,
     inventory: read.inventory,
@@ -137,6 +144,7 @@ export async function checkWatchFor(
 
 function checkParsedFor(
   inventory: Inventory,
+  text: string,
   path: string,
   lines: readonly string[],
   uploadedAt: string,
@@ -157,8 +165,46 @@ function checkParsedFor(
   }
   return {
     inventory,
-    info: { format: inventory.format, packages: inventory.packages.length, line, uploadedAt },
+    info: {
+      format: inventory.format,
+      packages: inventory.packages.length,
+      line,
+      uploadedAt,
+      bytes: Buffer.byteLength(text, 'utf8'),
+      contentHash: inventoryContentHash(text),
+    },
   };
+}
+
+/**
+ * What the subscription's stored inventories take, but the one named `except` (which an
+ * upload is about to replace). Inventories recorded before their size was kept are read.
+ */
+export async function storedUsage(
+  store: Pick<ApiStore, 'getInventory'>,
+  sub: Subscription,
+  except?: string,
+): Promise<InventoryUsage> {
+  const usage = { bytes: 0, packages: 0 };
+  for (const name of sub.inventoryNames) {
+    if (name === except) continue;
+    const info = sub.inventoryInfo?.[name];
+    let bytes = info?.bytes;
+    let packages = info?.packages;
+    if (bytes === undefined || packages === undefined) {
+      const text = (await store.getInventory(sub.id, name)) ?? '';
+      bytes = Buffer.byteLength(text, 'utf8');
+      packages ??= text ? parseInventory(text).packages.length : 0;
+    }
+    usage.bytes += bytes;
+    usage.packages += packages;
+  }
+  return usage;
+}
+
+/** The budget check of one upload against what the subscription already holds. */
+export function assertUploadWithinBudget(others: InventoryUsage, info: InventoryInfo): void {
+  assertWithinSubscriptionBudget(others, { bytes: info.bytes ?? 0, packages: info.packages });
 }
 
 /**

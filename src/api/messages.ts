@@ -1,7 +1,13 @@
 import { button, layout } from '../notify/email/html.js';
 import { escapeHtml } from '../security/escape-html.js';
 import type { RenderedEmail } from '../notify/email/render.js';
-import { toTeamsMessage, type AdaptiveCard, type TeamsMessage } from '../notify/teams/card.js';
+import {
+  plain,
+  toTeamsMessage,
+  type AdaptiveCard,
+  type TeamsMessage,
+} from '../notify/teams/card.js';
+import { inertText } from '../notify/user-text.js';
 
 /**
  * The API's own messages: the double opt-in mail and the test notification. Pure
@@ -9,7 +15,7 @@ import { toTeamsMessage, type AdaptiveCard, type TeamsMessage } from '../notify/
  */
 
 export function confirmationEmail(subscriptionName: string, confirmUrl: string): RenderedEmail {
-  const name = subscriptionName.slice(0, 80);
+  const name = inertText(subscriptionName.slice(0, 80));
   const subject = `Confirm Azure Linux release notifications for ${name}`;
   const text = [
     `Someone asked for Azure Linux release notifications for "${name}" to be sent to this address.`,
@@ -30,7 +36,7 @@ export function confirmationEmail(subscriptionName: string, confirmUrl: string):
 }
 
 export function testEmail(subscriptionName: string): RenderedEmail {
-  const name = subscriptionName.slice(0, 80);
+  const name = inertText(subscriptionName.slice(0, 80));
   const subject = `Test notification for ${name}`;
   const line = `This is a test from azl-notifier: release notifications for "${name}" reach this address.`;
   return {
@@ -58,11 +64,9 @@ export function testTeamsMessage(subscriptionName: string): TeamsMessage {
         size: 'Medium',
         wrap: true,
       },
-      {
-        type: 'TextBlock',
-        text: `Azure Linux release notifications for "${subscriptionName.slice(0, 80)}" reach this channel.`,
-        wrap: true,
-      },
+      plain(
+        `Azure Linux release notifications for "${inertText(subscriptionName.slice(0, 80))}" reach this channel.`,
+      ),
     ],
     actions: [],
   };

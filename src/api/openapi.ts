@@ -74,6 +74,7 @@ function toPath(route: ApiRoute, functionKey: string, bearer: string): RouteConf
     request: {
       ...(route.params ? { params: z.object(route.params) } : {}),
       ...(route.query ? { query: z.object(route.query) } : {}),
+      ...(route.headers ? { headers: z.object(route.headers) } : {}),
       ...(route.body
         ? {
             body: {

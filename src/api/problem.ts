@@ -3,7 +3,9 @@ import { STATUS_CODES } from 'node:http';
 import type { HttpResponseInit } from '@azure/functions';
 import type { z } from 'zod';
 import { AppError, ConfigError, InputError, TooManyRequestsError } from '../errors.js';
-import { redactAddresses } from '../security/redact.js';
+
+export { redactSecrets } from '../security/redact.js';
+import { redactSecrets } from '../security/redact.js';
 
 /**
  * RFC 9457 problem details. Every failed request answers with one of these, built from
@@ -110,13 +112,6 @@ function describe(err: unknown): string {
   } catch {
     return String(err);
   }
-}
-
-/** Masks anything that might be a credential (or an address) before it reaches a log line. */
-export function redactSecrets(text: string): string {
-  return redactAddresses(text)
-    .replace(/\b(https?):\/\/([^\s/"'<>?#@]*@)?([^\s/"'<>?#:]+)[^\s"'<>]*/gi, '$1://$3/…(redacted)')
-    .replace(/\bazln_[A-Za-z0-9_-]+/g, 'azln_…(redacted)');
 }
 
 /** A problem answer built directly, for the local host's own refusals (no route, no key). */

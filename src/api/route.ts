@@ -47,6 +47,8 @@ export interface ApiRoute extends HttpRoute {
   summary: string;
   params?: Record<string, ZodType>;
   query?: Record<string, ZodType>;
+  /** Request headers the route reads besides credentials and Content-Type. */
+  headers?: Record<string, ZodType>;
   body?: { contentType: string[]; schema: ZodType; required?: boolean };
   /** Success responses: status → schema (undefined: no body) or media types for non-JSON. */
   ok: Record<number, { description: string; schema?: ZodType; mediaType?: string | string[] }>;

@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { withProblems } from './http.js';
 import { API_PREFIX, type ApiRoute, type RouteMount } from './route.js';
 import { DeadLetterQuery, listDeadLetters } from './handlers/dead-letters.js';
-import { confirmEmail, showUnsubscribe, unsubscribe } from './handlers/email-links.js';
+import {
+  confirmEmail,
+  showConfirmation,
+  showUnsubscribe,
+  unsubscribe,
+} from './handlers/email-links.js';
 import { deleteInventory, patchInventory, putInventory } from './handlers/inventories.js';
 import { getMatches } from './handlers/matches.js';
 import { openApiDocument } from './handlers/openapi.js';
@@ -77,10 +82,17 @@ export const ROUTES: ApiRoute[] = [
     route: 'subscriptions',
     authLevel: 'function',
     auth: 'admin',
-    summary: 'Create a subscription; the token in the answer is shown only once.',
+    summary:
+      'Create a subscription; the token in the answer is shown only once (and again to a retry with the same Idempotency-Key and body).',
+    headers: {
+      'idempotency-key': z.string().optional().meta({
+        description:
+          'draft-ietf-httpapi-idempotency-key-header: a retry with the same key and body answers the same 201 and creates nothing more; the same key with another body is 422; a retry while the first request runs is 409. Keys are kept 24 hours. A quoted string ("…"), 1-255 visible ASCII characters.',
+      }),
+    },
     body: { contentType: ['application/json'], schema: CreateSubscriptionRequest, required: true },
     ok: { 201: { description: 'Created', schema: CreatedSubscriptionView } },
-    errors: [400, 401, 413, 415, 422],
+    errors: [400, 401, 409, 413, 415, 422],
     handler: createSubscription,
   },
   {
@@ -270,15 +282,34 @@ export const ROUTES: ApiRoute[] = [
     handler: (deps, req) => getRelease(deps, req),
   },
   {
-    name: 'confirmEmail',
+    name: 'showConfirmation',
     method: 'GET',
     route: 'confirm',
     authLevel: 'anonymous',
     auth: 'link',
-    summary: 'Double opt-in: the link in the confirmation mail.',
+    summary:
+      'Double opt-in: the link in the confirmation mail opens a page with one button. It changes nothing (mail scanners fetch links).',
     query: linkToken,
+    ok: { 200: { description: 'Confirm page (HTML)', mediaType: 'text/html' } },
+    errors: [400, 404, 409],
+    handler: (deps, req) => showConfirmation(deps, req),
+  },
+  {
+    name: 'confirmEmail',
+    method: 'POST',
+    route: 'confirm',
+    authLevel: 'anonymous',
+    auth: 'link',
+    summary:
+      "Confirms the address (the confirm page's button). A link works once, and only while the token it was sent under is current.",
+    query: linkToken,
+    body: {
+      contentType: ['application/x-www-form-urlencoded'],
+      schema: z.object({}),
+      required: false,
+    },
     ok: { 200: { description: 'Confirmed (HTML page)', mediaType: 'text/html' } },
-    errors: [400, 404],
+    errors: [400, 403, 404, 409],
     handler: (deps, req) => confirmEmail(deps, req),
   },
   {
@@ -290,8 +321,8 @@ export const ROUTES: ApiRoute[] = [
     summary: 'Shows a page asking to confirm the unsubscribe (link scanners must not unsubscribe).',
     query: linkToken,
     ok: { 200: { description: 'Confirm page (HTML)', mediaType: 'text/html' } },
-    errors: [400],
-    handler: (deps, req) => Promise.resolve(showUnsubscribe(deps, req)),
+    errors: [400, 404],
+    handler: (deps, req) => showUnsubscribe(deps, req),
   },
   {
     name: 'unsubscribe',
@@ -307,7 +338,7 @@ export const ROUTES: ApiRoute[] = [
       required: true,
     },
     ok: { 200: { description: 'Unsubscribed (HTML page)', mediaType: 'text/html' } },
-    errors: [400, 409],
+    errors: [400, 404, 409],
     handler: (deps, req) => unsubscribe(deps, req),
   },
   {

@@ -337,6 +337,10 @@ export const SubscriptionView = z
         aksNodeImage: z.string().optional(),
         aksCluster: z.string().optional(),
         azureSubscription: z.string().optional(),
+        bytes: z.number().int().optional().meta({
+          description:
+            'Size as stored, blank lines and comments included: what counts toward the subscription budget.',
+        }),
       }),
     ),
     createdAt: z.string(),

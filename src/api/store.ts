@@ -21,4 +21,9 @@ export type ApiStore = Pick<
   | 'enqueueDigest'
   | 'getRateWindow'
   | 'saveRateWindow'
+  | 'getIdempotency'
+  | 'saveIdempotency'
+  | 'markConfirmationsPending'
+  | 'listPendingConfirmations'
+  | 'clearConfirmationsPending'
 >;

@@ -23,7 +23,18 @@ export function toSubscriptionView(sub: Subscription): SubscriptionView {
     filters: { ...sub.filters },
     inventories: sub.inventoryNames.map((name) => {
       const info = sub.inventoryInfo?.[name];
-      return info ? { name, ...info } : { name };
+      if (!info) return { name };
+      // The content hash is the store's key to the parsed copy, of no use to a caller.
+      const { format, packages, line, uploadedAt, aksNodeImage, bytes } = info;
+      return {
+        name,
+        format,
+        packages,
+        line,
+        uploadedAt,
+        ...(aksNodeImage === undefined ? {} : { aksNodeImage }),
+        ...(bytes === undefined ? {} : { bytes }),
+      };
     }),
     createdAt: sub.createdAt,
     updatedAt: sub.updatedAt,

@@ -4,7 +4,11 @@ import { applyFilters } from '../domain/filters.js';
 import { createEmailSender, type EmailSender } from '../notify/email/sender.js';
 import type { Resolver } from '../security/ssrf.js';
 import { detectAll } from '../services/detect-all.js';
-import { evaluateSubscription, matchStoredInventory } from '../services/evaluate.js';
+import {
+  evaluateSubscription,
+  matchStoredInventory,
+  storedInventory,
+} from '../services/evaluate.js';
 import type { Runtime } from '../services/runtime.js';
 import { readWatch } from '../services/watch-clusters.js';
 import { watchedPools } from '../services/watched-pools.js';
@@ -24,11 +28,13 @@ export function apiDepsOn(rt: Runtime, settings: Settings, resolve?: Resolver): 
       (sender ??= createEmailSender(settings.email, settings.identity, {
         log: (m) => rt.log.warn(m),
       })),
-    match: async (changeSet, subscription, name, text) =>
-      applyFilters(
-        await matchStoredInventory(rt, await rt.core.release(changeSet), subscription, name, text),
-        subscription.filters,
-      ),
+    match: async (changeSet, subscription, name) => {
+      const stored = await storedInventory(rt, subscription, name);
+      if (!stored) return undefined;
+      const release = await rt.core.release(changeSet);
+      const result = await matchStoredInventory(rt, release, subscription, name, stored);
+      return applyFilters(result, subscription.filters);
+    },
     evaluate: (subscription, changeSet) => evaluateSubscription(rt, subscription, changeSet),
     nodeImages: rt.nodeImages,
     watches: {

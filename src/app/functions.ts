@@ -1,3 +1,4 @@
+import { resumePendingConfirmations } from '../api/confirmations.js';
 import { API_MOUNT, ROUTES } from '../api/routes.js';
 import { PAGE_MOUNT, PAGES } from '../web/pages.js';
 import { EVENT_TYPES } from '../events/cloud-events.js';
@@ -20,6 +21,12 @@ import { eventGridFunction, httpFunction, timerFunction } from './triggers.js';
 export const HOST_ROUTE_PREFIX = '';
 
 /**
+ * A create or edit whose confirmation mails are still pending this long after it began has
+ * surely ended (a request is answered in seconds): the timer sends them.
+ */
+export const RESUME_AFTER_MS = 10 * 60 * 1000;
+
+/**
  * Every function of the app, once. Azure registers this list (src/functions/index.ts) and the
  * local host serves exactly this list (src/app/local-runtime.ts); a test checks it against the
  * host's rules (test/integration/app/host-rules.test.ts). An HTTP route is one entry in
@@ -27,11 +34,13 @@ export const HOST_ROUTE_PREFIX = '';
  */
 export const FUNCTIONS: readonly HostedFunction[] = [
   // Polls GitHub for new releases and node images (a 304 when nothing changed costs nothing),
-  // then reads the watched AKS clusters from Azure Resource Manager.
-  timerFunction('detectReleases', '%DETECT_SCHEDULE%', async (rt) => {
+  // then reads the watched AKS clusters from Azure Resource Manager. It also sends the
+  // confirmation mails a create or edit cut short left unsent.
+  timerFunction('detectReleases', '%DETECT_SCHEDULE%', async (rt, api) => {
     const { releases, nodeImages, clusters } = await detectAll(rt);
     const changed = clusters.filter((c) => c.changed).length;
-    return `${releases.length} new release(s), ${nodeImages.length} new node image(s), ${clusters.length} watched cluster(s) read (${changed} changed)`;
+    const resumed = await resumePendingConfirmations(api, rt.log, RESUME_AFTER_MS);
+    return `${releases.length} new release(s), ${nodeImages.length} new node image(s), ${clusters.length} watched cluster(s) read (${changed} changed)${resumed ? `, ${resumed} confirmation mail(s) resumed` : ''}`;
   }),
   // Daily and weekly digests whose period has begun; never an empty one.
   timerFunction('sendDigests', '%DIGEST_SCHEDULE%', async (rt) => {

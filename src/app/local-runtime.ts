@@ -15,11 +15,17 @@ import type { Log } from '../services/ports.js';
 import type { Settings } from '../settings.js';
 import type { Runtime } from '../services/runtime.js';
 import { resolveAbandonedClaims } from '../services/ledger.js';
+import { resumePendingConfirmations } from '../api/confirmations.js';
 import { apiDepsOn } from './api-deps.js';
 import { setApp } from './current-runtime.js';
-import { FUNCTIONS, HOST_ROUTE_PREFIX } from './functions.js';
+import { FUNCTIONS, HOST_ROUTE_PREFIX, RESUME_AFTER_MS } from './functions.js';
 import { createLocalBus } from './local-bus.js';
-import { buildRuntime, createEventGridPublisher, type RuntimeOverrides } from './wiring.js';
+import {
+  buildRuntime,
+  createEventGridPublisher,
+  redactingLog,
+  type RuntimeOverrides,
+} from './wiring.js';
 
 export interface LocalRuntime {
   apiUrl: string;
@@ -29,6 +35,8 @@ export interface LocalRuntime {
   timers: RunningTimer[];
   /** Sends a previous process stopped in the middle of, resolved as uncertain at start-up. */
   interrupted: number;
+  /** Confirmation mails a create or edit of a previous process stored but never sent. */
+  confirmationsResumed: number;
   runtime: Runtime;
   /** The local bus, when events stay local (tests wait on it). */
   bus: LocalBus | undefined;
@@ -44,12 +52,14 @@ export interface LocalRuntime {
  */
 export async function startLocalRuntime(
   baseSettings: Settings,
-  log: Log,
+  given: Log,
   overrides: Partial<Omit<RuntimeOverrides, 'publisher'>> & {
     /** DNS for vetting webhook hosts (tests keep it on this machine). */
     resolve?: Resolver;
   } = {},
 ): Promise<LocalRuntime> {
+  // Every line of the runtime, the host and the bus, whatever the sink.
+  const log = redactingLog(given);
   const dataDir = path.resolve(baseSettings.local.DATA_DIR);
   await mkdir(dataDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
@@ -85,7 +95,8 @@ export async function startLocalRuntime(
       log,
       publisher,
     });
-    setApp({ runtime, api: apiDepsOn(runtime, settings, resolveDns) });
+    const api = apiDepsOn(runtime, settings, resolveDns);
+    setApp({ runtime, api });
     stops.push(() => Promise.resolve(setApp(undefined)));
     // The store is ours alone: a claim still `sending` was left by a process that is gone.
     const interrupted = storage.exclusive
@@ -93,6 +104,13 @@ export async function startLocalRuntime(
       : 0;
     const restored = bus ? await bus.start() : 0;
     if (bus) stops.push(() => bus.stop());
+    // With the store ours alone, no request of a previous process is still running: every
+    // pending mark is one it left. Otherwise only those old enough, as the timer does.
+    const confirmationsResumed = await resumePendingConfirmations(
+      api,
+      log,
+      storage.exclusive ? 0 : RESUME_AFTER_MS,
+    );
 
     const server = createHttpHost(FUNCTIONS, adminKey.key, log, HOST_ROUTE_PREFIX);
     await new Promise<void>((resolve, reject) => {
@@ -122,6 +140,7 @@ export async function startLocalRuntime(
         ? { kind: 'event-grid', endpoint: settings.delivery.EVENTGRID_TOPIC_ENDPOINT ?? '' }
         : { kind: 'local-bus', restored },
       interrupted,
+      confirmationsResumed,
       timers: timers.timers,
       runtime,
       bus,

@@ -117,9 +117,16 @@ export const REGISTRATIONS: readonly Registration[] = [
     authLevel: 'anonymous',
   },
   {
-    name: 'confirmEmail',
+    name: 'showConfirmation',
     trigger: 'http',
     methods: ['GET'],
+    route: 'api/confirm',
+    authLevel: 'anonymous',
+  },
+  {
+    name: 'confirmEmail',
+    trigger: 'http',
+    methods: ['POST'],
     route: 'api/confirm',
     authLevel: 'anonymous',
   },

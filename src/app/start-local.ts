@@ -75,6 +75,11 @@ function printBanner(local: LocalRuntime, insecure: boolean): void {
       `  Interrupted  ${local.interrupted} sends cut short by the last stop: uncertain, not sent again (GET ${local.apiUrl}/ops/dead-letters)`,
     );
   }
+  if (local.confirmationsResumed > 0) {
+    lines.push(
+      `  Resumed      ${local.confirmationsResumed} confirmation mails the last stop cut short, sent now`,
+    );
+  }
   for (const t of local.timers) {
     lines.push(
       `  Timer        ${t.name} "${t.schedule}" next ${t.next()?.toISOString() ?? 'never'}`,

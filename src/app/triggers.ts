@@ -1,9 +1,11 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from '@azure/functions';
+import type { ApiDeps } from '../api/deps.js';
 import type { HttpRoute, RouteMount } from '../api/route.js';
 import { readEvent, type EventDataByType, type EventType } from '../events/cloud-events.js';
 import { EVENT_ROUTES } from '../events/routes.js';
 import { inEventSpan, inInvocationSpan } from '../events/tracing.js';
 import type { HostedFunction } from '../local/hosted-function.js';
+import { redactSecrets } from '../security/redact.js';
 import type { Runtime } from '../services/runtime.js';
 import { getApp, runtimeFor, type App } from './current-runtime.js';
 
@@ -38,9 +40,26 @@ export function httpFunction(route: HttpRoute, mount: RouteMount): HostedFunctio
       methods: [route.method],
       route: template,
       authLevel: route.authLevel,
-      handler: handle,
+      handler: (req, ctx) => handle(req, redacting(ctx)),
     },
   };
+}
+
+const LOG_METHODS = ['log', 'trace', 'debug', 'info', 'warn', 'error'] as const;
+
+/**
+ * The invocation's context with every log line through the one redaction rule
+ * (src/security/redact.ts: addresses masked, URLs cut to their host, tokens dropped), so no
+ * handler, service or sender can put an address or a secret into Application Insights, however
+ * it words its line. Everything else is the host's own context (its prototype).
+ */
+export function redacting(ctx: InvocationContext): InvocationContext {
+  const wrapped = Object.create(ctx) as InvocationContext;
+  for (const method of LOG_METHODS) {
+    const write = ctx[method].bind(ctx);
+    wrapped[method] = (...args: unknown[]) => write(redactSecrets(args.map(String).join(' ')));
+  }
+  return wrapped;
 }
 
 /** The app, or the route's own answer for "cannot build it" (health's 503) when it has one. */
@@ -64,19 +83,22 @@ async function appOrUnavailable(
 export function timerFunction(
   name: string,
   schedule: string,
-  run: (rt: Runtime) => Promise<string>,
+  run: (rt: Runtime, api: ApiDeps) => Promise<string>,
 ): HostedFunction {
   return {
     name,
     trigger: 'timer',
     options: {
       schedule,
-      handler: (_timer: Timer, ctx: InvocationContext) =>
-        inInvocationSpan(ctx, async () => {
+      handler: (_timer: Timer, host: InvocationContext) => {
+        const ctx = redacting(host);
+        return inInvocationSpan(ctx, async () => {
+          const { api } = await getApp();
           // The host names the function on every line (the local host's `[name]` prefix, the
           // Functions host's category), so the line says only what the run did.
-          ctx.log(await run(await runtimeFor(ctx)));
-        }),
+          ctx.log(await run(await runtimeFor(ctx), api));
+        });
+      },
     },
   };
 }
@@ -103,13 +125,15 @@ export function eventGridFunction<T extends EventType>(
     trigger: 'eventGrid',
     ...opts,
     options: {
-      handler: (event: unknown, ctx: InvocationContext) =>
-        inEventSpan(ctx, event, async () => {
+      handler: (event: unknown, host: InvocationContext) => {
+        const ctx = redacting(host);
+        return inEventSpan(ctx, event, async () => {
           const read = readEvent(event, type);
           if (!read.ok) return ctx.error(`dropped event: ${read.error}`);
           const outcome = await run(await runtimeFor(ctx), read.event.data);
           ctx.log(`${read.event.id}: ${outcome}`);
-        }),
+        });
+      },
     },
   };
 }

@@ -12,6 +12,7 @@ import { createBlobServiceClient } from '../store/blob-service.js';
 import type { Store } from '../store/store.js';
 import { bundledCatalog } from '../services/bundled-catalog.js';
 import { azureCredential } from '../security/azure-credential.js';
+import { redactSecrets } from '../security/redact.js';
 import { gitHubClient } from '../services/github.js';
 import { LOG_LEVELS, type LogLevel } from '../settings.js';
 import { ArmClient, type AksSource } from '../sources/arm.js';
@@ -28,23 +29,38 @@ import { createNotifier } from '../services/notifier.js';
 import { currentOval, type OvalFeedStorage } from '../services/oval-feed.js';
 import type { Log, MatchCore, ReleaseMatcher, ReleaseSource } from '../services/ports.js';
 import { NodeImages } from '../services/node-images.js';
+import { ParsedInventories } from '../services/parsed-inventories.js';
 import { ReleaseContext } from '../services/release-context.js';
 import { SpecLibrary } from '../services/spec-library.js';
 import type { Runtime } from '../services/runtime.js';
 
 /**
  * The process's log on the console at a LOG_LEVEL: every line on stderr (stdout is the
- * banner's), and nothing below the level. `debug` is the only way to see one line per GitHub
- * request; the default `info` keeps one line per invocation.
+ * banner's), nothing below the level, and every line through the one redaction rule
+ * (redactingLog). `debug` is the only way to see one line per GitHub request; the default
+ * `info` keeps one line per invocation.
  */
 export function consoleLogAt(level: LogLevel): Log {
   const shown = (at: LogLevel) => LOG_LEVELS.indexOf(at) >= LOG_LEVELS.indexOf(level);
   const drop = () => {};
-  return {
+  return redactingLog({
     debug: shown('debug') ? (m) => console.warn(m) : drop,
     info: shown('info') ? (m) => console.warn(m) : drop,
     warn: shown('warn') ? (m) => console.warn(m) : drop,
     error: (m) => console.error(m),
+  });
+}
+
+/**
+ * A log whose every line passes the one redaction rule first (src/security/redact.ts:
+ * addresses masked, URLs cut to their host, signatures and tokens dropped), whoever wrote it.
+ */
+export function redactingLog(log: Log): Log {
+  return {
+    ...(log.debug ? { debug: (m: string) => log.debug?.(redactSecrets(m)) } : {}),
+    info: (m) => log.info(redactSecrets(m)),
+    warn: (m) => log.warn(redactSecrets(m)),
+    error: (m) => log.error(redactSecrets(m)),
   };
 }
 
@@ -97,7 +113,8 @@ const CONTEXTS_KEPT = 8;
 
 /**
  * Matching against recorded releases: the tag's spec list (cached by tree sha), the shipped
- * spec catalog, specs read through the git-object cache, and the last stored OVAL feed.
+ * spec catalog, specs read through the git-object cache, and the last stored OVAL feed; and
+ * inventories parsed once per content (src/services/parsed-inventories.ts).
  */
 export function createMatchCore(github: GitHubSettings, store: Store, log: Log): MatchCore {
   const gh = gitHubClient(github, log);
@@ -116,8 +133,10 @@ export function createMatchCore(github: GitHubSettings, store: Store, log: Log):
     );
     return new ReleaseContext({ changeSet, specs, library, oval: feed && ovalIndexOf(feed) });
   };
+  const inventories = new ParsedInventories((text) => parseInventory(text));
   return {
-    parseInventory: (text) => parseInventory(text),
+    parseInventory: (text) => inventories.parse(text),
+    parsedInventory: (hash) => inventories.get(hash),
     release(changeSet) {
       const key = `${changeSet.release.tag}\u0000${changeSet.previousTag ?? ''}`;
       let context = contexts.get(key);

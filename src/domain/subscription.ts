@@ -18,6 +18,8 @@ export interface TeamsChannel extends ChannelBase {
   type: 'teams';
   /** A credential: never logged, masked in every response. */
   webhookUrl: string;
+  /** When this URL was added: links sent to it name it, so a re-added URL gets fresh ones. */
+  addedAt?: string;
   /** Set when the webhook answered 400/404/410: we stop posting until it is replaced. */
   unhealthy?: { since: string; reason: string };
 }
@@ -85,6 +87,10 @@ export interface InventoryInfo {
   aksCluster?: string;
   /** A watch: every AKS cluster of this Azure subscription (its id). */
   azureSubscription?: string;
+  /** Size of the stored text in UTF-8 bytes, blank lines and comments included (the budget). */
+  bytes?: number;
+  /** Hash of the stored text: its parsed form is kept by it (src/services/parsed-inventories.ts). */
+  contentHash?: string;
 }
 
 export interface Subscription {

@@ -13,6 +13,13 @@ import { lazyFunctions } from '../app/lazy-functions.js';
 // scan all of it for export names first, a third of the remaining cold start.
 const { app } = createRequire(import.meta.url)('@azure/functions') as typeof Functions;
 
+// Request bodies reach handlers as streams (the host forwards the request over HTTP instead
+// of buffering it into the invocation message), so a handler refuses an unauthenticated or
+// oversized upload from its headers before any of it is read, and reads the rest with its
+// route's limit. Without it the host reads every body in full first, up to
+// FUNCTIONS_REQUEST_BODY_SIZE_LIMIT. learn.microsoft.com/azure/azure-functions/node-http-stream
+app.setup({ enableHttpStream: true });
+
 for (const fn of lazyFunctions()) {
   if (fn.trigger === 'http') app.http(fn.name, fn.options);
   else if (fn.trigger === 'timer') app.timer(fn.name, fn.options);

@@ -4,14 +4,20 @@ import { HttpRequest, HttpResponse } from './functions-classes.js';
 import type {
   Cookie,
   HttpFunctionOptions,
+  HttpRequestInit,
   HttpResponse as HttpResponseType,
   HttpResponseInit,
 } from '@azure/functions';
 import { problem } from '../api/problem.js';
+import { TooLargeError } from '../errors.js';
 import { sameSecret } from '../security/same-secret.js';
 import { invocationContext, type HostedFunction, type HostLog } from './hosted-function.js';
 
-/** The Functions host's default request size limit. */
+/**
+ * The Functions host's default request size limit, FUNCTIONS_REQUEST_BODY_SIZE_LIMIT's
+ * 104857600 (learn.microsoft.com/azure/azure-functions/node-http-stream); each route reads
+ * far less, with its own limit (src/api/http.ts readBytes).
+ */
 const MAX_BODY_BYTES = 100 * 1024 * 1024;
 
 interface Route {
@@ -27,6 +33,12 @@ interface Route {
  * `{param}` segments, the declared methods, and `authLevel: 'function'` checked against the
  * admin key in `x-functions-key` or `?code=`. Handlers get real HttpRequest and
  * InvocationContext objects, so they run exactly as in the host.
+ *
+ * Bodies are streamed, as the Azure entry point has the host do (app.setup enableHttpStream,
+ * src/functions/index.ts): the handler gets the request as soon as its headers are in, decides
+ * from them (credentials, Content-Length against its route's limit) and reads the body only
+ * then, through its own bounded reader. A body nobody read is never buffered: the answer goes
+ * out with `Connection: close` and the rest of the upload is dropped with the connection.
  */
 export function createHttpHost(
   functions: readonly HostedFunction[],
@@ -38,16 +50,20 @@ export function createHttpHost(
     fn.trigger === 'http' ? [compileRoute(fn.name, fn.options, routePrefix)] : [],
   );
   return createServer((req, res) => {
-    serve(req, res, routes, adminKey, log).catch((err: unknown) => {
-      log.error(`http host: ${err instanceof Error ? err.message : String(err)}`);
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
+    const body = new IncomingBody(req, MAX_BODY_BYTES);
+    serve(req, body, res, routes, adminKey, log)
+      .catch((err: unknown) => {
+        log.error(`http host: ${err instanceof Error ? err.message : String(err)}`);
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      })
+      .finally(() => body.dropRest());
   });
 }
 
 async function serve(
   req: IncomingMessage,
+  body: IncomingBody,
   res: ServerResponse,
   routes: Route[],
   adminKey: string,
@@ -90,8 +106,8 @@ async function serve(
     }
   }
 
-  const body = await readBody(req);
-  if (body === 'too-large') {
+  // Kestrel refuses a declared length over the host's limit before the body is read.
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) {
     return send(
       res,
       problem(413, 'too-large', 'Content Too Large', 'the request body is over 100 MB'),
@@ -99,17 +115,74 @@ async function serve(
   }
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = String(v);
-  const request = new HttpRequest({
-    method,
-    url: url.toString(),
-    headers,
-    query: Object.fromEntries(url.searchParams),
-    params: match.params,
-    ...(body.length ? { body: { bytes: body } } : {}),
-  });
+  const hasBody = method !== 'GET' && method !== 'HEAD';
+  // The library's own streaming path (createStreamRequest) builds the request this way: a
+  // fetch Request over the incoming body, handed in as `nativeRequest`.
+  const init: RequestInit & { duplex?: 'half' } = { method, headers };
+  if (hasBody) Object.assign(init, { body: body.stream, duplex: 'half' });
+  const nativeRequest = new Request(url, init);
+  const request = new HttpRequest({ nativeRequest, params: match.params } as HttpRequestInit);
   const name = match.route.name;
   const result = await match.route.options.handler(request, invocationContext(name, log));
   await send(res, result ?? { status: 204 });
+}
+
+/** How long the rest of an unread upload is received and dropped before the connection goes. */
+const LINGER_MS = 2000;
+
+/**
+ * A request body that reads the socket only when the handler pulls, and fails past `limit`
+ * bytes. Nothing is read ahead: a handler that refuses from the headers leaves the upload
+ * unread, and `dropRest` then receives what is still coming and throws it away, for
+ * LINGER_MS at most. Closing at once instead would reset a client still sending, which then
+ * often loses the answer it was already sent (the "lingering close" of RFC 9112, 9.6).
+ */
+class IncomingBody {
+  private chunks: AsyncIterator<Buffer> | undefined;
+  private size = 0;
+  readonly stream: ReadableStream<Uint8Array>;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    limit: number,
+  ) {
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          const next: IteratorResult<Buffer> = await this.iterator().next();
+          if (next.done) return controller.close();
+          const value = next.value;
+          this.size += value.length;
+          if (this.size > limit) {
+            return controller.error(new TooLargeError('the request body is over 100 MB'));
+          }
+          controller.enqueue(new Uint8Array(value.buffer, value.byteOffset, value.length));
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  }
+
+  private iterator(): AsyncIterator<Buffer> {
+    return (this.chunks ??= this.req[Symbol.asyncIterator]() as AsyncIterator<Buffer>);
+  }
+
+  /** Receives and drops whatever of the body is still coming; then lets the connection go. */
+  dropRest(): void {
+    if (this.req.complete || this.req.destroyed) return;
+    const linger = setTimeout(() => this.req.socket.destroy(), LINGER_MS);
+    linger.unref();
+    this.req.once('end', () => clearTimeout(linger));
+    this.req.once('close', () => clearTimeout(linger));
+    if (!this.chunks) {
+      this.req.resume();
+      return;
+    }
+    const chunks = this.chunks;
+    void (async () => {
+      while (!(await chunks.next()).done);
+    })().catch(() => undefined);
+  }
 }
 
 async function send(res: ServerResponse, init: HttpResponseInit | HttpResponseType) {
@@ -119,6 +192,8 @@ async function send(res: ServerResponse, init: HttpResponseInit | HttpResponseTy
   response.headers.forEach((v, k) => (headers[k] = v));
   // The Functions host turns `cookies` into one Set-Cookie header each; so does this one.
   if (response.cookies.length > 0) headers['set-cookie'] = response.cookies.map(setCookie);
+  // No `Connection: close` for an upload nobody read: node would close the socket the moment
+  // the answer is written, while the client is still sending. IncomingBody.dropRest ends it.
   res.writeHead(response.status, headers).end(body);
 }
 
@@ -153,14 +228,3 @@ function compileRoute(name: string, options: HttpFunctionOptions, routePrefix: s
 }
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return 'too-large';
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { redactSecrets } from '../security/redact.js';
 
 /**
  * What a failed hand-over means for the message, which decides what may happen next:
@@ -57,10 +58,21 @@ export function failure(
 export const destinationId = (secret: string): string =>
   createHash('sha256').update(secret).digest('hex').slice(0, 16);
 
-/** Keeps an error body short and free of URLs before it goes into a result or a log. */
-export const sanitizeBody = (body: string): string =>
-  body
-    .replace(/https?:\/\/\S+/gi, '<url>')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 200);
+/** A path of two or more segments without its URL (`/workflows/<id>/triggers/…`). */
+const BARE_PATH = /(^|[\s"'(<=])\/[^\s/"'<>]+\/[^\s"'<>]*/g;
+
+/**
+ * What the far end said when it refused a message, as results, stored reasons
+ * (`unhealthy.reason`), dead letters and logs keep it: the one redaction rule
+ * (redactSecrets: addresses, URLs, `sig=` and tokens), bare paths too (a webhook's path is
+ * its secret even without its host), on one line, and at most 200 characters.
+ */
+export const sanitizeBody = (body: string): string => {
+  const oneLine = redactSecrets(body.replace(/\s+/g, ' ').trim()).replace(
+    BARE_PATH,
+    '$1/…(redacted)',
+  );
+  return oneLine.length > MAX_REASON ? `${oneLine.slice(0, MAX_REASON - 1)}…` : oneLine;
+};
+
+const MAX_REASON = 200;

@@ -1,5 +1,7 @@
 import type { NotificationLinks } from './context.js';
-import { signLink, tokenGeneration, type LinkPurpose } from '../security/tokens.js';
+import type { Channel } from '../domain/subscription.js';
+import { signChannelLink, type LinkSubject } from '../security/link-binding.js';
+import type { LinkPurpose } from '../security/tokens.js';
 import type { LinkSettings } from '../settings.js';
 
 /** The two links that act on their own, from mail: double opt-in and one-click unsubscribe. */
@@ -25,47 +27,37 @@ export const PAGE_PATHS = {
 const absolute = (publicBaseUrl: string, path: string): URL =>
   new URL(path, publicBaseUrl.endsWith('/') ? publicBaseUrl : `${publicBaseUrl}/`);
 
+/**
+ * A signed confirmation or unsubscribe link for one address, bound to the subscription's
+ * token and to that address as they are now (src/security/link-binding.ts).
+ */
 export function linkUrl(
   links: LinkSettings,
   purpose: MailLinkPurpose,
-  subscriptionId: string,
-  channelId: string,
+  subscription: LinkSubject,
+  channel: Channel,
   now: Date = new Date(),
 ): string {
-  const token = signLink({ purpose, subscriptionId, channelId }, links.SIGNING_KEY, now);
+  const token = signChannelLink(purpose, subscription, channel, links.SIGNING_KEY, now);
   const url = absolute(links.PUBLIC_BASE_URL, PATHS[purpose]);
   url.searchParams.set('token', token);
   return url.toString();
 }
 
-/** What a link is signed for: the subscription and its current token generation. */
-export interface LinkSubject {
-  id: string;
-  tokenHash: string;
-}
-
 /**
  * A signed link to one of the subscription's pages (`path` from PAGE_PATHS). Opening it starts
  * a page session and drops the token from the address (src/web/session.ts); it stops working
- * after LINK_TTL_SECONDS.manage, or as soon as the subscription's token is rotated.
+ * after LINK_TTL_SECONDS.manage, as soon as the subscription's token is rotated, and when the
+ * channel it was sent to is removed or (an address) unsubscribes.
  */
 export function manageLink(
   links: LinkSettings,
   subscription: LinkSubject,
-  channelId: string,
+  channel: Channel,
   path: string,
   now: Date = new Date(),
 ): string {
-  const token = signLink(
-    {
-      purpose: 'manage',
-      subscriptionId: subscription.id,
-      channelId,
-      gen: tokenGeneration(subscription.tokenHash),
-    },
-    links.SIGNING_KEY,
-    now,
-  );
+  const token = signChannelLink('manage', subscription, channel, links.SIGNING_KEY, now);
   const url = absolute(links.PUBLIC_BASE_URL, path);
   url.searchParams.set('token', token);
   return url.toString();
@@ -80,7 +72,7 @@ export function manageLink(
 export function notificationLinks(
   links: LinkSettings,
   subscription: LinkSubject,
-  channel: { id: string; type: 'teams' | 'email' },
+  channel: Channel,
   opts: { releaseTag?: string; now?: Date } = {},
 ): NotificationLinks {
   const now = opts.now ?? new Date();
@@ -89,12 +81,10 @@ export function notificationLinks(
     ? PAGE_PATHS.release(subscription.id, opts.releaseTag)
     : overview;
   return {
-    fullList: manageLink(links, subscription, channel.id, fullList, now),
-    manage: manageLink(links, subscription, channel.id, overview, now),
+    fullList: manageLink(links, subscription, channel, fullList, now),
+    manage: manageLink(links, subscription, channel, overview, now),
     ...(channel.type === 'email'
-      ? {
-          unsubscribe: linkUrl(links, 'unsubscribe', subscription.id, channel.id, now),
-        }
+      ? { unsubscribe: linkUrl(links, 'unsubscribe', subscription, channel, now) }
       : {}),
   };
 }

@@ -12,12 +12,14 @@ import { sameSecret } from './same-secret.js';
  *    expensive; a 256-bit random token cannot be guessed however fast the hash is, so a
  *    fast hash loses nothing and keeps every authenticated request cheap.
  *
- * 2. Signed links for email confirmation and one-click unsubscribe: HMAC-SHA256 over
- *    {purpose, subscriptionId, channelId, exp} with SIGNING_KEY. They need no login and
- *    no server-side state, expire, and cannot be turned into each other's purpose.
- *    `manage` links (the pages behind every message) and page `session` cookies carry the
- *    subscription's token generation too (`gen`), so rotating the token revokes every manage
- *    link and session handed out before it, as it revokes the old bearer token.
+ * 2. Signed links (email confirmation, one-click unsubscribe, the `manage` links to the pages
+ *    behind every message) and page `session` cookies: HMAC-SHA256 over {purpose,
+ *    subscriptionId, channelId, gen, dest, exp} with SIGNING_KEY. They need no login, expire,
+ *    and cannot be turned into each other's purpose. Every one carries the subscription's
+ *    token generation (`gen`) and a fingerprint of the channel it was sent to (`dest`), so a
+ *    link is worth only what the subscription says now (src/security/link-binding.ts):
+ *    rotating the token ends every link and session handed out before it, and removing a
+ *    channel, or giving its id to another address, ends that channel's.
  */
 
 export const TOKEN_PREFIX = 'azln_';
@@ -55,10 +57,12 @@ export interface LinkClaims {
   subscriptionId: string;
   /** The channel the link was sent to (a session: the one whose link opened it). */
   channelId: string;
+  /** The token generation it was issued under (tokenGeneration). */
+  gen: string;
+  /** The channel's destination when it was issued (channelFingerprint, link-binding.ts). */
+  dest: string;
   /** Expiry, seconds since the epoch. */
   exp: number;
-  /** `manage` and `session` only: the token generation it was issued under (tokenGeneration). */
-  gen?: string;
 }
 
 /**
@@ -108,8 +112,9 @@ export function signLink(
     purpose: claims.purpose,
     subscriptionId: claims.subscriptionId,
     channelId: claims.channelId,
+    gen: claims.gen,
+    dest: claims.dest,
     exp: claims.exp ?? Math.floor(now.getTime() / 1000) + LINK_TTL_SECONDS[claims.purpose],
-    ...(claims.gen === undefined ? {} : { gen: claims.gen }),
   };
   const payload = Buffer.from(JSON.stringify(full), 'utf8').toString('base64url');
   return `${payload}.${mac(payload, key).toString('base64url')}`;
@@ -157,17 +162,22 @@ function parseClaims(payload: string): LinkClaims {
     typeof c.subscriptionId !== 'string' ||
     typeof c.channelId !== 'string' ||
     typeof c.exp !== 'number' ||
-    !Number.isFinite(c.exp) ||
-    (c.gen !== undefined && typeof c.gen !== 'string')
+    !Number.isFinite(c.exp)
   ) {
     throw new InvalidLinkError('link is malformed');
+  }
+  // A link signed before links were bound to the token and the channel cannot be checked
+  // against either: it is refused, and a newer message brings one that can.
+  if (typeof c.gen !== 'string' || typeof c.dest !== 'string') {
+    throw new InvalidLinkError('this link is from an older message; links in newer messages work');
   }
   return {
     purpose: c.purpose as LinkPurpose,
     subscriptionId: c.subscriptionId,
     channelId: c.channelId,
+    gen: c.gen,
+    dest: c.dest,
     exp: c.exp,
-    ...(c.gen === undefined ? {} : { gen: c.gen }),
   };
 }
 

@@ -1,9 +1,9 @@
 import { applyFilters, mergeResults } from '../domain/filters.js';
 import type { Channel, Subscription } from '../domain/subscription.js';
-import type { ChangeSet, MatchResult } from '../domain/types.js';
-import { AppError } from '../errors.js';
+import type { ChangeSet, Inventory, MatchResult } from '../domain/types.js';
+import { AppError, InputError } from '../errors.js';
 import { parseNodeImage } from '../domain/node-image.js';
-import { parseWatch, watchOf } from '../domain/aks-watch.js';
+import { parseWatch, watchOf, type WatchState } from '../domain/aks-watch.js';
 import { poolsAnswer } from './pool-check.js';
 import type { ReleaseMatcher } from './ports.js';
 import type { Runtime } from './runtime.js';
@@ -25,30 +25,35 @@ export async function evaluateSubscription(
     rt,
     subscription,
     subscription.inventoryNames,
-    (name, text) => matchStoredInventory(rt, release, subscription, name, text),
+    (name, stored) => matchStoredInventory(rt, release, subscription, name, stored),
   );
   const merged = mergeResults(results);
   return merged && applyFilters(merged, subscription.filters);
 }
 
 /**
- * Reads each named inventory of the subscription and matches it with `match`, skipping the
- * ones that are gone. Stored inventories were valid when uploaded; a parser that got
- * stricter since must not block the subscription's other inventories, so such one is
- * skipped with a warning.
+ * What a stored inventory is to matching: a package list, parsed, or a watch of AKS clusters
+ * with its pools as the detector last read them.
+ */
+export type StoredInventory =
+  { kind: 'packages'; inventory: Inventory } | { kind: 'watch'; watch: WatchState };
+
+/**
+ * Matches each named inventory of the subscription with `match`, skipping the ones that are
+ * gone. Stored inventories were valid when uploaded; a parser that got stricter since must
+ * not block the subscription's other inventories, so such one is skipped with a warning.
  */
 export async function matchEachInventory(
-  rt: Pick<Runtime, 'store' | 'log'>,
+  rt: Pick<Runtime, 'store' | 'core' | 'log'>,
   subscription: Subscription,
   names: readonly string[],
-  match: (name: string, text: string) => Promise<MatchResult>,
+  match: (name: string, stored: StoredInventory) => Promise<MatchResult>,
 ): Promise<MatchResult[]> {
   const results: MatchResult[] = [];
   for (const name of names) {
-    const text = await rt.store.getInventory(subscription.id, name);
-    if (text === undefined) continue;
     try {
-      results.push(await match(name, text));
+      const stored = await storedInventory(rt, subscription, name);
+      if (stored) results.push(await match(name, stored));
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       rt.log.warn(`subscription ${subscription.id}: inventory ${name} skipped: ${err.message}`);
@@ -58,25 +63,55 @@ export async function matchEachInventory(
 }
 
 /**
+ * A stored inventory, ready to match. A package list is the copy parsed before when the
+ * upload's content hash is known to this process, so an evaluation reads and parses each
+ * inventory once per process, not once per release and subscription. Undefined when it is gone.
+ */
+export async function storedInventory(
+  rt: Pick<Runtime, 'store' | 'core'>,
+  subscription: Subscription,
+  name: string,
+): Promise<StoredInventory | undefined> {
+  const info = subscription.inventoryInfo?.[name];
+  if (watchOf(info)) {
+    const text = await rt.store.getInventory(subscription.id, name);
+    return text === undefined ? undefined : { kind: 'watch', watch: parseWatch(text) };
+  }
+  const hash = info?.contentHash;
+  const kept = hash === undefined ? undefined : rt.core.parsedInventory(hash);
+  if (kept) return { kind: 'packages', inventory: kept };
+  const text = await rt.store.getInventory(subscription.id, name);
+  return text === undefined
+    ? undefined
+    : { kind: 'packages', inventory: rt.core.parseInventory(text) };
+}
+
+/** A package list's packages; a watch has none of its own (its pools are read by image). */
+export function packageListOf(stored: StoredInventory): Inventory {
+  if (stored.kind === 'packages') return stored.inventory;
+  throw new InputError('a watch of AKS clusters is not a package list');
+}
+
+/**
  * One stored inventory against a release; a node pool's also says which image fixes it. A
  * watched cluster's is its pools' answers, each read by its node image, as `check
  * --aks-cluster` answers them.
  */
 export async function matchStoredInventory(
-  rt: Pick<Runtime, 'core' | 'nodeImages' | 'log'>,
+  rt: Pick<Runtime, 'nodeImages' | 'log'>,
   release: ReleaseMatcher,
   subscription: Subscription,
   name: string,
-  text: string,
+  stored: StoredInventory,
 ): Promise<MatchResult> {
-  if (watchOf(subscription.inventoryInfo?.[name])) {
+  if (stored.kind === 'watch') {
     return poolsAnswer(
       { nodeImages: rt.nodeImages, match: (inventory) => release.match(inventory) },
-      parseWatch(text).pools,
+      stored.watch.pools,
       release.changeSet.release.line,
     );
   }
-  const result = await release.match(rt.core.parseInventory(text));
+  const result = await release.match(stored.inventory);
   const image = subscription.inventoryInfo?.[name]?.aksNodeImage;
   return image ? withNodeImageFixes(rt, image, result) : result;
 }

@@ -21,7 +21,7 @@ import {
 } from '../events/cloud-events.js';
 import { AppError } from '../errors.js';
 import { settleOutcome } from './channel-notice.js';
-import { isDeliverable, isInstant, matchEachInventory } from './evaluate.js';
+import { isDeliverable, isInstant, matchEachInventory, packageListOf } from './evaluate.js';
 import { ledgerKeys, ledgerOptions, sendOnce, type OnceOutcome } from './ledger.js';
 import { PARALLEL } from './match.js';
 import { newestChangeSet } from './newest-release.js';
@@ -154,7 +154,7 @@ export async function evaluateNodeImage(
     rt,
     sub,
     pools.map((p) => p.inventory),
-    (_name, text) => release.match(rt.core.parseInventory(text)),
+    (_name, stored) => release.match(packageListOf(stored)),
   );
   const merged = mergeResults(results);
   if (!merged) return undefined;

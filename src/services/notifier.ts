@@ -11,7 +11,13 @@ import {
 import type { RenderedEmail } from '../notify/email/render.js';
 import { createEmailSender } from '../notify/email/sender.js';
 import type { EmailSender } from '../notify/email/sender.js';
-import { buildNodeImageCard, buildReleaseCard, toTeamsMessage } from '../notify/teams/card.js';
+import {
+  buildNodeImageCard,
+  buildReleaseCard,
+  plain,
+  toTeamsMessage,
+} from '../notify/teams/card.js';
+import { inertText } from '../notify/user-text.js';
 import type { AdaptiveCard } from '../notify/teams/card.js';
 import { postToWebhook } from '../notify/teams/sender.js';
 import { inventoryBasis } from '../notify/summary.js';
@@ -156,9 +162,10 @@ export function createNotifier(
       );
     },
     sendChannelNotice(channel, { subscription, failedChannel, reason }, gate) {
-      const what = describe(failedChannel);
+      const what = inertText(describe(failedChannel));
+      // The name and the far end's reason are not ours: inert, and in a TextRun on a card.
       const text =
-        `The ${what} of subscription "${subscription.name}" stopped working (${reason}). ` +
+        `The ${what} of subscription "${inertText(subscription.name)}" stopped working (${inertText(reason)}). ` +
         'No more notifications go there until it is replaced.';
       // The page where the broken channel is replaced is one click away.
       if (channel.type === 'teams') {
@@ -166,7 +173,7 @@ export function createNotifier(
         if ('ok' in links) return Promise.resolve(links);
         return postCard(channel.webhookUrl, noticeCard(text, links.manage), gate);
       }
-      const subject = `azl-notifier: the ${what} of "${subscription.name}" stopped working`;
+      const subject = `azl-notifier: the ${what} of "${inertText(subscription.name)}" stopped working`;
       return sendEmail(
         channel,
         subscription,
@@ -200,7 +207,7 @@ function noticeCard(text: string, manage: string | undefined): AdaptiveCard {
         weight: 'Bolder',
         wrap: true,
       },
-      { type: 'TextBlock', text, wrap: true },
+      plain(text),
     ],
     actions: manage ? [{ type: 'Action.OpenUrl', title: 'Manage subscription', url: manage }] : [],
   };

@@ -39,7 +39,10 @@ export interface ReleaseMatcher {
 
 /** Matching: inventory parsing, and releases prepared for matching (cached per process). */
 export interface MatchCore {
+  /** Parses an inventory, or answers the copy parsed before from the same content. */
   parseInventory(text: string): Inventory;
+  /** The inventory parsed before from content with this hash (inventoryContentHash), if kept. */
+  parsedInventory(contentHash: string): Inventory | undefined;
   release(changeSet: ChangeSet): Promise<ReleaseMatcher>;
 }
 

@@ -7,7 +7,9 @@ import type {
   DeadLetter,
   DetectorCursor,
   DigestItem,
+  IdempotencyRecord,
   LedgerEntry,
+  PendingConfirmations,
   RateWindow,
   ReleaseRecord,
 } from './records.js';
@@ -40,6 +42,8 @@ const RELEASES_KEPT = 16;
  * - state/detector-cursor.json                        DetectorCursor (If-Match)
  * - state/feeds/{name}.json                           outside data kept between fetches
  * - state/limits/{key}.json                           RateWindow (create-if-absent, then If-Match)
+ * - state/idempotency/{key hash}.json                 IdempotencyRecord (create-if-absent, then If-Match)
+ * - state/outbox/confirmations/{id}.json              PendingConfirmations (until the mails are sent)
  * - subscriptions/subscriptions/{id}.json             Subscription
  * - subscriptions/inventories/{id}/{name}             raw inventory text
  * - subscriptions/lines/{line}/{id}                   empty marker: the per-line index fan-out lists
@@ -129,6 +133,32 @@ export class DocumentStore implements Store {
 
   saveRateWindow(key: string, window: RateWindow, etag: string | undefined): Promise<boolean> {
     return this.createOrReplace(this.c.state, limitDocument(key), window, etag);
+  }
+
+  getIdempotency(keyHash: string): Promise<Versioned<IdempotencyRecord> | undefined> {
+    return this.c.state.read<IdempotencyRecord>(`idempotency/${keyHash}.json`);
+  }
+
+  saveIdempotency(
+    keyHash: string,
+    record: IdempotencyRecord,
+    etag: string | undefined,
+  ): Promise<boolean> {
+    return this.createOrReplace(this.c.state, `idempotency/${keyHash}.json`, record, etag);
+  }
+
+  async markConfirmationsPending(pending: PendingConfirmations): Promise<void> {
+    await this.c.state.put(outboxDocument(pending.subscriptionId), pending);
+  }
+
+  async listPendingConfirmations(): Promise<PendingConfirmations[]> {
+    const names = await this.c.state.listNames(OUTBOX_PREFIX);
+    const read = await Promise.all(names.map((n) => this.c.state.read<PendingConfirmations>(n)));
+    return read.flatMap((r) => (r ? [r.value] : []));
+  }
+
+  async clearConfirmationsPending(subscriptionId: string): Promise<void> {
+    await this.c.state.delete(outboxDocument(subscriptionId));
   }
 
   /** Create-if-absent without an ETag, If-Match with one: false when another writer won. */
@@ -308,6 +338,8 @@ const digestBlob = (i: DigestItem) =>
 
 const feedDocument = (name: string) => `feeds/${encodeURIComponent(name)}.json`;
 const limitDocument = (key: string) => `limits/${encodeURIComponent(key)}.json`;
+const OUTBOX_PREFIX = 'outbox/confirmations/';
+const outboxDocument = (id: string) => `${OUTBOX_PREFIX}${encodeURIComponent(id)}.json`;
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {

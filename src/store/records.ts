@@ -122,3 +122,33 @@ export function digestKey(item: Pick<DigestItem, 'releaseTag' | 'nodeImage'>): s
     ? `nodeimage:${n.image}:${n.pool.inventory}:${n.pool.cluster.toLowerCase()}:${n.pool.name}`
     : `nodeimage:${n.image}`;
 }
+
+/**
+ * What an `Idempotency-Key` on a create stands for (draft-ietf-httpapi-idempotency-key-header):
+ * the request it first came with (by a hash of its body) and what became of it, so a retry
+ * with the same key and body gets the same answer and creates nothing, and the same key with
+ * another body is refused. One document per key (a hash of it), kept until `expiresAt`.
+ */
+export interface IdempotencyRecord {
+  /** sha256 of the body the key first came with. */
+  fingerprint: string;
+  /** `creating` while the first request runs (or after it died), `created` once answered. */
+  state: 'creating' | 'created';
+  /** The subscription the key creates: chosen when the key is claimed, kept on a resume. */
+  subscriptionId: string;
+  startedAt: string;
+  expiresAt: string;
+  /** The 201 answer's body without its token (the token is derived again, never stored). */
+  response?: unknown;
+}
+
+/**
+ * A subscription whose new addresses still need their confirmation mail: written before the
+ * subscription (or its new addresses) is stored and removed once the mails' outcomes are
+ * recorded, so a process that dies in between leaves this behind and the next start (or the
+ * detection timer) sends them.
+ */
+export interface PendingConfirmations {
+  subscriptionId: string;
+  at: string;
+}

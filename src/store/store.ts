@@ -4,7 +4,9 @@ import type {
   DeadLetter,
   DetectorCursor,
   DigestItem,
+  IdempotencyRecord,
   LedgerEntry,
+  PendingConfirmations,
   RateWindow,
   ReleaseRecord,
 } from './records.js';
@@ -95,6 +97,20 @@ export interface Store {
   getRateWindow(key: string): Promise<Versioned<RateWindow> | undefined>;
   /** Create-if-absent when `etag` is undefined, If-Match otherwise; false on a lost race. */
   saveRateWindow(key: string, window: RateWindow, etag: string | undefined): Promise<boolean>;
+
+  /** An idempotency key's record, by the key's hash (never the key in the clear). */
+  getIdempotency(keyHash: string): Promise<Versioned<IdempotencyRecord> | undefined>;
+  /** Create-if-absent when `etag` is undefined, If-Match otherwise; false on a lost race. */
+  saveIdempotency(
+    keyHash: string,
+    record: IdempotencyRecord,
+    etag: string | undefined,
+  ): Promise<boolean>;
+
+  /** Notes that a subscription's new addresses await their confirmation mail. */
+  markConfirmationsPending(pending: PendingConfirmations): Promise<void>;
+  listPendingConfirmations(): Promise<PendingConfirmations[]>;
+  clearConfirmationsPending(subscriptionId: string): Promise<void>;
 
   putDeadLetter(letter: DeadLetter): Promise<void>;
   listDeadLetters(): Promise<DeadLetter[]>;

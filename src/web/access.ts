@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
-import type { Subscription } from '../domain/subscription.js';
+import type { Channel, Subscription } from '../domain/subscription.js';
 import { InvalidLinkError } from '../security/tokens.js';
 import type { ApiDeps } from '../api/deps.js';
 import { html } from '../api/http.js';
@@ -45,8 +45,8 @@ export async function openPage(
   const token = req.query.get('token');
   if (token !== null) {
     try {
-      const claims = verifyManageLink(deps, token, sub?.value, id);
-      return { response: enterPage(deps, req, sub!.value, claims.channelId) };
+      const channel = verifyManageLink(deps, token, sub?.value, id);
+      return { response: enterPage(deps, req, sub!.value, channel) };
     } catch (err) {
       if (!(err instanceof InvalidLinkError)) throw err;
       return { response: errorPage(400, `This link is not valid: ${err.message}.`) };
@@ -61,7 +61,7 @@ function enterPage(
   deps: ApiDeps,
   req: HttpRequest,
   sub: Subscription,
-  channelId: string,
+  channel: Channel,
 ): HttpResponseInit {
   const url = new URL(req.url);
   url.searchParams.delete('token');
@@ -72,7 +72,7 @@ function enterPage(
     `<p><a href="${escapeHtml(target)}">Continue to ${escapeHtml(sub.name)}</a></p>`,
     {
       head: `<meta http-equiv="refresh" content="0;url=${escapeHtml(target)}">`,
-      cookies: [sessionCookie(deps, sub, channelId)],
+      cookies: [sessionCookie(deps, sub, channel)],
     },
   );
 }

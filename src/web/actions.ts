@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { Channel } from '../domain/subscription.js';
+import type { Channel, Subscription } from '../domain/subscription.js';
 import { InputError, type AppError } from '../errors.js';
 import { resendConfirmations } from '../api/confirmations.js';
 import type { ApiDeps } from '../api/deps.js';
@@ -220,7 +220,21 @@ export async function removeChannel(
     channels: kept(sub.value.channels.filter((c) => c.id !== channel.id)),
   });
   await editSubscription(deps, ctx, sub, patch);
+  if (channel.id === session.via) return sessionEnded(sub.value, 'Channel removed');
   return backTo(sub.value.id, 'channel-removed');
+}
+
+/**
+ * The answer when a form ended the very session that sent it: the channel whose link opened
+ * the session was removed or unsubscribed, and its links and sessions end with it.
+ */
+function sessionEnded(sub: Subscription, title: string): HttpResponseInit {
+  return html(
+    200,
+    title,
+    `<p>Done for ${escapeHtml(sub.name)}. This page was opened from that channel's link, so this session has ended with it. The subscription's other channels still get their messages and links.</p>`,
+    { cookies: [clearedSessionCookie(sub.id)] },
+  );
 }
 
 /** POST /s/{id}/channels/{channel}/confirmation: the confirmation mail again (3 an hour). */
@@ -244,7 +258,7 @@ export async function unsubscribeChannel(
   deps: ApiDeps,
   req: HttpRequest,
 ): Promise<HttpResponseInit> {
-  const { sub } = await postPage(deps, req);
+  const { sub, session } = await postPage(deps, req);
   const channel = channelOf(sub.value, req);
   if (channel.type !== 'email') throw pageNotFound();
   await updateSubscription(deps.store, sub.value.id, (current) => {
@@ -259,6 +273,7 @@ export async function unsubscribeChannel(
       updatedAt: now,
     };
   });
+  if (channel.id === session.via) return sessionEnded(sub.value, 'Unsubscribed');
   return backTo(sub.value.id, 'unsubscribed', channel.id);
 }
 
@@ -359,7 +374,8 @@ export async function rotateTokenPage(deps: ApiDeps, req: HttpRequest): Promise<
   const { sub, session } = await postPage(deps, req);
   const token = await rotateToken(deps, sub.value.id);
   const rotated = await deps.store.getSubscription(sub.value.id);
-  if (!rotated) throw pageNotFound();
+  const via = rotated?.value.channels.find((c) => c.id === session.via);
+  if (!rotated || !via) throw pageNotFound();
   const overview = subscriptionPath(sub.value.id);
   return html(
     200,
@@ -367,7 +383,7 @@ export async function rotateTokenPage(deps: ApiDeps, req: HttpRequest): Promise<
     `<p>This is the subscription's new bearer token for the API. It is shown only now: copy it somewhere safe.</p><p><code class="token" id="token">${escapeHtml(token)}</code></p><p>The old token no longer works, nor do the links in earlier messages; messages from now on carry new links.</p><p><a href="${overview}">Back to the subscription</a></p>`,
     {
       lead: crumbs([{ href: overview, label: rotated.value.name }]),
-      cookies: [sessionCookie(deps, rotated.value, session.via)],
+      cookies: [sessionCookie(deps, rotated.value, via)],
     },
   );
 }

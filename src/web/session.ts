@@ -1,17 +1,11 @@
 import type { Cookie, HttpRequest } from '@azure/functions';
-import type { Subscription } from '../domain/subscription.js';
+import type { Channel, Subscription } from '../domain/subscription.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
+import { signChannelLink, verifyChannelLink, type LinkState } from '../security/link-binding.js';
 import { sameSecret } from '../security/same-secret.js';
-import {
-  derivedSecret,
-  InvalidLinkError,
-  LINK_TTL_SECONDS,
-  signLink,
-  tokenGeneration,
-  verifyLink,
-  type LinkClaims,
-} from '../security/tokens.js';
+import { derivedSecret, InvalidLinkError, LINK_TTL_SECONDS } from '../security/tokens.js';
 import type { ApiDeps } from '../api/deps.js';
+import { assertSameOrigin } from '../api/origin.js';
 
 /**
  * Page sessions. A signed manage link (src/notify/links.ts) is exchanged once for a session
@@ -21,7 +15,9 @@ import type { ApiDeps } from '../api/deps.js';
  * (another site can neither post a form with it nor open a page with it), scoped to the
  * subscription's own path `/s/{id}` (a browser holds one per subscription and never sends one
  * to another's pages), and expires after LINK_TTL_SECONDS.session. Its value is itself a
- * signed claim with the token generation, so rotating the token ends every session.
+ * signed claim bound like every link (src/security/link-binding.ts), and checked on every
+ * request: rotating the token ends every session, and removing the channel whose link opened
+ * it (or, an address, unsubscribing it) ends that one.
  *
  * Secure over plain http: browsers treat http://localhost and http://127.0.0.1 as secure
  * contexts and keep Secure cookies there (Chromium since 89, Firefox), which is what
@@ -38,28 +34,42 @@ export const pageNotFound = (): NotFoundError =>
     'This page does not exist, or your session for it has ended. Open the link in your latest notification again.',
   );
 
-const generationOf = (sub: Subscription): string => tokenGeneration(sub.tokenHash);
-
-/** Checks a manage link for this subscription; the claims, or why it is refused. */
+/**
+ * Checks a manage link for the subscription of the page's path; the channel it was sent to,
+ * or why it is refused: 400 for a link the token rotation ended (the person can do something:
+ * open a newer message), the same 404 as an unknown id for everything else.
+ */
 export function verifyManageLink(
   deps: ApiDeps,
   token: string,
   sub: Subscription | undefined,
   pathId: string,
-): LinkClaims {
-  const claims = verifyLink(token, 'manage', deps.settings.links.SIGNING_KEY, deps.now());
-  if (claims.subscriptionId !== pathId || !sub) throw pageNotFound();
-  if (claims.gen !== generationOf(sub)) {
+): Channel {
+  const state = verifyChannelLink(
+    token,
+    'manage',
+    sub?.id === pathId ? sub : undefined,
+    deps.settings.links.SIGNING_KEY,
+    deps.now(),
+  );
+  return openedChannel(state);
+}
+
+function openedChannel(state: LinkState): Channel {
+  if (state.ok) return state.channel;
+  if (state.refusal === 'rotated') {
     throw new InvalidLinkError(
       'this link was issued before the subscription token was rotated; links in newer messages work',
     );
   }
-  return claims;
+  throw pageNotFound();
 }
 
-export function sessionCookie(deps: ApiDeps, sub: Subscription, channelId: string): Cookie {
-  const value = signLink(
-    { purpose: 'session', subscriptionId: sub.id, channelId, gen: generationOf(sub) },
+export function sessionCookie(deps: ApiDeps, sub: Subscription, channel: Channel): Cookie {
+  const value = signChannelLink(
+    'session',
+    sub,
+    channel,
     deps.settings.links.SIGNING_KEY,
     deps.now(),
   );
@@ -94,14 +104,22 @@ export interface Session {
   via: string;
 }
 
-/** The session, if one of the request's cookies is a valid session for `sub`. */
+/**
+ * The session, if one of the request's cookies is a session for `sub` that still holds: the
+ * token it was opened under is current, and the channel whose link opened it is still there,
+ * still the same destination, and (an address) confirmed and subscribed.
+ */
 export function sessionOf(deps: ApiDeps, req: HttpRequest, sub: Subscription): Session | undefined {
   for (const value of cookieValues(req, SESSION_COOKIE)) {
     try {
-      const claims = verifyLink(value, 'session', deps.settings.links.SIGNING_KEY, deps.now());
-      if (claims.subscriptionId === sub.id && claims.gen === generationOf(sub)) {
-        return { value, via: claims.channelId };
-      }
+      const state = verifyChannelLink(
+        value,
+        'session',
+        sub,
+        deps.settings.links.SIGNING_KEY,
+        deps.now(),
+      );
+      if (state.ok) return { value, via: state.channel.id };
     } catch (err) {
       if (!(err instanceof InvalidLinkError)) throw err;
     }
@@ -115,8 +133,9 @@ export const csrfToken = (deps: ApiDeps, session: string): string =>
 
 /**
  * A POST must carry its session's CSRF token, and, when the browser says where it comes
- * from, come from this very host. SameSite=Strict already keeps the cookie off other sites'
- * requests; this holds even where a browser does not enforce it.
+ * from, come from this very origin (scheme, host and port; `null` is refused). SameSite=Strict
+ * already keeps the cookie off other sites' requests; this holds even where a browser does
+ * not enforce it.
  */
 export function checkCsrf(
   deps: ApiDeps,
@@ -124,23 +143,11 @@ export function checkCsrf(
   session: string,
   presented: unknown,
 ): void {
-  const origin = req.headers.get('origin');
-  const host = req.headers.get('host');
-  if (origin && origin !== 'null' && host && hostOf(origin) !== host.toLowerCase()) {
-    throw new ForbiddenError('this form was sent from another site');
-  }
+  assertSameOrigin(req, deps.settings.links.PUBLIC_BASE_URL);
   if (typeof presented !== 'string' || !sameSecret(presented, csrfToken(deps, session))) {
     throw new ForbiddenError(
       'this form is out of date or was not sent from this page; reload the page and try again',
     );
-  }
-}
-
-function hostOf(origin: string): string {
-  try {
-    return new URL(origin).host.toLowerCase();
-  } catch {
-    return '';
   }
 }
 

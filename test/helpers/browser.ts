@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import type * as AdaptiveCardsModule from 'adaptivecards';
@@ -50,6 +51,15 @@ async function expectTextRenders(browser: Browser, env: Record<string, string> |
 
 const require = createRequire(import.meta.url);
 const ADAPTIVECARDS_JS = require.resolve('adaptivecards/dist/adaptivecards.min.js');
+/**
+ * The Markdown the adaptivecards renderer applies when a page has one (`window.markdownit`,
+ * AdaptiveCard.applyMarkdown): without it TextBlocks render as plain text, which would hide
+ * what Teams does with `**bold**` and `[text](url)` in them.
+ */
+const MARKDOWN_IT_JS = join(
+  dirname(require.resolve('markdown-it/package.json')),
+  'dist/browser/markdown-it.umd.min.js',
+);
 
 /** A host config close to Teams' light theme, so the screenshot reads like the real thing. */
 const TEAMS_LIKE_HOST_CONFIG = {
@@ -109,9 +119,11 @@ export async function renderCardInPage(
   page: Page,
   card: AdaptiveCard,
   widthPx: number,
+  opts: { markdown?: boolean } = {},
 ): Promise<CardRender> {
   await page.setContent(`<!DOCTYPE html><html><head><meta charset="utf-8"><style>${PAGE_CSS}</style></head>
 <body style="--card-width:${widthPx}px"><div id="card"></div></body></html>`);
+  if (opts.markdown) await page.addScriptTag({ path: MARKDOWN_IT_JS });
   await page.addScriptTag({ path: ADAPTIVECARDS_JS });
   return page.evaluate(
     ({ json, hostConfig }) => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Subscription } from '../../src/domain/subscription.js';
-import { signLink } from '../../src/security/tokens.js';
+import { signChannelLink } from '../../src/security/link-binding.js';
 import type { StoredInventory } from '../../src/store/store.js';
 import { createSubscription, startApiEnv, type ApiEnv } from '../support/api-env.js';
 
@@ -207,25 +207,22 @@ const auth = () =>
     ),
   );
 
+/** A's address, as links name it: the real subscription's token and channel. */
+const emailOf = (f: Fixture) => f.stored.channels.find((c) => c.type === 'email')!;
+const NOW = () => new Date();
+
 const tokenArb = () =>
   fc.oneof(
-    fc.constant(
-      signLink(
-        { purpose: 'unsubscribe', subscriptionId: a.id, channelId: 'email-1' },
-        env.signingKey,
-      ),
-    ),
-    fc.constant(
-      signLink(
-        { purpose: 'confirm-email', subscriptionId: b.id, channelId: 'email-1' },
-        env.signingKey,
-      ),
-    ),
+    fc.constant(signChannelLink('unsubscribe', a.stored, emailOf(a), env.signingKey, NOW())),
+    fc.constant(signChannelLink('confirm-email', b.stored, emailOf(b), env.signingKey, NOW())),
     fc.string({ maxLength: 80 }),
     fc.constant(
-      signLink(
-        { purpose: 'unsubscribe', subscriptionId: b.id, channelId: 'email-1' },
+      signChannelLink(
+        'unsubscribe',
+        b.stored,
+        emailOf(b),
         'another-key-0123456789abcdefghijklmn',
+        NOW(),
       ),
     ),
   );
@@ -245,6 +242,7 @@ const ROUTES: [string, string][] = [
   ['GET', '/api/releases/{tag}'],
   ['GET', '/api/openapi.json'],
   ['GET', '/api/confirm'],
+  ['POST', '/api/confirm'],
   ['GET', '/api/unsubscribe'],
   ['POST', '/api/unsubscribe'],
 ];

@@ -399,6 +399,7 @@ describe('inventories that cannot be silently wrong (422)', () => {
         packages: GEN2.trim().split('\n').length,
         line: '3.0',
         uploadedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) as unknown,
+        bytes: Buffer.byteLength(GEN2),
       },
     ]);
   });
@@ -640,9 +641,16 @@ describe('email double opt-in, test sends and one-click unsubscribe', () => {
       attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive' }],
     });
 
+    // The link opens a page with one button and changes nothing; the button's POST confirms.
     const page = await api(env, 'GET', confirm);
     expect(page.status).toBe(200);
-    expect(page.text).toContain('Address confirmed');
+    expect(page.text).toContain('<form method="post"');
+    expect(
+      (await api(env, 'GET', `/api/subscriptions/${s.id}`, { token: s.token })).text,
+    ).toContain('"status":"pending-confirmation"');
+    const confirmed = await api(env, 'POST', confirm);
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.text).toContain('Address confirmed');
     expect(
       (await api(env, 'GET', `/api/subscriptions/${s.id}`, { token: s.token })).text,
     ).toContain('"status":"confirmed"');

@@ -233,3 +233,31 @@ describe('through the SSRF guard (safeFetch, as the pipeline sends)', () => {
     expect(arrivals).toHaveLength(0);
   });
 });
+
+test("a refusing webhook's body is kept short and redacted: no address, path, signature or token", async () => {
+  const body = [
+    'Webhook message delivery failed: workflow not found.',
+    'Call https://prod-12.westeurope.logic.azure.com:443/workflows/abc123/triggers/manual/paths/invoke?api-version=2016-06-01&sig=S1GNATURE',
+    'or /workflows/abc123/triggers/manual/paths/invoke?sig=S1GNATURE again;',
+    'owner alice.admin@contoso.com; auth Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln; token=T0KEN;',
+    'x'.repeat(2000),
+  ].join('\n');
+  script = [{ status: 404, body }];
+  const logs: string[] = [];
+  const result = await postToWebhook(secretUrl('gone'), payload, {
+    limiter: newWebhookLimiter(),
+    log: (m) => logs.push(m),
+  });
+  expect(result).toMatchObject({ ok: false, outcome: 'failed', status: 404 });
+  const reason = result.ok ? '' : result.reason;
+  // The reason is what unhealthy.reason, dead letters and the log keep.
+  for (const kept of [reason, ...logs]) {
+    for (const secret of ['S1GNATURE', 'abc123', 'alice.admin', 'eyJhbGci', 'T0KEN', 'invoke']) {
+      expect(kept, secret).not.toContain(secret);
+    }
+  }
+  expect(reason).toContain('https://prod-12.westeurope.logic.azure.com/…(redacted)');
+  expect(reason).toContain('a…@contoso.com');
+  expect(reason.length).toBeLessThanOrEqual(220);
+  expect(reason).not.toContain('\n');
+});

@@ -152,7 +152,10 @@ async function subscribeConfirmed(
   const created = (await res.json()) as { id: string; token: string };
   const mail = stack.smtp.mails.find((m) => m.to.includes(address));
   const link = /https?:\/\/\S+\/api\/confirm\?token=[\w.-]+/.exec(mail?.text ?? '')?.[0];
-  const confirmed = await fetch(`${stack.local.apiUrl}/confirm${new URL(link!).search}`);
+  // The link opens a page; its button's POST confirms (scanners only GET).
+  const confirmed = await fetch(`${stack.local.apiUrl}/confirm${new URL(link!).search}`, {
+    method: 'POST',
+  });
   expect(confirmed.status).toBe(200);
   return created;
 }
@@ -194,7 +197,9 @@ describe('subscribing', () => {
     const mails = stack.smtp.mails.filter((m) => m.to.includes('oncall@example.com'));
     expect(mails).toHaveLength(1);
     const link = /https?:\/\/\S+\/api\/confirm\?token=[\w.-]+/.exec(mails[0]!.text)?.[0];
-    const confirmed = await fetch(`${stack.local.apiUrl}/confirm${new URL(link!).search}`);
+    const confirmed = await fetch(`${stack.local.apiUrl}/confirm${new URL(link!).search}`, {
+      method: 'POST',
+    });
     expect(confirmed.status).toBe(200);
     const channel = (
       await stack.local.runtime.store.getSubscription(created.id)

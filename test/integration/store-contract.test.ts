@@ -105,6 +105,40 @@ describe.each(adapters)('Store contract: $name', (adapter) => {
     expect(await store.listReleaseTags()).toEqual(['3.0.20260414-3.0', '3.0.20260429-3.0']);
   });
 
+  it('claims an idempotency key once, then moves it on with If-Match', async () => {
+    const claim = {
+      fingerprint: 'sha256:1',
+      state: 'creating' as const,
+      subscriptionId: 'sub-1',
+      startedAt: '2026-05-01T00:00:00Z',
+      expiresAt: '2026-05-02T00:00:00Z',
+    };
+    expect(await store.getIdempotency('abc')).toBeUndefined();
+    expect(await store.saveIdempotency('abc', claim, undefined)).toBe(true);
+    expect(await store.saveIdempotency('abc', { ...claim, subscriptionId: 'x' }, undefined)).toBe(
+      false,
+    );
+    const read = await store.getIdempotency('abc');
+    const done = { ...claim, state: 'created' as const, response: { id: 'sub-1' } };
+    expect(await store.saveIdempotency('abc', done, read!.etag)).toBe(true);
+    expect(await store.saveIdempotency('abc', claim, read!.etag)).toBe(false);
+    expect((await store.getIdempotency('abc'))?.value).toEqual(done);
+  });
+
+  it('lists pending confirmation marks until they are cleared', async () => {
+    await store.markConfirmationsPending({ subscriptionId: 's-1', at: '2026-05-01T00:00:00Z' });
+    await store.markConfirmationsPending({ subscriptionId: 's-2', at: '2026-05-01T00:00:01Z' });
+    expect((await store.listPendingConfirmations()).map((p) => p.subscriptionId).sort()).toEqual([
+      's-1',
+      's-2',
+    ]);
+    await store.clearConfirmationsPending('s-1');
+    await store.clearConfirmationsPending('s-9'); // never marked: nothing to do
+    expect(await store.listPendingConfirmations()).toEqual([
+      { subscriptionId: 's-2', at: '2026-05-01T00:00:01Z' },
+    ]);
+  });
+
   it('guards the detector cursor with If-Match', async () => {
     const first = { etag: 'W/"1"', knownTags: ['a'], updatedAt: 'now' };
     expect(await store.getCursor()).toBeUndefined();

@@ -260,3 +260,17 @@ export async function api(
   }
   return { status: res.status, headers: res.headers, text, json: parsed };
 }
+
+/**
+ * Every link to this runtime in a text, once each: mail is quoted-printable (soft breaks and
+ * `=3D` undone) and HTML escapes `&`.
+ */
+export function linksIn(env: Pick<ApiEnv, 'url'>, text: string): string[] {
+  const plain = text
+    .replace(/=\r?\n/g, '')
+    .replace(/=3D/gi, '=')
+    .replace(/&amp;/g, '&');
+  const base = env.url.replace(/[.]/g, '\\.');
+  const found = plain.matchAll(new RegExp(`${base}/[^\\s"'<>\\\\]+`, 'g'));
+  return [...new Set([...found].map((m) => m[0]))];
+}

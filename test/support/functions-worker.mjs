@@ -8,12 +8,17 @@
  * with the bindings the host will index. This does the same and records the metadata, so a
  * test sees exactly what the host would be given, without the host.
  *
- * Usage: node functions-worker.mjs <entry point .js>
+ * `capabilities` as a second argument prints instead what the programming model tells the
+ * worker it needs from the host (`getCapabilities`, which the worker calls at start-up): with
+ * HTTP streams enabled, `HttpUri`, the address the host forwards requests to.
+ *
+ * Usage: node functions-worker.mjs <entry point .js> [capabilities]
  */
 import Module from 'node:module';
 import { pathToFileURL } from 'node:url';
 
 const registered = [];
+let programmingModel;
 const core = {
   version: 'test',
   hostVersion: '4.1037.0',
@@ -21,7 +26,9 @@ const core = {
     registered.push(metadata);
     return { dispose() {} };
   },
-  setProgrammingModel() {},
+  setProgrammingModel(model) {
+    programmingModel = model;
+  },
   registerHook() {
     return { dispose() {} };
   },
@@ -37,7 +44,12 @@ Module.prototype.require = new Proxy(Module.prototype.require, {
 });
 
 import(pathToFileURL(process.argv[2]).href).then(
-  () => process.stdout.write(JSON.stringify(registered)),
+  async () => {
+    if (process.argv[3] !== 'capabilities') return process.stdout.write(JSON.stringify(registered));
+    const capabilities = await programmingModel.getCapabilities({});
+    // getCapabilities may have started the library's HTTP proxy: leave without waiting for it.
+    process.stdout.write(JSON.stringify(capabilities), () => process.exit(0));
+  },
   (err) => {
     process.stderr.write(`${err && err.stack ? err.stack : String(err)}\n`);
     process.exit(1);

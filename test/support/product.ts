@@ -187,7 +187,8 @@ export async function subscribeAll(
     if (!mail.to.some((to) => addresses.has(to))) continue;
     const link = /https?:\/\/\S+\/api\/confirm\?token=[\w.-]+/.exec(mail.text)?.[0];
     if (!link) throw new Error(`no confirmation link in mail to ${mail.to.join()}`);
-    const res = await fetch(`${product.api}/confirm${new URL(link).search}`);
+    // The link opens a page; its button's POST confirms.
+    const res = await fetch(`${product.api}/confirm${new URL(link).search}`, { method: 'POST' });
     if (res.status !== 200) throw new Error(`confirm answered ${res.status}`);
     opts.mails.splice(i, 1);
   }

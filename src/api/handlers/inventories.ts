@@ -4,7 +4,14 @@ import { authenticate, loadOwnedSubscription } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { UnsupportedMediaTypeError } from '../../errors.js';
 import { json, mediaType, noContent, parseWith, readJson, readText } from '../http.js';
-import { checkInventoryFor, checkNodeImageFor, checkWatchFor } from '../inventory-input.js';
+import {
+  assertUploadWithinBudget,
+  checkInventoryFor,
+  checkNodeImageFor,
+  checkWatchFor,
+  storedUsage,
+} from '../inventory-input.js';
+import { assertJsonDepth } from '../../domain/inventory/json.js';
 import type { InventoryInfo, Subscription } from '../../domain/subscription.js';
 import { updateSubscription } from '../../store/update-subscription.js';
 import type { Versioned } from '../store.js';
@@ -109,6 +116,7 @@ export async function storeInventory(
     });
   }
   const storedName = existing ?? name;
+  assertUploadWithinBudget(await storedUsage(deps.store, sub, existing), info);
   await deps.store.putInventory(sub.id, { name: storedName, content: text });
   const withInfo = (current: Subscription): Subscription => ({
     ...current,
@@ -174,6 +182,7 @@ export async function patchInventory(deps: ApiDeps, req: HttpRequest): Promise<H
     sub.lines,
     uploadedAt,
   );
+  assertUploadWithinBudget(await storedUsage(deps.store, sub, existing), info);
   await deps.store.putInventory(sub.id, { name: existing, content: text });
   await updateSubscription(deps.store, sub.id, (current) =>
     current.inventoryNames.includes(existing)
@@ -202,6 +211,7 @@ function namedInJson(
   | { kind: 'image'; image: string }
   | { kind: 'watch'; watch: { aksCluster: string } | { azureSubscription: string } }
   | undefined {
+  assertJsonDepth(body);
   let doc: unknown;
   try {
     doc = JSON.parse(body);

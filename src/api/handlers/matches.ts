@@ -23,9 +23,8 @@ export async function getMatches(deps: ApiDeps, req: HttpRequest): Promise<HttpR
   for (const record of releases) {
     const inventories: { name: string; result: MatchResult }[] = [];
     for (const name of sub.inventoryNames) {
-      const text = await deps.store.getInventory(sub.id, name);
-      if (text === undefined || !record.changeSet) continue;
-      inventories.push({ name, result: await deps.match(record.changeSet, sub, name, text) });
+      const result = record.changeSet && (await deps.match(record.changeSet, sub, name));
+      if (result) inventories.push({ name, result });
     }
     out.push({
       tag: record.release.tag,

@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
+import type { Channel } from '../../domain/subscription.js';
 import { NotFoundError } from '../../errors.js';
 import { inventoryBasis } from '../../notify/summary.js';
 import { renderNotification } from '../../notify/preview.js';
@@ -8,6 +9,8 @@ import type { ApiDeps } from '../deps.js';
 import { parseWith } from '../http.js';
 import { notificationLinks } from '../../notify/links.js';
 import { pickReleases } from './matches.js';
+
+const NO_CHANNEL: Channel = { id: 'none', type: 'teams', webhookUrl: '' };
 
 export const PreviewChannel = z.enum(['teams', 'email']).meta({
   description: 'teams: the webhook JSON body; email: the complete message (message/rfc822).',
@@ -45,9 +48,9 @@ export async function previewNotification(
   }
   // The links of the first channel of that kind, as its message would carry them.
   const email = channel === 'email' ? sub.channels.find((c) => c.type === 'email') : undefined;
-  // Without such a channel the page links are signed for none, and there is no address to
-  // unsubscribe, so no unsubscribe link (typing it as teams leaves that link out).
-  const target = sub.channels.find((c) => c.type === channel) ?? { id: 'none', type: 'teams' };
+  // Without such a channel the page links are signed for one that does not exist (they open
+  // nothing), and there is no address to unsubscribe, so no unsubscribe link.
+  const target = sub.channels.find((c) => c.type === channel) ?? NO_CHANNEL;
   const links = notificationLinks(deps.settings.links, sub, target, {
     releaseTag: record.release.tag,
     now: deps.now(),

@@ -1,12 +1,33 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { Channel, Subscription } from '../../domain/subscription.js';
+import type { z } from 'zod';
+import type {
+  Channel,
+  EmailChannel,
+  InventoryInfo,
+  Subscription,
+} from '../../domain/subscription.js';
 import { ConflictError, InputError, NotFoundError } from '../../errors.js';
-import { issueToken } from '../../security/tokens.js';
+import { issueToken, type IssuedToken } from '../../security/tokens.js';
 import { authenticate, loadOwnedSubscription, requireAdmin } from '../auth.js';
 import { applyChannelPatch, channelsFromCreate } from '../channels.js';
-import { confirmationMails, resendConfirmations, sendConfirmations } from '../confirmations.js';
+import {
+  confirmationMails,
+  resendConfirmations,
+  resumeConfirmationsOf,
+  sendConfirmations,
+  withPendingConfirmations,
+} from '../confirmations.js';
+import {
+  claimKey,
+  derivedCreateToken,
+  fingerprintOf,
+  idempotencyKeyOf,
+  keyHashOf,
+  recordAnswer,
+} from '../idempotency.js';
 import type { ApiDeps } from '../deps.js';
-import { json, noContent, parseWith, readJson } from '../http.js';
+import { json, noContent, parseJsonText, parseWith, readJson, readJsonText } from '../http.js';
+import { assertWithinSubscriptionBudget } from '../../domain/inventory/index.js';
 import {
   assertInventorySizes,
   checkInventoryFor,
@@ -31,7 +52,8 @@ const MAX_PATCH_BODY_BYTES = 64 * 1024;
  * POST /api/subscriptions (admin). Everything is validated (schema, every inventory
  * parsed, every webhook URL vetted) before the first write, and the store writes
  * inventories before the subscription and undoes them if that fails, so a refused or
- * failed request leaves nothing behind.
+ * failed request leaves nothing behind. With an `Idempotency-Key` (src/api/idempotency.ts)
+ * a retry of the same request answers the same and creates nothing.
  */
 export async function createSubscription(
   deps: ApiDeps,
@@ -39,7 +61,68 @@ export async function createSubscription(
   ctx: InvocationContext,
 ): Promise<HttpResponseInit> {
   requireAdmin(req, deps, { hostCheckedKey: true });
-  const body = await readJson(req, MAX_CREATE_BODY_BYTES);
+  const key = idempotencyKeyOf(req);
+  const text = await readJsonText(req, MAX_CREATE_BODY_BYTES);
+  const prepared = await prepareCreate(deps, parseJsonText(text));
+  if (key === undefined) {
+    const created = await storeCreate(deps, ctx, prepared, deps.newId(), issueToken());
+    return createdAnswer(created.view, created.token);
+  }
+  const fingerprint = fingerprintOf(text);
+  const keyHash = keyHashOf(key);
+  const token = derivedCreateToken(deps, key, fingerprint);
+  const claim = await claimKey(deps, keyHash, fingerprint);
+  if ('replay' in claim) {
+    return createdAnswer(claim.replay.response as CreatedView, token.token, { replayed: true });
+  }
+  const id = claim.create.subscriptionId;
+  // A resumed claim: the request that claimed the key died after storing the subscription,
+  // perhaps before its confirmation mails. They go now, and the answer is the stored state.
+  const existing = claim.resumed ? await deps.store.getSubscription(id) : undefined;
+  const view = existing
+    ? await resumedView(deps, ctx, existing.value)
+    : (await storeCreate(deps, ctx, prepared, id, token)).view;
+  await recordAnswer(deps, keyHash, claim.create, view);
+  return createdAnswer(view, token.token);
+}
+
+/** The 201 answer's body without its token: what an Idempotency-Key record keeps. */
+type CreatedView = ReturnType<typeof toSubscriptionView> & {
+  inventories: {
+    name: string;
+    format: string;
+    packages: number;
+    aksNodeImage?: string;
+    aksCluster?: string;
+    azureSubscription?: string;
+  }[];
+};
+
+function createdAnswer(
+  view: CreatedView,
+  token: string,
+  opts: { replayed?: boolean } = {},
+): HttpResponseInit {
+  return json(
+    201,
+    { ...view, token },
+    {
+      location: `/api/subscriptions/${view.id}`,
+      ...(opts.replayed ? { 'idempotent-replayed': 'true' } : {}),
+    },
+  );
+}
+
+/** A create's request, checked in full: nothing is written until all of it has passed. */
+interface PreparedCreate {
+  input: z.output<typeof CreateSubscriptionRequest>;
+  checked: { name: string; text: string; info: InventoryInfo }[];
+  channels: Channel[];
+  newEmails: EmailChannel[];
+  now: string;
+}
+
+async function prepareCreate(deps: ApiDeps, body: unknown): Promise<PreparedCreate> {
   assertInventorySizes(body);
   const input = parseWith(CreateSubscriptionRequest, body);
   const now = deps.now().toISOString();
@@ -64,22 +147,39 @@ export async function createSubscription(
       checked.push({ name: inv.name, ...read });
     }
   }
-  const inventories = checked.map((c) => ({
-    name: c.name,
-    format: c.info.format,
-    packages: c.info.packages,
-    ...(c.info.aksNodeImage ? { aksNodeImage: c.info.aksNodeImage } : {}),
-    ...(c.info.aksCluster ? { aksCluster: c.info.aksCluster } : {}),
-    ...(c.info.azureSubscription ? { azureSubscription: c.info.azureSubscription } : {}),
-  }));
+  // Every inventory of the request counts toward the subscription's budget.
+  assertWithinSubscriptionBudget(
+    { bytes: 0, packages: 0 },
+    checked.reduce(
+      (sum, c) => ({
+        bytes: sum.bytes + (c.info.bytes ?? 0),
+        packages: sum.packages + c.info.packages,
+      }),
+      { bytes: 0, packages: 0 },
+    ),
+  );
   const { channels, newEmails } = await channelsFromCreate(
     input.channels,
     deps.settings.webhookPolicy,
     now,
   );
-  const { token, hash } = issueToken();
+  return { input, checked, channels, newEmails, now };
+}
+
+/**
+ * Stores a prepared create under `id` and sends its confirmation mails. A mark that they are
+ * pending goes first and is cleared once their outcome is recorded, so a process that dies
+ * in between leaves it for resumePendingConfirmations.
+ */
+async function storeCreate(
+  deps: ApiDeps,
+  ctx: InvocationContext,
+  { input, checked, channels, newEmails, now }: PreparedCreate,
+  id: string,
+  { token, hash }: IssuedToken,
+): Promise<{ view: CreatedView; token: string }> {
   const subscription: Subscription = {
-    id: deps.newId(),
+    id,
     name: input.name,
     lines: input.lines,
     channels,
@@ -91,18 +191,45 @@ export async function createSubscription(
     updatedAt: now,
   };
   const confirmations = confirmationMails(deps, subscription, newEmails);
-  await deps.store.createSubscription(
-    subscription,
-    checked.map((c) => ({ name: c.name, content: c.text })),
-  );
-  await sendConfirmations(deps, ctx, subscription.id, confirmations);
+  await withPendingConfirmations(deps, id, confirmations.length > 0, async () => {
+    await deps.store.createSubscription(
+      subscription,
+      checked.map((c) => ({ name: c.name, content: c.text })),
+    );
+    await sendConfirmations(deps, ctx, subscription.id, confirmations);
+  });
   const stored =
     confirmations.length > 0 ? await deps.store.getSubscription(subscription.id) : undefined;
-  return json(
-    201,
-    { ...toSubscriptionView(stored?.value ?? subscription), inventories, token },
-    { location: `/api/subscriptions/${subscription.id}` },
-  );
+  return { view: createdView(stored?.value ?? subscription), token };
+}
+
+/** The stored subscription as a create answers it, after sending what its create left unsent. */
+async function resumedView(
+  deps: ApiDeps,
+  ctx: InvocationContext,
+  sub: Subscription,
+): Promise<CreatedView> {
+  await resumeConfirmationsOf(deps, ctx, sub.id);
+  const latest = await deps.store.getSubscription(sub.id);
+  return createdView(latest?.value ?? sub);
+}
+
+/** The subscription, with the inventories as a create answers them (format and size). */
+function createdView(sub: Subscription): CreatedView {
+  return {
+    ...toSubscriptionView(sub),
+    inventories: sub.inventoryNames.map((name) => {
+      const info = sub.inventoryInfo?.[name];
+      return {
+        name,
+        format: info?.format ?? 'rpm-qa',
+        packages: info?.packages ?? 0,
+        ...(info?.aksNodeImage ? { aksNodeImage: info.aksNodeImage } : {}),
+        ...(info?.aksCluster ? { aksCluster: info.aksCluster } : {}),
+        ...(info?.azureSubscription ? { azureSubscription: info.azureSubscription } : {}),
+      };
+    }),
+  };
 }
 
 export async function getSubscription(deps: ApiDeps, req: HttpRequest): Promise<HttpResponseInit> {
@@ -153,10 +280,12 @@ export async function editSubscription(
   };
   assertInventoriesOnLines(next);
   const confirmations = confirmationMails(deps, next, changes.newEmails);
-  if (!(await deps.store.replaceSubscription(next, etag))) {
-    throw new ConflictError('the subscription changed while this request ran; retry it');
-  }
-  await sendConfirmations(deps, ctx, next.id, confirmations);
+  await withPendingConfirmations(deps, next.id, confirmations.length > 0, async () => {
+    if (!(await deps.store.replaceSubscription(next, etag))) {
+      throw new ConflictError('the subscription changed while this request ran; retry it');
+    }
+    await sendConfirmations(deps, ctx, next.id, confirmations);
+  });
   const stored = confirmations.length > 0 ? await deps.store.getSubscription(next.id) : undefined;
   return { next: stored?.value ?? next, removed: changes.removed };
 }

@@ -9,14 +9,13 @@ import { isCycloneDx } from './cyclonedx.js';
 import { isIgnorable, linesOf } from './lines.js';
 import { isSpdx } from './spdx.js';
 
+const LEADING_JSON = /^[ \t\r\n]*[{[]/;
+
 /** True when the text is a JSON document rather than a line format. */
 export function looksLikeJson(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') continue;
-    return c === '{' || c === '[';
-  }
-  return false;
+  // A regular expression, not a loop over characters: 10 MB of leading whitespace is a
+  // few milliseconds instead of a hundred.
+  return LEADING_JSON.test(text);
 }
 
 /** The line format of a non-JSON text. */

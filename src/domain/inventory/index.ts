@@ -13,7 +13,14 @@ import { parseRpmQa } from './rpm-qa.js';
 import { parseRpmQf } from './rpm-qf.js';
 import { parseSpdx } from './spdx.js';
 
-export { MAX_INVENTORY_BYTES, MAX_INVENTORY_PACKAGES } from './limits.js';
+export {
+  assertWithinSubscriptionBudget,
+  MAX_INVENTORY_BYTES,
+  MAX_INVENTORY_PACKAGES,
+  MAX_SUBSCRIPTION_INVENTORY_BYTES,
+  MAX_SUBSCRIPTION_PACKAGES,
+  type InventoryUsage,
+} from './limits.js';
 export { detectJsonFormat, detectLineFormat } from './detect.js';
 
 const JSON_FORMATS: ReadonlySet<InventoryFormat> = new Set(['cyclonedx', 'spdx']);

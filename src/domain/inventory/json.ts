@@ -3,7 +3,8 @@
  * and errors that name both the JSON path and, where it can be found, the line.
  */
 import { InputError } from '../../errors.js';
-import { jsonSyntaxErrorOffset } from './json-syntax.js';
+import { jsonDepthExceededAt, jsonSyntaxErrorOffset } from './json-syntax.js';
+import { MAX_JSON_DEPTH } from './limits.js';
 
 /** 1-based line of a character offset. */
 export function lineAtOffset(text: string, offset: number): number {
@@ -12,7 +13,18 @@ export function lineAtOffset(text: string, offset: number): number {
   return line;
 }
 
+/** Refuses a document that nests deeper than MAX_JSON_DEPTH, naming the line; before parsing. */
+export function assertJsonDepth(text: string): void {
+  const at = jsonDepthExceededAt(text, MAX_JSON_DEPTH);
+  if (at !== undefined) {
+    throw new InputError(`JSON nests deeper than ${MAX_JSON_DEPTH} levels`, {
+      line: lineAtOffset(text, at),
+    });
+  }
+}
+
 export function parseJson(text: string): unknown {
+  assertJsonDepth(text);
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {

@@ -15,6 +15,7 @@ import {
 } from '../summary.js';
 import { PALETTE, button, layout, link } from './html.js';
 import { escapeHtml } from '../../security/escape-html.js';
+import { inertContext, inertNotice, inertResult, inertText } from '../user-text.js';
 import {
   footerHtml,
   footerText,
@@ -34,7 +35,8 @@ export interface RenderedEmail {
 
 const NAME_MAX = 80;
 
-export function renderReleaseEmail(ctx: NotificationContext): RenderedEmail {
+export function renderReleaseEmail(given: NotificationContext): RenderedEmail {
+  const ctx = inertContext(given);
   const { result, links } = ctx;
   const name = clip(ctx.subscriptionName, NAME_MAX);
   // Only what makes someone open it now goes in the subject: critical and high counts.
@@ -58,9 +60,11 @@ export function renderReleaseEmail(ctx: NotificationContext): RenderedEmail {
  * One mail for every release collected since the previous digest. Returns null when none of
  * them affects the subscriber, unless they asked for a heartbeat: an empty digest is noise.
  */
-export function renderDigestEmail(ctx: DigestContext): RenderedEmail | null {
+export function renderDigestEmail(given: DigestContext): RenderedEmail | null {
+  const ctx = { ...given, subscriptionName: inertText(given.subscriptionName) };
   const releases = ctx.releases
     .filter((r) => r.affected.length > 0)
+    .map(inertResult)
     .sort((a, b) => a.release.publishedAt.localeCompare(b.release.publishedAt));
   const images = mergeNotices(ctx.nodeImages ?? []);
   if (releases.length === 0 && images.length === 0 && !ctx.heartbeat) return null;
@@ -125,8 +129,9 @@ export function renderNodeImageEmail(ctx: {
   notice: NodeImageNotice;
   links: NotificationLinks;
 }): RenderedEmail {
-  const { notice, links } = ctx;
-  const name = clip(ctx.subscriptionName, NAME_MAX);
+  const { links } = ctx;
+  const notice = inertNotice(ctx.notice);
+  const name = clip(inertText(ctx.subscriptionName), NAME_MAX);
   const title = nodeImageHeadline(notice);
   const html = `${nodeImageHtml(notice, links, NODE_IMAGE_ROWS, 1)}
 <p style="margin:16px 0 0;">${button(links.fullList, 'Full list', true)}${button(AKS_RELEASE_TRACKER_URL, 'AKS release tracker')}</p>`;

@@ -4,6 +4,7 @@ import type { CveSummary, Severity } from '../../domain/types.js';
 import type { NodeImageNotice } from '../../domain/node-image.js';
 import type { NotificationContext, NotificationLinks } from '../context.js';
 import type { PackageGroup } from '../summary.js';
+import { inertContext, inertNotice, inertText } from '../user-text.js';
 import {
   AKS_NODE_IMAGE_UPGRADE_URL,
   AKS_RELEASE_TRACKER_URL,
@@ -92,7 +93,8 @@ export const payloadBytes = (card: AdaptiveCard): number =>
  * dropped from the least severe end and a "+N more packages" line links to the full list,
  * so the card always stays valid and under Teams' 28 KB limit.
  */
-export function buildReleaseCard(ctx: NotificationContext): AdaptiveCard {
+export function buildReleaseCard(given: NotificationContext): AdaptiveCard {
+  const ctx = inertContext(given);
   const groups = groupUpdates(ctx.result.affected);
   let shown = groups.length;
   let card = assembleCard(ctx, groups, shown);
@@ -110,11 +112,16 @@ export function buildReleaseCard(ctx: NotificationContext): AdaptiveCard {
  * "AKSAzureLinux-V3gen2-202605.14.0 is out: it fixes 34 packages … your pool system still
  * misses", the pools, the command, and the fixes it brings, trimmed like the release card.
  */
-export function buildNodeImageCard(ctx: {
+export function buildNodeImageCard(given: {
   subscriptionName: string;
   notice: NodeImageNotice;
   links: NotificationLinks;
 }): AdaptiveCard {
+  const ctx = {
+    ...given,
+    subscriptionName: inertText(given.subscriptionName),
+    notice: inertNotice(given.notice),
+  };
   const groups = groupUpdates(ctx.notice.fixes);
   let shown = groups.length;
   let card = assembleNodeImageCard(ctx, groups, shown);
@@ -133,22 +140,9 @@ function assembleNodeImageCard(
   const { asOf, pending, commandLabel, command } = nodeImageNoticeParts(ctx.notice);
   const hidden = groups.slice(shown);
   const body: CardElement[] = [
-    {
-      type: 'TextBlock',
-      text: `AKS node image · ${clip(ctx.subscriptionName, 80)}`,
-      size: 'Small',
-      isSubtle: true,
-      wrap: true,
-    },
-    {
-      type: 'TextBlock',
-      text: nodeImageHeadline(ctx.notice),
-      size: 'Medium',
-      weight: 'Bolder',
-      spacing: 'None',
-      wrap: true,
-    },
-    smallNote(asOf),
+    plain(`AKS node image · ${clip(ctx.subscriptionName, 80)}`, { size: 'Small', isSubtle: true }),
+    plain(nodeImageHeadline(ctx.notice), { size: 'Medium', weight: 'Bolder' }, { spacing: 'None' }),
+    plainNote(asOf),
     ...(pending ? [smallNote(pending)] : []),
     {
       type: 'TextBlock',
@@ -318,17 +312,14 @@ function header(ctx: NotificationContext): CardElement {
   const pkgs = plural(summary.affected, 'installed package');
   const behind =
     summary.behind > 0 ? ` ${summary.behind} more still missing from earlier releases.` : '';
-  const basis: CardElement[] = ctx.basis ? [smallNote(ctx.basis)] : [];
+  const basis: CardElement[] = ctx.basis ? [plainNote(ctx.basis)] : [];
   return {
     type: 'Container',
     items: [
-      {
-        type: 'TextBlock',
-        text: `Azure Linux ${release.line} release · ${clip(ctx.subscriptionName, 80)}`,
+      plain(`Azure Linux ${release.line} release · ${clip(ctx.subscriptionName, 80)}`, {
         size: 'Small',
         isSubtle: true,
-        wrap: true,
-      },
+      }),
       {
         type: 'TextBlock',
         text: release.tag,
@@ -362,13 +353,15 @@ function header(ctx: NotificationContext): CardElement {
 function behindSection(ctx: NotificationContext): CardElement {
   const { behind } = ctx.result;
   const groups = groupUpdates(behind);
-  const rows = groups.slice(0, BEHIND_ROWS).map((g): CardElement => ({
-    type: 'TextBlock',
-    text: `${g.sourcePackage}: ${g.installed} → ${g.fixed}${g.cves.length > 0 ? ` · ${plural(g.cves.length, 'CVE')}` : ''}`,
-    size: 'Small',
-    spacing: 'None',
-    wrap: true,
-  }));
+  const rows = groups
+    .slice(0, BEHIND_ROWS)
+    .map((g) =>
+      plain(
+        `${g.sourcePackage}: ${g.installed} → ${g.fixed}${g.cves.length > 0 ? ` · ${plural(g.cves.length, 'CVE')}` : ''}`,
+        { size: 'Small' },
+        { spacing: 'None' },
+      ),
+    );
   const hidden = groups.slice(BEHIND_ROWS);
   if (hidden.length > 0) rows.push(smallNote(`+${packageCount(hidden)} more in the full list`));
   return {
@@ -418,6 +411,26 @@ function nodeImageBlocks(ctx: NotificationContext): CardElement[] {
 function smallNote(text: string): CardElement {
   return { type: 'TextBlock', text, size: 'Small', isSubtle: true, spacing: 'None', wrap: true };
 }
+
+/**
+ * Text that carries something a user chose or uploaded (a subscription or inventory name, a
+ * package name or version): a TextRun, which Adaptive Cards never read as Markdown ("Markdown
+ * is not supported" in RichTextBlock, learn.microsoft.com/adaptive-cards/authoring-cards/
+ * text-features), so `[x](https://…)` or `**URGENT**` in a name shows as typed. The one rule
+ * for such text in a card; a RichTextBlock always wraps. `style` is the TextRun's, `block`
+ * the element's (spacing, separator).
+ */
+export function plain(
+  text: string,
+  style: Record<string, unknown> = {},
+  block: Record<string, unknown> = {},
+): CardElement {
+  return { type: 'RichTextBlock', ...block, inlines: [{ type: 'TextRun', text, ...style }] };
+}
+
+/** smallNote for text that carries user input. */
+const plainNote = (text: string): CardElement =>
+  plain(text, { size: 'Small', isSubtle: true }, { spacing: 'None' });
 
 function cveCount(summary: CveSummary): string {
   return summary.cves === 0
@@ -483,33 +496,17 @@ function packageRow(group: PackageGroup): CardElement {
     {
       type: 'ColumnSet',
       columns: [
-        {
-          type: 'Column',
-          width: 'stretch',
-          items: [{ type: 'TextBlock', text: title, weight: 'Bolder', wrap: true }],
-        },
+        { type: 'Column', width: 'stretch', items: [plain(title, { weight: 'Bolder' })] },
         ...severityColumn,
       ],
     },
-    {
-      type: 'TextBlock',
-      text: `${group.installed} → ${group.fixed}`,
-      fontType: 'Monospace',
-      size: 'Small',
-      spacing: 'None',
-      wrap: true,
-    },
+    plain(
+      `${group.installed} → ${group.fixed}`,
+      { fontType: 'Monospace', size: 'Small' },
+      { spacing: 'None' },
+    ),
   ];
-  if (!single) {
-    items.push({
-      type: 'TextBlock',
-      text: listWithMore(group.packages, NAMES_PER_ROW),
-      size: 'Small',
-      isSubtle: true,
-      spacing: 'None',
-      wrap: true,
-    });
-  }
+  if (!single) items.push(plainNote(listWithMore(group.packages, NAMES_PER_ROW)));
   items.push({
     type: 'TextBlock',
     text:

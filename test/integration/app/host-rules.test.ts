@@ -206,3 +206,22 @@ describe('the rule checker itself', () => {
     expect(hostRuleViolations([exotic])).toHaveLength(1);
   });
 });
+
+describe('request bodies in Azure', () => {
+  it('are streamed to the handlers: the entry point asks the host for HTTP streams', () => {
+    // With `HttpUri` the host forwards each request over HTTP to the worker instead of reading
+    // its body into the invocation message first (Azure/azure-functions-host,
+    // GrpcMessageConversionExtensions.ToRpcHttp: "If proxying the http request to the worker,
+    // keep the grpc message minimal"), so a handler can refuse from the headers.
+    const main = (
+      JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { main: string }
+    ).main;
+    const out = execFileSync(
+      process.execPath,
+      [path.join(ROOT, 'test/support/functions-worker.mjs'), ensureBuilt(main), 'capabilities'],
+      { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' },
+    );
+    const capabilities = JSON.parse(out) as Record<string, string>;
+    expect(capabilities.HttpUri).toMatch(/^http:\/\/(localhost|127\.0\.0\.1):\d+\/?$/);
+  });
+});

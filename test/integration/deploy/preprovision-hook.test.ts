@@ -68,7 +68,7 @@ function runHook(
 function expectAccepted(signingKey: string | undefined, adminKey: string | undefined): void {
   const settings = loadSettings({ SIGNING_KEY: signingKey, ADMIN_KEY: adminKey });
   const link = signLink(
-    { purpose: 'unsubscribe', subscriptionId: 's', channelId: 'c' },
+    { purpose: 'unsubscribe', subscriptionId: 's', channelId: 'c', gen: 'g', dest: 'd' },
     settings.links.SIGNING_KEY,
   );
   expect(verifyLink(link, 'unsubscribe', settings.links.SIGNING_KEY).subscriptionId).toBe('s');

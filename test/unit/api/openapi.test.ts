@@ -18,6 +18,7 @@ const REQUIRED = [
   'GET /api/releases/{tag}',
   'GET /api/openapi.json',
   'GET /api/confirm',
+  'POST /api/confirm',
   'GET /api/unsubscribe',
   'POST /api/unsubscribe',
 ];

@@ -11,6 +11,7 @@ import { FUNCTIONS } from '../../../src/app/functions.js';
 import type { EventType } from '../../../src/events/cloud-events.js';
 import { retryWindowMs } from '../../../src/events/local-bus.js';
 import { EVENT_ROUTES } from '../../../src/events/routes.js';
+import { MAX_CREATE_BODY_BYTES } from '../../../src/api/handlers/subscriptions.js';
 
 /**
  * Keeps the deployment honest with the code: a setting src/ reads but nobody sets, an Event
@@ -96,6 +97,7 @@ const HOST_SETTINGS = new Set([
   'AzureWebJobsStorage__credential',
   'AzureWebJobsStorage__clientId',
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT',
 ]);
 
 describe('settings: src/settings.ts against infra/ and docs/deploy.md', () => {
@@ -135,6 +137,14 @@ describe('settings: src/settings.ts against infra/ and docs/deploy.md', () => {
       Values: Record<string, string>;
     };
     expect(() => loadSettings(sample.Values)).not.toThrow();
+  });
+
+  it('lets the host refuse bodies larger than any route reads, and none a route takes', () => {
+    const limit = Number(
+      /FUNCTIONS_REQUEST_BODY_SIZE_LIMIT:\s*'(\d+)'/.exec(read('infra/main.bicep'))?.[1],
+    );
+    expect(limit).toBeGreaterThanOrEqual(MAX_CREATE_BODY_BYTES);
+    expect(limit).toBeLessThan(100 * 1024 * 1024);
   });
 
   it('documents only settings that exist', () => {

@@ -43,7 +43,13 @@ describe('bearer tokens', () => {
 });
 
 describe('signed links', () => {
-  const claims = { purpose: 'unsubscribe' as const, subscriptionId: 'sub-1', channelId: 'email-2' };
+  const claims = {
+    purpose: 'unsubscribe' as const,
+    subscriptionId: 'sub-1',
+    channelId: 'email-2',
+    gen: 'g1',
+    dest: 'd1',
+  };
 
   it('round-trip their claims and expire after the purpose TTL', () => {
     const link = signLink(claims, KEY, NOW);
@@ -64,6 +70,15 @@ describe('signed links', () => {
     const payload = Buffer.from(JSON.stringify({ ...claims, exp })).toString('base64url');
     const mac = createHmac('sha256', KEY).update(payload).digest('base64url');
     expect(signLink({ ...claims, exp }, KEY)).toBe(`${payload}.${mac}`);
+  });
+
+  it('refuse a link that names no token generation or channel fingerprint (an older message)', () => {
+    const unbound = { purpose: claims.purpose, subscriptionId: 'sub-1', channelId: 'email-2' };
+    const payload = Buffer.from(JSON.stringify({ ...unbound, exp: 1_800_000_000 })).toString(
+      'base64url',
+    );
+    const mac = createHmac('sha256', KEY).update(payload).digest('base64url');
+    expect(() => verifyLink(`${payload}.${mac}`, 'unsubscribe', KEY, NOW)).toThrow(/older message/);
   });
 
   it('reject an expired link', () => {

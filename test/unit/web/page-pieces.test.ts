@@ -12,7 +12,7 @@ const NOW = new Date('2026-05-01T12:00:00Z');
 
 describe('manage links and page sessions', () => {
   it('are signed over their claims with the generation, and cannot stand in for each other', () => {
-    const claims = { subscriptionId: 'sub-1', channelId: 'teams-1', gen: 'g1' };
+    const claims = { subscriptionId: 'sub-1', channelId: 'teams-1', gen: 'g1', dest: 'd1' };
     const manage = signLink({ purpose: 'manage', ...claims }, KEY, NOW);
     const [payload, signature] = manage.split('.');
     // The MAC is HMAC-SHA256 of the payload, computed here independently of the code.
