@@ -82,9 +82,12 @@ describe('the packed package', () => {
     expect(paths.filter((p) => /^(test|src|bench|scripts|infra|docs)\//.test(p))).toEqual([]);
     expect(paths.filter((p) => p.endsWith('.map') || p.endsWith('.ts'))).toEqual([]);
     // 1,464 files and 15.6 MB before `files` existed. About 2.2 MB since the CLI's bundle
-    // (0.8 MB) ships next to dist/src, which the package's "main" (the Functions app) needs.
+    // (0.8 MB) ships next to dist/src, which the package's "main" (the Functions app) needs;
+    // 3.3 MB since the 2.0 catalog (0.45 MB, the statuses of an out-of-support line) and the
+    // Azure SDK bundle (0.4 MB, loaded only by --aks-cluster). The budget says when the next
+    // addition needs the same kind of reason.
     expect(packed.entryCount).toBeLessThan(300);
-    expect(packed.unpackedSize).toBeLessThan(3 * 1024 * 1024);
+    expect(packed.unpackedSize).toBeLessThan(3.75 * 1024 * 1024);
   });
 
   it('leaves out the demo, its stand-ins and their data, which need a clone', () => {

@@ -26,7 +26,7 @@ import { gen2FixesIn } from '../support/node-image-notes.js';
 import { startSmtpSink } from '../../scripts/stand-ins/mail-sink.js';
 import { startTeamsSink } from '../../scripts/stand-ins/webhook-sink.js';
 
-const ADMIN_KEY = 'test-admin-key';
+const ADMIN_KEY = 'cluster-watch-admin-key-0123456789abcdef';
 const TAG = '3.0.20260429-3.0';
 const PROD_SUB = '6f2b1a7e-3c4d-4e5f-8a9b-0c1d2e3f4a5b';
 const EAST_SUB = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';

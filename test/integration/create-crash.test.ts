@@ -15,7 +15,7 @@ import { until } from '../support/wait.js';
  * runtime sends it, once, and a retry of the create with the same Idempotency-Key creates
  * nothing more.
  */
-const ADMIN_KEY = 'create-crash-key';
+const ADMIN_KEY = 'create-crash-admin-key-0123456789abcdef';
 
 let github: FakeGitHub;
 let dataDir: string;
