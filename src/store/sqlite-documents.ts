@@ -27,7 +27,7 @@ export class SqliteDatabase {
   private readonly statements: ReturnType<typeof prepare>;
 
   constructor(file: string, opts: SqliteOptions = {}) {
-    this.db = new Database(file, { timeout: opts.busyTimeoutMs ?? 5000 });
+    this.db = openDatabase(file, opts.busyTimeoutMs ?? 5000);
     try {
       // Before the first access in WAL mode, so no shared-memory index is ever created and
       // the lock stays with this connection until it closes (or its process dies).
@@ -156,6 +156,37 @@ function run<T>(statement: () => T): Promise<T> {
   } catch (err) {
     return Promise.reject(translate(err));
   }
+}
+
+/**
+ * better-sqlite3 loads its native addon when the first database opens. A checkout installed
+ * under one Node.js and started with another fails there with Node's own multi-line message
+ * and a stack; the fix is one command, so say that instead.
+ */
+function openDatabase(file: string, timeout: number): Database.Database {
+  try {
+    return new Database(file, { timeout });
+  } catch (err) {
+    throw explainAddonLoadFailure(err) ?? err;
+  }
+}
+
+/** The one-line error for an addon built for another Node.js ABI, or undefined for anything else. */
+export function explainAddonLoadFailure(err: unknown): AppError | undefined {
+  if (!(err instanceof Error) || (err as NodeJS.ErrnoException).code !== 'ERR_DLOPEN_FAILED') {
+    return undefined;
+  }
+  // Node's wording (src/node_binding.cc): "...compiled against a different Node.js version
+  // using NODE_MODULE_VERSION 115. This version of Node.js requires NODE_MODULE_VERSION 127."
+  const [built, needed] = [...err.message.matchAll(/NODE_MODULE_VERSION (\d+)/g)].map((m) => m[1]);
+  const what =
+    built && needed
+      ? `was installed for another Node.js (built for NODE_MODULE_VERSION ${built}; Node.js ${process.version} needs ${needed})`
+      : `does not load in Node.js ${process.version} (${err.message.split('\n')[0] ?? ''})`;
+  return new AppError(
+    `the SQLite addon (better-sqlite3) ${what}: run \`npm rebuild better-sqlite3\` with this Node.js, then start again`,
+    { status: 500, code: 'sqlite-addon-mismatch', exitCode: 78, cause: err },
+  );
 }
 
 function translate(err: unknown): Error {
