@@ -11,6 +11,7 @@ export default tseslint.config(
       '.azl-notifier/**',
       'coverage/**',
       'bin/**',
+      '.ci/node/**',
     ],
   },
   js.configs.recommended,

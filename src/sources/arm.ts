@@ -2,7 +2,7 @@
  * Azure Resource Manager, as far as AKS node pools go: four GETs of Microsoft.ContainerService
  * API version 2025-10-01 (managedClusters.json in azure-rest-api-specs), over
  * @azure/core-rest-pipeline rather than @azure/arm-containerservice. The SDK's current
- * releases declare `engines: node >=22` (this product runs on Node 20), and its generated
+ * releases declare `engines: node >=22` (the CLI supports Node 20 until 2027-03-31), and its generated
  * client and models are a large bundle for four reads; the pipeline is already installed by
  * @azure/identity and brings what matters here: bearer tokens refused over plain http, retries
  * that honour `Retry-After` on 429 and back off on 5xx and dropped connections, and the

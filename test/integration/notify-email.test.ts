@@ -18,12 +18,22 @@ let rejectRecipients = false;
 let atEndOfData: 'accept' | 'busy' | 'drop' = 'accept';
 let server: SMTPServer;
 let sender: EmailSender;
+/** The credentials each login offered; only mailer:s3cret is accepted. */
+let logins: { username: string | undefined; password: string | undefined }[] = [];
 
 beforeAll(async () => {
   server = new SMTPServer({
     authOptional: true,
+    // AUTH on plain TCP, so the client's login is exercised here without certificates.
+    allowInsecureAuth: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onAuth(auth, _session, callback) {
+      logins.push({ username: auth.username ?? undefined, password: auth.password ?? undefined });
+      if (auth.username === 'mailer' && auth.password === 's3cret')
+        callback(null, { user: 'mailer' });
+      else callback(Object.assign(new Error('authentication failed'), { responseCode: 535 }));
+    },
     onRcptTo(_address, _session, callback) {
       if (rejectRecipients) {
         const err = Object.assign(new Error('mailbox unavailable'), { responseCode: 550 });
@@ -77,6 +87,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   captured = [];
+  logins = [];
   rejectRecipients = false;
   atEndOfData = 'accept';
 });
@@ -178,6 +189,23 @@ test('a connection lost after the whole message was written is uncertain: it may
   expect(result).toMatchObject({ ok: false, outcome: 'uncertain' });
   // It did arrive here; the sender could not know, which is why it must not send it again.
   expect(captured.map((c) => c.to)).toEqual([['maybe@example.com']]);
+});
+
+test('credentials in SMTP_URL log in before the mail; wrong ones send nothing', async () => {
+  const { port } = server.server.address() as AddressInfo;
+  const withLogin = smtpSender(`smtp://mailer:s3cret@127.0.0.1:${port}`);
+  const sent = await withLogin.send({ ...renderReleaseEmail(ctx), to: ['oncall@example.com'] });
+  expect(sent).toMatchObject({ ok: true });
+  expect(logins).toEqual([{ username: 'mailer', password: 's3cret' }]);
+  expect(captured.map((c) => c.to)).toEqual([['oncall@example.com']]);
+
+  const wrong = smtpSender(`smtp://mailer:wrong@127.0.0.1:${port}`);
+  const refused = await wrong.send({ ...renderReleaseEmail(ctx), to: ['oncall@example.com'] });
+  expect(refused).toMatchObject({ ok: false });
+  expect(captured).toHaveLength(1);
+  // Without credentials there is no login at all (the server makes it optional).
+  await sender.send({ ...renderReleaseEmail(ctx), to: ['oncall@example.com'] });
+  expect(logins).toHaveLength(2);
 });
 
 test('a mail server that is down certainly got nothing: retry, at once', async () => {

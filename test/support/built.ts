@@ -21,7 +21,7 @@ function newestMtime(dir: string): number {
  */
 export function ensureBuilt(entry: string): string {
   const file = path.join(ROOT, entry);
-  let built = 0;
+  let built: number;
   try {
     built = statSync(file).mtimeMs;
   } catch {

@@ -24,8 +24,12 @@ const SOCKET_TIMEOUT_MS = 20_000;
  *   before: uncertain, never sent again automatically.
  */
 export function createSmtpSender(smtpUrl: string, opts: TransportOptions): EmailSender {
+  // nodemailer 10 takes the credentials at login(), not among the connection's options.
+  const { auth, ...fromUrl } = parseConnectionUrl(smtpUrl) as SMTPConnection.Options & {
+    auth?: SMTPConnection.Credentials;
+  };
   const settings: SMTPConnection.Options = {
-    ...parseConnectionUrl(smtpUrl),
+    ...fromUrl,
     connectionTimeout: CONNECT_TIMEOUT_MS,
     greetingTimeout: CONNECT_TIMEOUT_MS,
     socketTimeout: SOCKET_TIMEOUT_MS,
@@ -38,6 +42,7 @@ export function createSmtpSender(smtpUrl: string, opts: TransportOptions): Email
       ).compile();
       const result = await sendOnce(
         settings,
+        auth,
         message.getEnvelope(),
         message.createReadStream(),
         hooks.beforeTransmit,
@@ -50,6 +55,7 @@ export function createSmtpSender(smtpUrl: string, opts: TransportOptions): Email
 
 function sendOnce(
   settings: SMTPConnection.Options,
+  auth: SMTPConnection.Credentials | undefined,
   envelope: SMTPConnection.Envelope,
   body: Readable,
   beforeTransmit: TransmitGate | undefined,
@@ -96,8 +102,8 @@ function sendOnce(
       // As nodemailer's transport does: log in when there are credentials and the server
       // offers AUTH (a local catcher usually does not).
       const offersAuth = (connection as unknown as { allowsAuth?: boolean }).allowsAuth;
-      if (!settings.auth || !offersAuth) return deliver();
-      connection.login(settings.auth as SMTPConnection.Credentials, (err) => {
+      if (!auth || !offersAuth) return deliver();
+      connection.login(auth, (err) => {
         if (err) return refused(err);
         deliver();
       });
