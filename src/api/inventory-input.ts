@@ -11,7 +11,12 @@ import type { ApiStore } from './store.js';
 import type { Inventory, InventoryFormat } from '../domain/types.js';
 import { AppError, AzureAccessError, InputError, NotFoundError, TooLargeError } from '../errors.js';
 import { parseAzureSubscriptionId, parseClusterId } from '../domain/aks-pool.js';
-import { serializeWatch, type WatchTarget } from '../domain/aks-watch.js';
+import {
+  scopeOfWatch,
+  serializeWatch,
+  watchWithinScopes,
+  type WatchTarget,
+} from '../domain/aks-watch.js';
 import { WATCH_LINE } from '../services/watch-clusters.js';
 import type { ClusterWatchReader, NodeImageInventories } from './deps.js';
 
@@ -90,6 +95,11 @@ export async function checkNodeImageFor(
  * Azure Resource Manager now with the service's own identity, so a subscriber learns at once
  * that it lacks Reader (422, naming the scope and the grant) rather than never hearing a thing.
  * Its pools are judged on Azure Linux 3.0. ARM down is 502 and stores nothing.
+ *
+ * `granted` is where the caller may point that identity: the subscription's `azureScopes` for
+ * a subscriber, or `'operator'` for a request made with the function key. A watch outside the
+ * grant is refused (403) before Azure is asked, so a subscriber cannot even learn whether a
+ * cluster outside it exists.
  */
 export async function checkWatchFor(
   watches: ClusterWatchReader,
@@ -97,7 +107,8 @@ export async function checkWatchFor(
   path: string,
   lines: readonly string[],
   uploadedAt: string,
-): Promise<{ text: string; info: InventoryInfo }> {
+  granted: readonly string[] | 'operator',
+): Promise<{ text: string; info: InventoryInfo; target: WatchTarget }> {
   const field = 'aksCluster' in input ? 'aksCluster' : 'azureSubscription';
   const at = `${path}.${field}`;
   const refuse = (message: string, status = 422): InputError =>
@@ -117,6 +128,12 @@ export async function checkWatchFor(
       `watched node pools are checked against Azure Linux ${WATCH_LINE}, but the subscription watches ${lines.join(', ')}`,
     );
   }
+  if (granted !== 'operator' && !watchWithinScopes(target, granted)) {
+    throw refuse(
+      `${scopeOfWatch(target)} is outside the Azure scopes this subscription may watch (${granted.join(', ') || 'none granted'}); the operator grants them with azureScopes (PATCH /api/subscriptions/{id} with the function key)`,
+      403,
+    );
+  }
   let pools;
   try {
     pools = await watches.read(target);
@@ -131,6 +148,7 @@ export async function checkWatchFor(
     throw err;
   }
   return {
+    target,
     text: serializeWatch({ pools }),
     info: {
       format: target.kind === 'cluster' ? 'aks-cluster' : 'azure-subscription',

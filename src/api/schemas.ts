@@ -161,6 +161,41 @@ export const AzureSubscriptionId = z.string().trim().min(1).max(100).meta({
   example: '00000000-0000-0000-0000-000000000000',
 });
 
+export const MAX_AZURE_SCOPES = 50;
+
+const GUID_PATTERN = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+export const AzureScope = z
+  .string()
+  .trim()
+  .max(400)
+  .regex(
+    new RegExp(
+      `^/subscriptions/${GUID_PATTERN}(/resourceGroups/[-\\w.()]+(/providers/Microsoft\\.ContainerService/managedClusters/[-\\w]+)?)?/?$`,
+      'i',
+    ),
+    'expected /subscriptions/<id>, /subscriptions/<id>/resourceGroups/<name> or an AKS cluster id',
+  )
+  .transform((scope) => scope.replace(/\/+$/, ''))
+  .meta({
+    description:
+      'An Azure scope whose AKS clusters the subscription may watch: an Azure subscription, a resource group or one cluster, as `az` prints their ids.',
+    example: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod',
+  });
+
+/**
+ * Where a subscription may point the service's Azure identity. Granted by the operator only
+ * (the function key): any subscriber could otherwise read the node pools of every cluster the
+ * identity has Reader on, which is often every cluster of the tenant.
+ */
+export const AzureScopes = z
+  .array(AzureScope)
+  .max(MAX_AZURE_SCOPES)
+  .superRefine(unique((scope) => scope.toLowerCase(), 'scope'))
+  .meta({
+    description:
+      "The Azure scopes whose AKS clusters this subscription may watch (`aksCluster` and `azureSubscription` inventories). Set and changed only with the function key; a subscriber's watch outside them is refused with 403 before Azure is asked. On create it defaults to the scopes of the request's own watches.",
+  });
+
 /** A watch: one cluster's node pools, or every cluster of an Azure subscription. */
 export const ClusterWatchBody = z
   .union([
@@ -212,6 +247,7 @@ export const CreateSubscriptionRequest = z
       .superRefine(unique((i) => i.name.toLowerCase(), 'inventory name'))
       .default([]),
     filters: Filters.default({}),
+    azureScopes: AzureScopes.optional(),
   })
   .meta({ id: 'CreateSubscriptionRequest' });
 export type CreateSubscriptionRequest = z.output<typeof CreateSubscriptionRequest>;
@@ -254,6 +290,10 @@ export const PatchSubscriptionRequest = z
       .optional()
       .meta({ description: 'Replaces the channel list; channels left out are removed.' }),
     filters: Filters.optional().meta({ description: 'Replaces the filters as a whole.' }),
+    azureScopes: AzureScopes.optional().meta({
+      description:
+        'Replaces the granted Azure scopes (function key only; 403 with a subscription token). Refused with 422 while a watch lies outside the new list: delete that inventory first.',
+    }),
   })
   .refine((body) => Object.keys(body).length > 0, 'must change at least one field')
   .meta({ id: 'PatchSubscriptionRequest' });
@@ -343,6 +383,9 @@ export const SubscriptionView = z
         }),
       }),
     ),
+    azureScopes: z.array(z.string()).optional().meta({
+      description: 'The Azure scopes the operator granted this subscription to watch.',
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

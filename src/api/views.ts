@@ -36,6 +36,7 @@ export function toSubscriptionView(sub: Subscription): SubscriptionView {
         ...(bytes === undefined ? {} : { bytes }),
       };
     }),
+    ...(sub.azureScopes?.length ? { azureScopes: [...sub.azureScopes] } : {}),
     createdAt: sub.createdAt,
     updatedAt: sub.updatedAt,
   };

@@ -32,6 +32,32 @@ export function clusterWatches(sub: Subscription): { inventory: string; target: 
   });
 }
 
+/**
+ * The Azure scope a watch reads: the cluster's resource id, or `/subscriptions/<id>` for a
+ * whole Azure subscription. It is what an operator grants a subscription (`azureScopes`).
+ */
+export function scopeOfWatch(target: WatchTarget): string {
+  return target.kind === 'cluster' ? target.id : `/subscriptions/${target.id}`;
+}
+
+/**
+ * Whether a watch lies within one of the scopes the operator granted a subscription: its
+ * scope is one of them or below one, by whole path segments and in any case, as ARM compares
+ * ids. A resource group's scope covers its clusters, never its whole Azure subscription.
+ */
+export function watchWithinScopes(target: WatchTarget, scopes: readonly string[]): boolean {
+  const id = scopeOfWatch(target).toLowerCase();
+  return scopes.some((scope) => {
+    const granted = scope.toLowerCase().replace(/\/+$/, '');
+    return id === granted || id.startsWith(`${granted}/`);
+  });
+}
+
+/** The granted scopes with a watch's own added, if none covers it yet. */
+export function scopesWith(scopes: readonly string[], target: WatchTarget): string[] {
+  return watchWithinScopes(target, scopes) ? [...scopes] : [...scopes, scopeOfWatch(target)];
+}
+
 const MARK = 'aksWatch';
 
 /** The stored text of a watch; its pools in the order they were read. */

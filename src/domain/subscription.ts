@@ -104,6 +104,12 @@ export interface Subscription {
   inventoryNames: string[];
   /** Per inventory name; absent for inventories stored before it was kept. */
   inventoryInfo?: Record<string, InventoryInfo>;
+  /**
+   * The Azure scopes (Azure subscriptions, resource groups, clusters) whose AKS clusters this
+   * subscription may watch with the service's identity. Only the operator sets them (the
+   * function key); a subscriber's own watch outside them is refused before Azure is asked.
+   */
+  azureScopes?: string[];
   /** `sha256:` hash of the bearer token (src/security/tokens.ts says why not scrypt); the token is shown once. */
   tokenHash: string;
   createdAt: string;

@@ -335,7 +335,15 @@ export async function uploadInventory(deps: ApiDeps, req: HttpRequest): Promise<
       }
       // The API learns the kind from the media type; a form only has the content to go by.
       const kind = /^\s*[{[]/.test(text) ? 'json' : 'text';
-      await storeInventory(deps, sub, form.text('name')?.trim() || 'default', text, kind);
+      // A page session is the subscriber's: a watch must lie within the granted scopes.
+      await storeInventory(
+        deps,
+        sub,
+        form.text('name')?.trim() || 'default',
+        text,
+        kind,
+        'subscriber',
+      );
       return backTo(sub.value.id, 'inventory-saved');
     },
   );

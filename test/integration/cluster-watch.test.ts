@@ -41,9 +41,17 @@ let local: LocalRuntime;
 let dataDir: string;
 let prod: string;
 let subId: string;
+/** The subscription's own bearer token, as its owner holds it. */
+let subToken: string;
 let clock = new Date('2026-05-20T06:00:00Z');
 
 const api = adminApi(() => local, ADMIN_KEY);
+/** The API as the subscriber calls it: its bearer token, never the function key. */
+const asSubscriber = (route: string, init: RequestInit = {}) =>
+  fetch(`${local.apiUrl}/${route}`, {
+    ...init,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${subToken}` },
+  });
 const detect = () =>
   detectNow<{ clusters: { inventory: string; changed: boolean; notices: number }[] }>(
     api,
@@ -148,9 +156,14 @@ describe('watching AKS clusters', () => {
     expect(res.status, await res.clone().text()).toBe(201);
     const body = (await res.json()) as {
       id: string;
+      token: string;
       inventories: { name: string; format: string; packages: number }[];
+      azureScopes: string[];
     };
     subId = body.id;
+    subToken = body.token;
+    // The operator created these watches, so they are what the subscription may watch.
+    expect(body.azureScopes).toEqual([prod, `/subscriptions/${EAST_SUB}`]);
     expect(body.inventories).toEqual([
       { name: 'prod-weu', format: 'aks-cluster', packages: 4, aksCluster: prod },
       { name: 'east', format: 'azure-subscription', packages: 3, azureSubscription: EAST_SUB },
@@ -186,6 +199,97 @@ describe('watching AKS clusters', () => {
     expect(((await missing.json()) as { detail: string }).detail).toMatch(
       /not found \(404 ResourceNotFound\)/,
     );
+  });
+
+  it('lets a subscriber watch only within the Azure scopes the operator granted', async () => {
+    const FIN_SUB = '7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f';
+    const ledger = arm.addCluster({
+      subscriptionId: FIN_SUB,
+      resourceGroup: 'rg-fin',
+      name: 'ledger',
+      location: 'westeurope',
+      pools: [gen2Pool('system', '202604.13.0')],
+    });
+    const armRequests = arm.requests.length;
+    const watchLedger = () =>
+      asSubscriber(`subscriptions/${subId}/inventories/finance`, {
+        method: 'PUT',
+        body: JSON.stringify({ aksCluster: ledger }),
+      });
+
+    // Outside the grant: refused before Azure is asked, so not even its existence leaks.
+    const refused = await watchLedger();
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const problem = (await refused.json()) as { detail: string };
+    expect(problem.detail).toContain(`${ledger} is outside the Azure scopes`);
+    expect(problem.detail).toContain('azureScopes');
+    const wholeSub = await asSubscriber(`subscriptions/${subId}/inventories/finance`, {
+      method: 'PUT',
+      body: JSON.stringify({ azureSubscription: FIN_SUB }),
+    });
+    expect(wholeSub.status).toBe(403);
+    expect(arm.requests.length).toBe(armRequests);
+
+    // A subscriber cannot grant itself a scope.
+    const selfGrant = await asSubscriber(`subscriptions/${subId}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ azureScopes: [`/subscriptions/${FIN_SUB}`] }),
+    });
+    expect(selfGrant.status).toBe(403);
+    const unchanged = (await (await api(`subscriptions/${subId}`)).json()) as {
+      inventories: { name: string }[];
+      azureScopes: string[];
+    };
+    expect(unchanged.inventories.map((i) => i.name)).toEqual(['prod-weu', 'east']);
+    expect(unchanged.azureScopes).toEqual([prod, `/subscriptions/${EAST_SUB}`]);
+
+    // The operator grants the resource group; then the subscriber's watch is taken.
+    const granted = await api(`subscriptions/${subId}`, {
+      method: 'PATCH',
+      body: JSON.stringify({
+        azureScopes: [
+          prod,
+          `/subscriptions/${EAST_SUB}`,
+          `/subscriptions/${FIN_SUB}/resourceGroups/rg-fin/`,
+        ],
+      }),
+    });
+    expect(granted.status, await granted.clone().text()).toBe(200);
+    expect(((await granted.json()) as { azureScopes: string[] }).azureScopes).toEqual([
+      prod,
+      `/subscriptions/${EAST_SUB}`,
+      `/subscriptions/${FIN_SUB}/resourceGroups/rg-fin`,
+    ]);
+    const taken = await watchLedger();
+    expect(taken.status, await taken.clone().text()).toBe(201);
+    // A resource group's grant is not its whole Azure subscription's.
+    const stillNot = await asSubscriber(`subscriptions/${subId}/inventories/all-fin`, {
+      method: 'PUT',
+      body: JSON.stringify({ azureSubscription: FIN_SUB }),
+    });
+    expect(stillNot.status).toBe(403);
+
+    // Taking the grant away while a watch stands on it is refused, naming the watch.
+    const narrowed = await api(`subscriptions/${subId}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ azureScopes: [prod, `/subscriptions/${EAST_SUB}`] }),
+    });
+    expect(narrowed.status).toBe(422);
+    expect(((await narrowed.json()) as { detail: string }).detail).toContain(
+      `inventory finance watches ${ledger}`,
+    );
+
+    // Back as it was, so the tests that follow count the same pools.
+    expect(
+      (await asSubscriber(`subscriptions/${subId}/inventories/finance`, { method: 'DELETE' }))
+        .status,
+    ).toBe(204);
+    const restored = await api(`subscriptions/${subId}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ azureScopes: [prod, `/subscriptions/${EAST_SUB}`] }),
+    });
+    expect(restored.status).toBe(200);
   });
 
   it('notifies a release as a pool answers it, and nothing about the region yet', async () => {

@@ -15,6 +15,7 @@ import { assertJsonDepth } from '../../domain/inventory/json.js';
 import type { InventoryInfo, Subscription } from '../../domain/subscription.js';
 import { updateSubscription } from '../../store/update-subscription.js';
 import type { Versioned } from '../store.js';
+import { scopesWith } from '../../domain/aks-watch.js';
 import {
   ClusterWatchBody,
   InventoryName,
@@ -57,6 +58,7 @@ export async function putInventory(deps: ApiDeps, req: HttpRequest): Promise<Htt
     req.params.name ?? DEFAULT_INVENTORY,
     body,
     JSON_TYPES.has(type) ? 'json' : 'text',
+    principal.kind === 'admin' ? 'operator' : 'subscriber',
   );
   return json(created ? 201 : 200, view);
 }
@@ -74,6 +76,8 @@ export interface InventoryUpload {
 /**
  * Stores one inventory upload, for the API's PUT and the pages' upload form alike. `kind` is
  * how it came: as text (the line formats) or as JSON (an SBOM, or a node image by name).
+ * `by` is who sent it: a subscriber's watch must lie within the subscription's azureScopes;
+ * the operator's (the function key) needs no grant and becomes one.
  */
 export async function storeInventory(
   deps: ApiDeps,
@@ -81,6 +85,7 @@ export async function storeInventory(
   rawName: string,
   body: string,
   kind: 'text' | 'json',
+  by: 'operator' | 'subscriber',
 ): Promise<{ created: boolean; view: InventoryUpload }> {
   const name = inventoryName(rawName);
   const isJson = kind === 'json';
@@ -91,7 +96,7 @@ export async function storeInventory(
   }
   const uploadedAt = deps.now().toISOString();
   const named = isJson ? namedInJson(body) : undefined;
-  const { text, info } =
+  const read =
     named?.kind === 'image'
       ? await checkNodeImageFor(
           deps.nodeImages,
@@ -101,8 +106,17 @@ export async function storeInventory(
           uploadedAt,
         )
       : named?.kind === 'watch'
-        ? await checkWatchFor(deps.watches, named.watch, 'body', sub.lines, uploadedAt)
+        ? await checkWatchFor(
+            deps.watches,
+            named.watch,
+            'body',
+            sub.lines,
+            uploadedAt,
+            by === 'operator' ? 'operator' : (sub.azureScopes ?? []),
+          )
         : { text: body, ...checkInventoryFor(body, 'body', sub.lines, uploadedAt) };
+  const { text, info } = read;
+  const target = 'target' in read ? read.target : undefined;
   if (!named && isJson !== SBOM_FORMATS.has(info.format)) {
     throw new UnsupportedMediaTypeError(
       `a ${info.format} inventory must be sent as ${SBOM_FORMATS.has(info.format) ? 'application/json' : 'text/plain'}`,
@@ -121,6 +135,7 @@ export async function storeInventory(
   const withInfo = (current: Subscription): Subscription => ({
     ...current,
     inventoryInfo: { ...current.inventoryInfo, [storedName]: info },
+    ...(target ? { azureScopes: scopesWith(current.azureScopes ?? [], target) } : {}),
     updatedAt: uploadedAt,
   });
   if (existing) {

@@ -6,7 +6,13 @@ import type {
   InventoryInfo,
   Subscription,
 } from '../../domain/subscription.js';
-import { ConflictError, InputError, NotFoundError } from '../../errors.js';
+import { ConflictError, ForbiddenError, InputError, NotFoundError } from '../../errors.js';
+import {
+  clusterWatches,
+  scopeOfWatch,
+  scopesWith,
+  watchWithinScopes,
+} from '../../domain/aks-watch.js';
 import { issueToken, type IssuedToken } from '../../security/tokens.js';
 import { authenticate, loadOwnedSubscription, requireAdmin } from '../auth.js';
 import { applyChannelPatch, channelsFromCreate } from '../channels.js';
@@ -120,6 +126,7 @@ interface PreparedCreate {
   channels: Channel[];
   newEmails: EmailChannel[];
   now: string;
+  azureScopes: string[];
 }
 
 async function prepareCreate(deps: ApiDeps, body: unknown): Promise<PreparedCreate> {
@@ -127,6 +134,8 @@ async function prepareCreate(deps: ApiDeps, body: unknown): Promise<PreparedCrea
   const input = parseWith(CreateSubscriptionRequest, body);
   const now = deps.now().toISOString();
   const checked = [];
+  // What the subscription may watch from now on: as granted, or what this request watches.
+  let azureScopes: string[] = input.azureScopes ?? [];
   for (const [i, inv] of input.inventories.entries()) {
     if ('aksNodeImage' in inv) {
       const path = `inventories.${i}.aksNodeImage`;
@@ -143,8 +152,18 @@ async function prepareCreate(deps: ApiDeps, body: unknown): Promise<PreparedCrea
       const read = checkInventoryFor(inv.content, path, input.lines, now);
       checked.push({ name: inv.name, text: inv.content, ...read });
     } else {
-      const read = await checkWatchFor(deps.watches, inv, `inventories.${i}`, input.lines, now);
+      // The operator's own request: its watches need no grant, unless it names the grant too.
+      const granted = input.azureScopes ?? 'operator';
+      const { target, ...read } = await checkWatchFor(
+        deps.watches,
+        inv,
+        `inventories.${i}`,
+        input.lines,
+        now,
+        granted,
+      );
       checked.push({ name: inv.name, ...read });
+      azureScopes = scopesWith(azureScopes, target);
     }
   }
   // Every inventory of the request counts toward the subscription's budget.
@@ -163,7 +182,7 @@ async function prepareCreate(deps: ApiDeps, body: unknown): Promise<PreparedCrea
     deps.settings.webhookPolicy,
     now,
   );
-  return { input, checked, channels, newEmails, now };
+  return { input, checked, channels, newEmails, now, azureScopes };
 }
 
 /**
@@ -174,7 +193,7 @@ async function prepareCreate(deps: ApiDeps, body: unknown): Promise<PreparedCrea
 async function storeCreate(
   deps: ApiDeps,
   ctx: InvocationContext,
-  { input, checked, channels, newEmails, now }: PreparedCreate,
+  { input, checked, channels, newEmails, now, azureScopes }: PreparedCreate,
   id: string,
   { token, hash }: IssuedToken,
 ): Promise<{ view: CreatedView; token: string }> {
@@ -186,6 +205,7 @@ async function storeCreate(
     filters: input.filters,
     inventoryNames: input.inventories.map((i) => i.name),
     inventoryInfo: Object.fromEntries(checked.map((c) => [c.name, c.info])),
+    ...(azureScopes.length > 0 ? { azureScopes } : {}),
     tokenHash: hash,
     createdAt: now,
     updatedAt: now,
@@ -251,6 +271,11 @@ export async function patchSubscription(
   const principal = authenticate(req, deps);
   const current = await loadOwnedSubscription(deps, principal, req.params.id);
   const patch = parseWith(PatchSubscriptionRequest, await readJson(req, MAX_PATCH_BODY_BYTES));
+  if (patch.azureScopes !== undefined && principal.kind !== 'admin') {
+    throw new ForbiddenError(
+      'azureScopes is granted by the operator: PATCH it with the function key (x-functions-key)',
+    );
+  }
   const { next, removed } = await editSubscription(deps, ctx, current, patch);
   return json(200, { ...toSubscriptionView(next), removedChannels: removed.map(toChannelView) });
 }
@@ -275,10 +300,12 @@ export async function editSubscription(
     ...(patch.name !== undefined ? { name: patch.name } : {}),
     ...(patch.lines !== undefined ? { lines: patch.lines } : {}),
     ...(patch.filters !== undefined ? { filters: patch.filters } : {}),
+    ...(patch.azureScopes !== undefined ? { azureScopes: patch.azureScopes } : {}),
     channels: changes.channels,
     updatedAt: now,
   };
   assertInventoriesOnLines(next);
+  assertWatchesWithinScopes(next);
   const confirmations = confirmationMails(deps, next, changes.newEmails);
   await withPendingConfirmations(deps, next.id, confirmations.length > 0, async () => {
     if (!(await deps.store.replaceSubscription(next, etag))) {
@@ -288,6 +315,22 @@ export async function editSubscription(
   });
   const stored = confirmations.length > 0 ? await deps.store.getSubscription(next.id) : undefined;
   return { next: stored?.value ?? next, removed: changes.removed };
+}
+
+/**
+ * A PATCH of `azureScopes` must not leave a watch outside them: the watch would go on reading
+ * what the operator just took away. The inventory goes first, on purpose, by its own request.
+ */
+function assertWatchesWithinScopes(sub: Subscription): void {
+  for (const { inventory, target } of clusterWatches(sub)) {
+    if (!watchWithinScopes(target, sub.azureScopes ?? [])) {
+      const message = `inventory ${inventory} watches ${scopeOfWatch(target)}: keep a scope that covers it, or delete the inventory first`;
+      throw new InputError(`azureScopes: ${message}`, {
+        status: 422,
+        details: [{ path: 'azureScopes', message }],
+      });
+    }
+  }
 }
 
 /** A PATCH of `lines` must not orphan an inventory of a line no longer watched. */
