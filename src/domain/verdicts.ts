@@ -74,7 +74,6 @@ const listed = (
 
 /** Judges one version of a package that no spec at the tag places by name or source. */
 type Placer = (pkg: InstalledPackage, installedText: string, epochUnknown: boolean) => Judgement;
-const CURRENT = judgement('current');
 const SKIP = judgement('skip');
 
 /**
@@ -284,7 +283,10 @@ export class CompiledRelease {
     const target = verdict.target!;
     const installed =
       epochUnknown && pkg.evr.epoch === 0 ? { ...pkg.evr, epoch: target.epoch } : pkg.evr;
-    if (compareEvr(installed, target) >= 0) return CURRENT;
+    // One judgement per name and version (judgeNew keeps it), never one shared: an answer
+    // counts distinct current packages, and `recall` takes equal sequences for equal answers,
+    // so [fs 1.1, fs 1.1] and [fs 1.1, shadow 4.14] must not be the same sequence.
+    if (compareEvr(installed, target) >= 0) return judgement('current');
     const { changelog } = at.facts!;
     if (changelog === undefined) return judgement('needs', this.index.shaOf(at.specPath));
     // Frozen: every answer that lists this update shares it (src/domain/match.ts).

@@ -56,6 +56,32 @@ describe('the compiled matcher answers as the plain one', () => {
     }
   });
 
+  // Found by the property below (seed 516422804): an answer recalled for [filesystem,
+  // filesystem] was given to [filesystem, shadow-utils-subid], one current package short,
+  // because every current package shared one judgement and so both lists one sequence.
+  it('counts the current packages of each list, after a list that named one twice', async () => {
+    const index = await completeIndex(TAGS[0]!, inventories);
+    // As the property builds them: name and EVR only.
+    const filesystem = {
+      name: 'filesystem',
+      evr: { epoch: 0, version: '1.1', release: '21.azl3' },
+    };
+    const shadow = {
+      name: 'shadow-utils-subid',
+      evr: { epoch: 0, version: '4.14.3', release: '2.azl3' },
+    };
+    const twice: Inventory = { format: 'rpm-qa', packages: [filesystem, filesystem] };
+    const both: Inventory = { format: 'rpm-qa', packages: [filesystem, shadow] };
+    for (const inv of [twice, both, twice]) {
+      expect(matchInventory(inv, index)).toEqual(referenceMatchInventory(inv, index));
+    }
+    const current = (inv: Inventory) => {
+      const outcome = matchInventory(inv, index);
+      return outcome.status === 'done' ? outcome.result.summary.current : undefined;
+    };
+    expect([current(twice), current(both)]).toEqual([1, 2]);
+  });
+
   it('on generated inventories, call after call against one index', async () => {
     const index = await completeIndex(TAGS[0]!, inventories);
     const real = inventories.flatMap((inv) => inv.packages);
