@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { cachedReleases } from '../../services/cli-session.js';
+import { cachedReleases } from '../../services/release-session.js';
 import { releaseCounts, type ReleaseCounts } from '../../services/release-counts.js';
 import { newestRelease, previousRelease } from '../../sources/releases.js';
 import { checkOutputPath, emit, type OutputOptions } from '../output/destination.js';

@@ -1,0 +1,201 @@
+/**
+ * Where a CLI check's answer comes from, chosen once per run and never changed silently:
+ * - GitHub through the cache (the default; `--offline`: the cache alone);
+ * - a bundle (`--bundle`, AZL_BUNDLE): no network at all;
+ * - the team's deployment (`--server`, AZL_SERVER_URL): one request, none to GitHub; GitHub
+ *   only after the server could not be reached, and only with `--server-fallback`.
+ * Each computes the same reply (src/services/check.ts), so every format renders alike.
+ */
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { InputError, NotFoundError, type AppError } from '../errors.js';
+import { answerCheck, type CheckQuestion, type CheckReply } from '../services/check.js';
+import type { CheckRequestBody } from '../services/check-wire.js';
+import { loadRelease } from '../services/load-release.js';
+import { sessionNodeImages } from '../services/node-images.js';
+import { sessionOver, type ReleaseSession } from '../services/release-session.js';
+import { isLoopbackUrl, type GitHubSettings } from '../settings.js';
+import { openBundle, type BundleFacts, type OpenedBundle } from '../services/bundle-file.js';
+import type { StderrReporter } from './progress.js';
+import { printable } from './errors.js';
+import { askServer, ServerUnreachableError } from './server-client.js';
+import { sessionFor } from './session.js';
+import { cliSettings } from './settings.js';
+
+/** The options that choose where data comes from, shared by check, render, release(s). */
+export interface SourceOptions {
+  cache: boolean;
+  offline?: boolean;
+  server?: string;
+  serverFallback?: boolean;
+  bundle?: string;
+}
+
+export function withSourceOptions(command: Command): Command {
+  return command
+    .option('--no-cache', 'do not reuse (or keep) anything downloaded by earlier runs')
+    .option(
+      '--offline',
+      'answer from the cache alone, with no network (exit 5 if it lacks something)',
+    )
+    .option(
+      '--server <url>',
+      "ask your team's azl-notifier deployment instead of GitHub: one request, none to GitHub (its base address, e.g. https://azl.example.com; the check key from AZL_SERVER_KEY; or set AZL_SERVER_URL)",
+    )
+    .option(
+      '--server-fallback',
+      'when the --server cannot be reached, ask GitHub instead (a warning says so); without it that is exit 5',
+    )
+    .option(
+      '--bundle <file>',
+      'answer from a bundle made by `azl-notifier bundle create`, with no network at all (or set AZL_BUNDLE)',
+    );
+}
+
+export interface CheckSource {
+  /** Why nothing may be read live (Azure Resource Manager included), when that is so. */
+  offline: string | undefined;
+  /** The bundle answering, for its age. */
+  bundle: BundleFacts | undefined;
+  answer(question: CheckQuestion, texts: { label: string; text: string }[]): Promise<CheckReply>;
+}
+
+/** The source the options and settings choose; contradictory choices are exit 2. */
+export async function checkSourceFor(
+  options: SourceOptions,
+  reporter: StderrReporter,
+): Promise<CheckSource> {
+  const { cli, github } = cliSettings();
+  const server = options.server ?? cli.AZL_SERVER_URL;
+  const bundle = options.bundle ?? cli.AZL_BUNDLE;
+  if (options.server !== undefined) assertServerUrl(options.server);
+  if (server !== undefined && bundle !== undefined) {
+    throw new InputError(
+      'choose one source: --server (AZL_SERVER_URL) or --bundle (AZL_BUNDLE), not both',
+    );
+  }
+  if (options.serverFallback && server === undefined) {
+    throw new InputError('--server-fallback goes with --server (or AZL_SERVER_URL)');
+  }
+  if ((server !== undefined || bundle !== undefined) && options.offline) {
+    throw new InputError(
+      `--offline answers from the cache; ${server !== undefined ? '--server asks your deployment' : '--bundle answers with no network already'}: drop one`,
+    );
+  }
+  if (bundle !== undefined) return bundleSource(await openBundle(bundle), bundle, github, reporter);
+  const local = (): CheckSource => {
+    const session = sessionFor(options, reporter);
+    return {
+      offline: session.offline ? '--offline answers from the cache' : undefined,
+      bundle: undefined,
+      answer: (question) => answerCheck(sessionSources(session), question),
+    };
+  };
+  if (server === undefined) return local();
+  const target = {
+    url: server,
+    key: cli.AZL_SERVER_KEY,
+    timeoutMs: github.AZL_HTTP_TIMEOUT_SECONDS * 1000,
+  };
+  return {
+    offline: undefined,
+    bundle: undefined,
+    async answer(question, texts) {
+      reporter.progress?.(`Asking ${new URL(server).host}`, 0, 0);
+      try {
+        const reply = await askServer(target, wireOf(question, texts), {
+          inventories: question.inventories.length + question.images.length,
+          pools: question.pools.length,
+        });
+        // What a local run would have said on stderr (an unreachable default feed).
+        for (const warning of reply.warnings ?? []) reporter.warn(printable(warning));
+        return reply;
+      } catch (error) {
+        if (!(error instanceof ServerUnreachableError) || !options.serverFallback) throw error;
+        reporter.warn(`warning: ${error.message}; --server-fallback: asking GitHub instead`);
+        return local().answer(question, texts);
+      }
+    },
+  };
+}
+
+/** `--server` is checked as AZL_SERVER_URL is (src/settings.ts), with the flag's name. */
+function assertServerUrl(url: string): void {
+  if (!URL.canParse(url)) {
+    throw new InputError(
+      `--server ${JSON.stringify(url)} is not a URL (e.g. https://azl.example.com)`,
+    );
+  }
+  if (!url.startsWith('https://') && !isLoopbackUrl(url)) {
+    throw new InputError(
+      '--server must be an https:// URL (the check key goes there); http only for localhost',
+    );
+  }
+}
+
+/** What the deployment is asked: the question, its package lists as the text read. */
+function wireOf(
+  question: CheckQuestion,
+  texts: { label: string; text: string }[],
+): CheckRequestBody {
+  return {
+    release: question.release,
+    ...(question.line !== undefined ? { line: question.line } : {}),
+    ...(question.from !== undefined ? { from: question.from } : {}),
+    oval: question.oval,
+    inventories: texts,
+    aksNodeImages: question.images.map((image) => image.name),
+    pools: question.pools,
+  };
+}
+
+/** A check's data through a release session: its release and AgentBaker's notes. */
+export function sessionSources(session: ReleaseSession): Parameters<typeof answerCheck>[0] {
+  return {
+    release: (query) => loadRelease(session, query),
+    nodeImages: () => sessionNodeImages(session),
+  };
+}
+
+/**
+ * A session over a bundle: offline, with the bundle's own repositories and feed, so its keys
+ * and its answers are those of the connected session that made it. Whatever it lacks is
+ * exit 4, "not in this bundle", with the date it was made.
+ */
+function bundleSource(
+  opened: OpenedBundle,
+  file: string,
+  github: GitHubSettings,
+  reporter: StderrReporter,
+): CheckSource {
+  const { manifest, store } = opened;
+  const made = manifest.createdAt.slice(0, 10);
+  const session = sessionOver(
+    {
+      ...github,
+      AZL_REPO: manifest.origin.repo,
+      AKS_NODE_IMAGE_REPO: manifest.origin.notesRepo,
+      // The bundle's feed, unless the user turned the feed off.
+      AZL_OVAL_URL:
+        github.AZL_OVAL_URL?.trim().toLowerCase() === 'off'
+          ? 'off'
+          : (manifest.origin.ovalUrl ?? 'off'),
+    },
+    {
+      cache: store,
+      offline: true,
+      missing: (what): AppError =>
+        new NotFoundError(
+          `not in this bundle (made ${made}): ${basename(file)} ${what}; make a newer one with azl-notifier bundle create`,
+        ),
+      keptIn: basename(file),
+      warn: (line) => reporter.warn(line),
+      onProgress: reporter.progress,
+    },
+  );
+  return {
+    offline: `--bundle answers with no network`,
+    bundle: { file, createdAt: manifest.createdAt },
+    answer: (question) => answerCheck(sessionSources(session), question),
+  };
+}
