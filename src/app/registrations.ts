@@ -152,6 +152,20 @@ export const REGISTRATIONS: readonly Registration[] = [
     authLevel: 'function',
   },
   {
+    name: 'checkAnswer',
+    trigger: 'http',
+    methods: ['POST'],
+    route: 'api/check',
+    authLevel: 'function',
+  },
+  {
+    name: 'getBundle',
+    trigger: 'http',
+    methods: ['GET'],
+    route: 'api/bundles/{line}',
+    authLevel: 'function',
+  },
+  {
     name: 'openApi',
     trigger: 'http',
     methods: ['GET'],
