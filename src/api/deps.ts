@@ -8,7 +8,7 @@ import type { WebhookPolicy } from '../security/ssrf.js';
 import type { EventPublisher } from '../events/publisher.js';
 import type { ApiStore } from './store.js';
 import type { CheckQuestion } from '../services/check.js';
-import type { MadeBundle, ServerReply } from '../services/server-checks.js';
+import type { MadeBundle, ServerChecks, ServerReply } from '../services/server-checks.js';
 import type { AdminSettings, EmailSettings, LinkSettings } from '../settings.js';
 
 /**
@@ -89,6 +89,8 @@ export interface ClusterWatchReader {
 export interface CheckService {
   answer(question: CheckQuestion): Promise<ServerReply>;
   bundle(line: string): Promise<MadeBundle>;
+  releaseSummary: ServerChecks['releaseSummary'];
+  releaseCounts: ServerChecks['releaseCounts'];
 }
 
 export interface ApiDeps {

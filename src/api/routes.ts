@@ -9,7 +9,7 @@ import {
   unsubscribe,
 } from './handlers/email-links.js';
 import { deleteInventory, patchInventory, putInventory } from './handlers/inventories.js';
-import { getBundle, postCheck } from './handlers/check.js';
+import { getBundle, getReleaseCounts, getReleaseSummary, postCheck } from './handlers/check.js';
 import { getMatches } from './handlers/matches.js';
 import { openApiDocument } from './handlers/openapi.js';
 import { detectNow, health, healthUnavailable } from './handlers/ops.js';
@@ -27,6 +27,11 @@ import { sendTestNotification, TestNotificationRequest } from './handlers/test-n
 import {
   CheckReplyView,
   CheckRequest,
+  ReleaseCountsAnswerView,
+  ReleaseCountsQuery,
+  ReleaseSummaryAnswerView,
+  ReleaseSummaryQuery,
+  ReleaseTagOrLatest,
   ConfirmationResultsView,
   CreatedSubscriptionView,
   DeadLetterListView,
@@ -374,6 +379,33 @@ export const ROUTES: ApiRoute[] = [
     ok: { 200: { description: 'The check answer', schema: CheckReplyView } },
     errors: [400, 401, 404, 413, 415, 422, 502, 503],
     handler: (deps, req) => postCheck(deps, req),
+  },
+  {
+    name: 'checkRelease',
+    method: 'GET',
+    route: 'check/releases/{tag}',
+    authLevel: 'function',
+    auth: 'check',
+    summary:
+      '`azl-notifier release <tag> --server`: a whole release summarized from warm state, as `release --format json` prints it.',
+    params: { tag: ReleaseTagOrLatest.meta({ description: 'A release tag, or `latest`.' }) },
+    query: ReleaseSummaryQuery.shape,
+    ok: { 200: { description: 'The summary', schema: ReleaseSummaryAnswerView } },
+    errors: [400, 401, 404, 502, 503],
+    handler: (deps, req) => getReleaseSummary(deps, req),
+  },
+  {
+    name: 'checkReleases',
+    method: 'GET',
+    route: 'check/releases',
+    authLevel: 'function',
+    auth: 'check',
+    summary:
+      "`azl-notifier releases --server`: a line's newest releases with how many packages each changed, as `releases --format json` prints them.",
+    query: ReleaseCountsQuery.shape,
+    ok: { 200: { description: 'The releases', schema: ReleaseCountsAnswerView } },
+    errors: [400, 401, 502, 503],
+    handler: (deps, req) => getReleaseCounts(deps, req),
   },
   {
     name: 'getBundle',

@@ -747,3 +747,54 @@ export const CheckReplyView = z
     description:
       'The answer a local `azl-notifier check` computes, field for field; the CLI renders it in every format.',
   });
+
+/** A release tag, or `latest`. */
+export const ReleaseTagOrLatest = z.union([z.literal('latest'), ReleaseTag]);
+
+const LineQuery = z.string().max(16).default('3.0').meta({ description: 'A release line.' });
+
+export const ReleaseSummaryQuery = z.object({
+  line: LineQuery,
+  oval: z.enum(['true', 'false']).default('true').meta({
+    description: 'Read the OVAL feed (CVEs and severities); `false` is `--no-oval`.',
+  }),
+});
+
+export const ReleaseCountsQuery = z.object({
+  line: LineQuery,
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+});
+
+/** What the deployment answers for `release` and `releases`, with a local run's warnings. */
+const ServerAnswerView = (answer: z.ZodType, id: string) =>
+  z
+    .object({
+      answer,
+      warnings: z.array(z.string()).meta({
+        description: 'What a local run would have printed on stderr (an unreachable feed).',
+      }),
+    })
+    .meta({ id });
+
+export const ReleaseSummaryAnswerView = ServerAnswerView(
+  z.object({}).passthrough().meta({
+    description: 'The summary `azl-notifier release <tag> --format json` prints.',
+  }),
+  'ReleaseSummaryAnswer',
+);
+
+export const ReleaseCountsAnswerView = ServerAnswerView(
+  z.array(
+    z.object({
+      tag: z.string(),
+      line: z.string(),
+      publishedAt: z.string(),
+      url: z.string(),
+      previousTag: z.string().nullable(),
+      packages: z
+        .object({ updated: z.number().int(), added: z.number().int(), removed: z.number().int() })
+        .nullable(),
+    }),
+  ),
+  'ReleaseCountsAnswer',
+);

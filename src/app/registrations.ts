@@ -159,6 +159,20 @@ export const REGISTRATIONS: readonly Registration[] = [
     authLevel: 'function',
   },
   {
+    name: 'checkRelease',
+    trigger: 'http',
+    methods: ['GET'],
+    route: 'api/check/releases/{tag}',
+    authLevel: 'function',
+  },
+  {
+    name: 'checkReleases',
+    trigger: 'http',
+    methods: ['GET'],
+    route: 'api/check/releases',
+    authLevel: 'function',
+  },
+  {
     name: 'getBundle',
     trigger: 'http',
     methods: ['GET'],

@@ -18,7 +18,7 @@ import { isLoopbackUrl, type GitHubSettings } from '../settings.js';
 import { openBundle, type BundleFacts, type OpenedBundle } from '../services/bundle-file.js';
 import type { StderrReporter } from './progress.js';
 import { printable } from './errors.js';
-import { askServer, ServerUnreachableError } from './server-client.js';
+import { askServer, ServerUnreachableError, type ServerTarget } from './server-client.js';
 import { sessionFor } from './session.js';
 import { cliSettings } from './settings.js';
 
@@ -52,19 +52,31 @@ export function withSourceOptions(command: Command): Command {
     );
 }
 
-export interface CheckSource {
-  /** Why nothing may be read live (Azure Resource Manager included), when that is so. */
-  offline: string | undefined;
-  /** The bundle answering, for its age. */
-  bundle: BundleFacts | undefined;
-  answer(question: CheckQuestion, texts: { label: string; text: string }[]): Promise<CheckReply>;
-}
+/**
+ * Where a command's data comes from: a release session (GitHub and the cache, or a bundle),
+ * or the team's deployment.
+ */
+export type DataSource =
+  | {
+      kind: 'session';
+      session: ReleaseSession;
+      /** Why nothing may be read live (Azure Resource Manager included), when that is so. */
+      offline: string | undefined;
+      /** The bundle answering, for its age. */
+      bundle: BundleFacts | undefined;
+    }
+  | {
+      kind: 'server';
+      target: ServerTarget;
+      /** GitHub through the cache, with --server-fallback. */
+      fallback: (() => ReleaseSession) | undefined;
+    };
 
 /** The source the options and settings choose; contradictory choices are exit 2. */
-export async function checkSourceFor(
+export async function dataSourceFor(
   options: SourceOptions,
   reporter: StderrReporter,
-): Promise<CheckSource> {
+): Promise<DataSource> {
   const { cli, github } = cliSettings();
   const server = options.server ?? cli.AZL_SERVER_URL;
   const bundle = options.bundle ?? cli.AZL_BUNDLE;
@@ -82,40 +94,87 @@ export async function checkSourceFor(
       `--offline answers from the cache; ${server !== undefined ? '--server asks your deployment' : '--bundle answers with no network already'}: drop one`,
     );
   }
-  if (bundle !== undefined) return bundleSource(await openBundle(bundle), bundle, github, reporter);
-  const local = (): CheckSource => {
+  if (bundle !== undefined) {
+    const opened = await openBundle(bundle);
+    return {
+      kind: 'session',
+      session: bundleSession(opened, bundle, github, reporter),
+      offline: '--bundle answers with no network',
+      bundle: { file: bundle, createdAt: opened.manifest.createdAt },
+    };
+  }
+  if (server === undefined) {
     const session = sessionFor(options, reporter);
     return {
+      kind: 'session',
+      session,
       offline: session.offline ? '--offline answers from the cache' : undefined,
       bundle: undefined,
-      answer: (question) => answerCheck(sessionSources(session), question),
     };
-  };
-  if (server === undefined) return local();
-  const target = {
-    url: server,
-    key: cli.AZL_SERVER_KEY,
-    timeoutMs: github.AZL_HTTP_TIMEOUT_SECONDS * 1000,
-  };
+  }
   return {
-    offline: undefined,
-    bundle: undefined,
-    async answer(question, texts) {
-      reporter.progress?.(`Asking ${new URL(server).host}`, 0, 0);
-      try {
-        const reply = await askServer(target, wireOf(question, texts), {
-          inventories: question.inventories.length + question.images.length,
-          pools: question.pools.length,
-        });
-        // What a local run would have said on stderr (an unreachable default feed).
-        for (const warning of reply.warnings ?? []) reporter.warn(printable(warning));
-        return reply;
-      } catch (error) {
-        if (!(error instanceof ServerUnreachableError) || !options.serverFallback) throw error;
-        reporter.warn(`warning: ${error.message}; --server-fallback: asking GitHub instead`);
-        return local().answer(question, texts);
-      }
+    kind: 'server',
+    target: {
+      url: server,
+      key: cli.AZL_SERVER_KEY,
+      timeoutMs: github.AZL_HTTP_TIMEOUT_SECONDS * 1000,
     },
+    fallback: options.serverFallback ? () => sessionFor(options, reporter) : undefined,
+  };
+}
+
+/**
+ * The answer from where the source says: `local` over a session, or `remote` from the
+ * deployment, whose warnings are said on stderr as a local run would say them. Only a
+ * deployment that cannot be reached at all falls back, with --server-fallback, and says so.
+ */
+export async function answerFrom<T>(
+  source: DataSource,
+  reporter: StderrReporter,
+  local: (session: ReleaseSession) => Promise<T>,
+  remote: (target: ServerTarget) => Promise<{ answer: T; warnings?: string[] | undefined }>,
+): Promise<T> {
+  if (source.kind === 'session') return local(source.session);
+  reporter.progress?.(`Asking ${new URL(source.target.url).host}`, 0, 0);
+  try {
+    const { answer, warnings } = await remote(source.target);
+    for (const warning of warnings ?? []) reporter.warn(printable(warning));
+    return answer;
+  } catch (error) {
+    if (!(error instanceof ServerUnreachableError) || !source.fallback) throw error;
+    reporter.warn(`warning: ${error.message}; --server-fallback: asking GitHub instead`);
+    return local(source.fallback());
+  }
+}
+
+export interface CheckSource {
+  offline: string | undefined;
+  bundle: BundleFacts | undefined;
+  answer(question: CheckQuestion, texts: { label: string; text: string }[]): Promise<CheckReply>;
+}
+
+/** Where a check's answer comes from (check and render). */
+export async function checkSourceFor(
+  options: SourceOptions,
+  reporter: StderrReporter,
+): Promise<CheckSource> {
+  const source = await dataSourceFor(options, reporter);
+  return {
+    offline: source.kind === 'session' ? source.offline : undefined,
+    bundle: source.kind === 'session' ? source.bundle : undefined,
+    answer: (question, texts) =>
+      answerFrom(
+        source,
+        reporter,
+        (session) => answerCheck(sessionSources(session), question),
+        async (target) => {
+          const { warnings, ...answer } = await askServer(target, wireOf(question, texts), {
+            inventories: question.inventories.length + question.images.length,
+            pools: question.pools.length,
+          });
+          return { answer, warnings };
+        },
+      ),
   };
 }
 
@@ -162,15 +221,15 @@ export function sessionSources(session: ReleaseSession): Parameters<typeof answe
  * and its answers are those of the connected session that made it. Whatever it lacks is
  * exit 4, "not in this bundle", with the date it was made.
  */
-function bundleSource(
+function bundleSession(
   opened: OpenedBundle,
   file: string,
   github: GitHubSettings,
   reporter: StderrReporter,
-): CheckSource {
+): ReleaseSession {
   const { manifest, store } = opened;
   const made = manifest.createdAt.slice(0, 10);
-  const session = sessionOver(
+  return sessionOver(
     {
       ...github,
       AZL_REPO: manifest.origin.repo,
@@ -193,9 +252,4 @@ function bundleSource(
       onProgress: reporter.progress,
     },
   );
-  return {
-    offline: `--bundle answers with no network`,
-    bundle: { file, createdAt: manifest.createdAt },
-    answer: (question) => answerCheck(sessionSources(session), question),
-  };
 }

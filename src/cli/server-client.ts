@@ -11,7 +11,7 @@ import {
   UnprocessableError,
   UpstreamError,
 } from '../errors.js';
-import { CHECK_ROUTE, type CheckRequestBody } from '../services/check-wire.js';
+import { CHECK_ROUTE, type CheckRequestBody, type ServerAnswer } from '../services/check-wire.js';
 import type { CheckReply } from '../services/check.js';
 import { httpFetch } from '../sources/http-fetch.js';
 import { networkReason } from '../sources/network-error.js';
@@ -37,24 +37,65 @@ export async function askServer(
   body: CheckRequestBody,
   expected: { inventories: number; pools: number },
 ): Promise<CheckReply & { warnings?: string[] }> {
-  const response = await requestServer(target, CHECK_ROUTE, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify(body),
+  return serverJson(
+    target,
+    CHECK_ROUTE,
+    { method: 'POST', body: JSON.stringify(body) },
+    (reply): reply is CheckReply & { warnings?: string[] } => isReply(reply, expected),
+  );
+}
+
+/**
+ * A JSON answer of the deployment, refused unless it has the shape asked for: a server
+ * that is no azl-notifier (a login page behind a proxy) is said to be one, not rendered.
+ */
+export async function serverJson<T>(
+  target: ServerTarget,
+  path: string,
+  init: { method: string; body?: string },
+  isAnswer: (value: unknown) => value is T,
+): Promise<T> {
+  const response = await requestServer(target, path, {
+    ...init,
+    headers: {
+      accept: 'application/json',
+      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
   });
-  const text = await response.text();
-  let reply: unknown;
+  let answer: unknown;
   try {
-    reply = JSON.parse(text);
+    answer = JSON.parse(await response.text());
   } catch {
-    reply = undefined;
+    answer = undefined;
   }
-  if (!isReply(reply, expected)) {
+  if (!isAnswer(answer)) {
     throw new UpstreamError(
-      `${host(target)} answered ${response.status} but not with a check answer: is ${target.url} an azl-notifier deployment?`,
+      `${host(target)} answered ${response.status} but not with an azl-notifier answer: is ${target.url} an azl-notifier deployment?`,
     );
   }
-  return reply;
+  return answer;
+}
+
+/**
+ * A GET of the deployment's for an answer of a `release`-like command, as answerFrom takes
+ * it: the answer, recognised by `isAnswer`, and the warnings a local run would have printed.
+ */
+export function serverGet<T>(
+  path: string,
+  query: Record<string, string>,
+  isAnswer: (answer: unknown) => answer is T,
+): (target: ServerTarget) => Promise<ServerAnswer<T>> {
+  return (target) =>
+    serverJson(
+      target,
+      `${path}?${new URLSearchParams(query).toString()}`,
+      { method: 'GET' },
+      (value): value is ServerAnswer<T> =>
+        typeof value === 'object' &&
+        value !== null &&
+        isAnswer((value as { answer?: unknown }).answer) &&
+        Array.isArray((value as { warnings?: unknown }).warnings),
+    );
 }
 
 /**

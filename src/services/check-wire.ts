@@ -24,3 +24,12 @@ export interface CheckRequestBody {
   aksNodeImages: string[];
   pools: AksPool[];
 }
+
+/** `release --server` (`check/releases/{tag}`) and `releases --server` (`check/releases`). */
+export const RELEASES_ROUTE = 'check/releases';
+
+/** What the deployment answers besides a check: the answer, and what a local run would warn. */
+export interface ServerAnswer<T> {
+  answer: T;
+  warnings: string[];
+}

@@ -11,7 +11,10 @@ import { InputError } from '../errors.js';
 import type { GitHubSettings } from '../settings.js';
 import { makeBundle, type MadeBundle } from './bundle-create.js';
 import { answerCheck, assertLine, type CheckQuestion, type CheckReply } from './check.js';
+import type { ServerAnswer } from './check-wire.js';
 import type { ReleaseQuery } from './load-release.js';
+import { listReleaseCounts, releaseSummary, type ReleaseCountsJson } from './release-answers.js';
+import type { ReleaseSummary } from './release-summary.js';
 import { loadRelease } from './load-release.js';
 import { sessionNodeImages } from './node-images.js';
 import type { Log, ReleaseMatcher } from './ports.js';
@@ -70,6 +73,30 @@ export class ServerChecks {
       question,
     );
     return { ...reply, warnings: [...new Set(warnings)] };
+  }
+
+  /** `release --server`: a whole release summarized, as `release -f json` prints it. */
+  releaseSummary(query: {
+    tag: string;
+    line: string;
+    oval: boolean;
+  }): Promise<ServerAnswer<ReleaseSummary>> {
+    return this.withWarningsOf((session) => releaseSummary(session, query));
+  }
+
+  /** `releases --server`: a line's newest releases with their counts. */
+  releaseCounts(query: {
+    line: string;
+    limit: number;
+  }): Promise<ServerAnswer<ReleaseCountsJson[]>> {
+    return this.withWarningsOf((session) => listReleaseCounts(session, query));
+  }
+
+  private async withWarningsOf<T>(
+    answer: (session: ReleaseSession) => Promise<T>,
+  ): Promise<ServerAnswer<T>> {
+    const warnings: string[] = [];
+    return { answer: await answer(this.withWarnings(warnings)), warnings };
   }
 
   /**

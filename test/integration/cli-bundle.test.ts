@@ -143,6 +143,21 @@ describe('check --bundle, with GitHub and the feed unreachable', () => {
     expect(bundled.stdout).toBe(connected.stdout);
   });
 
+  it('answers release and releases from the bundle as the connected run prints them', async () => {
+    for (const args of [
+      ['release', NEWEST, '-f', 'json'],
+      ['releases', '--limit', '4', '-f', 'json'],
+    ]) {
+      const [connected, bundled] = await Promise.all([
+        runCli(args, { env: online() }),
+        runCli([...args, '--bundle', bundle], { env: offline() }),
+      ]);
+      expect(connected.code, connected.stderr).toBe(0);
+      expect(bundled.stderr).toBe('');
+      expect(bundled.stdout).toBe(connected.stdout);
+    }
+  });
+
   it('refuses a bundle with an altered member in one line, exit 8', async () => {
     const members = await membersOf(bundle);
     // A spec whose version is edited: the check would answer from a release that never was.

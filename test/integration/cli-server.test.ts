@@ -126,6 +126,25 @@ describe('check --server', () => {
     expect(asked.stdout).toBe(own.stdout);
   });
 
+  it('answers release and releases as a local run prints them, GitHub untouched', async () => {
+    runnerGitHub.resetCounts();
+    for (const args of [
+      ['release', gen2.key.release, '-f', 'json'],
+      ['release', 'latest', '-f', 'markdown'],
+      ['releases', '--limit', '4', '-f', 'json'],
+      ['releases'],
+    ]) {
+      const [own, asked] = await Promise.all([
+        runCli(args, { env: local() }),
+        runCli([...args, '--server', front.url], { env: runner() }),
+      ]);
+      expect(own.code, own.stderr).toBe(0);
+      expect(asked.stderr).toBe('');
+      expect(asked.stdout).toBe(own.stdout);
+    }
+    expect(runnerGitHub.totalRequests).toBe(0);
+  });
+
   it("says the server's refusals in one line with a local run's exit code", async () => {
     const unknown = await runCli(
       ['check', '-i', gen2.inventory, '-r', '3.0.20990101-3.0', '--server', front.url],
@@ -226,8 +245,9 @@ describe('the check key', () => {
       const res = await call('check', key, { method: 'POST', body });
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      const bundle = await call('bundles/3.0', key);
-      expect(bundle.status).toBe(401);
+      for (const path of ['bundles/3.0', 'check/releases', 'check/releases/latest']) {
+        expect((await call(path, key)).status).toBe(401);
+      }
     }
   });
 
@@ -242,7 +262,12 @@ describe('the check key', () => {
         .filter(([, op]) => op.security?.some((s) => 'checkKey' in s))
         .map(([method]) => `${method.toUpperCase()} ${path}`),
     );
-    expect(usedBy.sort()).toEqual(['GET /api/bundles/{line}', 'POST /api/check']);
+    expect(usedBy.sort()).toEqual([
+      'GET /api/bundles/{line}',
+      'GET /api/check/releases',
+      'GET /api/check/releases/{tag}',
+      'POST /api/check',
+    ]);
   });
 });
 

@@ -4,7 +4,13 @@ import { requireCheckKey } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { json, parseWith, readJson } from '../http.js';
 import { parseInventoryField } from '../inventory-input.js';
-import { CheckRequest, MAX_CHECK_BYTES } from '../schemas.js';
+import {
+  CheckRequest,
+  MAX_CHECK_BYTES,
+  ReleaseCountsQuery,
+  ReleaseSummaryQuery,
+  ReleaseTagOrLatest,
+} from '../schemas.js';
 import { sha256 } from '../../services/bundle.js';
 import { assertLine } from '../../services/check.js';
 
@@ -36,6 +42,26 @@ export async function postCheck(deps: ApiDeps, req: HttpRequest): Promise<HttpRe
     pools: body.pools,
   });
   return json(200, reply);
+}
+
+/** GET /api/check/releases/{tag}: `release --server`, the summary `release -f json` prints. */
+export async function getReleaseSummary(
+  deps: ApiDeps,
+  req: HttpRequest,
+): Promise<HttpResponseInit> {
+  requireCheckKey(req, deps, { hostCheckedKey: true });
+  const { line, oval } = parseWith(ReleaseSummaryQuery, Object.fromEntries(req.query));
+  const tag = parseWith(ReleaseTagOrLatest, req.params.tag);
+  assertLine(line);
+  return json(200, await deps.checks.releaseSummary({ tag, line, oval: oval === 'true' }));
+}
+
+/** GET /api/check/releases: `releases --server`, a line's newest releases with counts. */
+export async function getReleaseCounts(deps: ApiDeps, req: HttpRequest): Promise<HttpResponseInit> {
+  requireCheckKey(req, deps, { hostCheckedKey: true });
+  const { line, limit } = parseWith(ReleaseCountsQuery, Object.fromEntries(req.query));
+  assertLine(line);
+  return json(200, await deps.checks.releaseCounts({ line, limit }));
 }
 
 /**
