@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeGitHub } from '../../scripts/stand-ins/github.js';
 import { serveOvalFeed, type OvalFeedServer } from '../../scripts/stand-ins/oval-feed.js';
-import { cliEnv, errorLine, runCli } from '../support/cli.js';
+import { runner as actionRunner } from '../support/action-runner.js';
+import { BIN, cliEnv, errorLine, runCli } from '../support/cli.js';
 import {
   answerKeyFiles,
   answerKeyInventoryPath,
@@ -200,6 +202,43 @@ describe('check --server', () => {
     expect(errorLine(run.stderr)).toBe(
       'azl-notifier: --server must be an https:// URL (the check key goes there); http only for localhost',
     );
+  });
+});
+
+describe('the GitHub Action with a server', () => {
+  it('asks the server (one request per report) and GitHub nothing, with the key only in the environment', async () => {
+    // The repository's own CLI on PATH, as the action's install step would put the packed one.
+    const bin = await mkdtemp(join(tmpdir(), 'azl-action-bin-'));
+    await writeFile(
+      join(bin, 'azl-notifier'),
+      `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`,
+      {
+        mode: 0o755,
+      },
+    );
+    const job = actionRunner(
+      { ...cliEnv(runnerGitHub, { AZL_OVAL_URL: oval.urlTemplate }), GITHUB_TOKEN: '' },
+      [bin],
+    );
+    await copyFile(gen2.inventory, join(job.workspace, 'node.txt'));
+    front.requests.length = 0;
+    runnerGitHub.resetCounts();
+    const step = await job.step('check', {
+      inventory: 'node.txt',
+      release: gen2.key.release,
+      format: 'json',
+      server: front.url,
+      'server-key': CHECK_KEY,
+    });
+    expect(step.code, step.stderr).toBe(0);
+    // The Markdown summary, the table for the log, the JSON report.
+    expect(front.requests).toEqual(['POST /api/check', 'POST /api/check', 'POST /api/check']);
+    expect(runnerGitHub.totalRequests).toBe(0);
+    expect(readFileSync(job.summary, 'utf8')).toContain(`### Azure Linux ${gen2.key.release}`);
+    const report = JSON.parse(readFileSync(job.outputs()['report-file']!, 'utf8')) as unknown;
+    expect(report).toHaveProperty('release.tag', gen2.key.release);
+    expect(step.stdout + step.stderr).not.toContain(CHECK_KEY);
+    await rm(bin, { recursive: true, force: true });
   });
 });
 
