@@ -78,8 +78,11 @@ export async function dataSourceFor(
   reporter: StderrReporter,
 ): Promise<DataSource> {
   const { cli, github } = cliSettings();
-  const server = options.server ?? cli.AZL_SERVER_URL;
-  const bundle = options.bundle ?? cli.AZL_BUNDLE;
+  // A flag wins over the environment: a runner-wide AZL_SERVER_URL does not stop a job from
+  // choosing --bundle or --offline; two flags that contradict each other are refused below.
+  const flagged = options.server ?? options.bundle ?? options.offline;
+  const server = options.server ?? (flagged === undefined ? cli.AZL_SERVER_URL : undefined);
+  const bundle = options.bundle ?? (flagged === undefined ? cli.AZL_BUNDLE : undefined);
   if (options.server !== undefined) assertServerUrl(options.server);
   if (server !== undefined && bundle !== undefined) {
     throw new InputError(

@@ -143,6 +143,21 @@ describe('check --bundle, with GitHub and the feed unreachable', () => {
     expect(bundled.stdout).toBe(connected.stdout);
   });
 
+  it('takes --bundle over a runner-wide AZL_SERVER_URL, and refuses both flags at once', async () => {
+    const gen2 = answerKeys.find((a) => a.file === GEN2_CASE)!;
+    const args = ['check', '-i', gen2.inventory, '-r', gen2.key.release, '-f', 'json'];
+    const env = { ...offline(), AZL_SERVER_URL: 'https://azl.invalid' };
+    const flagged = await runCli([...args, '--bundle', bundle], { env });
+    expect(flagged.code, flagged.stderr).toBe(0);
+    const both = await runCli([...args, '--bundle', bundle, '--server', 'https://azl.invalid'], {
+      env,
+    });
+    expect(both.code).toBe(2);
+    expect(errorLine(both.stderr)).toBe(
+      'azl-notifier: choose one source: --server (AZL_SERVER_URL) or --bundle (AZL_BUNDLE), not both',
+    );
+  });
+
   it('answers release and releases from the bundle as the connected run prints them', async () => {
     for (const args of [
       ['release', NEWEST, '-f', 'json'],
