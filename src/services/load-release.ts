@@ -2,6 +2,8 @@ import { InputError, NotFoundError } from '../errors.js';
 import { releaseLineOf } from '../domain/changeset.js';
 import type { ReleaseInfo } from '../domain/types.js';
 import { fetchChangeSet, type ReleaseSpecs } from '../sources/changeset-source.js';
+import { forEachConcurrently } from '../concurrency.js';
+import type { BlobCache } from '../sources/blob-cache.js';
 import { readBlobs } from '../sources/git-blobs.js';
 import { ovalIndexOf, ovalSettingOf, ovalUrlFor } from '../sources/oval-source.js';
 import { getReleaseByTag, newestRelease, previousRelease, splitRepo } from '../sources/releases.js';
@@ -61,15 +63,37 @@ export function releaseContextOf(
 export function specLibrary(session: ReleaseSession, line: string, label: string): SpecLibrary {
   return new SpecLibrary(
     bundledCatalog(line),
-    async (shas, where) =>
-      readBlobs(await session.client(), splitRepo(session.repo), shas, {
+    async (shas, where) => {
+      // All kept (a bundle holds every spec; a cache often does): no client, so Octokit, a
+      // sixth of the CLI's code, is never loaded.
+      const kept = await keptBlobs(session.cache?.blobs, shas);
+      if (kept) return kept;
+      return readBlobs(await session.client(), splitRepo(session.repo), shas, {
         blobCache: session.cache?.blobs,
         onProgress: session.onProgress,
         label,
         where,
-      }),
+      });
+    },
     session.cache?.parsedSpecs,
   );
+}
+
+/** Every blob from the store, or undefined when one is missing. */
+async function keptBlobs(
+  store: BlobCache | undefined,
+  shas: readonly string[],
+): Promise<Map<string, string> | undefined> {
+  if (!store) return undefined;
+  const texts = new Map<string, string>();
+  let missing = false;
+  // As many at once as readBlobs reads: the deployment's store is Blob Storage.
+  await forEachConcurrently(shas, 8, async (sha) => {
+    const text = missing ? undefined : await store.get(sha);
+    if (text === undefined) missing = true;
+    else texts.set(sha, text);
+  });
+  return missing ? undefined : texts;
 }
 
 export async function resolveRelease(
