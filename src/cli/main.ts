@@ -70,8 +70,11 @@ class MarkRequired extends Help {
   }
 }
 
-// Commander copies these settings only to subcommands it creates itself, not to added ones.
-for (const command of program.commands) {
+// Commander copies these settings only to subcommands it creates itself, not to added ones,
+// nor to theirs (bundle create).
+const all = (commands: readonly Command[]): Command[] =>
+  commands.flatMap((command) => [command, ...all(command.commands)]);
+for (const command of all(program.commands)) {
   command.exitOverride().showHelpAfterError('(run with --help for usage)');
   command.createHelp = () => Object.assign(new MarkRequired(), command.configureHelp());
 }
