@@ -86,6 +86,8 @@ async function fillBundle(
   request: BundleRequest,
 ): Promise<BundleContents> {
   const { line, since } = request;
+  // Checked before any request: a misspelt variant must not cost a bundle's worth of them.
+  const variants = variantsOf(line, request.nodeImageSkus);
   const progress = session.onProgress;
   progress?.(`Listing releases of ${session.repo}`, 0, 0);
   await cachedReleases(session, false);
@@ -126,11 +128,7 @@ async function fillBundle(
     releases: trees,
     oval: feed ? { generatedAt: feed.generatedAt ?? null } : null,
     ovalUrl: feed?.url ?? null,
-    nodeImages: await fillNodeImages(
-      session,
-      variantsOf(line, request.nodeImageSkus),
-      oldest(releases),
-    ),
+    nodeImages: await fillNodeImages(session, variants, oldest(releases)),
   };
 }
 

@@ -116,6 +116,33 @@ describe('bundle create', () => {
   });
 });
 
+describe('bundle create refuses what it cannot make, before any request', () => {
+  it('exit 2 without -o, with another file type, an unknown --since or node image variant', async () => {
+    github.resetCounts();
+    const noOutput = await runCli(['bundle', 'create'], { env: online() });
+    expect(noOutput.code).toBe(2);
+    expect(noOutput.stderr).toContain("required option '-o, --output <file>' not specified");
+    const zip = await runCli(['bundle', 'create', '-o', join(dir, 'x.zip')], { env: online() });
+    expect(zip.code).toBe(2);
+    expect(errorLine(zip.stderr)).toMatch(/a bundle is a \.tar\.gz file$/);
+    const variant = await runCli(
+      ['bundle', 'create', '--node-images', 'V2gen2', '-o', join(dir, 'v.tar.gz')],
+      { env: online() },
+    );
+    expect(variant.code).toBe(2);
+    expect(errorLine(variant.stderr)).toMatch(
+      /--node-images: "V2gen2" is no Azure Linux 3\.0 node image variant \(known: V3gen2, /,
+    );
+    expect(github.totalRequests).toBe(0);
+    const since = await runCli(
+      ['bundle', 'create', '--since', '3.0.20990101-3.0', '-o', join(dir, 's.tar.gz')],
+      { env: online() },
+    );
+    expect(since.code).toBe(4);
+    expect(errorLine(since.stderr)).toMatch(/--since 3\.0\.20990101-3\.0: no such release/);
+  });
+});
+
 describe('check --bundle, with GitHub and the feed unreachable', () => {
   it.each(answerKeys)('$file: the same JSON as the connected check', async ({ inventory, key }) => {
     const args = ['check', '-i', inventory, '-r', key.release, '-f', 'json'];

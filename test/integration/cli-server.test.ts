@@ -290,6 +290,14 @@ describe('the check key', () => {
     }
   });
 
+  it('is not the only key the check routes take: the admin key works there too', async () => {
+    const body = { release: 'latest', oval: false, inventories: [], aksNodeImages: [], pools: [] };
+    const res = await call('check', ADMIN_KEY, { method: 'POST', body });
+    // Authorized, then refused for its content: no inventory given.
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { detail: string }).detail).toBe('no inventory given');
+  });
+
   it('is documented in the OpenAPI document, on the check routes alone', async () => {
     const doc = (await (await call('openapi.json', undefined)).json()) as {
       components: { securitySchemes: Record<string, { name?: string }> };
