@@ -106,7 +106,6 @@ async function fillBundle(
     progress?.(`Change sets`, i, releases.length);
     const previous = previousRelease(all, release);
     const { changeSet, specs } = await releaseChangeSet(session, release, previous);
-    await session.cache.tagSpecs.put(release.tag, [...specs]);
     for (const sha of specs.values()) specShas.add(sha);
     trees.push({
       tag: release.tag,

@@ -4,8 +4,8 @@
  * a release session keeps (src/services/session-store.ts), so a check answers from a bundle
  * with the same code that answers from GitHub, and finds every gap the same way:
  * - `releases/all.json`, `releases/first-page.json`: the release listing when it was made;
- * - `changesets/<tag>__<previous>.json`: each release's change set and its tag's spec tree;
- * - `tag-specs/<tag>.json`: spec path → blob sha at each tag;
+ * - `changesets/<tag>__<previous>.json`: each release's change set and its tag's spec tree
+ *   (spec path → blob sha, which `releases` reads too);
  * - `blobs/<sha>`: every spec of every tag (the specs a machine can be behind on), the tree
  *   listings, and AgentBaker's node-image notes;
  * - `oval/<line>.json`: the OVAL feed; `node-images/<dir>.json`: the notes listings;
@@ -93,8 +93,23 @@ export class MemberStore implements SessionStore {
     );
   }
 
+  /**
+   * A tag's spec tree is in its change set already (`specs`): a bundle does not carry it twice
+   * (it is a third of a bundle's size: 3,000 paths and shas per tag, which gzip cannot shrink).
+   */
   get tagSpecs(): Keyed<string, [string, string][]> {
-    return this.json((tag) => `tag-specs/${segment(tag)}.json`);
+    return {
+      get: (tag) => {
+        const prefix = `changesets/${segment(tag)}__`;
+        for (const [path, data] of this.members) {
+          if (path.startsWith(prefix)) {
+            return Promise.resolve((JSON.parse(data.toString('utf8')) as StoredChangeSet).specs);
+          }
+        }
+        return Promise.resolve(undefined);
+      },
+      put: () => Promise.resolve(),
+    };
   }
 
   get nodeImageListings(): Keyed<string, StoredNotesListing> {
