@@ -4,17 +4,21 @@
  * against the fake GitHub on loopback): pinned to a tag, with `-r latest`, for an AKS node
  * image, `--offline`, and `--aks-cluster` (one cluster of one Azure Linux pool, read from the
  * HTTPS fake Azure Resource Manager, signed in through DefaultAzureCredential and the fake az,
- * as in the tests). Each is a ratio against `node -e 0` spawned in the same rounds, which
- * alternate between them, so the machine's noise hits them alike.
+ * as in the tests); and a cold runner's `check --server` (one request to the real product,
+ * `npm start`, warm) and `check --bundle` (no network), both with GitHub at a closed port.
+ * Each is a ratio against `node -e 0` spawned in the same rounds, which alternate between
+ * them, so the machine's noise hits them alike.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FakeArm, gen2Pool } from '../test/support/fake-arm.js';
 import { armEnv, installFakeAz } from '../test/support/fake-az.js';
 import { FakeGitHub } from '../scripts/stand-ins/github.js';
+import { Product } from '../test/support/product.js';
+import { closedPort } from '../test/support/wait.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
@@ -103,6 +107,23 @@ const checkCluster = [
   'json',
 ];
 const clusterEnv = { ...cliEnv, ...armEnv(arm, installFakeAz()) };
+const CHECK_KEY = 'bench-startup-check-key-of-32-characters';
+const product = await Product.start({
+  github,
+  dataDir: mkdtempSync(join(tmpdir(), 'azl-bench-server-')),
+  adminKey: 'bench-startup-admin-key-of-32-characters',
+  env: { CHECK_KEY, AZL_OVAL_URL: 'off' },
+});
+/** A cold runner: an empty cache, and no GitHub (a closed port): its answers come from elsewhere. */
+const runnerEnv = {
+  ...cliEnv,
+  GITHUB_API_URL: `http://127.0.0.1:${await closedPort()}`,
+  AZL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'azl-bench-runner-')),
+  AZL_SERVER_KEY: CHECK_KEY,
+};
+const checkServer = [...check, '--server', new URL(product.api).origin];
+const bundleFile = join(mkdtempSync(join(tmpdir(), 'azl-bench-bundle-')), 'azl-3.0.tar.gz');
+const checkBundle = [...check, '--bundle', bundleFile];
 const importMain = [
   '--input-type=module',
   '-e',
@@ -112,6 +133,15 @@ try {
   await timed(check, cliEnv); // fills the cache: what follows is a warm run
   await timed(checkNodeImage, cliEnv);
   await timed(checkCluster, clusterEnv);
+  const madeIn = await timed(
+    [
+      join(root, 'bin/azl-notifier.cjs'),
+      ...['bundle', 'create', '--since', '3.0.20260107-3.0', '--node-images', 'V3gen2'],
+      ...['-q', '-o', bundleFile],
+    ],
+    { ...cliEnv, AZL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'azl-bench-bundle-cache-')) },
+  );
+  await timed(checkServer, runnerEnv); // the deployment's first check of the release warms it
   const times = {
     node: [] as number[],
     import: [] as number[],
@@ -120,8 +150,18 @@ try {
     nodeImage: [] as number[],
     offline: [] as number[],
     cluster: [] as number[],
+    server: [] as number[],
+    bundle: [] as number[],
   };
-  const requests = { check: 0, latest: 0, nodeImage: 0, offline: 0, cluster: 0 };
+  const requests = {
+    check: 0,
+    latest: 0,
+    nodeImage: 0,
+    offline: 0,
+    cluster: 0,
+    server: 0,
+    bundle: 0,
+  };
   let armRequests = 0;
   const counted = async (kind: keyof typeof requests, args: string[], env = cliEnv) => {
     const before = github.requests.length;
@@ -138,6 +178,8 @@ try {
     await counted('nodeImage', checkNodeImage);
     await counted('offline', [...check, '--offline']);
     await counted('cluster', checkCluster, clusterEnv);
+    await counted('server', checkServer, runnerEnv);
+    await counted('bundle', checkBundle, runnerEnv);
   }
   const node = stats(times.node);
   const row = (name: string, xs: number[]) => {
@@ -154,9 +196,15 @@ try {
   row('warm check (node image)', times.nodeImage);
   row('check --offline', times.offline);
   row('warm check --aks-cluster', times.cluster);
+  row('cold runner check --server', times.server);
+  row('check --bundle', times.bundle);
   console.log(
-    `GitHub requests per check: warm ${requests.check / ROUNDS}, latest ${requests.latest / ROUNDS}, node image ${requests.nodeImage / ROUNDS}, offline ${requests.offline / ROUNDS}, aks-cluster ${requests.cluster / ROUNDS} (and ${armRequests / ROUNDS} ARM requests)`,
+    `GitHub requests per check: warm ${requests.check / ROUNDS}, latest ${requests.latest / ROUNDS}, node image ${requests.nodeImage / ROUNDS}, offline ${requests.offline / ROUNDS}, aks-cluster ${requests.cluster / ROUNDS} (and ${armRequests / ROUNDS} ARM requests); the deployment's for a runner's --server ${requests.server / ROUNDS}, --bundle ${requests.bundle / ROUNDS}`,
+  );
+  console.log(
+    `bundle create (fixture releases since 3.0.20260107-3.0, V3gen2 notes): ${(madeIn / 1000).toFixed(1)} s, ${statSync(bundleFile).size} bytes`,
   );
 } finally {
+  await product.stop();
   await Promise.all([github.close(), arm.close()]);
 }

@@ -146,6 +146,17 @@ export class StaleFeedError extends AppError {
   }
 }
 
+/**
+ * The bundle behind an answer is older than `check --max-bundle-age`, and a gate asked for
+ * it (`--fail-on` without `--allow-stale-bundle`): exit 7, as a stale feed, since the gate
+ * cannot see what was fixed since.
+ */
+export class StaleBundleError extends AppError {
+  constructor(message: string) {
+    super(message, { status: 503, code: 'stale-bundle', exitCode: 7 });
+  }
+}
+
 /** The upstream's rate limit is spent until `resetAt`. */
 export class RateLimitedError extends AppError {
   readonly resetAt: Date | undefined;

@@ -62,6 +62,19 @@ const key = z.optional(
     ),
 );
 
+/** A URL whose host is this machine: plain http is harmless there (npm start). */
+export function isLoopbackUrl(value: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(value);
+    return (
+      protocol === 'http:' &&
+      (hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname))
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** Log levels, least severe first. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -109,6 +122,24 @@ const EnvSchema = z.object({
   AZL_HTTP_TIMEOUT_SECONDS: z._default(z.coerce.number().check(z.positive(), z.maximum(3600)), 30),
   /** Any non-empty value turns colour off in the CLI's table (https://no-color.org). */
   NO_COLOR: z.optional(z.string()),
+  /**
+   * The CLI asks this deployment instead of GitHub (`--server` names one too): its base
+   * address, as in the links it sends. HTTPS, but for a server on this machine.
+   */
+  AZL_SERVER_URL: z.optional(
+    z
+      .url()
+      .check(
+        z.refine(
+          (v) => v.startsWith('https://') || isLoopbackUrl(v),
+          'must be an https:// URL (the check key goes there); http only for localhost',
+        ),
+      ),
+  ),
+  /** The deployment's check key (`x-functions-key`); read from the environment only, never a flag. */
+  AZL_SERVER_KEY: z.optional(z.string()),
+  /** A bundle file the CLI answers from with no network (`--bundle` names one too). */
+  AZL_BUNDLE: z.optional(z.string()),
 
   // Detection and fan-out
   DETECT_SCHEDULE: z._default(z.string(), '0 */15 * * * *'),
@@ -138,6 +169,12 @@ const EnvSchema = z.object({
   LOCAL_STORAGE: z._default(z.enum(['sqlite', 'azurite']), 'sqlite'),
   PORT: count(0, 65535, 7071),
   ADMIN_KEY: key,
+  /**
+   * The key of the check routes alone (`check --server`, GET /api/bundles/{line}): what CI
+   * pipelines hold. It can never manage subscriptions. In Azure it is also the function key
+   * named `check` of each check function (the post-deploy hook registers it).
+   */
+  CHECK_KEY: key,
   /** Azurite's blob port under `LOCAL_STORAGE=azurite`; 0 picks a free one (printed at start-up). */
   AZURITE_BLOB_PORT: count(0, 65535, 0),
   /**
@@ -251,8 +288,8 @@ export const SETTING_GROUPS = {
   ],
   /** Links in messages: where they point and the key that signs them. */
   links: ['PUBLIC_BASE_URL', 'SIGNING_KEY'],
-  /** The API's admin key. */
-  admin: ['ADMIN_KEY'],
+  /** The API's keys: the admin key, and the check routes' own key. */
+  admin: ['ADMIN_KEY', 'CHECK_KEY'],
   storage: ['STORAGE_ACCOUNT_URL', 'AzureWebJobsStorage'],
   /** The user-assigned managed identity every Azure client signs in with. */
   identity: ['AZURE_CLIENT_ID'],
@@ -264,7 +301,15 @@ export const SETTING_GROUPS = {
   /** `npm start` only. */
   local: ['DATA_DIR', 'LOCAL_STORAGE', 'PORT', 'AZURITE_BLOB_PORT'],
   /** The CLI only. */
-  cli: ['AZL_CACHE_DIR', 'XDG_CACHE_HOME', 'AZL_DEBUG', 'NO_COLOR'],
+  cli: [
+    'AZL_CACHE_DIR',
+    'XDG_CACHE_HOME',
+    'AZL_DEBUG',
+    'NO_COLOR',
+    'AZL_SERVER_URL',
+    'AZL_SERVER_KEY',
+    'AZL_BUNDLE',
+  ],
 } as const satisfies Record<string, readonly SettingName[]>;
 
 type Groups = typeof SETTING_GROUPS;

@@ -13,8 +13,12 @@
  *    handlers' own check. It is written only when the host holds another value.
  * 3. The Event Grid subscriptions of infra/app/event-subscriptions.bicep exist: an incremental
  *    deployment, which leaves subscriptions already as declared unchanged.
+ * 4. The check functions (`check --server`, the bundles: CHECK_FUNCTIONS) share one function
+ *    key named "check", the key CI runners hold as AZL_SERVER_KEY. A function key opens its
+ *    own function alone, so the check key can never manage a subscription. A key one of them
+ *    has already is given to the others; only when none has one is a new one made.
  *
- * Neither 2 nor 3 can run during `azd provision`: on a first install no function exists yet
+ * None of 2 to 4 can run during `azd provision`: on a first install no function exists yet
  * (Azure/bicep#11656). azd hands hooks its environment (infra/main.bicep's outputs) as
  * environment variables.
  *
@@ -26,6 +30,8 @@
  */
 import { join } from 'node:path';
 import { packageRoot } from '../../src/package-info.js';
+import { CHECK_FUNCTIONS } from '../../src/api/routes.js';
+import { newKey } from '../../src/security/keys.js';
 import { retry } from '../../src/services/retry.js';
 import { Cli, keyVaultSecretArgs, StepError, withSecretFile, type CliResult } from './cli.js';
 
@@ -316,6 +322,66 @@ async function adminKeyRegistered(hook: Hook): Promise<void> {
   console.log("postdeploy: the admin key is registered as the host function key 'admin'.");
 }
 
+// ---- 4. The check functions share the function key "check" ----
+
+/** The function key CI runners hold: `az functionapp function keys list … --query check`. */
+const CHECK_KEY_NAME = 'check';
+
+async function checkKeyRegistered(hook: Hook): Promise<void> {
+  const held = new Map<string, string>();
+  for (const fn of CHECK_FUNCTIONS) {
+    // WebApps_ListFunctionKeys is a StringDictionary in azure-rest-api-specs (keys under
+    // "properties"), but the service answers the keys at the top level, as scripts that read
+    // `--query default` rely on: both are read.
+    const value = (
+      await hook.call(`reading the function key '${CHECK_KEY_NAME}' of ${fn}`, [
+        'rest',
+        '--only-show-errors',
+        '--method',
+        'post',
+        '--uri',
+        `${hook.site}/functions/${fn}/listkeys?${WEB_API}`,
+        '--query',
+        `${CHECK_KEY_NAME} || properties.${CHECK_KEY_NAME}`,
+        '--output',
+        'tsv',
+      ])
+    ).trim();
+    if (value !== '') hook.az.hide(value);
+    held.set(fn, value);
+  }
+  const key = [...held.values()].find((value) => value !== '') ?? newKey();
+  hook.az.hide(key);
+  const missing = CHECK_FUNCTIONS.filter((fn) => held.get(fn) !== key);
+  if (missing.length === 0) {
+    console.log(
+      `postdeploy: the check functions already share the function key '${CHECK_KEY_NAME}'.`,
+    );
+    return;
+  }
+  // WebApps_CreateOrUpdateFunctionSecret takes the key under "properties", as the host secret.
+  const body = JSON.stringify({ properties: { name: CHECK_KEY_NAME, value: key } });
+  for (const fn of missing) {
+    await withSecretFile('check-key.json', body, (file) =>
+      hook.call(`setting the function key '${CHECK_KEY_NAME}' of ${fn}`, [
+        'rest',
+        '--only-show-errors',
+        '--method',
+        'put',
+        '--uri',
+        `${hook.site}/functions/${fn}/keys/${CHECK_KEY_NAME}?${WEB_API}`,
+        '--body',
+        `@${file}`,
+        '--output',
+        'none',
+      ]),
+    );
+  }
+  console.log(
+    `postdeploy: the function key '${CHECK_KEY_NAME}' is set on ${missing.join(', ')}; CI runners hold it as AZL_SERVER_KEY (docs/deploy.md).`,
+  );
+}
+
 // ---- 3. The Event Grid subscriptions exist ----
 
 /**
@@ -366,6 +432,7 @@ const STEPS: ((hook: Hook) => Promise<void>)[] = [
   settingsResolved,
   adminKeyRegistered,
   eventSubscriptionsCreated,
+  checkKeyRegistered,
 ];
 
 const az = new Cli('az');

@@ -42,6 +42,28 @@ export function requireAdmin(req: HttpRequest, deps: ApiDeps, opts: AuthOptions 
   }
 }
 
+/**
+ * The check routes (`check --server`, the bundles) take the check key, or the admin key. In
+ * Azure the host has already checked the key against the function's own keys (the `check`
+ * key the post-deploy hook creates on these functions alone) and the host keys; locally, and
+ * wherever CHECK_KEY is set, the handler checks too. The check key is no key of any other
+ * route, so it can never manage a subscription.
+ */
+export function requireCheckKey(req: HttpRequest, deps: ApiDeps, opts: AuthOptions = {}): void {
+  const key = req.headers.get('x-functions-key');
+  if (key === null) {
+    throw new UnauthorizedError('this operation needs the check key (x-functions-key)');
+  }
+  const { ADMIN_KEY, CHECK_KEY } = deps.settings.admin;
+  if (isUnresolvedReference(CHECK_KEY)) {
+    throw new ConfigError('CHECK_KEY is a Key Vault reference the platform did not resolve');
+  }
+  const valid =
+    (CHECK_KEY !== undefined ? sameSecret(key, CHECK_KEY) : opts.hostCheckedKey === true) ||
+    (ADMIN_KEY !== undefined && isAdminKey(key, ADMIN_KEY, opts));
+  if (!valid) throw new UnauthorizedError('the check key is not valid');
+}
+
 function isAdminKey(presented: string, adminKey: string | undefined, opts: AuthOptions): boolean {
   // Settings refuse an unresolved reference already (src/settings.ts); this keeps a hand-built
   // one from ever turning the public "@Microsoft.KeyVault(...)" text into the admin key.

@@ -26,6 +26,7 @@ export interface ApiParts {
   evaluate: EvaluateFn;
   nodeImages: NodeImageInventories;
   watches: ApiDeps['watches'];
+  checks: ApiDeps['checks'];
   detect: ApiDeps['detect'];
   publisher: ApiDeps['publisher'];
   /** DNS for webhook checks; the system resolver by default. */
@@ -57,6 +58,7 @@ export function composeApiDeps(groups: ApiSettingGroups, parts: ApiParts): ApiDe
     evaluate: parts.evaluate,
     nodeImages: parts.nodeImages,
     watches: parts.watches,
+    checks: parts.checks,
     detect: parts.detect,
     publisher: parts.publisher,
     now,

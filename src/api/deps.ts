@@ -7,6 +7,8 @@ import type { ChangeSet, Inventory, MatchResult } from '../domain/types.js';
 import type { WebhookPolicy } from '../security/ssrf.js';
 import type { EventPublisher } from '../events/publisher.js';
 import type { ApiStore } from './store.js';
+import type { CheckQuestion } from '../services/check.js';
+import type { MadeBundle, ServerChecks, ServerReply } from '../services/server-checks.js';
 import type { AdminSettings, EmailSettings, LinkSettings } from '../settings.js';
 
 /**
@@ -83,6 +85,14 @@ export interface ClusterWatchReader {
   view(subscription: Subscription): Promise<WatchView[]>;
 }
 
+/** Checks for CI runners (src/services/server-checks.ts). */
+export interface CheckService {
+  answer(question: CheckQuestion): Promise<ServerReply>;
+  bundle(line: string): Promise<MadeBundle>;
+  releaseSummary: ServerChecks['releaseSummary'];
+  releaseCounts: ServerChecks['releaseCounts'];
+}
+
 export interface ApiDeps {
   store: ApiStore;
   settings: ApiSettings;
@@ -92,6 +102,8 @@ export interface ApiDeps {
   evaluate: EvaluateFn;
   nodeImages: NodeImageInventories;
   watches: ClusterWatchReader;
+  /** `check --server` and the bundles, from the deployment's warm state. */
+  checks: CheckService;
   /** Runs the release and node-image detector now (POST /api/ops/detect). */
   detect: () => Promise<{ releases: unknown[]; nodeImages: unknown[]; clusters: unknown[] }>;
   /** The pipeline's event bus: a caught-up release is delivered as any other, through the ledger. */

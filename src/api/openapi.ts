@@ -19,12 +19,21 @@ export function buildOpenApiDocument(
     name: 'x-functions-key',
     description: 'The Function key (ADMIN_KEY when running locally).',
   });
+  const checkKey = registry.registerComponent('securitySchemes', 'checkKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-functions-key',
+    description:
+      'The check key: in Azure the function key named `check` of the check functions (the post-deploy hook creates it; docs/deploy.md), CHECK_KEY locally. CI runners hold it (AZL_SERVER_KEY); it opens the check routes alone and can never manage a subscription. The admin key works too.',
+  });
   const bearer = registry.registerComponent('securitySchemes', 'subscriptionToken', {
     type: 'http',
     scheme: 'bearer',
     description: 'The token returned once when the subscription was created.',
   });
-  for (const route of routes) registry.registerPath(toPath(route, functionKey.name, bearer.name));
+  for (const route of routes) {
+    registry.registerPath(toPath(route, functionKey.name, bearer.name, checkKey.name));
+  }
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
@@ -37,13 +46,20 @@ export function buildOpenApiDocument(
   });
 }
 
-function toPath(route: ApiRoute, functionKey: string, bearer: string): RouteConfig {
+function toPath(
+  route: ApiRoute,
+  functionKey: string,
+  bearer: string,
+  checkKey: string,
+): RouteConfig {
   const security =
     route.auth === 'admin'
       ? [{ [functionKey]: [] }]
-      : route.auth === 'subscription'
-        ? [{ [bearer]: [] }, { [functionKey]: [] }]
-        : [];
+      : route.auth === 'check'
+        ? [{ [checkKey]: [] }, { [functionKey]: [] }]
+        : route.auth === 'subscription'
+          ? [{ [bearer]: [] }, { [functionKey]: [] }]
+          : [];
   const responses: RouteConfig['responses'] = {};
   for (const [status, ok] of Object.entries(route.ok)) {
     responses[status] = {

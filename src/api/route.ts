@@ -9,7 +9,11 @@ import type { HttpHandler } from './http.js';
  * from the same list, so a route cannot exist without being registered and documented.
  */
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-type Auth = 'admin' | 'subscription' | 'link' | 'none';
+/**
+ * Who may call: the admin key; a subscription's token (or the admin key); a signed link;
+ * the check key (or the admin key), which is good for the check routes alone; anyone.
+ */
+type Auth = 'admin' | 'subscription' | 'link' | 'check' | 'none';
 
 /** What every HTTP function has, an API route or a page (src/web/pages.ts). */
 export interface HttpRoute {

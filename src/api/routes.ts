@@ -9,6 +9,7 @@ import {
   unsubscribe,
 } from './handlers/email-links.js';
 import { deleteInventory, patchInventory, putInventory } from './handlers/inventories.js';
+import { getBundle, getReleaseCounts, getReleaseSummary, postCheck } from './handlers/check.js';
 import { getMatches } from './handlers/matches.js';
 import { openApiDocument } from './handlers/openapi.js';
 import { detectNow, health, healthUnavailable } from './handlers/ops.js';
@@ -24,6 +25,13 @@ import {
 } from './handlers/subscriptions.js';
 import { sendTestNotification, TestNotificationRequest } from './handlers/test-notification.js';
 import {
+  CheckReplyView,
+  CheckRequest,
+  ReleaseCountsAnswerView,
+  ReleaseCountsQuery,
+  ReleaseSummaryAnswerView,
+  ReleaseSummaryQuery,
+  ReleaseTagOrLatest,
   ConfirmationResultsView,
   CreatedSubscriptionView,
   DeadLetterListView,
@@ -358,6 +366,66 @@ export const ROUTES: ApiRoute[] = [
     handler: (deps, req) => listDeadLetters(deps, req),
   },
   {
+    name: 'checkAnswer',
+    method: 'POST',
+    route: 'check',
+    // `function`: in Azure the host checks the key first; the `check` function key the
+    // post-deploy hook creates on this function (and getBundle) opens no other route.
+    authLevel: 'function',
+    auth: 'check',
+    summary:
+      "`azl-notifier check --server`: what these machines miss as of a release, answered from the deployment's warm state with the answer a local check computes (the CLI renders it). One request; the runner asks GitHub nothing.",
+    body: { contentType: ['application/json'], schema: CheckRequest, required: true },
+    ok: { 200: { description: 'The check answer', schema: CheckReplyView } },
+    errors: [400, 401, 404, 413, 415, 422, 502, 503],
+    handler: (deps, req) => postCheck(deps, req),
+  },
+  {
+    name: 'checkRelease',
+    method: 'GET',
+    route: 'check/releases/{tag}',
+    authLevel: 'function',
+    auth: 'check',
+    summary:
+      '`azl-notifier release <tag> --server`: a whole release summarized from warm state, as `release --format json` prints it.',
+    params: { tag: ReleaseTagOrLatest.meta({ description: 'A release tag, or `latest`.' }) },
+    query: ReleaseSummaryQuery.shape,
+    ok: { 200: { description: 'The summary', schema: ReleaseSummaryAnswerView } },
+    errors: [400, 401, 404, 502, 503],
+    handler: (deps, req) => getReleaseSummary(deps, req),
+  },
+  {
+    name: 'checkReleases',
+    method: 'GET',
+    route: 'check/releases',
+    authLevel: 'function',
+    auth: 'check',
+    summary:
+      "`azl-notifier releases --server`: a line's newest releases with how many packages each changed, as `releases --format json` prints them.",
+    query: ReleaseCountsQuery.shape,
+    ok: { 200: { description: 'The releases', schema: ReleaseCountsAnswerView } },
+    errors: [400, 401, 502, 503],
+    handler: (deps, req) => getReleaseCounts(deps, req),
+  },
+  {
+    name: 'getBundle',
+    method: 'GET',
+    route: 'bundles/{line}',
+    authLevel: 'function',
+    auth: 'check',
+    summary:
+      'The newest bundle of a release line (`azl-notifier check --bundle`), as `azl-notifier bundle create` makes it: for a mirror job to carry across an air gap. Made from warm state at most once an hour; the ETag is its SHA-256 (If-None-Match answers 304).',
+    params: {
+      line: z.string().max(16).meta({ description: 'A release line, e.g. 3.0.', example: '3.0' }),
+    },
+    ok: {
+      200: { description: 'The bundle (tar.gz)', mediaType: 'application/gzip' },
+      304: { description: 'Not modified since the ETag given' },
+    },
+    errors: [400, 401, 404, 502, 503],
+    handler: (deps, req) => getBundle(deps, req),
+  },
+  {
     name: 'openApi',
     method: 'GET',
     route: 'openapi.json',
@@ -395,3 +463,8 @@ export const ROUTES: ApiRoute[] = [
     handler: (deps) => detectNow(deps),
   },
 ];
+
+/** The functions the check key opens (and no other): `authLevel: 'function'`, `auth: 'check'`. */
+export const CHECK_FUNCTIONS: readonly string[] = ROUTES.filter((r) => r.auth === 'check').map(
+  (r) => r.name,
+);

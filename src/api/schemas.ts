@@ -684,3 +684,160 @@ export const DetectedView = z
     nodeImages: z.array(z.object({ image: z.string(), status: z.enum(['baseline', 'published']) })),
   })
   .meta({ id: 'DetectedReleases' });
+
+/** One AKS node pool as Azure Resource Manager described it to the runner (`check --server`). */
+const CheckPool = z.strictObject({
+  cluster: z.strictObject({
+    id: AksClusterId,
+    subscriptionId: z.string().max(64),
+    resourceGroup: z.string().max(90),
+    name: z.string().max(63),
+    location: z.string().max(64),
+    nodeOSUpgradeChannel: z.string().max(64),
+  }),
+  name: z.string().max(64),
+  osType: z.string().max(64).nullable(),
+  osSku: z.string().max(64).nullable(),
+  nodeImageVersion: z.string().max(200).nullable(),
+  latestNodeImageVersion: z.string().max(200).nullable(),
+});
+
+/**
+ * A check's body: a few package lists (an SBOM is the largest, a few MB) and the pools. The
+ * limit is read before the body is, as every upload's is.
+ */
+export const MAX_CHECK_BYTES = 32 * 1024 * 1024;
+
+/** At most this many node pools in one check: a large estate's subscriptions, and then some. */
+export const MAX_CHECK_POOLS = 2000;
+
+export const CheckRequest = z
+  .strictObject({
+    release: z.union([z.literal('latest'), ReleaseTag]).meta({
+      description: 'A release tag, or `latest`: the newest release of the inventories’ line.',
+    }),
+    line: z.string().max(16).optional().meta({ description: 'The line `latest` picks from.' }),
+    from: ReleaseTag.optional().meta({
+      description: 'Compare with this older release instead of the previous one.',
+    }),
+    oval: z.boolean().meta({ description: 'Read the OVAL feed (CVEs and severities).' }),
+    inventories: z
+      .array(
+        z.strictObject({
+          label: z.string().min(1).max(200).meta({
+            description: 'How messages name the list (the file’s base name).',
+          }),
+          text: z.string().max(MAX_INVENTORY_BYTES).meta({
+            description:
+              'rpm -qa output, the rich rpm --qf format, AKS release-notes text, or CycloneDX/SPDX JSON as a string.',
+          }),
+        }),
+      )
+      .max(MAX_INVENTORIES),
+    aksNodeImages: z.array(AksNodeImage).max(MAX_INVENTORIES),
+    pools: z.array(CheckPool).max(MAX_CHECK_POOLS).meta({
+      description:
+        'AKS node pools as the caller read them from Azure Resource Manager with its own sign-in (`check --aks-cluster`); the deployment never reads a cluster for a check.',
+    }),
+  })
+  .meta({
+    id: 'CheckRequest',
+    description: 'What `azl-notifier check --server` asks: the machines, the release, the options.',
+  });
+
+const AnsweredInventoryView = z.object({
+  result: MatchResultView,
+  format: z.string(),
+  packages: z.number().int(),
+  duplicates: z.number().int(),
+  lines: z.record(z.string(), z.number().int()).meta({
+    description: 'The 1-based line of each listed package, by `name\\u0000installed`.',
+  }),
+});
+
+export const CheckReplyView = z
+  .object({
+    inventories: z.array(AnsweredInventoryView).meta({
+      description: 'The package lists, then the node images, in the order asked.',
+    }),
+    pools: z.array(
+      z.object({
+        notices: z.array(z.string()),
+        checked: AnsweredInventoryView.extend({
+          offer: z
+            .object({
+              location: z.string(),
+              image: z.string(),
+              version: z.string(),
+              covers: z.number().int().nullable(),
+              of: z.number().int(),
+            })
+            .nullable(),
+          upgradeAvailableNow: z.boolean(),
+          advice: z.object({ sentence: z.string(), command: z.string().optional() }),
+        }).nullable(),
+      }),
+    ),
+    nothing: MatchResultView.meta({
+      description: 'The release’s answer for no package: what is shown when nothing was checked.',
+    }),
+    warnings: z.array(z.string()).meta({
+      description: 'What a local check would have printed on stderr (an unreachable feed).',
+    }),
+  })
+  .meta({
+    id: 'CheckReply',
+    description:
+      'The answer a local `azl-notifier check` computes, field for field; the CLI renders it in every format.',
+  });
+
+/** A release tag, or `latest`. */
+export const ReleaseTagOrLatest = z.union([z.literal('latest'), ReleaseTag]);
+
+const LineQuery = z.string().max(16).default('3.0').meta({ description: 'A release line.' });
+
+export const ReleaseSummaryQuery = z.object({
+  line: LineQuery,
+  oval: z.enum(['true', 'false']).default('true').meta({
+    description: 'Read the OVAL feed (CVEs and severities); `false` is `--no-oval`.',
+  }),
+});
+
+export const ReleaseCountsQuery = z.object({
+  line: LineQuery,
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+});
+
+/** What the deployment answers for `release` and `releases`, with a local run's warnings. */
+const ServerAnswerView = (answer: z.ZodType, id: string) =>
+  z
+    .object({
+      answer,
+      warnings: z.array(z.string()).meta({
+        description: 'What a local run would have printed on stderr (an unreachable feed).',
+      }),
+    })
+    .meta({ id });
+
+export const ReleaseSummaryAnswerView = ServerAnswerView(
+  z.object({}).passthrough().meta({
+    description: 'The summary `azl-notifier release <tag> --format json` prints.',
+  }),
+  'ReleaseSummaryAnswer',
+);
+
+export const ReleaseCountsAnswerView = ServerAnswerView(
+  z.array(
+    z.object({
+      tag: z.string(),
+      line: z.string(),
+      publishedAt: z.string(),
+      url: z.string(),
+      previousTag: z.string().nullable(),
+      packages: z
+        .object({ updated: z.number().int(), added: z.number().int(), removed: z.number().int() })
+        .nullable(),
+    }),
+  ),
+  'ReleaseCountsAnswer',
+);

@@ -41,6 +41,7 @@ export function apiDepsOn(rt: Runtime, settings: Settings, resolve?: Resolver): 
       read: (target) => readWatch(rt.aks, target),
       view: (subscription) => watchedPools(rt, subscription),
     },
+    checks: rt.checks,
     detect: () => detectAll(rt),
     publisher: rt.publisher,
     now: rt.now,

@@ -16,6 +16,7 @@ import type { Settings } from '../settings.js';
 import type { Runtime } from '../services/runtime.js';
 import { resolveAbandonedClaims } from '../services/ledger.js';
 import { resumePendingConfirmations } from '../api/confirmations.js';
+import { CHECK_FUNCTIONS } from '../api/routes.js';
 import { apiDepsOn } from './api-deps.js';
 import { setApp } from './current-runtime.js';
 import { FUNCTIONS, HOST_ROUTE_PREFIX, RESUME_AFTER_MS } from './functions.js';
@@ -30,6 +31,8 @@ import {
 export interface LocalRuntime {
   apiUrl: string;
   adminKey: { key: string; source: AdminKeySource; file: string };
+  /** The key of the check routes alone (CHECK_KEY, or kept in DATA_DIR). */
+  checkKey: { key: string; source: AdminKeySource; file: string };
   storage: StorageDescription;
   events: { kind: 'local-bus'; restored: number } | { kind: 'event-grid'; endpoint: string };
   timers: RunningTimer[];
@@ -72,6 +75,9 @@ export async function startLocalRuntime(
     const storage = await openLocalStorage(baseSettings, dataDir);
     stops.push(() => storage.close());
     const adminKey = await resolveAdminKey(baseSettings.admin.ADMIN_KEY, dataDir);
+    // The check routes' own key, as the post-deploy hook creates one in Azure: CI runners
+    // hold it (check --server), and it opens nothing else.
+    const checkKey = await resolveLocalSecret('check-key', baseSettings.admin.CHECK_KEY, dataDir);
     const signingKey = await resolveLocalSecret(
       'signing-key',
       baseSettings.links.SIGNING_KEY,
@@ -81,7 +87,7 @@ export async function startLocalRuntime(
     // signs the links in mail: both must use the keys this host uses.
     const settings: Settings = {
       ...baseSettings,
-      admin: { ADMIN_KEY: adminKey.key },
+      admin: { ADMIN_KEY: adminKey.key, CHECK_KEY: checkKey.key },
       links: { ...baseSettings.links, SIGNING_KEY: signingKey.key },
     };
 
@@ -112,7 +118,15 @@ export async function startLocalRuntime(
       storage.exclusive ? 0 : RESUME_AFTER_MS,
     );
 
-    const server = createHttpHost(FUNCTIONS, adminKey.key, log, HOST_ROUTE_PREFIX);
+    const server = createHttpHost(
+      FUNCTIONS,
+      {
+        admin: adminKey.key,
+        functions: Object.fromEntries(CHECK_FUNCTIONS.map((name) => [name, [checkKey.key]])),
+      },
+      log,
+      HOST_ROUTE_PREFIX,
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(settings.local.PORT, '127.0.0.1', resolve);
@@ -135,6 +149,7 @@ export async function startLocalRuntime(
     return {
       apiUrl: `http://127.0.0.1:${port}/api`,
       adminKey,
+      checkKey,
       storage: storage.description,
       events: eventGrid
         ? { kind: 'event-grid', endpoint: settings.delivery.EVENTGRID_TOPIC_ENDPOINT ?? '' }

@@ -64,6 +64,9 @@ function printBanner(local: LocalRuntime, insecure: boolean): void {
   else if (adminKey.source === 'stored') lines.push(`  Admin key    in ${adminKey.file}`);
   else
     lines.push(`  Admin key    ${adminKey.key}   (new; saved to ${adminKey.file}, shown only now)`);
+  const { checkKey } = local;
+  if (checkKey.source === 'setting') lines.push('  Check key    from the CHECK_KEY setting');
+  else lines.push(`  Check key    in ${checkKey.file}   (for check --server: AZL_SERVER_KEY)`);
   lines.push(`  Storage      ${describeStorage(local.storage)}`);
   lines.push(
     local.events.kind === 'local-bus'

@@ -29,6 +29,8 @@ import { createNotifier } from '../services/notifier.js';
 import { currentOval, type OvalFeedStorage } from '../services/oval-feed.js';
 import type { Log, MatchCore, ReleaseMatcher, ReleaseSource } from '../services/ports.js';
 import { NodeImages } from '../services/node-images.js';
+import { ServerChecks } from '../services/server-checks.js';
+import { storeSessionStore } from '../services/store-session.js';
 import { ParsedInventories } from '../services/parsed-inventories.js';
 import { ReleaseContext } from '../services/release-context.js';
 import { SpecLibrary } from '../services/spec-library.js';
@@ -152,12 +154,27 @@ export function createMatchCore(github: GitHubSettings, store: Store, log: Log):
   };
 }
 
+/** Where AgentBaker's listing of a variant directory is kept in storage. */
+const nodeImageListingName = (dir: string) => `node-images-${dir}`;
+
 /** AgentBaker's release notes through storage: listings by ETag, notes by blob sha. */
 export function createNodeImages(github: GitHubSettings, store: Store, log: Log): NodeImages {
   return new NodeImages(gitHubClient(github, log), github.AKS_NODE_IMAGE_REPO, store.gitObjects, {
-    get: (dir) => store.getFeed(`node-images-${dir}`),
-    put: (dir, listing) => store.putFeed(`node-images-${dir}`, listing),
+    get: (dir) => store.getFeed(nodeImageListingName(dir)),
+    put: (dir, listing) => store.putFeed(nodeImageListingName(dir), listing),
   });
+}
+
+/**
+ * `check --server` over the storage the detector keeps warm: its git objects, the OVAL
+ * feed and the AgentBaker listings are the same documents the pipeline reads.
+ */
+export function createServerChecks(github: GitHubSettings, store: Store, log: Log): ServerChecks {
+  return new ServerChecks(
+    github,
+    storeSessionStore(store, { oval: ovalStorageOf(store), nodeImageListingName }),
+    log,
+  );
 }
 
 /**
@@ -214,6 +231,7 @@ export async function buildRuntime(
     nodeImages: overrides.nodeImages ?? createNodeImages(settings.github, store, log),
     aks: overrides.aks ?? createAksSource(settings.arm, settings.identity, log),
     notifier: overrides.notifier ?? createNotifier(settings, log, now),
+    checks: overrides.checks ?? createServerChecks(settings.github, store, log),
     now,
     log,
     // Every event carries the trace context of the span that published it.

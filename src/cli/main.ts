@@ -1,4 +1,5 @@
 import { Command, CommanderError, Help, type Option } from 'commander';
+import { bundleCommand } from './commands/bundle.js';
 import { checkCommand } from './commands/check.js';
 import { releaseCommand } from './commands/release.js';
 import { releasesCommand } from './commands/releases.js';
@@ -21,6 +22,7 @@ const program = new Command('azl-notifier')
   .addCommand(releaseCommand())
   .addCommand(releasesCommand())
   .addCommand(renderCommand())
+  .addCommand(bundleCommand())
   .addCommand(vercmpCommand())
   .addHelpText(
     'after',
@@ -30,18 +32,23 @@ Exit codes:
   2  bad input, usage or setting (the message names the file, line, flag or setting)
   3  check --fail-on: something affected, behind or replaced has that severity or worse;
      --fail-on-unsupported: an installed package is no longer shipped
-  4  unknown release tag, or an AKS cluster or Azure subscription that does not exist
-  5  GitHub, a configured OVAL feed or Azure Resource Manager unreachable or rate limited
-     (set GITHUB_TOKEN for a higher GitHub limit), or --offline and the cache lacks what is
-     needed
+  4  unknown release tag, or an AKS cluster or Azure subscription that does not exist, or
+     check --bundle: the release is not in this bundle (the message gives the date it was made)
+  5  GitHub, a configured OVAL feed, Azure Resource Manager or the --server deployment
+     unreachable or rate limited (set GITHUB_TOKEN for a higher GitHub limit, or use --server
+     or --bundle), or --offline and the cache lacks what is needed
   6  Azure sign-in failed (the message gives the credential chain's reasons), or the
      identity lacks Reader on a cluster or subscription (the message names the scope)
-  7  check --require-fresh-feed: the OVAL feed is older than --max-feed-age, or none was read
+  7  check --require-fresh-feed: the OVAL feed is older than --max-feed-age, or none was read;
+     check --bundle --fail-on: the bundle is older than --max-bundle-age
+  8  check --bundle: the bundle is damaged or altered (a member does not match its SHA-256 in
+     the manifest), or is no bundle
   11/12  vercmp: A > B / A < B (as rpmdev-vercmp)
 
 Settings (environment): GITHUB_TOKEN, GITHUB_API_URL, AZL_REPO, AZL_OVAL_URL,
 AKS_NODE_IMAGE_REPO, AZL_CACHE_DIR (or XDG_CACHE_HOME), AZL_HTTP_TIMEOUT_SECONDS, NO_COLOR,
-AZL_DEBUG, AZURE_RESOURCE_MANAGER_URL; and Azure's own sign-in variables (AZURE_CLIENT_ID,
+AZL_DEBUG, AZURE_RESOURCE_MANAGER_URL, AZL_SERVER_URL and AZL_SERVER_KEY (--server; the
+key only ever from the environment), AZL_BUNDLE (--bundle); and Azure's own sign-in variables (AZURE_CLIENT_ID,
 AZURE_TENANT_ID, AZURE_TOKEN_CREDENTIALS, ...), read by DefaultAzureCredential.
 Run 'azl-notifier <command> --help' for examples.`,
   );
@@ -63,8 +70,11 @@ class MarkRequired extends Help {
   }
 }
 
-// Commander copies these settings only to subcommands it creates itself, not to added ones.
-for (const command of program.commands) {
+// Commander copies these settings only to subcommands it creates itself, not to added ones,
+// nor to theirs (bundle create).
+const all = (commands: readonly Command[]): Command[] =>
+  commands.flatMap((command) => [command, ...all(command.commands)]);
+for (const command of all(program.commands)) {
   command.exitOverride().showHelpAfterError('(run with --help for usage)');
   command.createHelp = () => Object.assign(new MarkRequired(), command.configureHelp());
 }

@@ -56,6 +56,11 @@ const VARIANTS: Readonly<Record<string, NodeImageVariant>> = Object.fromEntries(
   ).map(([sku, dir, line]) => [sku, { sku, dir, line }]),
 );
 
+/** Every image variant of a release line, as AgentBaker's directories hold them. */
+export function variantsOfLine(line: string): NodeImageVariant[] {
+  return Object.values(VARIANTS).filter((v) => v.line === line);
+}
+
 /**
  * The node pools a subscription follows by image string (`{"aksNodeImage": …}` inventories),
  * by inventory name. Stored strings were valid when stored; one that no longer parses is

@@ -31,7 +31,8 @@ interface Route {
  * Serves the HTTP functions the way `func start` does: under the host's routePrefix (the
  * app's host.json sets it empty, so each route's template is its whole path), route templates with
  * `{param}` segments, the declared methods, and `authLevel: 'function'` checked against the
- * admin key in `x-functions-key` or `?code=`. Handlers get real HttpRequest and
+ * keys in `x-functions-key` or `?code=`: the admin key stands for the host's keys (good for
+ * every function), and a function's own keys are good for that function alone, as in Azure. Handlers get real HttpRequest and
  * InvocationContext objects, so they run exactly as in the host.
  *
  * Bodies are streamed, as the Azure entry point has the host do (app.setup enableHttpStream,
@@ -40,9 +41,16 @@ interface Route {
  * then, through its own bounded reader. A body nobody read is never buffered: the answer goes
  * out with `Connection: close` and the rest of the upload is dropped with the connection.
  */
+/** The host's keys: the admin key, and keys of single functions (the check key's). */
+export interface HostKeys {
+  admin: string;
+  /** Function name → the keys good for it alone. */
+  functions?: Readonly<Record<string, readonly string[]>>;
+}
+
 export function createHttpHost(
   functions: readonly HostedFunction[],
-  adminKey: string,
+  keys: HostKeys,
   log: HostLog,
   routePrefix: string,
 ): Server {
@@ -51,7 +59,7 @@ export function createHttpHost(
   );
   return createServer((req, res) => {
     const body = new IncomingBody(req, MAX_BODY_BYTES);
-    serve(req, body, res, routes, adminKey, log)
+    serve(req, body, res, routes, keys, log)
       .catch((err: unknown) => {
         log.error(`http host: ${err instanceof Error ? err.message : String(err)}`);
         if (!res.headersSent) res.writeHead(500);
@@ -66,7 +74,7 @@ async function serve(
   body: IncomingBody,
   res: ServerResponse,
   routes: Route[],
-  adminKey: string,
+  keys: HostKeys,
   log: HostLog,
 ) {
   const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
@@ -98,7 +106,8 @@ async function serve(
   const level = match.route.options.authLevel ?? 'anonymous';
   if (level !== 'anonymous') {
     const given = req.headers['x-functions-key'] ?? url.searchParams.get('code') ?? '';
-    if (!sameSecret(String(given), adminKey)) {
+    const good = [keys.admin, ...(keys.functions?.[match.route.name] ?? [])];
+    if (!good.some((key) => sameSecret(String(given), key))) {
       return send(
         res,
         problem(401, 'unauthorized', 'Unauthorized', 'a valid x-functions-key is required'),

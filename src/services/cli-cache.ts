@@ -21,7 +21,25 @@ import type { StoredOvalFeed } from '../sources/oval-source.js';
 import type { SpecFacts } from '../domain/spec-catalog.js';
 import { packageVersion } from '../package-info.js';
 import type { OvalFeedStorage } from './oval-feed.js';
+import type {
+  Keyed,
+  ReleasePair,
+  SessionStore,
+  StoredChangeSet,
+  StoredListing,
+  StoredNotesListing,
+} from './session-store.js';
 import type { ParsedSpecStore } from './spec-library.js';
+
+/** Where a cached answer came from: the same tag in another repository is another release. */
+export interface CacheOrigin {
+  /** GITHUB_API_URL */
+  apiUrl: string;
+  /** AZL_REPO */
+  repo: string;
+  /** AKS_NODE_IMAGE_REPO */
+  notesRepo: string;
+}
 
 export function cacheDir(cli: CliSettings): string {
   return cli.AZL_CACHE_DIR ?? join(cli.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'azl-notifier');
@@ -32,7 +50,7 @@ export function cacheKey(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
 }
 
-export class CliCache {
+export class CliCache implements SessionStore {
   private failed = false;
   private readonly files: FileBlobCache;
 
@@ -40,8 +58,39 @@ export class CliCache {
   constructor(
     readonly dir: string,
     private readonly onWarning: (line: string) => void,
+    private readonly origin: CacheOrigin,
   ) {
     this.files = new FileBlobCache(join(dir, 'blobs'));
+  }
+
+  get releases(): Keyed<'first-page' | 'all', StoredListing> {
+    const { apiUrl, repo } = this.origin;
+    return this.keyed('releases', (which) => cacheKey(apiUrl, repo, which));
+  }
+
+  /** A release pair never changes, but a newer parser may read the same specs better. */
+  get changeSets(): Keyed<ReleasePair, StoredChangeSet> {
+    const { apiUrl, repo } = this.origin;
+    return this.keyed('changesets', ({ tag, previous }) =>
+      cacheKey(apiUrl, repo, tag, previous ?? '', packageVersion),
+    );
+  }
+
+  get tagSpecs(): Keyed<string, [string, string][]> {
+    const { apiUrl, repo } = this.origin;
+    return this.keyed('tag-specs', (tag) => cacheKey(apiUrl, repo, tag));
+  }
+
+  get nodeImageListings(): Keyed<string, StoredNotesListing> {
+    const { apiUrl, notesRepo } = this.origin;
+    return this.keyed('node-images', (dir) => cacheKey(apiUrl, notesRepo, dir));
+  }
+
+  private keyed<K, T>(kind: string, keyOf: (key: K) => string): Keyed<K, T> {
+    return {
+      get: (key) => this.getJson<T>(kind, keyOf(key)),
+      put: (key, value) => this.putJson(kind, keyOf(key), value),
+    };
   }
 
   /** Spec blobs and tree listings by sha. */
@@ -71,11 +120,11 @@ export class CliCache {
     };
   }
 
-  getJson<T>(kind: string, key: string): Promise<T | undefined> {
+  private getJson<T>(kind: string, key: string): Promise<T | undefined> {
     return this.readJsonFile<T>(this.jsonFile(kind, key));
   }
 
-  putJson(kind: string, key: string, value: unknown): Promise<void> {
+  private putJson(kind: string, key: string, value: unknown): Promise<void> {
     return this.writeJsonFile(this.jsonFile(kind, key), value);
   }
 

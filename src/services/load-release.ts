@@ -2,13 +2,13 @@ import { InputError, NotFoundError } from '../errors.js';
 import { releaseLineOf } from '../domain/changeset.js';
 import type { ReleaseInfo } from '../domain/types.js';
 import { fetchChangeSet, type ReleaseSpecs } from '../sources/changeset-source.js';
+import { forEachConcurrently } from '../concurrency.js';
+import type { BlobCache } from '../sources/blob-cache.js';
 import { readBlobs } from '../sources/git-blobs.js';
 import { ovalIndexOf, ovalSettingOf, ovalUrlFor } from '../sources/oval-source.js';
 import { getReleaseByTag, newestRelease, previousRelease, splitRepo } from '../sources/releases.js';
-import { packageVersion } from '../package-info.js';
 import { bundledCatalog } from './bundled-catalog.js';
-import { cacheKey } from './cli-cache.js';
-import { cachedReleases, offlineError, storedReleases, type CliSession } from './cli-session.js';
+import { cachedReleases, storedReleases, type ReleaseSession } from './release-session.js';
 import { currentOval, type CurrentOval, type OvalFeedStorage } from './oval-feed.js';
 import { ReleaseContext } from './release-context.js';
 import { SpecLibrary } from './spec-library.js';
@@ -28,7 +28,7 @@ export interface ReleaseQuery {
  * the CLI's `check` and `render`.
  */
 export async function loadRelease(
-  session: CliSession,
+  session: ReleaseSession,
   query: ReleaseQuery & { oval: boolean },
 ): Promise<ReleaseContext> {
   session.onProgress?.(`Listing releases of ${session.repo}`, 0, 0);
@@ -38,38 +38,66 @@ export async function loadRelease(
     releaseChangeSet(session, release, previous),
   ]);
   if (oval.warning) session.warn(oval.warning);
-  // The change set was computed without the feed so both could load at once; the feed's
-  // severities and extra CVEs apply at matching, per installed version.
+  return releaseContextOf(session, fetched, oval.index);
+}
+
+/**
+ * A release ready for matching. The change set was computed without the feed so both could
+ * load at once; the feed's severities and extra CVEs apply at matching, per installed version.
+ */
+export function releaseContextOf(
+  session: ReleaseSession,
+  fetched: ReleaseSpecs,
+  oval: CurrentOval['index'],
+): ReleaseContext {
+  const { release } = fetched.changeSet;
   const library = specLibrary(session, release.line, 'reading specs of packages behind');
   if (fetched.texts.size > 0) {
     const pathOf = new Map([...fetched.specs].map(([path, sha]) => [sha, path]));
     library.addTexts(fetched.texts, (sha) => pathOf.get(sha) ?? sha, release.tag);
   }
-  return new ReleaseContext({
-    changeSet: fetched.changeSet,
-    specs: fetched.specs,
-    library,
-    oval: oval.index,
-  });
+  return new ReleaseContext({ changeSet: fetched.changeSet, specs: fetched.specs, library, oval });
 }
 
 /** Spec facts from the shipped catalog, and from specs read through the cache. */
-export function specLibrary(session: CliSession, line: string, label: string): SpecLibrary {
+export function specLibrary(session: ReleaseSession, line: string, label: string): SpecLibrary {
   return new SpecLibrary(
     bundledCatalog(line),
-    async (shas, where) =>
-      readBlobs(await session.client(), splitRepo(session.repo), shas, {
+    async (shas, where) => {
+      // All kept (a bundle holds every spec; a cache often does): no client, so Octokit, a
+      // sixth of the CLI's code, is never loaded.
+      const kept = await keptBlobs(session.cache?.blobs, shas);
+      if (kept) return kept;
+      return readBlobs(await session.client(), splitRepo(session.repo), shas, {
         blobCache: session.cache?.blobs,
         onProgress: session.onProgress,
         label,
         where,
-      }),
+      });
+    },
     session.cache?.parsedSpecs,
   );
 }
 
+/** Every blob from the store, or undefined when one is missing. */
+async function keptBlobs(
+  store: BlobCache | undefined,
+  shas: readonly string[],
+): Promise<Map<string, string> | undefined> {
+  if (!store) return undefined;
+  const texts = new Map<string, string>();
+  let missing = false;
+  // As many at once as readBlobs reads: the deployment's store is Blob Storage.
+  await forEachConcurrently(shas, 8, async (sha) => {
+    const text = missing ? undefined : await store.get(sha);
+    if (text === undefined) missing = true;
+    else texts.set(sha, text);
+  });
+  return missing ? undefined : texts;
+}
+
 export async function resolveRelease(
-  session: CliSession,
+  session: ReleaseSession,
   query: ReleaseQuery,
 ): Promise<{ release: ReleaseInfo; previous: ReleaseInfo | null }> {
   for (const tag of [query.tag, query.from]) {
@@ -139,7 +167,7 @@ function fromListing(
 }
 
 async function findRelease(
-  session: CliSession,
+  session: ReleaseSession,
   firstPage: ReleaseInfo[],
   tag: string,
 ): Promise<ReleaseInfo> {
@@ -147,13 +175,8 @@ async function findRelease(
   if (listed) return listed;
   if (!session.offline) return getReleaseByTag(await session.client(), session.repo, tag);
   const older = (await cachedReleases(session, true).catch(() => [])).find((r) => r.tag === tag);
-  if (!older) throw offlineError(`it has no release ${tag} of ${session.repo}`);
+  if (!older) throw session.missing(`has no release ${tag} of ${session.repo}`);
   return older;
-}
-
-interface StoredChangeSet {
-  changeSet: ReleaseSpecs['changeSet'];
-  specs: [string, string][];
 }
 
 /**
@@ -162,19 +185,13 @@ interface StoredChangeSet {
  * a newer parser may read the same specs better.
  */
 export async function releaseChangeSet(
-  session: CliSession,
+  session: ReleaseSession,
   release: ReleaseInfo,
   previous: ReleaseInfo | null,
 ): Promise<ReleaseSpecs> {
-  const { cache, github, repo } = session;
-  const key = cacheKey(
-    github.GITHUB_API_URL,
-    repo,
-    release.tag,
-    previous?.tag ?? '',
-    packageVersion,
-  );
-  const stored = await cache?.getJson<StoredChangeSet>('changesets', key);
+  const { cache, repo } = session;
+  const pair = { tag: release.tag, previous: previous?.tag ?? null };
+  const stored = await cache?.changeSets.get(pair);
   if (stored) {
     // The listing may have been refreshed since (a release published late): keep its facts.
     const changeSet = { ...stored.changeSet, release };
@@ -182,16 +199,16 @@ export async function releaseChangeSet(
   }
   if (session.offline) {
     const against = previous ? ` compared with ${previous.tag}` : '';
-    throw offlineError(`it has not seen release ${release.tag}${against}`);
+    throw session.missing(`has not seen release ${release.tag}${against}`);
   }
   const fetched = await fetchChangeSet(await session.client(), repo, release, previous, {
     blobCache: cache?.blobs,
     onProgress: session.onProgress,
   });
-  await cache?.putJson('changesets', key, {
+  await cache?.changeSets.put(pair, {
     changeSet: fetched.changeSet,
     specs: [...fetched.specs],
-  } satisfies StoredChangeSet);
+  });
   return fetched;
 }
 
@@ -202,26 +219,35 @@ const NO_STORAGE: OvalFeedStorage = {
 
 /** The OVAL feed for a line (AZL_OVAL_URL, unless `enabled` is false), or the cached copy. */
 export async function releaseOval(
-  session: CliSession,
+  session: ReleaseSession,
   enabled: boolean,
   line: string,
 ): Promise<CurrentOval> {
   const setting = enabled ? ovalSettingOf(session.github.AZL_OVAL_URL) : { kind: 'off' as const };
   const storage = session.cache?.oval ?? NO_STORAGE;
+  const url = ovalUrlFor(setting, line);
   if (!session.offline) {
-    return currentOval(setting, line, storage, {
+    // A copy confirmed within the session's window is used as it is (with the warning its
+    // check gave, if any): a server answering many checks asks for the feed once a window.
+    const key = `oval:${url ?? 'off'}:${line}`;
+    const recent = session.recency?.recent(key);
+    const stored = recent && url !== null ? await storage.get(line) : undefined;
+    if (recent && stored?.url === url) {
+      return { index: ovalIndexOf(stored), ...(recent.warning && { warning: recent.warning }) };
+    }
+    const current = await currentOval(setting, line, storage, {
       timeoutMs: session.github.AZL_HTTP_TIMEOUT_SECONDS * 1000,
     });
+    session.recency?.confirm(key, current.warning);
+    return current;
   }
-  const url = ovalUrlFor(setting, line);
   if (url === null) return { index: undefined };
   const stored = await storage.get(line);
   if (stored?.url === url) return { index: ovalIndexOf(stored) };
   // As online: the feed you configured is required, the default one is enrichment.
-  if (setting.kind === 'custom') throw offlineError(`it has no copy of the OVAL feed ${url}`);
+  if (setting.kind === 'custom') throw session.missing(`has no copy of the OVAL feed ${url}`);
   return {
     index: undefined,
-    warning:
-      'warning: --offline: the cache has no copy of the OVAL feed; CVEs and severities come from changelogs and PR titles only',
+    warning: `warning: ${session.keptIn} has no copy of the OVAL feed; CVEs and severities come from changelogs and PR titles only`,
   };
 }

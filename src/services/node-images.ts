@@ -15,6 +15,7 @@ import { NotFoundError, RateLimitedError, UnprocessableError, UpstreamError } fr
 import type { BlobCache } from '../sources/blob-cache.js';
 import { listVariantNotes, readNotes, type NotesFile } from '../sources/node-image-notes.js';
 import { splitRepo } from '../sources/releases.js';
+import type { ReleaseSession } from './release-session.js';
 
 /** Where a variant's last listing is kept, with its ETag: the CLI cache dir, or storage. */
 export interface ListingStorage {
@@ -233,3 +234,21 @@ const byName = (version: string, packages: Inventory['packages']): ImagePackages
   version,
   packages: new Map(packages.map((p) => [p.name, p])),
 });
+
+/**
+ * AgentBaker's release notes through a session's kept data: notes by blob sha (immutable),
+ * each variant's listing by ETag. An offline session uses a kept listing as it is.
+ */
+export async function sessionNodeImages(session: ReleaseSession): Promise<NodeImages> {
+  const { github, cache } = session;
+  return new NodeImages(
+    await session.client(),
+    github.AKS_NODE_IMAGE_REPO,
+    cache?.blobs,
+    cache?.nodeImageListings ?? {
+      get: () => Promise.resolve(undefined),
+      put: () => Promise.resolve(),
+    },
+    { offline: session.offline },
+  );
+}

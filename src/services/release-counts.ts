@@ -9,8 +9,7 @@
 import { changedSpecs } from '../domain/changeset.js';
 import type { ReleaseInfo } from '../domain/types.js';
 import { fetchChangeSet } from '../sources/changeset-source.js';
-import { cacheKey } from './cli-cache.js';
-import { offlineError, type CliSession } from './cli-session.js';
+import type { ReleaseSession } from './release-session.js';
 import { specLibrary } from './load-release.js';
 
 export interface ReleaseCounts {
@@ -25,7 +24,7 @@ export interface ReleaseCounts {
  * null when that is the line's first.
  */
 export async function releaseCounts(
-  session: CliSession,
+  session: ReleaseSession,
   releases: ReleaseInfo[],
   baseline: ReleaseInfo | null,
 ): Promise<ReleaseCounts[]> {
@@ -70,14 +69,16 @@ export async function releaseCounts(
 }
 
 /** Spec path → blob sha at a tag; a tag's tree does not change, so it is kept. */
-async function tagSpecs(session: CliSession, release: ReleaseInfo): Promise<Map<string, string>> {
-  const key = cacheKey(session.github.GITHUB_API_URL, session.repo, release.tag);
-  const stored = await session.cache?.getJson<[string, string][]>('tag-specs', key);
+async function tagSpecs(
+  session: ReleaseSession,
+  release: ReleaseInfo,
+): Promise<Map<string, string>> {
+  const stored = await session.cache?.tagSpecs.get(release.tag);
   if (stored) return new Map(stored);
-  if (session.offline) throw offlineError(`it has no spec tree of ${release.tag}`);
+  if (session.offline) throw session.missing(`has no spec tree of ${release.tag}`);
   const { specs } = await fetchChangeSet(await session.client(), session.repo, release, null, {
     blobCache: session.cache?.blobs,
   });
-  await session.cache?.putJson('tag-specs', key, [...specs]);
+  await session.cache?.tagSpecs.put(release.tag, [...specs]);
   return specs;
 }

@@ -3,6 +3,7 @@ import type { DeliverySettings, DetectSettings } from '../settings.js';
 import type { Store } from '../store/store.js';
 import type { AksSource } from '../sources/arm.js';
 import type { NodeImages } from './node-images.js';
+import type { ServerChecks } from './server-checks.js';
 import type { Log, MatchCore, Notifier, ReleaseSource } from './ports.js';
 
 /**
@@ -24,6 +25,8 @@ export interface Runtime {
   /** Azure Resource Manager, for watched AKS clusters, with the app's own identity. */
   aks: AksSource;
   notifier: Notifier;
+  /** `check --server` and bundles for CI runners, from the same storage. */
+  checks: ServerChecks;
   now: () => Date;
   log: Log;
 }

@@ -23,6 +23,22 @@ export interface ParsedSpecStore {
   put(sha: string, facts: SpecFacts | null): Promise<void>;
 }
 
+/** Parsed specs kept in memory; past this many, the oldest are forgotten (and re-parsed). */
+const PARSED_KEPT = 20_000;
+
+/** Facts parsed in this process only: for a store that keeps the specs themselves. */
+export function parsedSpecsInMemory(): ParsedSpecStore {
+  const facts = new Map<string, SpecFacts | null>();
+  return {
+    get: (sha) => Promise.resolve(facts.get(sha)),
+    put: (sha, value) => {
+      facts.set(sha, value);
+      if (facts.size > PARSED_KEPT) facts.delete(facts.keys().next().value!);
+      return Promise.resolve();
+    },
+  };
+}
+
 /**
  * Spec facts by blob sha: what the shipped catalog knows, and what was read from the specs
  * themselves. Matching asks for facts it lacks (src/domain/match.ts); `load` reads those

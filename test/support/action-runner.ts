@@ -57,7 +57,11 @@ function machineEnv(): Record<string, string> {
   );
 }
 
-export function runner(jobEnv: Record<string, string>): Runner {
+/**
+ * `path`: folders a setup step of the job put on PATH before the action (actions/setup-node
+ * does), e.g. one holding the repository's own CLI, for tests that skip the install step.
+ */
+export function runner(jobEnv: Record<string, string>, path: string[] = []): Runner {
   const base = mkdtempSync(join(tmpdir(), 'azl-runner-'));
   const dirs = { workspace: join(base, 'workspace'), temp: join(base, 'temp') };
   for (const dir of Object.values(dirs)) mkdirSync(dir);
@@ -104,7 +108,7 @@ export function runner(jobEnv: Record<string, string>): Runner {
       const env: Record<string, string> = {
         ...machineEnv(),
         ...jobEnv,
-        PATH: [...added, process.env.PATH ?? ''].join(':'),
+        PATH: [...added, ...path, process.env.PATH ?? ''].join(':'),
         CI: 'true',
         GITHUB_ACTIONS: 'true',
         RUNNER_OS: 'Linux',

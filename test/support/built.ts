@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-export const ROOT = path.resolve(import.meta.dirname, '..', '..');
+/** The repository, also when this runs compiled from dist/test/support/ (the benches do). */
+const up = path.resolve(import.meta.dirname, '..', '..');
+export const ROOT = path.basename(up) === 'dist' ? path.dirname(up) : up;
 
 function newestMtime(dir: string): number {
   let newest = 0;

@@ -29,6 +29,8 @@ export type Operation =
   | 'keyvault'
   | 'listkeys'
   | 'putkey'
+  | 'function-listkeys'
+  | 'function-putkey'
   | 'refresh'
   | 'references'
   | 'restart'
@@ -52,6 +54,8 @@ export interface AzureState {
   vault: Record<string, string>;
   /** The Function App's host function keys by name. */
   hostKeys: Record<string, string>;
+  /** Each function's own keys by name (WebApps_ListFunctionKeys answers them at the top level). */
+  functionKeys: Record<string, Record<string, string>>;
   /** How App Service reports the app's Key Vault references, one list per GET (the last repeats). */
   referenceStatuses: Record<string, string>[];
   /** What GET /api/health answers: `until-restart` is unresolved settings until a restart. */
@@ -72,6 +76,7 @@ export function initialState(overrides: Partial<AzureState> = {}): AzureState {
     signedIn: true,
     vault: {},
     hostKeys: { default: 'host-default-key' },
+    functionKeys: {},
     referenceStatuses: [{ SIGNING_KEY: 'Resolved', ADMIN_KEY: 'Resolved' }],
     health: 'ok',
     refreshes: 0,
@@ -105,6 +110,8 @@ function operation() {
   if (args[0] === 'rest') {
     if (uri.includes('/host/default/listkeys?')) return 'listkeys';
     if (uri.includes('/host/default/functionKeys/admin?')) return 'putkey';
+    if (/\/functions\/[^/]+\/listkeys\?/.test(uri)) return 'function-listkeys';
+    if (/\/functions\/[^/]+\/keys\/[^/?]+\?/.test(uri)) return 'function-putkey';
     if (uri.includes('/configreferences/appsettings/refresh?')) return 'refresh';
     if (uri.includes('/configreferences/appsettings?')) return 'references';
   }
@@ -156,6 +163,22 @@ switch (op) {
     const value = JSON.parse(call.file.content).properties.value;
     if (state.hostKeys.admin !== value) state.changes.push('host key admin');
     state.hostKeys.admin = value;
+    break;
+  }
+  case 'function-listkeys': {
+    const fn = /\/functions\/([^/]+)\/listkeys/.exec(flag('--uri'))[1];
+    const keys = state.functionKeys[fn] || { default: 'function-default-key' };
+    // --query "check || properties.check", --output tsv: the value, or nothing.
+    const name = flag('--query').split(' ')[0];
+    out = keys[name] === undefined ? '' : keys[name] + '\n';
+    break;
+  }
+  case 'function-putkey': {
+    const [, fn, name] = /\/functions\/([^/]+)\/keys\/([^/?]+)/.exec(flag('--uri'));
+    const value = JSON.parse(call.file.content).properties.value;
+    state.functionKeys[fn] = state.functionKeys[fn] || { default: 'function-default-key' };
+    if (state.functionKeys[fn][name] !== value) state.changes.push('function key ' + fn + ' ' + name);
+    state.functionKeys[fn][name] = value;
     break;
   }
   case 'refresh':

@@ -2,7 +2,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { feedAgeDays } from '../../domain/feed-age.js';
 import { THRESHOLDS, reachesThreshold } from '../../domain/severity.js';
 import type { Threshold } from '../../domain/severity.js';
-import { InputError, StaleFeedError } from '../../errors.js';
+import { basename } from 'node:path';
+import { InputError, StaleBundleError, StaleFeedError } from '../../errors.js';
 import { loadIgnoreFile, DEFAULT_IGNORE_FILE } from '../ignore/ignore-file.js';
 import { checkFromOptions, withMatchOptions } from '../match-options.js';
 import type { CheckAnswer, InventoryAnswer, MatchOptions, PoolAnswer } from '../match-options.js';
@@ -33,6 +34,8 @@ interface CheckOptions extends MatchOptions, OutputOptions {
   maxFeedAge: number;
   requireFreshFeed?: boolean;
   ignoreFile?: string;
+  maxBundleAge: number;
+  allowStaleBundle?: boolean;
 }
 
 /** `7`, `7d` or `36h`: a feed age in days. */
@@ -86,6 +89,18 @@ export function checkCommand(): Command {
       '--require-fresh-feed',
       'exit 7 when the OVAL feed is older than --max-feed-age, or none could be read: a gate that cannot see severities must not pass',
     )
+    .addOption(
+      new Option(
+        '--max-bundle-age <age>',
+        'with --bundle, warn when the bundle is older than this (days, e.g. 45, 45d or 36h); with --fail-on a stale bundle fails the gate (exit 7)',
+      )
+        .default(45, '45d')
+        .argParser(parseAge),
+    )
+    .option(
+      '--allow-stale-bundle',
+      'let --fail-on pass or fail on a bundle older than --max-bundle-age (the warning stays)',
+    )
     .option(
       '--ignore-file <file>',
       `accepted risks (CVEs, packages) left out of --fail-on and listed as ignored (default: ${DEFAULT_IGNORE_FILE} when present)`,
@@ -127,6 +142,14 @@ Examples:
   # On a machine without network, from what earlier runs cached
   azl-notifier check -i node.txt --offline
 
+  # CI without GitHub access (README "CI without GitHub access"): ask your team's deployment,
+  # one request and none to GitHub; the check key from the pipeline's secret variables
+  AZL_SERVER_KEY=... azl-notifier check -i node.txt --server https://azl.example.com --fail-on high
+
+  # Air-gapped: from a bundle made on a connected machine (azl-notifier bundle create), with
+  # no network at all; a release newer than the bundle is exit 4, an altered bundle exit 8
+  azl-notifier check -i node.txt --bundle azl-3.0.tar.gz --fail-on high
+
 "affected" packages were updated by this release; "behind" ones by an earlier release
 this machine never took. CVEs are those the upgrade newly fixes for the installed version.
 Every installed package gets one status: current, affected, behind, "replaced" (another
@@ -160,8 +183,10 @@ JSON output (--format json) is a stable shape (fields may be added, never remove
   null lists: it is listed, never counted as "nothing missing".
 
 Exit codes: 3 when --fail-on or --fail-on-unsupported is reached; 7 with --require-fresh-feed
-when the OVAL feed is older than --max-feed-age (or none could be read). The report is
-written either way.`,
+when the OVAL feed is older than --max-feed-age (or none could be read), and with --bundle and
+--fail-on when the bundle is older than --max-bundle-age (unless --allow-stale-bundle); 5
+when --server cannot be reached (--server-fallback asks GitHub instead, and says so); 8 when
+the bundle is refused. The report is written either way, but for 5 and 8.`,
     )
     .action(async (options: CheckOptions) => {
       const { cli } = cliSettings();
@@ -190,6 +215,13 @@ written either way.`,
       if (options.failOnUnsupported && answer.combined.noLongerShipped.length > 0) {
         process.exitCode = 3;
       }
+      const staleBundle = bundleTooOld(answer, options.maxBundleAge, new Date());
+      if (staleBundle && gated && !options.allowStaleBundle) {
+        throw new StaleBundleError(
+          `${staleBundle}; the gate cannot pass on it (--allow-stale-bundle accepts it)`,
+        );
+      }
+      if (staleBundle) reporter.warn(`warning: ${staleBundle}`);
     });
 }
 
@@ -201,6 +233,14 @@ function feedTooOld(answer: CheckAnswer, maxDays: number, now: Date): string | u
   if (age === undefined) return 'the OVAL feed does not say when it was generated';
   if (age <= maxDays) return undefined;
   return `the OVAL feed is from ${feed.generatedAt!.slice(0, 10)}, ${Math.floor(age)} days old, over --max-feed-age ${maxDays}d: the gate may pass on missing severities and kernel CVEs`;
+}
+
+/** Why the bundle answered from is too old (older than `maxDays`), or undefined. */
+function bundleTooOld(answer: CheckAnswer, maxDays: number, now: Date): string | undefined {
+  if (!answer.bundle) return undefined;
+  const age = feedAgeDays(answer.bundle.createdAt, now);
+  if (age === undefined || age <= maxDays) return undefined;
+  return `the bundle ${basename(answer.bundle.file)} was made ${answer.bundle.createdAt.slice(0, 10)}, ${Math.floor(age)} days ago, over --max-bundle-age ${maxDays}d: releases since are not in it`;
 }
 
 function render(answer: CheckAnswer, format: Format, paint: Paint): string {

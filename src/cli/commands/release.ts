@@ -1,8 +1,17 @@
 import { Command, Option } from 'commander';
 import { releaseLineOf } from '../../domain/changeset.js';
 import { InputError } from '../../errors.js';
-import { releaseChangeSet, releaseOval, resolveRelease } from '../../services/load-release.js';
+import { releaseSummary } from '../../services/release-answers.js';
+import { RELEASES_ROUTE } from '../../services/check-wire.js';
+import type { ReleaseSummary } from '../../services/release-summary.js';
+import {
+  answerFrom,
+  dataSourceFor,
+  withSourceOptions,
+  type SourceOptions,
+} from '../check-source.js';
 import { assertLine } from '../match-options.js';
+import { serverGet } from '../server-client.js';
 import {
   checkOutputPath,
   emit,
@@ -11,28 +20,23 @@ import {
 } from '../output/destination.js';
 import { formatReleaseMarkdown, formatReleaseTable } from '../output/release-note.js';
 import { stderrReporter } from '../progress.js';
-import { sessionFor } from '../session.js';
-import { summarizeRelease } from '../release-summary.js';
 
 const FORMATS = ['table', 'json', 'markdown'] as const;
 
-interface ReleaseOptions extends OutputOptions {
+interface ReleaseOptions extends OutputOptions, SourceOptions {
   line?: string;
   format: (typeof FORMATS)[number];
-  cache: boolean;
-  offline?: boolean;
   oval: boolean;
 }
 
-/** Options `release` and `releases` share: the line, the cache and the network. */
+/** Options `release` and `releases` share: the line, and where the data comes from. */
 export function withReleaseOptions(command: Command): Command {
-  return withOutputOptions(command)
-    .option('-l, --line <line>', "release line (default: the tag's, or 3.0)")
-    .option('--no-cache', 'do not reuse (or keep) anything downloaded by earlier runs')
-    .option(
-      '--offline',
-      'answer from the cache alone, with no network (exit 5 if it lacks something)',
-    );
+  return withSourceOptions(
+    withOutputOptions(command).option(
+      '-l, --line <line>',
+      "release line (default: the tag's, or 3.0)",
+    ),
+  );
 }
 
 /** The line a command is about: the tag's own, --line, or 3.0; a contradiction is exit 2. */
@@ -73,14 +77,18 @@ Java, .NET, Erlang), and any update that fixes a critical or high CVE or five CV
       const line = lineFor(tag, options.line);
       await checkOutputPath(options);
       const reporter = stderrReporter(process.stderr, { quiet: options.quiet });
-      const session = sessionFor(options, reporter);
-      const { release, previous } = await resolveRelease(session, { tag, line });
-      const [oval, fetched] = await Promise.all([
-        releaseOval(session, options.oval, release.line),
-        releaseChangeSet(session, release, previous),
-      ]);
-      if (oval.warning) reporter.warn(oval.warning);
-      const summary = summarizeRelease(fetched.changeSet, oval.index);
+      const query = { tag, line, oval: options.oval };
+      const summary = await answerFrom(
+        await dataSourceFor(options, reporter),
+        reporter,
+        (session) => releaseSummary(session, query),
+        serverGet(
+          `${RELEASES_ROUTE}/${encodeURIComponent(tag)}`,
+          { line, oval: String(options.oval) },
+          (answer): answer is ReleaseSummary =>
+            typeof (answer as ReleaseSummary | null)?.release?.tag === 'string',
+        ),
+      );
       const text =
         options.format === 'json'
           ? `${JSON.stringify(summary, null, 2)}\n`

@@ -1,20 +1,18 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { cachedReleases } from '../../services/cli-session.js';
-import { releaseCounts, type ReleaseCounts } from '../../services/release-counts.js';
-import { newestRelease, previousRelease } from '../../sources/releases.js';
+import { RELEASES_ROUTE } from '../../services/check-wire.js';
+import { listReleaseCounts, type ReleaseCountsJson } from '../../services/release-answers.js';
+import { answerFrom, dataSourceFor, type SourceOptions } from '../check-source.js';
 import { checkOutputPath, emit, type OutputOptions } from '../output/destination.js';
 import { stderrReporter } from '../progress.js';
-import { sessionFor } from '../session.js';
+import { serverGet } from '../server-client.js';
 import { lineFor, withReleaseOptions } from './release.js';
 
 const FORMATS = ['table', 'json'] as const;
 
-interface ReleasesOptions extends OutputOptions {
+interface ReleasesOptions extends OutputOptions, SourceOptions {
   line?: string;
   limit: number;
   format: (typeof FORMATS)[number];
-  cache: boolean;
-  offline?: boolean;
 }
 
 const limitOf = (value: string): number => {
@@ -49,55 +47,31 @@ request per release, none once cached. 'azl-notifier release <tag>' shows one re
       const line = lineFor('latest', options.line);
       await checkOutputPath(options);
       const reporter = stderrReporter(process.stderr, { quiet: options.quiet });
-      const session = sessionFor(options, reporter);
-      let all = await cachedReleases(session, false);
-      let listed = newestFirst(all, line).slice(0, options.limit);
-      let baseline = listed.length ? previousRelease(all, listed[listed.length - 1]!) : null;
-      // The first page reaches years back; only a long --limit needs the rest.
-      if (listed.length < options.limit || baseline === null) {
-        all = await cachedReleases(session, true);
-        listed = newestFirst(all, line).slice(0, options.limit);
-        baseline = listed.length ? previousRelease(all, listed[listed.length - 1]!) : null;
-      }
-      const counts = await releaseCounts(session, listed, baseline);
+      const query = { line, limit: options.limit };
+      const counts = await answerFrom(
+        await dataSourceFor(options, reporter),
+        reporter,
+        (session) => listReleaseCounts(session, query),
+        serverGet(
+          RELEASES_ROUTE,
+          { line, limit: String(options.limit) },
+          (answer): answer is ReleaseCountsJson[] => Array.isArray(answer),
+        ),
+      );
       await emit(
         options,
-        options.format === 'json'
-          ? `${JSON.stringify(counts.map(toJson), null, 2)}\n`
-          : table(counts, line),
+        options.format === 'json' ? `${JSON.stringify(counts, null, 2)}\n` : table(counts, line),
       );
     });
 }
 
-/** A line's releases, newest first by the version in the tag. */
-function newestFirst(all: Parameters<typeof newestRelease>[0], line: string) {
-  const out = [];
-  let rest = all.filter((r) => r.line === line);
-  for (let next = newestRelease(rest, line); next; next = newestRelease(rest, line)) {
-    out.push(next);
-    rest = rest.filter((r) => r !== next);
-  }
-  return out;
-}
-
-function toJson(c: ReleaseCounts) {
-  return {
-    tag: c.release.tag,
-    line: c.release.line,
-    publishedAt: c.release.publishedAt,
-    url: c.release.url,
-    previousTag: c.previousTag,
-    packages: c.packages,
-  };
-}
-
-function table(counts: ReleaseCounts[], line: string): string {
+function table(counts: ReleaseCountsJson[], line: string): string {
   if (counts.length === 0) return `No ${line} release found.\n`;
   const rows = [
     ['TAG', 'PUBLISHED', 'UPDATED', 'ADDED', 'REMOVED'],
     ...counts.map((c) => [
-      c.release.tag,
-      c.release.publishedAt.slice(0, 10),
+      c.tag,
+      c.publishedAt.slice(0, 10),
       ...(c.packages
         ? [c.packages.updated, c.packages.added, c.packages.removed].map(String)
         : ['-', '-', '-']),

@@ -4,7 +4,11 @@
  * terminal text follows the same order with aligned columns instead of tables.
  */
 import { formatUtc, plural, severityLabel, severityPhrase } from '../../notify/summary.js';
-import type { NotableUpdate, ReleaseChange, ReleaseSummary } from '../release-summary.js';
+import type {
+  NotableUpdate,
+  ReleaseChange,
+  ReleaseSummary,
+} from '../../services/release-summary.js';
 import { cveLinks, escapeMarkdown } from './markdown.js';
 
 /** "It updates 85 packages, adds 2 and removes none, and fixes 134 CVEs (20 high, …)." */

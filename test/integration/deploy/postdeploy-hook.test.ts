@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CHECK_FUNCTIONS } from '../../../src/api/routes.js';
 import { ensureBuilt } from '../../support/built.js';
 import {
   fakeAzure,
@@ -126,6 +127,8 @@ describe('postdeploy hook', () => {
       'listkeys',
       'putkey',
       'deployment',
+      ...CHECK_FUNCTIONS.map(() => 'function-listkeys'),
+      ...CHECK_FUNCTIONS.map(() => 'function-putkey'),
     ]);
     expect(first.stdout).toMatch(
       /reading the host function key 'admin': .*from host runtime.*; trying again/,
@@ -140,12 +143,20 @@ describe('postdeploy hook', () => {
     expect(existsSync(registration?.file?.path ?? '')).toBe(false);
     expect(first.stdout).toContain("registered as the host function key 'admin'");
     expect(first.stdout).toContain('Event Grid subscriptions are in place');
+    // One check key, shared by the check functions alone, at the product's key length.
+    const checkKeys = CHECK_FUNCTIONS.map((fn) => first.state.functionKeys[fn]?.check);
+    expect(new Set(checkKeys).size).toBe(1);
+    expect(checkKeys[0]?.length).toBeGreaterThanOrEqual(32);
+    expect(Object.values(first.state.hostKeys)).not.toContain(checkKeys[0]);
+    expect(first.stdout).not.toContain(checkKeys[0]);
     expectNoSecretShown(first);
 
     const second = await runHook();
     expect(second.status).toBe(0);
     expect(second.stderr).toBe('');
     expect(ops(second)).not.toContain('putkey');
+    expect(ops(second)).not.toContain('function-putkey');
+    expect(second.state.functionKeys).toEqual(first.state.functionKeys);
     expect(ops(second)).not.toContain('restart');
     expect(second.state.changes).toEqual(first.state.changes);
     expect(second.state.hostKeys).toEqual(first.state.hostKeys);
@@ -215,6 +226,23 @@ describe('postdeploy hook', () => {
     );
     for (const line of lines) expect(line).toMatch(/azd hooks run postdeploy/);
     expectNoSecretShown(run);
+  });
+
+  it('gives the check key one check function already has to the others, and makes none then', async () => {
+    const [first, ...others] = CHECK_FUNCTIONS;
+    start({
+      hostKeys: { admin: ADMIN_KEY },
+      functionKeys: { [first!]: { default: 'd', check: 'kept-check-key-of-32-characters-long' } },
+    });
+    const run = await runHook();
+    expect(run.status, run.stderr).toBe(0);
+    for (const fn of CHECK_FUNCTIONS) {
+      expect(run.state.functionKeys[fn]?.check).toBe('kept-check-key-of-32-characters-long');
+    }
+    expect(run.state.changes.filter((c) => c.startsWith('function key'))).toEqual(
+      others.map((fn) => `function key ${fn} check`),
+    );
+    expect(run.stdout + run.stderr).not.toContain('kept-check-key');
   });
 
   it('masks the admin key in what az says', async () => {

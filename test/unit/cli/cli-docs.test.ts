@@ -9,9 +9,14 @@ const CLI_FILES = [
   ...readdirSync(join(ROOT, 'src', 'cli'), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts'))
     .map((f) => join('src', 'cli', f)),
-  ...['cli-cache', 'cli-session', 'load-release', 'github', 'release-counts', 'node-images'].map(
-    (f) => join('src', 'services', `${f}.ts`),
-  ),
+  ...[
+    'cli-cache',
+    'release-session',
+    'load-release',
+    'github',
+    'release-counts',
+    'node-images',
+  ].map((f) => join('src', 'services', `${f}.ts`)),
 ];
 
 /** Every setting those modules read (`github.GITHUB_TOKEN`, `cli.AZL_DEBUG`, ...). */
@@ -46,7 +51,7 @@ describe("the README's CLI section", () => {
   });
 
   it('documents every command', () => {
-    for (const command of ['check', 'release', 'releases', 'render', 'vercmp']) {
+    for (const command of ['check', 'release', 'releases', 'render', 'bundle', 'vercmp']) {
       expect(section).toContain(`\`${command}`);
     }
   });
