@@ -68,6 +68,9 @@ export function derivedCreateToken(deps: ApiDeps, key: string, fingerprint: stri
 export type KeyedCreate =
   { replay: IdempotencyRecord } | { create: IdempotencyRecord; resumed: boolean };
 
+const STILL_PROCESSING =
+  'a request with this Idempotency-Key is still being processed; retry it in a moment';
+
 /**
  * Claims the key for this request, or says why not: 422 for another body, 409 while another
  * request holds it, a replay once it was answered. A claim that outlived CLAIM_LEASE_MS is
@@ -92,9 +95,7 @@ export function claimKey(
       }
       if (live?.state === 'created') return { keep: { replay: live } };
       if (live && now.getTime() - Date.parse(live.startedAt) < CLAIM_LEASE_MS) {
-        throw new ConflictError(
-          'a request with this Idempotency-Key is still being processed; retry it in a moment',
-        );
+        throw new ConflictError(STILL_PROCESSING);
       }
       const claim: IdempotencyRecord = live
         ? { ...live, startedAt: now.toISOString() }
@@ -108,10 +109,7 @@ export function claimKey(
       return { write: claim, result: { create: claim, resumed: live !== undefined } };
     },
     write: (next, etag) => deps.store.saveIdempotency(keyHash, next, etag),
-    exhausted: () =>
-      new ConflictError(
-        'a request with this Idempotency-Key is still being processed; retry it in a moment',
-      ),
+    exhausted: () => new ConflictError(STILL_PROCESSING),
     races: 3,
   });
 }

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { MAX_INVENTORY_BYTES } from '../domain/inventory/index.js';
 import { THRESHOLDS } from '../domain/severity.js';
 import { SEVERITIES } from '../domain/types.js';
+import { parseAzureScope } from '../domain/aks-pool.js';
+import { AppError } from '../errors.js';
 
 /**
  * The API's contract, once: these schemas validate requests in the handlers and are the
@@ -163,19 +165,19 @@ export const AzureSubscriptionId = z.string().trim().min(1).max(100).meta({
 
 export const MAX_AZURE_SCOPES = 50;
 
-const GUID_PATTERN = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+// The domain's reader of ARM ids (src/domain/aks-pool.ts), not a second pattern beside it.
 export const AzureScope = z
   .string()
-  .trim()
   .max(400)
-  .regex(
-    new RegExp(
-      `^/subscriptions/${GUID_PATTERN}(/resourceGroups/[-\\w.()]+(/providers/Microsoft\\.ContainerService/managedClusters/[-\\w]+)?)?/?$`,
-      'i',
-    ),
-    'expected /subscriptions/<id>, /subscriptions/<id>/resourceGroups/<name> or an AKS cluster id',
-  )
-  .transform((scope) => scope.replace(/\/+$/, ''))
+  .transform((text, ctx) => {
+    try {
+      return parseAzureScope(text);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      ctx.addIssue({ code: 'custom', message: err.message });
+      return z.NEVER;
+    }
+  })
   .meta({
     description:
       'An Azure scope whose AKS clusters the subscription may watch: an Azure subscription, a resource group or one cluster, as `az` prints their ids.',

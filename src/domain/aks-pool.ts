@@ -94,6 +94,32 @@ export function parseClusterId(text: string): ClusterRef {
   return { id, subscriptionId: subscriptionId.toLowerCase(), resourceGroup, name };
 }
 
+/**
+ * An Azure scope an operator grants a subscription to watch: `/subscriptions/<id>`, a resource
+ * group in it, or one cluster's id. Kept in the caller's spelling, without a trailing slash;
+ * segment names match ignoring case, as in parseClusterId.
+ */
+export function parseAzureScope(text: string): string {
+  const scope = text.trim().replace(/\/+$/, '');
+  const parts = scope.split('/');
+  if (parts.length === 9) return parseClusterId(scope).id;
+  const [empty, subscriptions, subscriptionId = '', groups, resourceGroup = ''] = parts;
+  const shaped =
+    empty === '' &&
+    subscriptions?.toLowerCase() === 'subscriptions' &&
+    GUID.test(subscriptionId) &&
+    (parts.length === 3 ||
+      (parts.length === 5 &&
+        groups?.toLowerCase() === 'resourcegroups' &&
+        RESOURCE_GROUP.test(resourceGroup)));
+  if (!shaped) {
+    throw new InputError(
+      `"${clipped(scope)}" is not an Azure scope: expected /subscriptions/<id>, /subscriptions/<id>/resourceGroups/<group> or an AKS cluster's resource id`,
+    );
+  }
+  return scope;
+}
+
 /** An Azure subscription id, as a GUID or `/subscriptions/<GUID>`; lower case. */
 export function parseAzureSubscriptionId(text: string): string {
   const id = text

@@ -48,7 +48,7 @@ export function scopeOfWatch(target: WatchTarget): string {
 export function watchWithinScopes(target: WatchTarget, scopes: readonly string[]): boolean {
   const id = scopeOfWatch(target).toLowerCase();
   return scopes.some((scope) => {
-    const granted = scope.toLowerCase().replace(/\/+$/, '');
+    const granted = scope.toLowerCase(); // read by parseAzureScope: no trailing slash
     return id === granted || id.startsWith(`${granted}/`);
   });
 }

@@ -4,6 +4,7 @@ import {
   judgePool,
   notCheckedReason,
   offeredImage,
+  parseAzureScope,
   parseAzureSubscriptionId,
   parseClusterId,
   poolUpgradeCommand,
@@ -66,6 +67,26 @@ describe('AKS resource ids', () => {
     expect(parseAzureSubscriptionId(SUB.toUpperCase())).toBe(SUB);
     expect(parseAzureSubscriptionId(`/subscriptions/${SUB}`)).toBe(SUB);
     expect(() => parseAzureSubscriptionId('prod')).toThrow(/is not an Azure subscription id/);
+  });
+
+  it('reads a granted scope: a subscription, a resource group or a cluster, nothing else', () => {
+    expect(parseAzureScope(` /subscriptions/${SUB}/ `)).toBe(`/subscriptions/${SUB}`);
+    expect(parseAzureScope(`/subscriptions/${SUB}/resourcegroups/rg-prod`)).toBe(
+      `/subscriptions/${SUB}/resourcegroups/rg-prod`,
+    );
+    expect(parseAzureScope(`${GET_ID}/`)).toBe(GET_ID);
+    for (const bad of [
+      'prod',
+      `/subscriptions/${SUB}/resourceGroups`,
+      `/subscriptions/${SUB}/resourceGroups/rg./`,
+      `/subscriptions/${SUB}/providers/Microsoft.ContainerService`,
+      `/subscriptions/not-a-guid`,
+      `${GET_ID}/agentPools/system`,
+    ]) {
+      expect(() => parseAzureScope(bad), bad).toThrow(
+        /is not an Azure scope|is not an AKS cluster/,
+      );
+    }
   });
 });
 
